@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libsign: Vietnamese chip ID cards (ICAO 9303), PKCS#11 tokens, CAdES
+ * signatures and BHYT insurance lookups.  The umbrella header.
+ *
+ * THREAD SAFETY: see each module header.
+ */
+#ifndef LIBSIGN_H
+#define LIBSIGN_H
+
+#include "libsign/common.h"
+/* module headers: one line each */
+
+#endif

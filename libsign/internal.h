@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Private helpers shared by libsign modules. */
+#ifndef LIBSIGN_PRIV_COMMON_H
+#define LIBSIGN_PRIV_COMMON_H
+
+#include "config.h"
+#include <stddef.h>
+#include <stdarg.h>
+#include "libsign/common.h"
+
+#if defined(__GNUC__)
+#define SIGN__PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define SIGN__PRINTF(f, a)
+#endif
+
+/* Set the thread's last error and return code (so: return sign_error__set(...)). */
+int sign_error__set(int code, unsigned long backend, const char *fmt, ...) SIGN__PRINTF(3, 4);
+/* As sign_error__set, appending OpenSSL's first queued error reason, and
+ * clearing OpenSSL's queue. */
+int sign_error__openssl(int code, const char *fmt, ...) SIGN__PRINTF(2, 3);
+
+void sign_log__msg(sign_log_level level, const char *fmt, ...) SIGN__PRINTF(2, 3);
+int sign_log__enabled(sign_log_level level);
+
+/* Buffers. */
+int sign_buf__set(sign_buf *buf, const void *data, size_t len);
+/* Wipe and free any memory (NULL-safe). */
+void sign__freezero(void *ptr, size_t len);
+
+/* Constant-time comparison: 0 when equal. */
+int sign__ct_memcmp(const void *a, const void *b, size_t len);
+
+/* Read a whole file of at most max bytes into buf. */
+int sign__read_file(const char *path, size_t max, sign_buf *buf);
+
+/*
+ * Atomic output: write to a temporary file beside `path`, then rename.
+ * sign__atomic_open returns a FILE * on a temporary file (tmp_path gets its
+ * name); sign__atomic_commit flushes, fsyncs and renames (refusing to replace
+ * an existing file unless overwrite); sign__atomic_abort removes it.
+ */
+#include <stdio.h>
+int sign__atomic_open(const char *path, int overwrite, FILE **out, char **tmp_path);
+int sign__atomic_commit(FILE *fp, char *tmp_path, const char *path, int overwrite);
+void sign__atomic_abort(FILE *fp, char *tmp_path);
+int sign__write_file_atomic(const char *path, const void *data, size_t len, int overwrite);
+
+#endif

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Buffers, wiping, constant-time comparison, bounded and atomic file I/O. */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <openssl/crypto.h>
+
+void
+sign__freezero(void *ptr, size_t len)
+{
+	if (ptr == NULL)
+		return;
+	OPENSSL_cleanse(ptr, len);
+	free(ptr);
+}
+
+void
+sign_buf_dispose(sign_buf *buf)
+{
+	if (buf == NULL)
+		return;
+	sign__freezero(buf->data, buf->len);
+	buf->data = NULL;
+	buf->len = 0;
+}
+
+int
+sign_buf__set(sign_buf *buf, const void *data, size_t len)
+{
+	unsigned char *p;
+
+	p = malloc(len > 0 ? len : 1);
+	if (p == NULL)
+		return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+	if (len > 0)
+		memcpy(p, data, len);
+	sign_buf_dispose(buf);
+	buf->data = p;
+	buf->len = len;
+	return 0;
+}
+
+int
+sign__ct_memcmp(const void *a, const void *b, size_t len)
+{
+	return CRYPTO_memcmp(a, b, len) != 0;
+}
+
+int
+sign__read_file(const char *path, size_t max, sign_buf *buf)
+{
+	FILE *fp = NULL;
+	unsigned char *data = NULL;
+	size_t len = 0, cap = 0, n;
+	int rc = 0;
+
+	fp = fopen(path, "rb");
+	if (fp == NULL) {
+		rc = sign_error__set(errno == ENOENT ? SIGN_ERR_NOT_FOUND : SIGN_ERR_IO,
+		    (unsigned long)errno, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	for (;;) {
+		if (len == cap) {
+			unsigned char *p;
+
+			if (cap >= max + 1) {
+				rc = sign_error__set(SIGN_ERR_TOO_LARGE, 0,
+				    "%s: larger than %zu bytes", path, max);
+				goto out;
+			}
+			cap = cap == 0 ? 4096 : cap * 2;
+			if (cap > max + 1)
+				cap = max + 1;
+			p = realloc(data, cap);
+			if (p == NULL) {
+				rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+				goto out;
+			}
+			data = p;
+		}
+		n = fread(data + len, 1, cap - len, fp);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(fp)) {
+		rc = sign_error__set(SIGN_ERR_IO, (unsigned long)errno, "%s: read error", path);
+		goto out;
+	}
+	if (len > max) {
+		rc = sign_error__set(SIGN_ERR_TOO_LARGE, 0, "%s: larger than %zu bytes", path, max);
+		goto out;
+	}
+	sign_buf_dispose(buf);
+	buf->data = data;
+	buf->len = len;
+	data = NULL;
+out:
+	if (fp != NULL)
+		fclose(fp);
+	free(data);
+	return rc;
+}
+
+int
+sign__atomic_open(const char *path, int overwrite, FILE **out, char **tmp_path)
+{
+	char *tmp = NULL;
+	size_t n;
+	int fd;
+
+	*out = NULL;
+	*tmp_path = NULL;
+	if (!overwrite && access(path, F_OK) == 0)
+		return sign_error__set(SIGN_ERR_EXISTS, 0,
+		    "%s already exists (use --force to replace it)", path);
+	n = strlen(path) + sizeof(".tmpXXXXXX");
+	tmp = malloc(n);
+	if (tmp == NULL)
+		return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+	snprintf(tmp, n, "%s.tmpXXXXXX", path);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		int e = errno;
+
+		free(tmp);
+		return sign_error__set(SIGN_ERR_IO, (unsigned long)e,
+		    "cannot create a file beside %s: %s", path, strerror(e));
+	}
+	*out = fdopen(fd, "wb");
+	if (*out == NULL) {
+		close(fd);
+		unlink(tmp);
+		free(tmp);
+		return sign_error__set(SIGN_ERR_IO, (unsigned long)errno, "fdopen failed");
+	}
+	*tmp_path = tmp;
+	return 0;
+}
+
+void
+sign__atomic_abort(FILE *fp, char *tmp_path)
+{
+	if (fp != NULL)
+		fclose(fp);
+	if (tmp_path != NULL) {
+		unlink(tmp_path);
+		free(tmp_path);
+	}
+}
+
+int
+sign__atomic_commit(FILE *fp, char *tmp_path, const char *path, int overwrite)
+{
+	int rc = 0;
+
+	if (fflush(fp) != 0 || fsync(fileno(fp)) != 0 || ferror(fp)) {
+		rc = sign_error__set(SIGN_ERR_IO, (unsigned long)errno,
+		    "writing %s failed: %s", path, strerror(errno));
+		sign__atomic_abort(fp, tmp_path);
+		return rc;
+	}
+	if (fclose(fp) != 0) {
+		rc = sign_error__set(SIGN_ERR_IO, (unsigned long)errno,
+		    "writing %s failed: %s", path, strerror(errno));
+		sign__atomic_abort(NULL, tmp_path);
+		return rc;
+	}
+	if (!overwrite) {
+		/* link() fails if the target appeared meanwhile: no clobbering. */
+		if (link(tmp_path, path) != 0) {
+			int e = errno;
+
+			rc = sign_error__set(e == EEXIST ? SIGN_ERR_EXISTS : SIGN_ERR_IO,
+			    (unsigned long)e, e == EEXIST ?
+			    "%s already exists (use --force to replace it)%.0s" :
+			    "cannot create %s: %s", path, strerror(e));
+		}
+		unlink(tmp_path);
+	} else if (rename(tmp_path, path) != 0) {
+		rc = sign_error__set(SIGN_ERR_IO, (unsigned long)errno,
+		    "cannot create %s: %s", path, strerror(errno));
+		unlink(tmp_path);
+	}
+	free(tmp_path);
+	return rc;
+}
+
+int
+sign__write_file_atomic(const char *path, const void *data, size_t len, int overwrite)
+{
+	FILE *fp;
+	char *tmp;
+	int rc;
+
+	rc = sign__atomic_open(path, overwrite, &fp, &tmp);
+	if (rc != 0)
+		return rc;
+	if (len > 0 && fwrite(data, 1, len, fp) != len) {
+		rc = sign_error__set(SIGN_ERR_IO, (unsigned long)errno,
+		    "writing %s failed: %s", path, strerror(errno));
+		sign__atomic_abort(fp, tmp);
+		return rc;
+	}
+	return sign__atomic_commit(fp, tmp, path, overwrite);
+}

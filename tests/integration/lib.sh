@@ -1,0 +1,75 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Shared shell helpers for the integration tests (sourced, POSIX sh).
+#
+#   pass MSG / fail MSG         record a result
+#   expect CODE REGEX CMD...    run CMD, require exit status CODE and stderr+stdout matching REGEX
+#   done_testing                print "N passed, N failed" and exit accordingly
+#   fresh_softhsm               a new SoftHSM2 token store in $T/softhsm (exports SOFTHSM2_CONF)
+#   init_token LABEL [SOPIN PIN] initialise a token on it; prints nothing
+#   test_pki                    the test PKI in $T/pki (certs/mkpki.sh), made once per test
+#
+# $T is a fresh temporary directory removed at exit; $KYSO is the built tool.
+set -u
+: "${top_srcdir:?}" "${top_builddir:?}"
+KYSO=${KYSO:-$top_builddir/tools/kyso}
+T=$(mktemp -d "${TMPDIR:-/tmp}/kyso-test.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+_passed=0
+_failed=0
+SOFTHSM_MODULE=${SOFTHSM_MODULE:-}
+for _m in /usr/lib/softhsm/libsofthsm2.so /usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so \
+    /usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so; do
+	[ -z "$SOFTHSM_MODULE" ] && [ -f "$_m" ] && SOFTHSM_MODULE=$_m
+done
+export SOFTHSM_MODULE
+
+pass() { _passed=$((_passed + 1)); echo "ok - $*"; }
+fail() { _failed=$((_failed + 1)); echo "FAIL - $*"; }
+
+# expect CODE REGEX CMD... : exit status and output (stdout+stderr) must match.
+expect() {
+	_want=$1; _re=$2; shift 2
+	"$@" >"$T/.out" 2>&1 </dev/null
+	_got=$?
+	if [ "$_got" -ne "$_want" ]; then
+		fail "$* : exit $_got, expected $_want"; sed 's/^/    | /' "$T/.out" | head -20
+		return 1
+	fi
+	if [ -n "$_re" ] && ! grep -Eq -- "$_re" "$T/.out"; then
+		fail "$* : output does not match /$_re/"; sed 's/^/    | /' "$T/.out" | head -20
+		return 1
+	fi
+	pass "$* -> $_want"
+	return 0
+}
+
+# skip_all REASON : the test cannot run here (exit 77, automake's SKIP).
+skip_all() { echo "SKIP: $*"; exit 77; }
+
+done_testing() {
+	echo "$_passed passed, $_failed failed"
+	[ "$_failed" -eq 0 ] || exit 1
+	exit 0
+}
+
+fresh_softhsm() {
+	[ -n "$SOFTHSM_MODULE" ] || skip_all "SoftHSM2 is not installed (run ./scripts/test)"
+	mkdir -p "$T/softhsm/tokens"
+	printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' \
+	    "$T/softhsm/tokens" > "$T/softhsm/softhsm2.conf"
+	SOFTHSM2_CONF=$T/softhsm/softhsm2.conf
+	KYSO_PKCS11_MODULE=$SOFTHSM_MODULE
+	export SOFTHSM2_CONF KYSO_PKCS11_MODULE
+}
+
+init_token() {
+	softhsm2-util --init-token --free --label "$1" --so-pin "${2:-12345678}" \
+	    --pin "${3:-123456}" >/dev/null
+}
+
+test_pki() {
+	if [ ! -f "$T/pki/.done" ]; then
+		sh "$top_srcdir/certs/mkpki.sh" "$T/pki" >"$T/pki.log" 2>&1 ||
+		    { cat "$T/pki.log"; fail "certs/mkpki.sh failed"; done_testing; }
+	fi
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Shared helpers of the kyso command.  Only code under tools/ may exit. */
+#ifndef KYSO_TOOL_H
+#define KYSO_TOOL_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <getopt.h>
+#include <jansson.h>
+
+/* Exit status, the same for every subcommand (see kyso(1)). */
+enum {
+	KYSO_EXIT_OK = 0,            /* success; TOTAL-PASSED */
+	KYSO_EXIT_FAILED = 1,        /* TOTAL-FAILED: proven invalid, forged, modified */
+	KYSO_EXIT_INDETERMINATE = 2, /* could not decide */
+	KYSO_EXIT_USAGE = 3,         /* usage error */
+	KYSO_EXIT_NODEVICE = 4,      /* no reader, card or token; card removed */
+	KYSO_EXIT_AUTH = 5,          /* wrong PIN/MRZ/CAN, locked, PIN unavailable */
+	KYSO_EXIT_DATA = 6,          /* bad input data */
+	KYSO_EXIT_RUNTIME = 7        /* network, I/O, backend, internal */
+};
+
+/* One subcommand. */
+struct kyso_cmd {
+	const char *name;       /* "sign", "card", ... */
+	const char *summary;    /* one line for `kyso --help` */
+	int (*run)(int argc, char **argv);
+};
+
+/* Option table entry; the help text is generated from it. */
+struct kyso_opt {
+	const char *name;       /* long name without "--" */
+	int has_arg;            /* no_argument / required_argument */
+	int val;                /* value returned by getopt (a char or >= 256) */
+	const char *arg;        /* argument name for the help, or NULL */
+	const char *help;       /* one line */
+};
+
+/*
+ * Parse argv with getopt_long against opts (terminated by a zero entry).
+ * --help is handled here: prints the usage and the table, then exits 0.
+ * Calls cb for each option; cb returns 0, or an exit code to stop with.
+ * On return *optind_out is the index of the first operand.
+ * Returns 0 or an exit code (3 on an unknown option, with a message).
+ */
+int kyso_parse(int argc, char **argv, const char *usage, const struct kyso_opt *opts,
+    int (*cb)(int val, const char *arg, void *ud), void *ud, int *optind_out);
+void kyso_help(FILE *fp, const char *usage, const struct kyso_opt *opts);
+
+/* Map a libsign error code to the exit status. */
+int kyso_exit_for(int sign_err);
+
+/* Print "kyso: <message>" on stderr, the libsign last-error message when msg is NULL. */
+void kyso_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print the library's last error and return its exit status. */
+int kyso_fail(int sign_err);
+
+/* The program's subcommand name prefix for messages ("kyso sign"). */
+extern const char *kyso_progname;
+
+/* Verbosity: -v on the top level raises library logging to stderr. */
+extern int kyso_verbose;
+
+/*
+ * Secret sources: "tty", "env:NAME", "file:PATH" (mode 0600 or stricter,
+ * refused otherwise), "fd:N".  Reads one line (without the newline) into buf
+ * of cap bytes.  tty prompts with echo off on /dev/tty; without a tty it
+ * fails at once.  Returns 0, or an exit code with a message printed.
+ * The caller wipes buf with OPENSSL_cleanse after use.
+ */
+int kyso_secret_read(const char *spec, const char *prompt, char *buf, size_t cap);
+/* 1 when spec is a well-formed source ("tty", "env:X", "file:X", "fd:N"). */
+int kyso_secret_spec_ok(const char *spec);
+
+/* JSON output: add "schema": n, print one compact-but-readable object on
+ * stdout followed by a newline, and release it. */
+void kyso_json_emit(json_t *obj, int schema);
+
+/* Hex encode (lowercase) into a new string; caller frees. */
+char *kyso_hex(const unsigned char *p, size_t n);
+
+#endif

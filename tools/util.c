@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Option parsing, exit statuses, secret sources and JSON output. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include <libsign.h>
+#include "kyso.h"
+
+const char *kyso_progname = "kyso";
+int kyso_verbose;
+
+void
+kyso_help(FILE *fp, const char *usage, const struct kyso_opt *opts)
+{
+	const struct kyso_opt *o;
+
+	fprintf(fp, "usage: %s\n\noptions:\n", usage);
+	for (o = opts; o != NULL && o->name != NULL; o++) {
+		char left[64];
+
+		if (o->arg != NULL)
+			snprintf(left, sizeof(left), "--%s %s", o->name, o->arg);
+		else
+			snprintf(left, sizeof(left), "--%s", o->name);
+		fprintf(fp, "  %-28s %s\n", left, o->help);
+	}
+	fprintf(fp, "  %-28s %s\n", "--help", "show this help");
+	fprintf(fp, "\nexit status: 0 success/TOTAL-PASSED, 1 TOTAL-FAILED, 2 INDETERMINATE,\n"
+	    "3 usage, 4 no reader/card/token, 5 authentication, 6 bad input data, 7 runtime\n");
+}
+
+int
+kyso_parse(int argc, char **argv, const char *usage, const struct kyso_opt *opts,
+    int (*cb)(int val, const char *arg, void *ud), void *ud, int *optind_out)
+{
+	struct option *lo = NULL;
+	size_t n = 0, i;
+	int c, rc = 0;
+
+	while (opts != NULL && opts[n].name != NULL)
+		n++;
+	lo = calloc(n + 2, sizeof(*lo));
+	if (lo == NULL) {
+		kyso_err("out of memory");
+		return KYSO_EXIT_RUNTIME;
+	}
+	for (i = 0; i < n; i++) {
+		lo[i].name = opts[i].name;
+		lo[i].has_arg = opts[i].has_arg;
+		lo[i].val = opts[i].val;
+	}
+	lo[n].name = "help";
+	lo[n].val = 0x7fff;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+", lo, NULL)) != -1) {
+		if (c == 0x7fff) {
+			kyso_help(stdout, usage, opts);
+			free(lo);
+			exit(0);
+		}
+		if (c == '?' || c == ':') {
+			if (optopt != 0 && optopt < 256 && optopt != '?')
+				kyso_err("unknown option -%c (see --help)", optopt);
+			else
+				kyso_err("unknown option or missing argument: %s (see --help)",
+				    argv[optind - 1]);
+			rc = KYSO_EXIT_USAGE;
+			break;
+		}
+		rc = cb(c, optarg, ud);
+		if (rc != 0)
+			break;
+	}
+	free(lo);
+	*optind_out = optind;
+	return rc;
+}
+
+int
+kyso_exit_for(int e)
+{
+	if (e == 0)
+		return KYSO_EXIT_OK;
+	switch (e) {
+	case SIGN_ERR_VERIFY:
+	case SIGN_ERR_HASH_MISMATCH:
+		return KYSO_EXIT_FAILED;
+	case SIGN_ERR_UNTRUSTED:
+	case SIGN_ERR_EXPIRED:
+	case SIGN_ERR_NOT_YET_VALID:
+		return KYSO_EXIT_INDETERMINATE;
+	case SIGN_ERR_USAGE:
+	case SIGN_ERR_INVALID_ARG:
+	case SIGN_ERR_EXISTS:
+	case SIGN_ERR_KEY_USAGE:
+		return KYSO_EXIT_USAGE;
+	case SIGN_ERR_NO_READER:
+	case SIGN_ERR_NO_CARD:
+	case SIGN_ERR_CARD_REMOVED:
+	case SIGN_ERR_TOKEN_NOT_FOUND:
+	case SIGN_ERR_TIMEOUT:
+	case SIGN_ERR_NO_APPLET:
+		return KYSO_EXIT_NODEVICE;
+	case SIGN_ERR_PIN_INCORRECT:
+	case SIGN_ERR_PIN_LOCKED:
+	case SIGN_ERR_PIN_REQUIRED:
+	case SIGN_ERR_PIN_FINAL_TRY:
+	case SIGN_ERR_PIN_INVALID:
+	case SIGN_ERR_AUTH_FAILED:
+	case SIGN_ERR_SERVER_AUTH:
+		return KYSO_EXIT_AUTH;
+	case SIGN_ERR_MALFORMED:
+	case SIGN_ERR_TOO_LARGE:
+	case SIGN_ERR_NOT_FOUND:
+	case SIGN_ERR_CARD_RESPONSE:
+	case SIGN_ERR_SM:
+	case SIGN_ERR_SERVER_RESPONSE:
+	case SIGN_ERR_UNSUPPORTED:
+	case SIGN_ERR_KEY_NOT_FOUND:
+		return KYSO_EXIT_DATA;
+	default:
+		return KYSO_EXIT_RUNTIME;
+	}
+}
+
+void
+kyso_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", kyso_progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int
+kyso_fail(int e)
+{
+	kyso_err("%s", sign_error_last() == e ? sign_error_message() : sign_strerror(e));
+	return kyso_exit_for(e);
+}
+
+int
+kyso_secret_spec_ok(const char *spec)
+{
+	if (spec == NULL)
+		return 0;
+	if (strcmp(spec, "tty") == 0)
+		return 1;
+	if (strncmp(spec, "env:", 4) == 0 || strncmp(spec, "file:", 5) == 0)
+		return strchr(spec, ':')[1] != '\0';
+	if (strncmp(spec, "fd:", 3) == 0) {
+		char *end;
+		long v = strtol(spec + 3, &end, 10);
+
+		return spec[3] != '\0' && *end == '\0' && v >= 0 && v < 65536;
+	}
+	return 0;
+}
+
+/* Read one line from fd into buf; strips \n and \r\n.  0 or -1. */
+static int
+read_line_fd(int fd, char *buf, size_t cap)
+{
+	size_t n = 0;
+	char c;
+	ssize_t r;
+
+	for (;;) {
+		r = read(fd, &c, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || c == '\n')
+			break;
+		if (n + 1 >= cap)
+			return -1;
+		buf[n++] = c;
+	}
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	buf[n] = '\0';
+	c = 0;
+	return (r < 0) ? -1 : 0;
+}
+
+static int
+read_tty(const char *prompt, char *buf, size_t cap)
+{
+	struct termios old, raw;
+	int fd, rc;
+
+	fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0 || !isatty(fd)) {
+		if (fd >= 0)
+			close(fd);
+		kyso_err("no terminal to ask for the %s: give it with --pin-source "
+		    "env:NAME, file:PATH or fd:N", prompt);
+		return KYSO_EXIT_AUTH;
+	}
+	if (tcgetattr(fd, &old) != 0) {
+		close(fd);
+		kyso_err("cannot use the terminal to ask for the %s", prompt);
+		return KYSO_EXIT_AUTH;
+	}
+	raw = old;
+	raw.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+	raw.c_lflag |= ICANON;
+	dprintf(fd, "Enter %s: ", prompt);
+	tcsetattr(fd, TCSAFLUSH, &raw);
+	rc = read_line_fd(fd, buf, cap);
+	tcsetattr(fd, TCSAFLUSH, &old);
+	dprintf(fd, "\n");
+	close(fd);
+	if (rc != 0) {
+		kyso_err("could not read the %s from the terminal", prompt);
+		return KYSO_EXIT_AUTH;
+	}
+	return 0;
+}
+
+int
+kyso_secret_read(const char *spec, const char *prompt, char *buf, size_t cap)
+{
+	if (!kyso_secret_spec_ok(spec)) {
+		kyso_err("bad secret source '%s': use tty, env:NAME, file:PATH or fd:N",
+		    spec != NULL ? spec : "");
+		return KYSO_EXIT_USAGE;
+	}
+	if (strcmp(spec, "tty") == 0)
+		return read_tty(prompt, buf, cap);
+	if (strncmp(spec, "env:", 4) == 0) {
+		const char *v = getenv(spec + 4);
+
+		if (v == NULL) {
+			kyso_err("the %s source env:%s is not set", prompt, spec + 4);
+			return KYSO_EXIT_AUTH;
+		}
+		if (strlen(v) + 1 > cap) {
+			kyso_err("the %s in env:%s is too long", prompt, spec + 4);
+			return KYSO_EXIT_AUTH;
+		}
+		strcpy(buf, v);
+		return 0;
+	}
+	if (strncmp(spec, "file:", 5) == 0) {
+		struct stat st;
+		int fd = open(spec + 5, O_RDONLY | O_CLOEXEC), rc;
+
+		if (fd < 0) {
+			kyso_err("cannot open the %s file %s: %s", prompt, spec + 5, strerror(errno));
+			return KYSO_EXIT_AUTH;
+		}
+		if (fstat(fd, &st) != 0 || (st.st_mode & 077) != 0) {
+			close(fd);
+			kyso_err("the %s file %s is readable by others: chmod 600 it", prompt,
+			    spec + 5);
+			return KYSO_EXIT_AUTH;
+		}
+		rc = read_line_fd(fd, buf, cap);
+		close(fd);
+		if (rc != 0) {
+			kyso_err("cannot read the %s from %s", prompt, spec + 5);
+			return KYSO_EXIT_AUTH;
+		}
+		return 0;
+	}
+	/* fd:N */
+	if (read_line_fd(atoi(spec + 3), buf, cap) != 0) {
+		kyso_err("cannot read the %s from %s", prompt, spec);
+		return KYSO_EXIT_AUTH;
+	}
+	return 0;
+}
+
+void
+kyso_json_emit(json_t *obj, int schema)
+{
+	char *s;
+
+	if (obj == NULL)
+		return;
+	json_object_set_new(obj, "schema", json_integer(schema));
+	s = json_dumps(obj, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (s != NULL) {
+		fputs(s, stdout);
+		fputc('\n', stdout);
+		free(s);
+	}
+	json_decref(obj);
+}
+
+char *
+kyso_hex(const unsigned char *p, size_t n)
+{
+	static const char hx[] = "0123456789abcdef";
+	char *s = malloc(n * 2 + 1);
+	size_t i;
+
+	if (s == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		s[2 * i] = hx[p[i] >> 4];
+		s[2 * i + 1] = hx[p[i] & 15];
+	}
+	s[2 * n] = '\0';
+	return s;
+}

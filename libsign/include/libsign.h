@@ -10,5 +10,6 @@
 
 #include "libsign/common.h"
 /* module headers: one line each */
+#include "libsign/signer.h"
 
 #endif

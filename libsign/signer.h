@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Private side of sign_signer: how a key backend plugs in. */
+#ifndef LIBSIGN_PRIV_SIGNER_H
+#define LIBSIGN_PRIV_SIGNER_H
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include "internal.h"
+#include "libsign/signer.h"
+
+struct sign_signer_ops {
+	/*
+	 * Sign a precomputed digest.  RSA PKCS#1 v1.5: sig is the raw RSA
+	 * signature over DigestInfo(md, digest); RSA-PSS: raw PSS signature
+	 * (sLen = hLen, MGF1 with md); ECDSA: DER Ecdsa-Sig-Value.
+	 */
+	int (*sign)(void *ctx, sign_scheme scheme, sign_md md,
+	    const unsigned char *digest, size_t dlen, sign_buf *sig);
+	void (*free)(void *ctx);
+};
+
+struct sign_signer {
+	const struct sign_signer_ops *ops;
+	void *ctx;
+	EVP_PKEY *pub;              /* public key of the private key (required) */
+	X509 *cert;                 /* may be NULL until set */
+	STACK_OF(X509) *chain;      /* never NULL */
+};
+
+/* Takes ownership of ctx (ops->free on failure too) and a reference to pub. */
+int sign_signer__new(sign_signer **out, const struct sign_signer_ops *ops, void *ctx,
+    EVP_PKEY *pub);
+/* Takes a reference to cert; SIGN_ERR_KEY_USAGE if its key is not signer->pub. */
+int sign_signer__set_x509(sign_signer *signer, X509 *cert);
+int sign_signer__sign(sign_signer *signer, sign_scheme scheme, sign_md md,
+    const unsigned char *digest, size_t dlen, sign_buf *sig);
+/* Resolve SIGN_SCHEME_AUTO from the key type; SIGN_ERR_UNSUPPORTED if the
+ * scheme does not fit the key. */
+int sign_signer__scheme(const sign_signer *signer, sign_scheme want, sign_scheme *out);
+/* EVP_MD for a sign_md (SIGN_MD_DEFAULT = SHA-256). */
+const EVP_MD *sign_md__evp(sign_md md);
+/* Software signer over an EVP_PKEY (takes a reference). */
+int sign_signer__from_pkey(sign_signer **out, EVP_PKEY *pkey);
+
+#endif

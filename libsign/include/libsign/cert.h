@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Certificate inspection (subject, issuer, validity, key, usages, policies,
+ * fingerprint) and PKCS#10 certification requests signed by a sign_signer.
+ *
+ * THREAD SAFETY: a sign_cert is read-only after creation and may be read
+ * from several threads at once; sign_cert_free() must not race with readers.
+ */
+#ifndef LIBSIGN_CERT_H
+#define LIBSIGN_CERT_H
+
+#include <stddef.h>
+#include <time.h>
+#include "libsign/common.h"
+#include "libsign/signer.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Key usage bits (X.509 KeyUsage). */
+#define SIGN_KU_DIGITAL_SIGNATURE 0x0001u
+#define SIGN_KU_NON_REPUDIATION   0x0002u
+#define SIGN_KU_KEY_ENCIPHERMENT  0x0004u
+#define SIGN_KU_DATA_ENCIPHERMENT 0x0008u
+#define SIGN_KU_KEY_AGREEMENT     0x0010u
+#define SIGN_KU_KEY_CERT_SIGN     0x0020u
+#define SIGN_KU_CRL_SIGN          0x0040u
+#define SIGN_KU_ENCIPHER_ONLY     0x0080u
+#define SIGN_KU_DECIPHER_ONLY     0x0100u
+
+typedef enum {
+	SIGN_CERT_VALID = 0,
+	SIGN_CERT_EXPIRING = 1,     /* valid, but expires within the warning window */
+	SIGN_CERT_EXPIRED = 2,
+	SIGN_CERT_NOT_YET_VALID = 3
+} sign_cert_validity;
+
+typedef struct sign_cert sign_cert;
+
+/* Read-only description of a certificate.  Strings are UTF-8; names are
+ * printed one RDN after the other, most significant first, separated by
+ * ", " ("C=VN, O=..., CN=Nguyễn Văn An"). */
+typedef struct sign_cert_info {
+	const char *subject;
+	const char *issuer;
+	const char *serial;          /* lowercase hex, no separators */
+	time_t not_before;
+	time_t not_after;
+	const char *not_before_str;  /* ISO 8601 UTC, "2026-01-01T00:00:00Z" */
+	const char *not_after_str;
+	const char *key_type;        /* "rsa", "ec", "ed25519", ... */
+	unsigned int key_bits;
+	const char *curve;           /* EC curve name ("prime256v1"), else NULL */
+	int has_key_usage;           /* the keyUsage extension is present */
+	unsigned int key_usage;      /* SIGN_KU_* (0 without the extension) */
+	const char *key_usage_str;   /* "digitalSignature, nonRepudiation", "" when absent */
+	const char *ext_key_usage;   /* comma-separated names/OIDs, "" when absent */
+	const char *policies;        /* comma-separated policy OIDs, "" when absent */
+	const char *sha256;          /* SHA-256 of the DER, lowercase hex */
+	int is_ca;                   /* basicConstraints cA */
+	int self_signed;             /* subject == issuer and its own key verifies it */
+} sign_cert_info;
+
+/* Parse one DER certificate (exactly len bytes, no trailing data). */
+int sign_cert_from_der(sign_cert **out, const unsigned char *der, size_t len);
+/* Read the first certificate of a PEM or DER file. */
+int sign_cert_from_file(sign_cert **out, const char *path);
+void sign_cert_free(sign_cert *cert);
+
+/* Borrowed, valid while cert lives. */
+const sign_cert_info *sign_cert_get_info(const sign_cert *cert);
+/* The certificate's DER; borrowed, valid while cert lives. */
+int sign_cert_der(const sign_cert *cert, const unsigned char **der, size_t *len);
+
+/* Validity at time now, with EXPIRING when it ends within warn_days days. */
+sign_cert_validity sign_cert_check_time(const sign_cert *cert, time_t now, int warn_days);
+
+/* 0 when the certificate's key usage allows signing documents
+ * (digitalSignature or nonRepudiation, or no keyUsage extension);
+ * SIGN_ERR_KEY_USAGE with a message otherwise. */
+int sign_cert_check_signing(const sign_cert *cert);
+
+/*
+ * A PKCS#10 certification request for the signer's public key, signed by the
+ * signer (on its token).  subject is "/C=VN/O=.../CN=Nguyễn Văn An" (UTF-8,
+ * encoded as UTF8String; "\/" escapes a slash).  md SIGN_MD_DEFAULT is
+ * SHA-256; scheme SIGN_SCHEME_AUTO signs RSA keys with PKCS#1 v1.5.
+ * out receives the request as PEM text (NUL-terminated; len excludes the NUL).
+ */
+int sign_cert_request(sign_buf *out, sign_signer *signer, const char *subject,
+    sign_md md, sign_scheme scheme);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBSIGN_CERT_H */

@@ -14,5 +14,6 @@
 #include "libsign/mrtd.h"
 #include "libsign/token.h"
 #include "libsign/cert.h"
+#include "libsign/pa.h"
 
 #endif

@@ -1,0 +1,537 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The insurance gateway's HTTPS transport: libcurl with certificate
+ * verification always on, an optional client certificate whose key is a PEM
+ * file or a PKCS#11 token key (through the pkcs11 OpenSSL engine), bounded
+ * answers, and errors sorted into transient and final ones. */
+#define OPENSSL_SUPPRESS_DEPRECATED 1 /* the pkcs11 ENGINE API */
+#include "insurance_priv.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include <curl/curl.h>
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#ifndef OPENSSL_NO_ENGINE
+#include <openssl/engine.h>
+#endif
+
+#define MAX_PEM (1024 * 1024)
+
+struct gw {
+	CURL *curl;
+	struct curl_slist *headers;
+	char *base;                 /* for messages */
+	long timeout_ms;
+	X509 *cert;                 /* client certificate, or NULL */
+	STACK_OF(X509) *chain;
+	EVP_PKEY *key;
+#ifndef OPENSSL_NO_ENGINE
+	ENGINE *engine;             /* the pkcs11 engine holding key, or NULL */
+#endif
+	/* the answer being received */
+	unsigned char *buf;
+	size_t len, cap;
+	int too_large;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+static void
+gw_free(void *ctx)
+{
+	struct gw *g = ctx;
+
+	if (g == NULL)
+		return;
+	if (g->curl != NULL)
+		curl_easy_cleanup(g->curl);
+	curl_slist_free_all(g->headers);
+	free(g->base);
+	X509_free(g->cert);
+	sk_X509_pop_free(g->chain, X509_free);
+	EVP_PKEY_free(g->key);
+#ifndef OPENSSL_NO_ENGINE
+	if (g->engine != NULL) {
+		ENGINE_finish(g->engine);
+		ENGINE_free(g->engine);
+	}
+#endif
+	sign__freezero(g->buf, g->cap);
+	free(g);
+}
+
+static size_t
+on_data(char *p, size_t size, size_t n, void *ud)
+{
+	struct gw *g = ud;
+	size_t add = size * n;
+
+	if (add > SIGN_INSURANCE__MAX_ANSWER - g->len) {
+		g->too_large = 1;
+		return 0;
+	}
+	if (g->len + add + 1 > g->cap) {
+		size_t ncap = g->cap == 0 ? 16384 : g->cap;
+		unsigned char *q;
+
+		while (ncap < g->len + add + 1)
+			ncap *= 2;
+		q = malloc(ncap);
+		if (q == NULL)
+			return 0;
+		if (g->len > 0)
+			memcpy(q, g->buf, g->len);
+		sign__freezero(g->buf, g->cap);
+		g->buf = q;
+		g->cap = ncap;
+	}
+	memcpy(g->buf + g->len, p, add);
+	g->len += add;
+	return add;
+}
+
+static CURLcode
+on_ssl_ctx(CURL *curl, void *sslctx, void *ud)
+{
+	struct gw *g = ud;
+	SSL_CTX *ctx = sslctx;
+
+	(void)curl;
+	if (SSL_CTX_use_certificate(ctx, g->cert) != 1 || SSL_CTX_use_PrivateKey(ctx, g->key) != 1 ||
+	    (g->chain != NULL && sk_X509_num(g->chain) > 0 &&
+	    SSL_CTX_set1_chain(ctx, g->chain) != 1)) {
+		ERR_clear_error();
+		return CURLE_SSL_CERTPROBLEM;
+	}
+	return CURLE_OK;
+}
+
+/* Which failures are worth another try, and what to tell the user. */
+static int
+map_curl_error(struct gw *g, CURLcode cc, int *transient)
+{
+	const char *detail = g->errbuf[0] != '\0' ? g->errbuf : curl_easy_strerror(cc);
+
+	*transient = 0;
+	switch (cc) {
+	case CURLE_WRITE_ERROR:
+		if (g->too_large)
+			return sign_error__set(SIGN_ERR_TOO_LARGE, cc,
+			    "the gateway's answer is larger than %u bytes",
+			    SIGN_INSURANCE__MAX_ANSWER);
+		return sign_error__set(SIGN_ERR_NOMEM, cc, "out of memory receiving the answer");
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+		return sign_error__set(SIGN_ERR_NETWORK, cc,
+		    "TLS certificate verification of the gateway %s failed (%s): the server is "
+		    "not who it claims or its CA is not trusted; check the CA bundle (cacert)",
+		    g->base, detail);
+	case CURLE_SSL_CERTPROBLEM:
+		return sign_error__set(SIGN_ERR_NETWORK, cc,
+		    "the client certificate could not be used (%s)", detail);
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+		if (strstr(detail, "alert") != NULL || strstr(detail, "certificate") != NULL) {
+			int wants_cert = strstr(detail, "certificate required") != NULL ||
+			    (g->cert == NULL && strstr(detail, "handshake failure") != NULL);
+
+			return sign_error__set(SIGN_ERR_NETWORK, cc,
+			    "TLS handshake with the gateway %s failed (%s)%s", g->base, detail,
+			    wants_cert ? (g->cert == NULL ?
+			    ": the gateway requires a client certificate (client-cert and "
+			    "client-key)" : ": the gateway did not accept the client "
+			    "certificate") : "");
+		}
+		*transient = 1;
+		return sign_error__set(SIGN_ERR_NETWORK, cc, "connection to the gateway %s failed "
+		    "(%s)", g->base, detail);
+	case CURLE_OPERATION_TIMEDOUT:
+		*transient = 1;
+		return sign_error__set(SIGN_ERR_NETWORK, cc,
+		    "the gateway %s did not answer in time (timeout %ld.%03ld s: %s)", g->base,
+		    g->timeout_ms / 1000, g->timeout_ms % 1000, detail);
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_GOT_NOTHING:
+		*transient = 1;
+		return sign_error__set(SIGN_ERR_NETWORK, cc, "cannot reach the gateway %s (%s)",
+		    g->base, detail);
+	case CURLE_PARTIAL_FILE:
+		return sign_error__set(SIGN_ERR_SERVER_RESPONSE, cc,
+		    "the gateway's answer was cut short: %s (truncated answer)", detail);
+	default:
+		return sign_error__set(SIGN_ERR_NETWORK, cc, "request to the gateway %s failed (%s)",
+		    g->base, detail);
+	}
+}
+
+static int
+gw_post(void *ctx, const char *url, const char *log_url, const char *body, size_t blen,
+    long *status, sign_buf *answer, int *transient)
+{
+	struct gw *g = ctx;
+	CURLcode cc;
+	long code = 0;
+	int rc = 0;
+
+	(void)log_url;
+	*status = 0;
+	*transient = 0;
+	g->len = 0;
+	g->too_large = 0;
+	g->errbuf[0] = '\0';
+	if (curl_easy_setopt(g->curl, CURLOPT_URL, url) != CURLE_OK ||
+	    curl_easy_setopt(g->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)blen) != CURLE_OK ||
+	    curl_easy_setopt(g->curl, CURLOPT_POSTFIELDS, body) != CURLE_OK)
+		return sign_error__set(SIGN_ERR_GENERIC, 0, "libcurl refused the request's options");
+	cc = curl_easy_perform(g->curl);
+	/* libcurl keeps a copy of the URL (it holds the token): drop it now. */
+	curl_easy_setopt(g->curl, CURLOPT_URL, "https://invalid.invalid/");
+	curl_easy_setopt(g->curl, CURLOPT_POSTFIELDS, "");
+	if (cc != CURLE_OK) {
+		rc = map_curl_error(g, cc, transient);
+		goto out;
+	}
+	curl_easy_getinfo(g->curl, CURLINFO_RESPONSE_CODE, &code);
+	*status = code;
+	rc = sign_buf__set(answer, g->buf != NULL ? g->buf : (unsigned char *)"", g->len);
+out:
+	if (g->buf != NULL)
+		OPENSSL_cleanse(g->buf, g->len);
+	g->len = 0;
+	return rc;
+}
+
+static int
+no_password(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
+	return -1;
+}
+
+/* The client certificate, and any further certificates in the file as its chain. */
+static int
+load_cert(struct gw *g, const char *path)
+{
+	sign_buf pem = SIGN_BUF_INIT;
+	BIO *bio = NULL;
+	X509 *x;
+	int rc;
+
+	rc = sign__read_file(path, MAX_PEM, &pem);
+	if (rc != 0)
+		goto out;
+	bio = BIO_new_mem_buf(pem.data, (int)pem.len);
+	g->chain = sk_X509_new_null();
+	if (bio == NULL || g->chain == NULL) {
+		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+		goto out;
+	}
+	g->cert = PEM_read_bio_X509(bio, NULL, no_password, NULL);
+	if (g->cert == NULL) {
+		rc = sign_error__openssl(SIGN_ERR_MALFORMED,
+		    "%s holds no PEM certificate (the client certificate)", path);
+		goto out;
+	}
+	while ((x = PEM_read_bio_X509(bio, NULL, no_password, NULL)) != NULL) {
+		if (!sk_X509_push(g->chain, x)) {
+			X509_free(x);
+			rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+			goto out;
+		}
+	}
+	ERR_clear_error();
+out:
+	BIO_free(bio);
+	sign_buf_dispose(&pem);
+	return rc;
+}
+
+static int
+load_key_file(struct gw *g, const char *path)
+{
+	unsigned char *data = NULL;
+	size_t len = 0;
+	struct stat st;
+	BIO *bio = NULL;
+	ssize_t r;
+	int fd = -1, rc = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		rc = sign_error__set(errno == ENOENT ? SIGN_ERR_NOT_FOUND : SIGN_ERR_IO,
+		    (unsigned long)errno, "cannot open the client key %s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		rc = sign_error__set(SIGN_ERR_IO, 0, "the client key %s is not a regular file", path);
+		goto out;
+	}
+	if ((st.st_mode & 077) != 0) {
+		rc = sign_error__set(SIGN_ERR_USAGE, 0,
+		    "the client key %s may be read by other users (mode %04o); chmod 600 %s",
+		    path, (unsigned)(st.st_mode & 07777), path);
+		goto out;
+	}
+	data = malloc(MAX_PEM + 1);
+	if (data == NULL) {
+		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+		goto out;
+	}
+	while (len <= MAX_PEM) {
+		r = read(fd, data + len, MAX_PEM + 1 - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			rc = sign_error__set(SIGN_ERR_IO, (unsigned long)errno, "cannot read %s: %s",
+			    path, strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	if (len > MAX_PEM) {
+		rc = sign_error__set(SIGN_ERR_TOO_LARGE, 0, "%s: larger than %d bytes", path, MAX_PEM);
+		goto out;
+	}
+	bio = BIO_new_mem_buf(data, (int)len);
+	if (bio == NULL) {
+		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+		goto out;
+	}
+	/* no_password: an encrypted key fails here instead of prompting. */
+	g->key = PEM_read_bio_PrivateKey(bio, NULL, no_password, NULL);
+	if (g->key == NULL)
+		rc = sign_error__openssl(SIGN_ERR_MALFORMED,
+		    "%s holds no unencrypted PEM private key (the client key)", path);
+out:
+	BIO_free(bio);
+	if (fd >= 0)
+		close(fd);
+	sign__freezero(data, data != NULL ? MAX_PEM + 1 : 0);
+	return rc;
+}
+
+#ifndef OPENSSL_NO_ENGINE
+/* The value of a URI query attribute (module-path=...), percent-decoded. */
+static char *
+uri_query_attr(const char *uri, const char *name)
+{
+	const char *q = strchr(uri, '?'), *p, *e;
+	size_t n = strlen(name), i, j;
+	char *v;
+
+	if (q == NULL)
+		return NULL;
+	for (p = q + 1; *p != '\0'; p = *e == '\0' ? e : e + 1) {
+		e = p + strcspn(p, "&");
+		if ((size_t)(e - p) > n && strncmp(p, name, n) == 0 && p[n] == '=') {
+			v = malloc((size_t)(e - p));
+			if (v == NULL)
+				return NULL;
+			for (i = n + 1, j = 0; p + i < e; i++) {
+				if (p[i] == '%' && p + i + 2 < e && isxdigit((unsigned char)p[i + 1]) &&
+				    isxdigit((unsigned char)p[i + 2])) {
+					char hx[3] = { p[i + 1], p[i + 2], '\0' };
+
+					v[j++] = (char)strtol(hx, NULL, 16);
+					i += 2;
+				} else {
+					v[j++] = p[i];
+				}
+			}
+			v[j] = '\0';
+			return v;
+		}
+	}
+	return NULL;
+}
+
+static int
+load_key_pkcs11(struct gw *g, const sign_insurance_options *o)
+{
+	const char *uri = o->client_key;
+	char *module = NULL, *path_part = NULL;
+	int rc = 0;
+
+	if (strstr(uri, "pin-value") != NULL || strstr(uri, "pin-source") != NULL) {
+		rc = sign_error__set(SIGN_ERR_USAGE, 0,
+		    "the client key URI carries a PIN: remove pin-value/pin-source and give "
+		    "the PIN through its own source");
+		goto out;
+	}
+	if (o->client_key_pin == NULL || o->client_key_pin[0] == '\0') {
+		rc = sign_error__set(SIGN_ERR_PIN_REQUIRED, 0,
+		    "the client key is on a token: its PIN is needed (client-key-pin-source)");
+		goto out;
+	}
+	if (o->pkcs11_module != NULL)
+		module = strdup(o->pkcs11_module);
+	else if ((module = uri_query_attr(uri, "module-path")) == NULL &&
+	    getenv("KYSO_PKCS11_MODULE") != NULL)
+		module = strdup(getenv("KYSO_PKCS11_MODULE"));
+	path_part = strndup(uri, strcspn(uri, "?"));
+	if (path_part == NULL) {
+		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+		goto out;
+	}
+	g->engine = ENGINE_by_id("pkcs11");
+	if (g->engine == NULL) {
+		rc = sign_error__openssl(SIGN_ERR_UNSUPPORTED,
+		    "the OpenSSL pkcs11 engine is not installed (Debian: "
+		    "libengine-pkcs11-openssl); it is needed for a client key on a token");
+		goto out;
+	}
+	if ((module != NULL && !ENGINE_ctrl_cmd_string(g->engine, "MODULE_PATH", module, 0)) ||
+	    !ENGINE_ctrl_cmd_string(g->engine, "PIN", o->client_key_pin, 0)) {
+		rc = sign_error__openssl(SIGN_ERR_PKCS11, "the pkcs11 engine refused its settings");
+		ENGINE_free(g->engine);
+		g->engine = NULL;
+		goto out;
+	}
+	if (!ENGINE_init(g->engine)) {
+		rc = sign_error__openssl(SIGN_ERR_PKCS11, "the pkcs11 engine cannot load the "
+		    "module %s", module != NULL ? module : "(default)");
+		/* Drop the PIN copy before letting go. */
+		ENGINE_ctrl_cmd_string(g->engine, "PIN", "", 0);
+		ENGINE_free(g->engine);
+		g->engine = NULL;
+		goto out;
+	}
+	g->key = ENGINE_load_private_key(g->engine, path_part, NULL, NULL);
+	/* The engine keeps a copy of the PIN for re-logins: replace it now that the
+	 * session is logged in, so that no PIN stays in memory. */
+	ENGINE_ctrl_cmd_string(g->engine, "PIN", "", 0);
+	if (g->key == NULL) {
+		rc = sign_error__openssl(SIGN_ERR_KEY_NOT_FOUND,
+		    "no usable private key for %s on the token (wrong PIN, or no such key)",
+		    path_part);
+		goto out;
+	}
+out:
+	free(module);
+	free(path_part);
+	return rc;
+}
+#endif
+
+int
+sign_gateway__new(struct sign_insurance__transport *out, const sign_insurance_options *o)
+{
+	struct gw *g = NULL;
+	char ua[64];
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	if ((o->client_cert == NULL) != (o->client_key == NULL))
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0,
+		    "a client certificate needs both client-cert and client-key");
+	g = calloc(1, sizeof(*g));
+	if (g == NULL)
+		return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+	rc = sign_insurance__check_base(&g->base, o->gateway);
+	if (rc != 0)
+		goto out;
+	g->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 30000;
+	if (o->cacert != NULL && access(o->cacert, R_OK) != 0) {
+		rc = sign_error__set(SIGN_ERR_NOT_FOUND, (unsigned long)errno,
+		    "cannot read the CA bundle %s: %s", o->cacert, strerror(errno));
+		goto out;
+	}
+	if (o->client_cert != NULL) {
+		rc = load_cert(g, o->client_cert);
+		if (rc != 0)
+			goto out;
+		if (strncmp(o->client_key, "pkcs11:", 7) == 0) {
+#ifndef OPENSSL_NO_ENGINE
+			rc = load_key_pkcs11(g, o);
+#else
+			rc = sign_error__set(SIGN_ERR_UNSUPPORTED, 0,
+			    "this OpenSSL has no engine support: a token client key cannot be used");
+#endif
+		} else {
+			rc = load_key_file(g, o->client_key);
+		}
+		if (rc != 0)
+			goto out;
+		if (X509_check_private_key(g->cert, g->key) != 1) {
+			rc = sign_error__openssl(SIGN_ERR_KEY_USAGE,
+			    "the client certificate %s does not belong to the client key",
+			    o->client_cert);
+			goto out;
+		}
+	}
+	g->curl = curl_easy_init();
+	if (g->curl == NULL) {
+		rc = sign_error__set(SIGN_ERR_GENERIC, 0, "libcurl could not be initialised");
+		goto out;
+	}
+	g->headers = curl_slist_append(NULL, "Content-Type: application/json; charset=utf-8");
+	if (g->headers != NULL)
+		g->headers = curl_slist_append(g->headers, "Accept: application/json");
+	if (g->headers == NULL) {
+		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+		goto out;
+	}
+	snprintf(ua, sizeof(ua), "kyso/%s", sign_version());
+	if (curl_easy_setopt(g->curl, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+#if LIBCURL_VERSION_NUM >= 0x075500
+	    curl_easy_setopt(g->curl, CURLOPT_PROTOCOLS_STR, "https") != CURLE_OK ||
+	    curl_easy_setopt(g->curl, CURLOPT_REDIR_PROTOCOLS_STR, "https") != CURLE_OK ||
+#else
+	    curl_easy_setopt(g->curl, CURLOPT_PROTOCOLS, (long)CURLPROTO_HTTPS) != CURLE_OK ||
+	    curl_easy_setopt(g->curl, CURLOPT_REDIR_PROTOCOLS, (long)CURLPROTO_HTTPS) != CURLE_OK ||
+#endif
+	    curl_easy_setopt(g->curl, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
+	    curl_easy_setopt(g->curl, CURLOPT_VERBOSE, 0L) != CURLE_OK ||
+	    curl_easy_setopt(g->curl, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
+	    curl_easy_setopt(g->curl, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
+	    curl_easy_setopt(g->curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2) != CURLE_OK ||
+	    curl_easy_setopt(g->curl, CURLOPT_CONNECTTIMEOUT_MS,
+	    o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 10000L) != CURLE_OK ||
+	    curl_easy_setopt(g->curl, CURLOPT_TIMEOUT_MS, g->timeout_ms) != CURLE_OK ||
+	    curl_easy_setopt(g->curl, CURLOPT_HTTPHEADER, g->headers) != CURLE_OK ||
+	    curl_easy_setopt(g->curl, CURLOPT_USERAGENT, ua) != CURLE_OK ||
+	    curl_easy_setopt(g->curl, CURLOPT_WRITEFUNCTION, on_data) != CURLE_OK ||
+	    curl_easy_setopt(g->curl, CURLOPT_WRITEDATA, g) != CURLE_OK ||
+	    curl_easy_setopt(g->curl, CURLOPT_ERRORBUFFER, g->errbuf) != CURLE_OK ||
+	    (o->cacert != NULL &&
+	    curl_easy_setopt(g->curl, CURLOPT_CAINFO, o->cacert) != CURLE_OK)) {
+		rc = sign_error__set(SIGN_ERR_UNSUPPORTED, 0,
+		    "this libcurl lacks a needed feature (HTTPS, TLS 1.2 or CA settings)");
+		goto out;
+	}
+	if (g->cert != NULL &&
+	    (curl_easy_setopt(g->curl, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx) != CURLE_OK ||
+	    curl_easy_setopt(g->curl, CURLOPT_SSL_CTX_DATA, g) != CURLE_OK)) {
+		rc = sign_error__set(SIGN_ERR_UNSUPPORTED, 0,
+		    "this libcurl is not built with OpenSSL: it cannot use a client certificate "
+		    "from libsign");
+		goto out;
+	}
+	out->post = gw_post;
+	out->free = gw_free;
+	out->ctx = g;
+	g = NULL;
+out:
+	gw_free(g);
+	return rc;
+}

@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* kyso.conf parser: syntax, sections, errors with line numbers, the 0600
+ * rule for files holding secrets, and the default location. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "libsign/config.h"
+
+static sign_config *
+parse_ok(const char *text)
+{
+	sign_config *cfg = NULL;
+
+	assert_int_equal(sign_config_parse(&cfg, text, strlen(text), "t.conf"), 0);
+	assert_non_null(cfg);
+	return cfg;
+}
+
+static void
+test_basic(void **state)
+{
+	const char *text =
+	    "\xEF\xBB\xBF# kyso.conf\r\n"
+	    "  pkcs11-module = /usr/lib/softhsm/libsofthsm2.so  \r\n"
+	    "timeout=5\n"
+	    "\n"
+	    "   # indented comment\n"
+	    "[insurance]\n"
+	    "gateway = https://egw.example.vn/\n"
+	    "staff-name = \"  Trần Thị Bình \"\n"
+	    "empty =\n"
+	    "path = /a#b\n"
+	    "timeout = 9\n";
+	sign_config *cfg = parse_ok(text);
+	const char *sec, *key, *val;
+	unsigned int line;
+
+	(void)state;
+	assert_string_equal(sign_config_get(cfg, NULL, "pkcs11-module"),
+	    "/usr/lib/softhsm/libsofthsm2.so");
+	/* a section key, and its fallback to the global part */
+	assert_string_equal(sign_config_get(cfg, "insurance", "gateway"), "https://egw.example.vn/");
+	assert_string_equal(sign_config_get(cfg, "insurance", "pkcs11-module"),
+	    "/usr/lib/softhsm/libsofthsm2.so");
+	assert_null(sign_config_get(cfg, NULL, "gateway"));
+	/* the section's value wins over the global one */
+	assert_string_equal(sign_config_get(cfg, "insurance", "timeout"), "9");
+	assert_string_equal(sign_config_get(cfg, NULL, "timeout"), "5");
+	assert_string_equal(sign_config_get(cfg, "insurance", "staff-name"), "  Trần Thị Bình ");
+	assert_string_equal(sign_config_get(cfg, "insurance", "empty"), "");
+	/* '#' inside a value is not a comment */
+	assert_string_equal(sign_config_get(cfg, "insurance", "path"), "/a#b");
+	assert_null(sign_config_get(cfg, "other", "gateway"));
+	assert_int_equal(sign_config_line(cfg, "insurance", "gateway"), 7);
+	assert_int_equal(sign_config_line(cfg, NULL, "pkcs11-module"), 2);
+	assert_int_equal(sign_config_line(cfg, NULL, "nope"), 0);
+	assert_int_equal(sign_config_count(cfg), 7);
+	assert_int_equal(sign_config_entry(cfg, 0, &sec, &key, &val, &line), 0);
+	assert_null(sec);
+	assert_string_equal(key, "pkcs11-module");
+	assert_int_equal(line, 2);
+	assert_int_equal(sign_config_entry(cfg, 2, &sec, &key, &val, &line), 0);
+	assert_string_equal(sec, "insurance");
+	assert_string_equal(key, "gateway");
+	assert_int_equal(sign_config_entry(cfg, 7, &sec, &key, &val, &line), SIGN_ERR_NOT_FOUND);
+	assert_string_equal(sign_config_name(cfg), "t.conf");
+	sign_config_free(cfg);
+	sign_config_free(NULL);
+}
+
+static void
+test_empty(void **state)
+{
+	sign_config *cfg = parse_ok("");
+
+	(void)state;
+	assert_int_equal(sign_config_count(cfg), 0);
+	assert_null(sign_config_get(cfg, NULL, "x"));
+	sign_config_free(cfg);
+	cfg = parse_ok("# only a comment\n\n[s]\n");
+	assert_int_equal(sign_config_count(cfg), 0);
+	sign_config_free(cfg);
+}
+
+static const struct bad {
+	const char *text;
+	int rc;
+	const char *msg;        /* substring of the message */
+} bad[] = {
+	{ "gateway https://x\n", SIGN_ERR_MALFORMED, "t.conf:1: expected 'key = value'" },
+	{ "a = 1\nGateway = x\n", SIGN_ERR_MALFORMED, "t.conf:2: expected" },
+	{ "= x\n", SIGN_ERR_MALFORMED, "t.conf:1:" },
+	{ "a b = 1\n", SIGN_ERR_MALFORMED, "t.conf:1:" },
+	{ "a = \"unterminated\n", SIGN_ERR_MALFORMED, "t.conf:1: unterminated quoted value" },
+	{ "a = \"x\"y\"\n", SIGN_ERR_MALFORMED, "cannot contain" },
+	{ "a = 1\n\na = 2\n", SIGN_ERR_MALFORMED, "t.conf:3: 'a' is set twice (first on line 1)" },
+	{ "[s]\na = 1\n[s]\na = 2\n", SIGN_ERR_MALFORMED, "t.conf:4: 'a' is set twice" },
+	{ "[s\na = 1\n", SIGN_ERR_MALFORMED, "t.conf:1: a section header" },
+	{ "[]\n", SIGN_ERR_MALFORMED, "t.conf:1: a section header" },
+	{ "[Bad]\n", SIGN_ERR_MALFORMED, "t.conf:1: section names" },
+	{ "a = x\x01y\n", SIGN_ERR_MALFORMED, "t.conf:1: control character 0x01" },
+	{ "a = 1\nb = 2\x1b\n", SIGN_ERR_MALFORMED, "t.conf:2: control character 0x1b" },
+};
+
+static void
+test_errors(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		sign_config *cfg = (sign_config *)1;
+		int rc = sign_config_parse(&cfg, bad[i].text, strlen(bad[i].text), "t.conf");
+
+		if (rc != bad[i].rc || strstr(sign_error_message(), bad[i].msg) == NULL)
+			fail_msg("case %zu: rc %d, message '%s'", i, rc, sign_error_message());
+		assert_null(cfg);
+	}
+}
+
+static void
+test_nul_and_limits(void **state)
+{
+	sign_config *cfg = NULL;
+	char *big;
+	size_t n;
+
+	(void)state;
+	/* a NUL byte inside the text */
+	assert_int_equal(sign_config_parse(&cfg, "a = 1\0b = 2\n", 12, "t.conf"),
+	    SIGN_ERR_MALFORMED);
+	assert_non_null(strstr(sign_error_message(), "0x00"));
+	/* a line too long */
+	n = SIGN_CONFIG_MAX_LINE + 10;
+	big = malloc(n + 1);
+	assert_non_null(big);
+	memcpy(big, "a = ", 4);
+	memset(big + 4, 'x', n - 4);
+	big[n] = '\0';
+	assert_int_equal(sign_config_parse(&cfg, big, n, "t.conf"), SIGN_ERR_MALFORMED);
+	assert_non_null(strstr(sign_error_message(), "line longer"));
+	free(big);
+	/* the whole file too large */
+	n = SIGN_CONFIG_MAX_SIZE + 1;
+	big = calloc(1, n);
+	assert_non_null(big);
+	memset(big, '\n', n);
+	assert_int_equal(sign_config_parse(&cfg, big, n, "t.conf"), SIGN_ERR_TOO_LARGE);
+	free(big);
+	/* same key in two sections is fine */
+	cfg = parse_ok("[a]\nk = 1\n[b]\nk = 2\n");
+	assert_string_equal(sign_config_get(cfg, "a", "k"), "1");
+	assert_string_equal(sign_config_get(cfg, "b", "k"), "2");
+	sign_config_free(cfg);
+}
+
+static void
+test_secret_keys(void **state)
+{
+	static const struct {
+		const char *key;
+		int secret;
+	} t[] = {
+		{ "password", 1 }, { "password-source", 1 }, { "password-file", 1 },
+		{ "passwd", 1 }, { "client-key", 1 }, { "client-key-pin-source", 1 },
+		{ "pin", 1 }, { "pin-source", 1 }, { "api.secret", 1 }, { "key", 1 },
+		{ "gateway", 0 }, { "username", 0 }, { "client-cert", 0 }, { "cacert", 0 },
+		{ "staff-name", 0 }, { "staff-id", 0 }, { "pkcs11-module", 0 },
+		{ "mapping", 0 }, { "keyboard", 0 }, { "sources", 0 }, { "timeout", 0 },
+		{ "key-size", 0 }, { "facility-code", 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (sign_config_key_is_secret(t[i].key) != t[i].secret)
+			fail_msg("%s: expected %d", t[i].key, t[i].secret);
+	assert_int_equal(sign_config_key_is_secret(NULL), 0);
+}
+
+static char tmpdir[512];
+
+static void
+write_file(const char *path, const char *text, mode_t mode)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+static void
+test_load_modes(void **state)
+{
+	char path[600], want[700];
+	sign_config *cfg = NULL;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/kyso.conf", tmpdir);
+	/* no secrets: any mode */
+	write_file(path, "[insurance]\ngateway = https://x\n", 0644);
+	assert_int_equal(sign_config_load(&cfg, path), 0);
+	assert_string_equal(sign_config_get(cfg, "insurance", "gateway"), "https://x");
+	sign_config_free(cfg);
+	cfg = NULL;
+	/* a secret source in a world-readable file: refused with the fix */
+	write_file(path, "[insurance]\ngateway = https://x\npassword-source = env:P\n", 0644);
+	assert_int_equal(sign_config_load(&cfg, path), SIGN_ERR_USAGE);
+	assert_null(cfg);
+	snprintf(want, sizeof(want), "chmod 600 %s", path);
+	assert_non_null(strstr(sign_error_message(), want));
+	assert_non_null(strstr(sign_error_message(), "password-source"));
+	assert_non_null(strstr(sign_error_message(), "line 3"));
+	/* group-readable is refused too */
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_int_equal(sign_config_load(&cfg, path), SIGN_ERR_USAGE);
+	/* 0600 and 0400 are fine */
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(sign_config_load(&cfg, path), 0);
+	assert_string_equal(sign_config_get(cfg, "insurance", "password-source"), "env:P");
+	sign_config_free(cfg);
+	cfg = NULL;
+	assert_int_equal(chmod(path, 0400), 0);
+	assert_int_equal(sign_config_load(&cfg, path), 0);
+	sign_config_free(cfg);
+	cfg = NULL;
+	/* a client key location counts as a secret */
+	unlink(path);
+	write_file(path, "client-key = /etc/kyso/client.key\n", 0604);
+	assert_int_equal(sign_config_load(&cfg, path), SIGN_ERR_USAGE);
+	/* syntax errors name the file and the line */
+	unlink(path);
+	write_file(path, "ok = 1\nbroken\n", 0600);
+	assert_int_equal(sign_config_load(&cfg, path), SIGN_ERR_MALFORMED);
+	snprintf(want, sizeof(want), "%s:2:", path);
+	assert_non_null(strstr(sign_error_message(), want));
+	unlink(path);
+	/* missing file */
+	assert_int_equal(sign_config_load(&cfg, path), SIGN_ERR_NOT_FOUND);
+	/* a directory is not a config file */
+	assert_int_not_equal(sign_config_load(&cfg, tmpdir), 0);
+	assert_null(cfg);
+}
+
+static void
+test_default_path(void **state)
+{
+	const char *p = NULL;
+	int expl = -1;
+
+	(void)state;
+	setenv("KYSO_CONF", "/from/env.conf", 1);
+	assert_int_equal(sign_config_default_path(&p, &expl, "/explicit.conf"), 0);
+	assert_string_equal(p, "/explicit.conf");
+	assert_int_equal(expl, 1);
+	assert_int_equal(sign_config_default_path(&p, &expl, NULL), 0);
+	assert_string_equal(p, "/from/env.conf");
+	assert_int_equal(expl, 1);
+	setenv("KYSO_CONF", "", 1);
+	assert_int_equal(sign_config_default_path(&p, &expl, NULL), 0);
+	assert_int_equal(expl, 0);
+	/* p is SYSCONFDIR/kyso.conf when it exists, else NULL */
+	if (p != NULL)
+		assert_non_null(strstr(p, "/kyso.conf"));
+	unsetenv("KYSO_CONF");
+}
+
+static int
+setup(void **state)
+{
+	const char *t = getenv("TMPDIR");
+
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "%s/kyso-cfg.XXXXXX", t != NULL && t[0] != '\0' ? t : "/tmp");
+	return mkdtemp(tmpdir) == NULL ? -1 : 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	return rmdir(tmpdir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_basic),
+		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_nul_and_limits),
+		cmocka_unit_test(test_secret_keys),
+		cmocka_unit_test(test_load_modes),
+		cmocka_unit_test(test_default_path),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

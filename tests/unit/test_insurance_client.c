@@ -1,0 +1,514 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Insurance client flow against a scripted transport: the token step and its
+ * cache, re-authentication after 401 (once, no loops), bounded retries on
+ * network errors and HTTP 5xx (never on answers with a result code), the
+ * request as sent, and the password never leaving in clear. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "insurance_priv.h"
+
+#define PASSWORD "matkhau-thu-nghiem"
+#define PASSWORD_MD5 "f1c57dbdd69430e6ae87be2d8643d6fe"
+
+#define TOKEN_OK "{\"maKetQua\":\"200\",\"APIKey\":{\"access_token\":\"tok/1+x\"," \
+	"\"id_token\":\"id=1\",\"expires_in\":600}}"
+#define TOKEN_OK2 "{\"maKetQua\":\"200\",\"APIKey\":{\"access_token\":\"tok2\"," \
+	"\"id_token\":\"id2\",\"expires_in\":600}}"
+#define ANSWER_000 "{\"maKetQua\":\"000\",\"maDKBD\":\"01001\",\"gtTheTu\":\"01/01/2023\"," \
+	"\"gtTheDen\":\"31/12/2099\"}"
+
+/* One scripted step: what the transport returns for the next request. */
+struct step {
+	int rc;                 /* 0: an HTTP answer; else an error code */
+	int transient;
+	long status;
+	const char *body;
+};
+
+#define MAX_REQ 16
+
+struct fake {
+	const struct step *steps;
+	size_t nsteps, next;
+	char *urls[MAX_REQ];
+	char *bodies[MAX_REQ];
+	size_t nreq;
+};
+
+static int
+fake_post(void *ctx, const char *url, const char *log_url, const char *body, size_t blen,
+    long *status, sign_buf *answer, int *transient)
+{
+	struct fake *f = ctx;
+	const struct step *s;
+
+	assert_true(f->nreq < MAX_REQ);
+	/* the log form never shows secrets */
+	assert_null(strstr(log_url, PASSWORD_MD5));
+	assert_null(strstr(log_url, "token=tok"));
+	assert_null(strstr(log_url, "id_token=id"));
+	f->urls[f->nreq] = strdup(url);
+	f->bodies[f->nreq] = strndup(body, blen);
+	f->nreq++;
+	if (f->next >= f->nsteps)
+		fail_msg("unexpected request %zu: %s", f->nreq, url);
+	s = &f->steps[f->next++];
+	*transient = s->transient;
+	if (s->rc != 0)
+		return sign_error__set(s->rc, 0, "scripted failure");
+	*status = s->status;
+	return sign_buf__set(answer, s->body, strlen(s->body));
+}
+
+static void
+fake_free(void *ctx)
+{
+	struct fake *f = ctx;
+	size_t i;
+
+	for (i = 0; i < f->nreq; i++) {
+		free(f->urls[i]);
+		free(f->bodies[i]);
+	}
+	free(f);
+}
+
+static time_t fake_time = 1700000000;
+
+static time_t
+fake_now(void)
+{
+	return fake_time;
+}
+
+static sign_insurance_client *
+client(const struct step *steps, size_t n, struct fake **out)
+{
+	sign_insurance_options o = SIGN_INSURANCE_OPTIONS_INIT;
+	struct sign_insurance__transport t;
+	sign_insurance_client *c = NULL;
+	struct fake *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	o.gateway = "https://egw.example.vn/";
+	o.username = "01001_BV";
+	o.password = PASSWORD;
+	o.staff_name = "Trần Thị Bình";
+	o.staff_id = "001085001234";
+	o.retry_delay_ms = -1;
+	assert_int_equal(sign_insurance_client_new(&c, &o), 0);
+	f->steps = steps;
+	f->nsteps = n;
+	t.post = fake_post;
+	t.free = fake_free;
+	t.ctx = f;
+	sign_insurance__set_transport(c, &t);
+	sign_insurance__set_clock(c, fake_now);
+	fake_time = 1700000000;
+	*out = f;
+	return c;
+}
+
+static const sign_insurance_request req = { SIGN_INSURANCE_REQUEST_VERSION, "001190012345",
+	"Nguyễn Thị Lan", "15/01/1990", NULL, NULL };
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static void
+no_clear_password(const struct fake *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->nreq; i++) {
+		assert_null(strstr(f->urls[i], PASSWORD));
+		assert_null(strstr(f->bodies[i], PASSWORD));
+	}
+}
+
+static void
+test_flow(void **state)
+{
+	static const struct step s[] = {
+		{ 0, 0, 200, TOKEN_OK },
+		{ 0, 0, 200, ANSWER_000 },
+		{ 0, 0, 200, "{\"maKetQua\":\"070\"}" },
+	};
+	struct fake *f;
+	sign_insurance_client *c = client(s, N(s), &f);
+	sign_insurance_result *r = NULL;
+
+	(void)state;
+	assert_int_equal(sign_insurance_lookup(&r, c, &req), 0);
+	assert_string_equal(sign_insurance_result_code(r), "000");
+	assert_int_equal(sign_insurance_result_covered(r), 1);
+	assert_int_equal(sign_insurance_result_warnings(r), 0);
+	assert_string_equal(sign_insurance_result_request(r, "maThe"), "001190012345");
+	assert_string_equal(sign_insurance_result_request(r, "hoTenCb"), "Trần Thị Bình");
+	assert_string_equal(sign_insurance_result_request(r, "cccdCb"), "001085001234");
+	assert_null(sign_insurance_result_request(r, "password"));
+	sign_insurance_result_free(r);
+	/* the token step */
+	assert_int_equal(f->nreq, 2);
+	assert_string_equal(f->urls[0], "https://egw.example.vn/api/token/take");
+	assert_string_equal(f->bodies[0],
+	    "{\"username\":\"01001_BV\",\"password\":\"" PASSWORD_MD5 "\"}");
+	/* the lookup, with the query encoded */
+	assert_string_equal(f->urls[1], "https://egw.example.vn/api/egw/KQNhanLichSuKCB2024"
+	    "?token=tok%2F1%2Bx&id_token=id%3D1&username=01001_BV&password=" PASSWORD_MD5);
+	assert_string_equal(f->bodies[1], "{\"maThe\":\"001190012345\",\"hoTen\":\"Nguyễn Thị Lan\","
+	    "\"ngaySinh\":\"15/01/1990\",\"hoTenCb\":\"Trần Thị Bình\",\"cccdCb\":\"001085001234\"}");
+	/* a second lookup reuses the token */
+	assert_int_equal(sign_insurance_lookup(&r, c, &req), 0);
+	assert_string_equal(sign_insurance_result_code(r), "070");
+	assert_int_equal(sign_insurance_result_class(r), SIGN_INSURANCE_NOT_COVERED);
+	sign_insurance_result_free(r);
+	assert_int_equal(f->nreq, 3);
+	assert_int_equal(sign_insurance__token_count(c), 1);
+	no_clear_password(f);
+	sign_insurance_client_free(c);
+}
+
+static void
+test_token_expiry(void **state)
+{
+	static const struct step s[] = {
+		{ 0, 0, 200, TOKEN_OK },
+		{ 0, 0, 200, ANSWER_000 },
+		{ 0, 0, 200, TOKEN_OK2 },
+		{ 0, 0, 200, ANSWER_000 },
+	};
+	struct fake *f;
+	sign_insurance_client *c = client(s, N(s), &f);
+	sign_insurance_result *r = NULL;
+
+	(void)state;
+	assert_int_equal(sign_insurance_lookup(&r, c, &req), 0);
+	sign_insurance_result_free(r);
+	/* 600 s token, used within its last 30 s: taken again */
+	fake_time += 580;
+	assert_int_equal(sign_insurance_lookup(&r, c, &req), 0);
+	sign_insurance_result_free(r);
+	assert_int_equal(sign_insurance__token_count(c), 2);
+	assert_int_equal(f->nreq, 4);
+	assert_non_null(strstr(f->urls[3], "token=tok2&id_token=id2&"));
+	sign_insurance_client_free(c);
+}
+
+static void
+test_reauth_after_401(void **state)
+{
+	static const struct step s[] = {
+		{ 0, 0, 200, TOKEN_OK },
+		{ 0, 0, 401, "Unauthorized" },
+		{ 0, 0, 200, TOKEN_OK2 },
+		{ 0, 0, 200, ANSWER_000 },
+		/* next lookup: maKetQua 401 in a 200 answer */
+		{ 0, 0, 200, "{\"maKetQua\":\"401\"}" },
+		{ 0, 0, 200, TOKEN_OK },
+		{ 0, 0, 200, ANSWER_000 },
+	};
+	struct fake *f;
+	sign_insurance_client *c = client(s, N(s), &f);
+	sign_insurance_result *r = NULL;
+
+	(void)state;
+	assert_int_equal(sign_insurance_lookup(&r, c, &req), 0);
+	assert_string_equal(sign_insurance_result_code(r), "000");
+	sign_insurance_result_free(r);
+	assert_int_equal(sign_insurance__token_count(c), 2);
+	assert_non_null(strstr(f->urls[3], "token=tok2&"));
+	assert_int_equal(sign_insurance_lookup(&r, c, &req), 0);
+	assert_string_equal(sign_insurance_result_code(r), "000");
+	sign_insurance_result_free(r);
+	assert_int_equal(sign_insurance__token_count(c), 3);
+	assert_int_equal(f->nreq, 7);
+	sign_insurance_client_free(c);
+}
+
+static void
+test_401_twice(void **state)
+{
+	static const struct step s[] = {
+		{ 0, 0, 200, TOKEN_OK },
+		{ 0, 0, 200, "{\"maKetQua\":\"401\"}" },
+		{ 0, 0, 200, TOKEN_OK2 },
+		{ 0, 0, 401, "" },
+	};
+	struct fake *f;
+	sign_insurance_client *c = client(s, N(s), &f);
+	sign_insurance_result *r = NULL;
+
+	(void)state;
+	assert_int_equal(sign_insurance_lookup(&r, c, &req), SIGN_ERR_SERVER_AUTH);
+	assert_null(r);
+	assert_non_null(strstr(sign_error_message(), "again with a new token"));
+	/* exactly two tokens and two lookups: no loop */
+	assert_int_equal(f->nreq, 4);
+	assert_int_equal(sign_insurance__token_count(c), 2);
+	sign_insurance_client_free(c);
+}
+
+static void
+test_token_refused(void **state)
+{
+	static const struct step s1[] = { { 0, 0, 200, "{\"maKetQua\":\"401\",\"APIKey\":null}" } };
+	static const struct step s2[] = { { 0, 0, 401, "" } };
+	static const struct step s3[] = { { 0, 0, 404, "<html>not found</html>" } };
+	static const struct step s4[] = { { 0, 0, 200, "{\"APIKey\":{\"access_tok" } };
+	static const struct {
+		const struct step *s;
+		int rc;
+		const char *msg;
+	} t[] = {
+		{ s1, SIGN_ERR_SERVER_AUTH, "refused the facility account 01001_BV" },
+		{ s2, SIGN_ERR_SERVER_AUTH, "HTTP 401" },
+		{ s3, SIGN_ERR_HTTP, "HTTP 404" },
+		{ s4, SIGN_ERR_SERVER_RESPONSE, "truncated" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < N(t); i++) {
+		struct fake *f;
+		sign_insurance_client *c = client(t[i].s, 1, &f);
+		sign_insurance_result *r = NULL;
+		int rc = sign_insurance_lookup(&r, c, &req);
+
+		if (rc != t[i].rc || strstr(sign_error_message(), t[i].msg) == NULL)
+			fail_msg("case %zu: %d '%s'", i, rc, sign_error_message());
+		assert_int_equal(f->nreq, 1);   /* no lookup without a token, no retry */
+		sign_insurance_client_free(c);
+	}
+}
+
+static void
+test_retries(void **state)
+{
+	static const struct step ok_after_500[] = {
+		{ 0, 0, 500, "<html>Internal Server Error</html>" },
+		{ 0, 0, 200, TOKEN_OK },
+		{ 0, 0, 503, "" },
+		{ SIGN_ERR_NETWORK, 1, 0, NULL },
+		{ 0, 0, 200, ANSWER_000 },
+	};
+	static const struct step always_500[] = {
+		{ 0, 0, 200, TOKEN_OK },
+		{ 0, 0, 500, "x" },
+		{ 0, 0, 500, "x" },
+		{ 0, 0, 500, "x" },
+	};
+	static const struct step always_down[] = {
+		{ SIGN_ERR_NETWORK, 1, 0, NULL },
+		{ SIGN_ERR_NETWORK, 1, 0, NULL },
+		{ SIGN_ERR_NETWORK, 1, 0, NULL },
+	};
+	static const struct step final_error[] = {
+		{ SIGN_ERR_NETWORK, 0, 0, NULL },   /* e.g. certificate verification */
+	};
+	static const struct step coded_500[] = {
+		{ 0, 0, 200, TOKEN_OK },
+		{ 0, 0, 500, "{\"maKetQua\":\"101\",\"ghiChu\":\"Lỗi server\"}" },
+	};
+	struct fake *f;
+	sign_insurance_client *c;
+	sign_insurance_result *r = NULL;
+
+	(void)state;
+	c = client(ok_after_500, N(ok_after_500), &f);
+	assert_int_equal(sign_insurance_lookup(&r, c, &req), 0);
+	assert_string_equal(sign_insurance_result_code(r), "000");
+	sign_insurance_result_free(r);
+	assert_int_equal(f->nreq, 5);
+	sign_insurance_client_free(c);
+
+	c = client(always_500, N(always_500), &f);
+	assert_int_equal(sign_insurance_lookup(&r, c, &req), SIGN_ERR_HTTP);
+	assert_non_null(strstr(sign_error_message(), "HTTP 500"));
+	assert_non_null(strstr(sign_error_message(), "(3 tries)"));
+	assert_int_equal(f->nreq, 4);
+	sign_insurance_client_free(c);
+
+	c = client(always_down, N(always_down), &f);
+	assert_int_equal(sign_insurance_lookup(&r, c, &req), SIGN_ERR_NETWORK);
+	assert_non_null(strstr(sign_error_message(), "(3 tries)"));
+	assert_int_equal(f->nreq, 3);
+	sign_insurance_client_free(c);
+
+	c = client(final_error, N(final_error), &f);
+	assert_int_equal(sign_insurance_lookup(&r, c, &req), SIGN_ERR_NETWORK);
+	assert_int_equal(f->nreq, 1);
+	sign_insurance_client_free(c);
+
+	/* a 5xx that carries a result code is an answer: not retried */
+	c = client(coded_500, N(coded_500), &f);
+	assert_int_equal(sign_insurance_lookup(&r, c, &req), 0);
+	assert_string_equal(sign_insurance_result_code(r), "101");
+	assert_int_equal(sign_insurance_result_class(r), SIGN_INSURANCE_GATEWAY_ERROR);
+	assert_int_equal(sign_insurance_result_http_status(r), 500);
+	sign_insurance_result_free(r);
+	assert_int_equal(f->nreq, 2);
+	sign_insurance_client_free(c);
+}
+
+static void
+test_bad_answers(void **state)
+{
+	static const struct step nonjson[] = {
+		{ 0, 0, 200, TOKEN_OK }, { 0, 0, 200, "<html>maintenance</html>" } };
+	static const struct step truncated[] = {
+		{ 0, 0, 200, TOKEN_OK }, { 0, 0, 200, "{\"maKetQua\":\"000\",\"hoTen\":\"Ng" } };
+	static const struct step http404[] = {
+		{ 0, 0, 200, TOKEN_OK }, { 0, 0, 404, "Not Found" } };
+	static const struct step nocode[] = {
+		{ 0, 0, 200, TOKEN_OK }, { 0, 0, 200, "{\"ghiChu\":\"?\"}" } };
+	static const struct {
+		const struct step *s;
+		int rc;
+		const char *msg;
+	} t[] = {
+		{ nonjson, SIGN_ERR_SERVER_RESPONSE, "not valid JSON" },
+		{ truncated, SIGN_ERR_SERVER_RESPONSE, "truncated" },
+		{ http404, SIGN_ERR_HTTP, "HTTP 404" },
+		{ nocode, SIGN_ERR_SERVER_RESPONSE, "no result code" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < N(t); i++) {
+		struct fake *f;
+		sign_insurance_client *c = client(t[i].s, 2, &f);
+		sign_insurance_result *r = NULL;
+		int rc = sign_insurance_lookup(&r, c, &req);
+
+		if (rc != t[i].rc || strstr(sign_error_message(), t[i].msg) == NULL)
+			fail_msg("case %zu: %d '%s'", i, rc, sign_error_message());
+		assert_null(r);
+		assert_int_equal(f->nreq, 2);
+		sign_insurance_client_free(c);
+	}
+}
+
+static void
+test_request_checks(void **state)
+{
+	static const struct step none[] = { { 0, 0, 200, TOKEN_OK } };
+	sign_insurance_request q;
+	struct fake *f;
+	sign_insurance_client *c = client(none, 0, &f);
+	sign_insurance_result *r = NULL;
+
+	(void)state;
+	q = req;
+	q.staff_id = "12345";
+	assert_int_equal(sign_insurance_lookup(&r, c, &q), SIGN_ERR_INVALID_ARG);
+	assert_non_null(strstr(sign_error_message(), "12-digit"));
+	q = req;
+	q.birth_date = "1990-01-15";
+	assert_int_equal(sign_insurance_lookup(&r, c, &q), SIGN_ERR_INVALID_ARG);
+	q = req;
+	q.ma_the = "12AB";
+	assert_int_equal(sign_insurance_lookup(&r, c, &q), SIGN_ERR_INVALID_ARG);
+	q = req;
+	q.full_name = "";
+	assert_int_equal(sign_insurance_lookup(&r, c, &q), SIGN_ERR_INVALID_ARG);
+	q = req;
+	q.full_name = "Nguy\xff";
+	assert_int_equal(sign_insurance_lookup(&r, c, &q), SIGN_ERR_INVALID_ARG);
+	assert_non_null(strstr(sign_error_message(), "UTF-8"));
+	q = req;
+	q.version = 99;
+	assert_int_equal(sign_insurance_lookup(&r, c, &q), SIGN_ERR_INVALID_ARG);
+	assert_int_equal(f->nreq, 0);   /* nothing was sent */
+	assert_int_equal(sign_insurance_lookup(NULL, c, &req), SIGN_ERR_INVALID_ARG);
+	sign_insurance_client_free(c);
+}
+
+static void
+test_client_options(void **state)
+{
+	sign_insurance_options o = SIGN_INSURANCE_OPTIONS_INIT;
+	sign_insurance_client *c = NULL;
+
+	(void)state;
+	o.gateway = "http://egw.example.vn";
+	o.username = "01001_BV";
+	o.password = PASSWORD;
+	assert_int_equal(sign_insurance_client_new(&c, &o), SIGN_ERR_INVALID_ARG);
+	assert_non_null(strstr(sign_error_message(), "https"));
+	o.gateway = "https://egw.example.vn";
+	o.password = NULL;
+	assert_int_equal(sign_insurance_client_new(&c, &o), SIGN_ERR_INVALID_ARG);
+	o.password = PASSWORD;
+	o.username = NULL;
+	assert_int_equal(sign_insurance_client_new(&c, &o), SIGN_ERR_INVALID_ARG);
+	o.username = "01001_BV";
+	o.staff_id = "0010850012";
+	assert_int_equal(sign_insurance_client_new(&c, &o), SIGN_ERR_INVALID_ARG);
+	o.staff_id = NULL;
+	o.tries = 11;
+	assert_int_equal(sign_insurance_client_new(&c, &o), SIGN_ERR_INVALID_ARG);
+	o.tries = 0;
+	o.client_cert = "/nonexistent.pem";
+	assert_int_equal(sign_insurance_client_new(&c, &o), SIGN_ERR_INVALID_ARG);
+	assert_non_null(strstr(sign_error_message(), "client-key"));
+	o.client_key = "/nonexistent.key";
+	assert_int_equal(sign_insurance_client_new(&c, &o), SIGN_ERR_NOT_FOUND);
+	o.client_cert = NULL;
+	o.client_key = NULL;
+	o.cacert = "/nonexistent-ca.pem";
+	assert_int_equal(sign_insurance_client_new(&c, &o), SIGN_ERR_NOT_FOUND);
+	o.cacert = NULL;
+	o.version = 2;
+	assert_int_equal(sign_insurance_client_new(&c, &o), SIGN_ERR_INVALID_ARG);
+	assert_null(c);
+	o.version = SIGN_INSURANCE_OPTIONS_VERSION;
+	assert_int_equal(sign_insurance_client_new(&c, &o), 0);
+	sign_insurance_client_free(c);
+	sign_insurance_client_free(NULL);
+}
+
+static void
+test_facility_warning(void **state)
+{
+	static const struct step s[] = {
+		{ 0, 0, 200, TOKEN_OK },
+		{ 0, 0, 200, "{\"maKetQua\":\"000\",\"maDKBD\":\"79024\"}" },
+	};
+	struct fake *f;
+	sign_insurance_client *c = client(s, N(s), &f);
+	sign_insurance_result *r = NULL;
+
+	(void)state;
+	/* the facility code comes from the username 01001_BV */
+	assert_int_equal(sign_insurance_lookup(&r, c, &req), 0);
+	assert_int_equal(sign_insurance_result_warnings(r), SIGN_INSURANCE_WARN_OTHER_FACILITY);
+	sign_insurance_result_free(r);
+	sign_insurance_client_free(c);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_flow),
+		cmocka_unit_test(test_token_expiry),
+		cmocka_unit_test(test_reauth_after_401),
+		cmocka_unit_test(test_401_twice),
+		cmocka_unit_test(test_token_refused),
+		cmocka_unit_test(test_retries),
+		cmocka_unit_test(test_bad_answers),
+		cmocka_unit_test(test_request_checks),
+		cmocka_unit_test(test_client_options),
+		cmocka_unit_test(test_facility_warning),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -75,4 +75,11 @@ int kyso_pin_cb(const sign_pin_request *req, char *buf, size_t cap, void *userda
  */
 int kyso_pin_fail(const struct kyso_pin *pin, int sign_err);
 
+/*
+ * As kyso_pin_fail, and when obj is not NULL (--json) add "ok": false,
+ * "error": message and "exit": status to it and print it (kyso_json_emit,
+ * schema 1; obj is released).
+ */
+int kyso_pin_fail_json(const struct kyso_pin *pin, int sign_err, json_t *obj);
+
 #endif

@@ -1,0 +1,537 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Certificate inspection and PKCS#10 requests signed by a sign_signer. */
+#include "token_priv.h"
+#include "libsign/cert.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#define CERT_FILE_MAX (1024 * 1024)
+#define SUBJECT_MAX 4096
+
+struct sign_cert {
+	X509 *x;
+	unsigned char *der;
+	size_t der_len;
+	sign_cert_info info;
+	char *subject, *issuer, *serial, *nb, *na, *curve, *ku, *eku, *pol, *sha256;
+};
+
+void
+sign_cert_free(sign_cert *c)
+{
+	if (c == NULL)
+		return;
+	X509_free(c->x);
+	OPENSSL_free(c->der);
+	free(c->subject);
+	free(c->issuer);
+	free(c->serial);
+	free(c->nb);
+	free(c->na);
+	free(c->curve);
+	free(c->ku);
+	free(c->eku);
+	free(c->pol);
+	free(c->sha256);
+	free(c);
+}
+
+/* A name in UTF-8, RDNs most significant first, separated by ", ". */
+static char *
+name_text(const X509_NAME *nm)
+{
+	unsigned long flags = (ASN1_STRFLGS_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) |
+	    ASN1_STRFLGS_UTF8_CONVERT | XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_FN_SN |
+	    XN_FLAG_DUMP_UNKNOWN_FIELDS;
+	BIO *b = BIO_new(BIO_s_mem());
+	char *s = NULL, *p;
+	long n;
+
+	if (b == NULL)
+		return NULL;
+	if (X509_NAME_print_ex(b, nm, 0, flags) >= 0) {
+		n = BIO_get_mem_data(b, &p);
+		s = malloc((size_t)n + 1);
+		if (s != NULL) {
+			memcpy(s, p, (size_t)n);
+			s[n] = '\0';
+		}
+	}
+	BIO_free(b);
+	return s;
+}
+
+static char *
+hex_text(const unsigned char *p, size_t n)
+{
+	static const char hx[] = "0123456789abcdef";
+	char *s = malloc(n * 2 + 1);
+	size_t i;
+
+	if (s == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		s[2 * i] = hx[p[i] >> 4];
+		s[2 * i + 1] = hx[p[i] & 15];
+	}
+	s[2 * n] = '\0';
+	return s;
+}
+
+static char *
+time_text(const ASN1_TIME *t, time_t *out)
+{
+	struct tm tm;
+	char buf[32];
+
+	memset(&tm, 0, sizeof(tm));
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+		return NULL;
+	*out = timegm(&tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return strdup(buf);
+}
+
+/* Append s to a comma-separated list in *list (realloc'd). */
+static int
+list_add(char **list, const char *s)
+{
+	size_t l = *list != NULL ? strlen(*list) : 0;
+	char *n = realloc(*list, l + strlen(s) + 3);
+
+	if (n == NULL)
+		return -1;
+	if (l == 0)
+		n[0] = '\0';
+	else
+		strcat(n, ", ");
+	strcat(n, s);
+	*list = n;
+	return 0;
+}
+
+static char *
+obj_text(const ASN1_OBJECT *o, int numeric, char *buf, size_t cap)
+{
+	int nid = OBJ_obj2nid(o);
+
+	if (!numeric && nid != NID_undef)
+		snprintf(buf, cap, "%s", OBJ_nid2sn(nid));
+	else if (OBJ_obj2txt(buf, (int)cap, o, 1) <= 0)
+		snprintf(buf, cap, "?");
+	return buf;
+}
+
+static int
+fill_info(sign_cert *c)
+{
+	static const struct {
+		uint32_t ossl;
+		unsigned int sign;
+		const char *name;
+	} kus[] = {
+		{ KU_DIGITAL_SIGNATURE, SIGN_KU_DIGITAL_SIGNATURE, "digitalSignature" },
+		{ KU_NON_REPUDIATION, SIGN_KU_NON_REPUDIATION, "nonRepudiation" },
+		{ KU_KEY_ENCIPHERMENT, SIGN_KU_KEY_ENCIPHERMENT, "keyEncipherment" },
+		{ KU_DATA_ENCIPHERMENT, SIGN_KU_DATA_ENCIPHERMENT, "dataEncipherment" },
+		{ KU_KEY_AGREEMENT, SIGN_KU_KEY_AGREEMENT, "keyAgreement" },
+		{ KU_KEY_CERT_SIGN, SIGN_KU_KEY_CERT_SIGN, "keyCertSign" },
+		{ KU_CRL_SIGN, SIGN_KU_CRL_SIGN, "cRLSign" },
+		{ KU_ENCIPHER_ONLY, SIGN_KU_ENCIPHER_ONLY, "encipherOnly" },
+		{ KU_DECIPHER_ONLY, SIGN_KU_DECIPHER_ONLY, "decipherOnly" },
+	};
+	sign_cert_info *in = &c->info;
+	EXTENDED_KEY_USAGE *eku = NULL;
+	CERTIFICATEPOLICIES *pols = NULL;
+	ASN1_INTEGER *sn;
+	BIGNUM *bn = NULL;
+	EVP_PKEY *pk;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char buf[256];
+	int i, id, crit = 0;
+	size_t k;
+
+	c->subject = name_text(X509_get_subject_name(c->x));
+	c->issuer = name_text(X509_get_issuer_name(c->x));
+	sn = (ASN1_INTEGER *)X509_get0_serialNumber(c->x);
+	bn = ASN1_INTEGER_to_BN(sn, NULL);
+	if (bn != NULL) {
+		char *h = BN_is_zero(bn) ? NULL : BN_bn2hex(bn);
+
+		c->serial = strdup(h != NULL ? h : "00");
+		OPENSSL_free(h);
+		BN_free(bn);
+		for (k = 0; c->serial != NULL && c->serial[k]; k++)
+			if (c->serial[k] >= 'A' && c->serial[k] <= 'F')
+				c->serial[k] = (char)(c->serial[k] - 'A' + 'a');
+	}
+	c->nb = time_text(X509_get0_notBefore(c->x), &in->not_before);
+	c->na = time_text(X509_get0_notAfter(c->x), &in->not_after);
+	if (c->subject == NULL || c->issuer == NULL || c->serial == NULL || c->nb == NULL ||
+	    c->na == NULL)
+		return sign_error__openssl(SIGN_ERR_MALFORMED,
+		    "the certificate's names, serial or validity cannot be read");
+
+	pk = X509_get0_pubkey(c->x);
+	id = pk != NULL ? EVP_PKEY_get_base_id(pk) : NID_undef;
+	in->key_type = id == EVP_PKEY_RSA ? "rsa" : id == EVP_PKEY_RSA_PSS ? "rsa-pss" :
+	    id == EVP_PKEY_EC ? "ec" : id == EVP_PKEY_ED25519 ? "ed25519" :
+	    id == EVP_PKEY_ED448 ? "ed448" : id == EVP_PKEY_DSA ? "dsa" : "unknown";
+	in->key_bits = pk != NULL && EVP_PKEY_get_bits(pk) > 0 ?
+	    (unsigned int)EVP_PKEY_get_bits(pk) : 0;
+	if (id == EVP_PKEY_EC && EVP_PKEY_get_utf8_string_param(pk,
+	    OSSL_PKEY_PARAM_GROUP_NAME, buf, sizeof(buf), NULL) == 1)
+		c->curve = strdup(buf);
+	in->curve = c->curve;
+
+	in->has_key_usage = (X509_get_extension_flags(c->x) & EXFLAG_KUSAGE) != 0;
+	if (in->has_key_usage) {
+		uint32_t ku = X509_get_key_usage(c->x);
+
+		for (k = 0; k < sizeof(kus) / sizeof(kus[0]); k++) {
+			if (ku & kus[k].ossl) {
+				in->key_usage |= kus[k].sign;
+				if (list_add(&c->ku, kus[k].name) != 0)
+					return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+			}
+		}
+	}
+	eku = X509_get_ext_d2i(c->x, NID_ext_key_usage, &crit, NULL);
+	for (i = 0; eku != NULL && i < sk_ASN1_OBJECT_num(eku); i++)
+		if (list_add(&c->eku, obj_text(sk_ASN1_OBJECT_value(eku, i), 0, buf,
+		    sizeof(buf))) != 0)
+			break;
+	sk_ASN1_OBJECT_pop_free(eku, ASN1_OBJECT_free);
+	pols = X509_get_ext_d2i(c->x, NID_certificate_policies, &crit, NULL);
+	for (i = 0; pols != NULL && i < sk_POLICYINFO_num(pols); i++)
+		if (list_add(&c->pol, obj_text(sk_POLICYINFO_value(pols, i)->policyid, 1, buf,
+		    sizeof(buf))) != 0)
+			break;
+	sk_POLICYINFO_pop_free(pols, POLICYINFO_free);
+	ERR_clear_error();
+	if (c->ku == NULL)
+		c->ku = strdup("");
+	if (c->eku == NULL)
+		c->eku = strdup("");
+	if (c->pol == NULL)
+		c->pol = strdup("");
+	if (!X509_digest(c->x, EVP_sha256(), md, &mdlen))
+		return sign_error__openssl(SIGN_ERR_CRYPTO, "cannot hash the certificate");
+	c->sha256 = hex_text(md, mdlen);
+	if (c->ku == NULL || c->eku == NULL || c->pol == NULL || c->sha256 == NULL)
+		return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+	in->subject = c->subject;
+	in->issuer = c->issuer;
+	in->serial = c->serial;
+	in->not_before_str = c->nb;
+	in->not_after_str = c->na;
+	in->key_usage_str = c->ku;
+	in->ext_key_usage = c->eku;
+	in->policies = c->pol;
+	in->sha256 = c->sha256;
+	in->is_ca = (X509_get_extension_flags(c->x) & EXFLAG_CA) != 0;
+	in->self_signed = X509_self_signed(c->x, 1) == 1;
+	ERR_clear_error();
+	return 0;
+}
+
+int
+sign_cert__from_x509(sign_cert **out, X509 *x)
+{
+	sign_cert *c;
+	int n, rc;
+
+	*out = NULL;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+	X509_up_ref(x);
+	c->x = x;
+	n = i2d_X509(x, &c->der);
+	if (n <= 0) {
+		c->der = NULL;
+		sign_cert_free(c);
+		return sign_error__openssl(SIGN_ERR_MALFORMED, "cannot encode the certificate");
+	}
+	c->der_len = (size_t)n;
+	rc = fill_info(c);
+	if (rc != 0) {
+		sign_cert_free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+X509 *
+sign_cert__x509(const sign_cert *c)
+{
+	return c != NULL ? c->x : NULL;
+}
+
+int
+sign_cert_from_der(sign_cert **out, const unsigned char *der, size_t len)
+{
+	const unsigned char *p = der;
+	X509 *x;
+	int rc;
+
+	if (out == NULL || der == NULL || len == 0)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no certificate given");
+	*out = NULL;
+	if (len > CERT_FILE_MAX)
+		return sign_error__set(SIGN_ERR_TOO_LARGE, 0, "the certificate is too large");
+	x = d2i_X509(NULL, &p, (long)len);
+	if (x == NULL || p != der + len) {
+		X509_free(x);
+		return sign_error__openssl(SIGN_ERR_MALFORMED,
+		    "malformed certificate (not DER, or trailing data)");
+	}
+	rc = sign_cert__from_x509(out, x);
+	X509_free(x);
+	return rc;
+}
+
+int
+sign_cert_from_file(sign_cert **out, const char *path)
+{
+	sign_buf data = SIGN_BUF_INIT;
+	BIO *bio = NULL;
+	X509 *x = NULL;
+	int rc;
+
+	if (out == NULL || path == NULL)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no certificate file given");
+	*out = NULL;
+	rc = sign__read_file(path, CERT_FILE_MAX, &data);
+	if (rc != 0)
+		return rc;
+	bio = BIO_new_mem_buf(data.data, (int)data.len);
+	if (bio != NULL)
+		x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+	if (x != NULL) {
+		rc = sign_cert__from_x509(out, x);
+	} else {
+		ERR_clear_error();
+		rc = sign_cert_from_der(out, data.data, data.len);
+		if (rc != 0)
+			rc = sign_error__set(rc, sign_error_backend(),
+			    "%s holds no PEM or DER certificate", path);
+	}
+	X509_free(x);
+	BIO_free(bio);
+	sign_buf_dispose(&data);
+	return rc;
+}
+
+const sign_cert_info *
+sign_cert_get_info(const sign_cert *c)
+{
+	return c != NULL ? &c->info : NULL;
+}
+
+int
+sign_cert_der(const sign_cert *c, const unsigned char **der, size_t *len)
+{
+	if (c == NULL || der == NULL || len == NULL)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no certificate");
+	*der = c->der;
+	*len = c->der_len;
+	return 0;
+}
+
+sign_cert_validity
+sign_cert_check_time(const sign_cert *c, time_t now, int warn_days)
+{
+	if (now < c->info.not_before)
+		return SIGN_CERT_NOT_YET_VALID;
+	if (now > c->info.not_after)
+		return SIGN_CERT_EXPIRED;
+	if (warn_days > 0 && c->info.not_after - now <= (time_t)warn_days * 86400)
+		return SIGN_CERT_EXPIRING;
+	return SIGN_CERT_VALID;
+}
+
+int
+sign_cert_check_signing(const sign_cert *c)
+{
+	if (c == NULL)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no certificate");
+	if (!c->info.has_key_usage ||
+	    (c->info.key_usage & (SIGN_KU_DIGITAL_SIGNATURE | SIGN_KU_NON_REPUDIATION)))
+		return 0;
+	return sign_error__set(SIGN_ERR_KEY_USAGE, 0,
+	    "the certificate '%s' may not sign (key usage: %s); use the signing certificate",
+	    c->info.subject, *c->info.key_usage_str ? c->info.key_usage_str : "none");
+}
+
+/* ---- PKCS#10 requests ---------------------------------------------------- */
+
+/*
+ * Parse "/C=VN/O=Org/CN=Nguyễn Văn An" into nm, values as UTF8String (the
+ * types the standard demands, such as PrintableString for C, are kept).
+ * "\/" and "\\" escape a slash and a backslash.
+ */
+int
+sign_cert__parse_subject(X509_NAME *nm, const char *subject)
+{
+	char buf[SUBJECT_MAX];
+	const char *p = subject;
+	size_t n = 0;
+	int rc = 0;
+
+	if (subject == NULL || *subject != '/')
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0,
+		    "the subject must look like /C=VN/O=.../CN=...");
+	if (strlen(subject) >= sizeof(buf))
+		return sign_error__set(SIGN_ERR_TOO_LARGE, 0, "the subject is too long");
+	p++;
+	for (;;) {
+		if (*p == '\\' && (p[1] == '/' || p[1] == '\\')) {
+			buf[n++] = p[1];
+			p += 2;
+			continue;
+		}
+		if (*p != '/' && *p != '\0') {
+			buf[n++] = *p++;
+			continue;
+		}
+		buf[n] = '\0';
+		{
+			char *eq = strchr(buf, '=');
+
+			if (eq == NULL || eq == buf || eq[1] == '\0') {
+				rc = sign_error__set(SIGN_ERR_INVALID_ARG, 0,
+				    "bad subject part '%s': write KEY=VALUE (e.g. CN=Nguyễn Văn An)",
+				    buf);
+				break;
+			}
+			*eq = '\0';
+			if (OBJ_txt2nid(buf) == NID_undef) {
+				rc = sign_error__set(SIGN_ERR_INVALID_ARG, 0,
+				    "unknown subject attribute '%s'", buf);
+				break;
+			}
+			if (!X509_NAME_add_entry_by_txt(nm, buf, MBSTRING_UTF8,
+			    (const unsigned char *)eq + 1, -1, -1, 0)) {
+				rc = sign_error__openssl(SIGN_ERR_INVALID_ARG,
+				    "bad value for subject attribute %s (not UTF-8, or too long)",
+				    buf);
+				break;
+			}
+		}
+		n = 0;
+		if (*p == '\0')
+			break;
+		p++;
+		if (*p == '\0')
+			break;
+	}
+	if (rc == 0 && X509_NAME_entry_count(nm) == 0)
+		rc = sign_error__set(SIGN_ERR_INVALID_ARG, 0, "the subject is empty");
+	return rc;
+}
+
+int
+sign_cert_request(sign_buf *out, sign_signer *signer, const char *subject, sign_md md,
+    sign_scheme scheme)
+{
+	X509_REQ *req = NULL;
+	X509_NAME *nm = NULL;
+	X509_ALGOR *alg = NULL;
+	ASN1_BIT_STRING *bs = NULL;
+	unsigned char *tbs = NULL, dig[EVP_MAX_MD_SIZE];
+	unsigned int diglen = 0;
+	sign_buf sig = SIGN_BUF_INIT;
+	BIO *bio = NULL;
+	const EVP_MD *evp;
+	char *pem;
+	long pemlen;
+	int tbslen, nid, rc;
+
+	if (out == NULL || signer == NULL)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no signer or output");
+	evp = sign_md__evp(md);
+	if (evp == NULL || md == SIGN_MD_SHA1)
+		return sign_error__set(SIGN_ERR_UNSUPPORTED, 0,
+		    "requests are signed with SHA-224/256/384/512");
+	rc = sign_signer__scheme(signer, scheme, &scheme);
+	if (rc != 0)
+		return rc;
+	if (scheme == SIGN_SCHEME_RSA_PSS)
+		return sign_error__set(SIGN_ERR_UNSUPPORTED, 0,
+		    "RSA-PSS certification requests are not supported; use PKCS#1 v1.5");
+	if (!OBJ_find_sigid_by_algs(&nid, EVP_MD_get_type(evp),
+	    scheme == SIGN_SCHEME_ECDSA ? EVP_PKEY_EC : EVP_PKEY_RSA))
+		return sign_error__set(SIGN_ERR_UNSUPPORTED, 0, "no signature algorithm for this key");
+	req = X509_REQ_new();
+	nm = X509_NAME_new();
+	alg = X509_ALGOR_new();
+	bs = ASN1_BIT_STRING_new();
+	if (req == NULL || nm == NULL || alg == NULL || bs == NULL) {
+		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+		goto out;
+	}
+	rc = sign_cert__parse_subject(nm, subject);
+	if (rc != 0)
+		goto out;
+	if (!X509_REQ_set_version(req, X509_REQ_VERSION_1) ||
+	    !X509_REQ_set_subject_name(req, nm) || !X509_REQ_set_pubkey(req, signer->pub) ||
+	    !X509_ALGOR_set0(alg, OBJ_nid2obj(nid), scheme == SIGN_SCHEME_ECDSA ?
+	    V_ASN1_UNDEF : V_ASN1_NULL, NULL) || !X509_REQ_set1_signature_algo(req, alg)) {
+		rc = sign_error__openssl(SIGN_ERR_CRYPTO, "cannot build the request");
+		goto out;
+	}
+	tbslen = i2d_re_X509_REQ_tbs(req, &tbs);
+	if (tbslen <= 0 || !EVP_Digest(tbs, (size_t)tbslen, dig, &diglen, evp, NULL)) {
+		rc = sign_error__openssl(SIGN_ERR_CRYPTO, "cannot encode the request");
+		goto out;
+	}
+	rc = sign_signer__sign(signer, scheme, md, dig, diglen, &sig);
+	if (rc != 0)
+		goto out;
+	if (!ASN1_BIT_STRING_set(bs, sig.data, (int)sig.len)) {
+		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+		goto out;
+	}
+	/* All bits used: without BITS_LEFT, DER encoding would drop trailing zero bytes. */
+	bs->flags &= ~(long)0x07;
+	bs->flags |= ASN1_STRING_FLAG_BITS_LEFT;
+	X509_REQ_set0_signature(req, bs);
+	bs = NULL;
+	if (X509_REQ_verify(req, signer->pub) != 1) {
+		rc = sign_error__openssl(SIGN_ERR_CRYPTO,
+		    "the token's signature on the request does not verify");
+		goto out;
+	}
+	bio = BIO_new(BIO_s_mem());
+	if (bio == NULL || !PEM_write_bio_X509_REQ(bio, req)) {
+		rc = sign_error__openssl(SIGN_ERR_CRYPTO, "cannot write the request");
+		goto out;
+	}
+	/* Text with a NUL that len does not count. */
+	if (BIO_write(bio, "", 1) != 1) {
+		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+		goto out;
+	}
+	pemlen = BIO_get_mem_data(bio, &pem);
+	rc = sign_buf__set(out, pem, (size_t)pemlen);
+	if (rc == 0)
+		out->len = (size_t)pemlen - 1;
+out:
+	ERR_clear_error();
+	BIO_free(bio);
+	sign_buf_dispose(&sig);
+	OPENSSL_free(tbs);
+	ASN1_BIT_STRING_free(bs);
+	X509_ALGOR_free(alg);
+	X509_NAME_free(nm);
+	X509_REQ_free(req);
+	return rc;
+}

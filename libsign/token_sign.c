@@ -1,0 +1,566 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Signers whose private key stays on a token: choosing the key and its
+ * certificate, and the sign operation with the token's own mechanisms
+ * (CKM_RSA_PKCS over a DigestInfo, CKM_RSA_PKCS_PSS, CKM_ECDSA).
+ */
+#include "token_priv.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
+#define SIG_CAP 1024
+
+/* ---- encodings ----------------------------------------------------------- */
+
+const unsigned char *
+sign_token__digestinfo_prefix(sign_md md, size_t *len)
+{
+	/* RFC 8017 section 9.2, note 1. */
+	static const unsigned char sha1[] = { 0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e,
+		0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14 };
+	static const unsigned char sha224[] = { 0x30, 0x2d, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86,
+		0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x04, 0x05, 0x00, 0x04, 0x1c };
+	static const unsigned char sha256[] = { 0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86,
+		0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20 };
+	static const unsigned char sha384[] = { 0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86,
+		0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02, 0x05, 0x00, 0x04, 0x30 };
+	static const unsigned char sha512[] = { 0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86,
+		0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0x04, 0x40 };
+
+	switch (md) {
+	case SIGN_MD_SHA1: *len = sizeof(sha1); return sha1;
+	case SIGN_MD_SHA224: *len = sizeof(sha224); return sha224;
+	case SIGN_MD_DEFAULT:
+	case SIGN_MD_SHA256: *len = sizeof(sha256); return sha256;
+	case SIGN_MD_SHA384: *len = sizeof(sha384); return sha384;
+	case SIGN_MD_SHA512: *len = sizeof(sha512); return sha512;
+	}
+	*len = 0;
+	return NULL;
+}
+
+int
+sign_token__pss_params(sign_md md, CK_RSA_PKCS_PSS_PARAMS *p)
+{
+	switch (md) {
+	case SIGN_MD_SHA1: p->hashAlg = CKM_SHA_1; p->mgf = CKG_MGF1_SHA1; p->sLen = 20; break;
+	case SIGN_MD_SHA224:
+		p->hashAlg = CKM_SHA224; p->mgf = CKG_MGF1_SHA224; p->sLen = 28; break;
+	case SIGN_MD_DEFAULT:
+	case SIGN_MD_SHA256:
+		p->hashAlg = CKM_SHA256; p->mgf = CKG_MGF1_SHA256; p->sLen = 32; break;
+	case SIGN_MD_SHA384:
+		p->hashAlg = CKM_SHA384; p->mgf = CKG_MGF1_SHA384; p->sLen = 48; break;
+	case SIGN_MD_SHA512:
+		p->hashAlg = CKM_SHA512; p->mgf = CKG_MGF1_SHA512; p->sLen = 64; break;
+	default:
+		return sign_error__set(SIGN_ERR_UNSUPPORTED, 0, "no PSS parameters for this digest");
+	}
+	return 0;
+}
+
+int
+sign_token__ecdsa_der(const unsigned char *rs, size_t len, sign_buf *out)
+{
+	ECDSA_SIG *es = NULL;
+	BIGNUM *r = NULL, *s = NULL;
+	unsigned char *der = NULL;
+	int n, rc = 0;
+
+	if (len == 0 || len % 2 != 0 || len > 2 * 133)
+		return sign_error__set(SIGN_ERR_PKCS11, 0,
+		    "the token's ECDSA signature has an odd length (%zu bytes)", len);
+	r = BN_bin2bn(rs, (int)(len / 2), NULL);
+	s = BN_bin2bn(rs + len / 2, (int)(len / 2), NULL);
+	es = ECDSA_SIG_new();
+	if (r == NULL || s == NULL || es == NULL || !ECDSA_SIG_set0(es, r, s)) {
+		BN_free(r);
+		BN_free(s);
+		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+		goto out;
+	}
+	n = i2d_ECDSA_SIG(es, &der);
+	if (n <= 0) {
+		rc = sign_error__openssl(SIGN_ERR_CRYPTO, "cannot encode the ECDSA signature");
+		goto out;
+	}
+	rc = sign_buf__set(out, der, (size_t)n);
+out:
+	OPENSSL_free(der);
+	ECDSA_SIG_free(es);
+	return rc;
+}
+
+/* ---- the sign operation -------------------------------------------------- */
+
+struct tkey {
+	sign_token *tok;
+	CK_OBJECT_HANDLE h;
+	int always_auth;
+	char *label;
+};
+
+static int
+sign_error_for(CK_RV rv, const char *mech)
+{
+	char what[96];
+
+	snprintf(what, sizeof(what), "the token cannot sign with %s", mech);
+	switch (rv) {
+	case CKR_MECHANISM_INVALID:
+	case CKR_MECHANISM_PARAM_INVALID:
+		return sign_token__p11_error(SIGN_ERR_UNSUPPORTED, rv, "C_SignInit", what);
+	case CKR_KEY_FUNCTION_NOT_PERMITTED:
+	case CKR_KEY_TYPE_INCONSISTENT:
+		return sign_token__p11_error(SIGN_ERR_KEY_USAGE, rv, "C_SignInit",
+		    "the token does not allow this key to sign");
+	case CKR_USER_NOT_LOGGED_IN:
+		return sign_token__p11_error(SIGN_ERR_PIN_REQUIRED, rv, "C_Sign",
+		    "the token wants a login before signing");
+	case CKR_DEVICE_REMOVED:
+	case CKR_TOKEN_NOT_PRESENT:
+	case CKR_SESSION_HANDLE_INVALID:
+	case CKR_SESSION_CLOSED:
+		return sign_token__p11_error(SIGN_ERR_TOKEN_NOT_FOUND, rv, "C_Sign",
+		    "the token was removed");
+	default:
+		return sign_token__p11_error(SIGN_ERR_PKCS11, rv, "C_Sign", what);
+	}
+}
+
+static int
+tkey_sign(void *ctx, sign_scheme scheme, sign_md md, const unsigned char *digest,
+    size_t dlen, sign_buf *sig)
+{
+	struct tkey *k = ctx;
+	CK_FUNCTION_LIST *f = k->tok->mod->f;
+	CK_SESSION_HANDLE sess = k->tok->session;
+	CK_RSA_PKCS_PSS_PARAMS pss;
+	CK_MECHANISM mech = { CKM_RSA_PKCS, NULL, 0 };
+	unsigned char data[128], *out = NULL;
+	const unsigned char *prefix;
+	CK_ULONG datalen, outlen = SIG_CAP;
+	const char *mname = "CKM_RSA_PKCS";
+	size_t plen;
+	CK_RV rv;
+	int rc = 0;
+
+	if (dlen > 64)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "the digest is too long");
+	switch (scheme) {
+	case SIGN_SCHEME_RSA_PKCS1:
+		prefix = sign_token__digestinfo_prefix(md, &plen);
+		if (prefix == NULL)
+			return sign_error__set(SIGN_ERR_UNSUPPORTED, 0, "no DigestInfo for this digest");
+		memcpy(data, prefix, plen);
+		memcpy(data + plen, digest, dlen);
+		datalen = (CK_ULONG)(plen + dlen);
+		break;
+	case SIGN_SCHEME_RSA_PSS:
+		rc = sign_token__pss_params(md, &pss);
+		if (rc != 0)
+			return rc;
+		mech.mechanism = CKM_RSA_PKCS_PSS;
+		mech.pParameter = &pss;
+		mech.ulParameterLen = sizeof(pss);
+		mname = "CKM_RSA_PKCS_PSS";
+		memcpy(data, digest, dlen);
+		datalen = (CK_ULONG)dlen;
+		break;
+	case SIGN_SCHEME_ECDSA:
+		mech.mechanism = CKM_ECDSA;
+		mname = "CKM_ECDSA";
+		memcpy(data, digest, dlen);
+		datalen = (CK_ULONG)dlen;
+		break;
+	default:
+		return sign_error__set(SIGN_ERR_UNSUPPORTED, 0, "unknown signature scheme");
+	}
+	out = malloc(SIG_CAP);
+	if (out == NULL)
+		return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+	rv = f->C_SignInit(sess, &mech, k->h);
+	if (sign_log__enabled(SIGN_LOG_TRACE)) {
+		char call[64];
+
+		snprintf(call, sizeof(call), "C_SignInit(%s)", mname);
+		sign_token__trace(call, rv);
+	}
+	if (rv != CKR_OK) {
+		rc = sign_error_for(rv, mname);
+		goto out;
+	}
+	if (k->always_auth) {
+		rc = sign_token__do_login(k->tok, CKU_CONTEXT_SPECIFIC, k->label);
+		if (rc != 0) {
+			/* End the pending operation: without the context login the
+			 * token refuses C_Sign, which terminates it. */
+			CK_ULONG dummy = SIG_CAP;
+
+			(void)f->C_Sign(sess, data, datalen, out, &dummy);
+			goto out;
+		}
+	}
+	rv = f->C_Sign(sess, data, datalen, out, &outlen);
+	if (rv == CKR_BUFFER_TOO_SMALL && outlen > SIG_CAP && outlen <= 64 * 1024) {
+		unsigned char *bigger = realloc(out, outlen);
+
+		if (bigger == NULL) {
+			rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+			goto out;
+		}
+		out = bigger;
+		rv = f->C_Sign(sess, data, datalen, out, &outlen);
+	}
+	sign_token__trace("C_Sign", rv);
+	if (rv != CKR_OK) {
+		rc = sign_error_for(rv, mname);
+		goto out;
+	}
+	if (scheme == SIGN_SCHEME_ECDSA)
+		rc = sign_token__ecdsa_der(out, outlen, sig);
+	else
+		rc = sign_buf__set(sig, out, outlen);
+out:
+	OPENSSL_cleanse(data, sizeof(data));
+	free(out);
+	return rc;
+}
+
+static void
+tkey_free(void *ctx)
+{
+	struct tkey *k = ctx;
+
+	if (k == NULL)
+		return;
+	sign_token_free(k->tok);
+	free(k->label);
+	free(k);
+}
+
+static const struct sign_signer_ops tkey_ops = { tkey_sign, tkey_free };
+
+/* ---- choosing the key and the certificate -------------------------------- */
+
+/* How good a certificate is for signing now: -1 refused (not a signing
+ * certificate), else higher is better. */
+static int
+cert_rank(const sign_cert *c, time_t now)
+{
+	const sign_cert_info *in = sign_cert_get_info(c);
+	int r = 0;
+
+	if (sign_cert_check_signing(c) != 0)
+		return -1;
+	if (sign_cert_check_time(c, now, 0) == SIGN_CERT_VALID)
+		r += 4;
+	if (!in->has_key_usage || (in->key_usage & SIGN_KU_NON_REPUDIATION))
+		r += 2;
+	return r;
+}
+
+/*
+ * The best certificate among certs with the key's id.  *best NULL and
+ * *refused set when there are some but none may sign.
+ */
+static int
+best_cert(sign_cert **best, int *refused, const sign_token_objects *certs,
+    const sign_token_object *key)
+{
+	sign_cert *c = NULL, *pick = NULL;
+	int best_rank = -1, rank, rc = 0;
+	time_t now = time(NULL);
+	size_t i;
+
+	*best = NULL;
+	*refused = 0;
+	for (i = 0; i < sign_token_objects_count(certs); i++) {
+		const sign_token_object *o = sign_token_objects_get(certs, i);
+
+		if (o->cert_der == NULL || o->id_len != key->id_len ||
+		    (o->id_len > 0 && memcmp(o->id, key->id, o->id_len) != 0))
+			continue;
+		rc = sign_cert_from_der(&c, o->cert_der, o->cert_len);
+		if (rc != 0)
+			continue;
+		rank = cert_rank(c, now);
+		if (rank < 0) {
+			(*refused)++;
+		} else if (rank > best_rank || (rank == best_rank &&
+		    sign_cert_get_info(c)->not_after > sign_cert_get_info(pick)->not_after)) {
+			sign_cert_free(pick);
+			pick = c;
+			c = NULL;
+			best_rank = rank;
+		}
+		sign_cert_free(c);
+		c = NULL;
+	}
+	ERR_clear_error();
+	if (pick != NULL)
+		*refused = 0;
+	*best = pick;
+	return 0;
+}
+
+/* A certificate named by a pkcs11: URI on tok, or read from a file. */
+static int
+load_cert(sign_cert **out, sign_token *tok, const char *cert)
+{
+	sign_token_objects *objs = NULL;
+	const sign_token_object *o;
+	int rc;
+
+	*out = NULL;
+	if (strncmp(cert, "pkcs11:", 7) != 0)
+		return sign_cert_from_file(out, cert);
+	rc = sign_token_objects_new(&objs, tok, SIGN_TOKEN_OBJ_CERT, cert);
+	if (rc != 0)
+		return rc;
+	if (sign_token_objects_count(objs) == 0) {
+		rc = sign_error__set(SIGN_ERR_KEY_NOT_FOUND, 0,
+		    "no certificate on token '%s' matches %s", tok->info.info.label, cert);
+	} else if (sign_token_objects_count(objs) > 1) {
+		rc = sign_error__set(SIGN_ERR_USAGE, 0,
+		    "%zu certificates match %s; name one with id= or object=",
+		    sign_token_objects_count(objs), cert);
+	} else {
+		o = sign_token_objects_get(objs, 0);
+		rc = sign_cert_from_der(out, o->cert_der, o->cert_len);
+	}
+	sign_token_objects_free(objs);
+	return rc;
+}
+
+/* Add the CA certificates on the token that issued x (up the chain). */
+static void
+add_token_chain(sign_signer *s, const sign_token_objects *certs, X509 *x)
+{
+	int depth, added;
+	size_t i;
+
+	for (depth = 0; depth < 8 && x != NULL && X509_self_signed(x, 0) != 1; depth++) {
+		X509 *next = NULL;
+
+		for (i = 0; i < sign_token_objects_count(certs) && next == NULL; i++) {
+			const sign_token_object *o = sign_token_objects_get(certs, i);
+			const unsigned char *p = o->cert_der;
+			X509 *ca;
+
+			if (p == NULL)
+				continue;
+			ca = d2i_X509(NULL, &p, (long)o->cert_len);
+			if (ca != NULL && X509_cmp(ca, x) != 0 &&
+			    X509_check_issued(ca, x) == X509_V_OK)
+				next = ca;
+			else
+				X509_free(ca);
+		}
+		added = 0;
+		if (next != NULL && X509_self_signed(next, 0) != 1) {
+			if (sk_X509_push(s->chain, next))
+				added = 1;
+		}
+		x = next;
+		if (!added)
+			X509_free(next);
+		if (!added)
+			break;
+	}
+	ERR_clear_error();
+}
+
+int
+sign_token_signer(sign_signer **out, sign_token *tok, const char *key_uri, const char *cert)
+{
+	sign_token_objects *keys = NULL, *certs = NULL;
+	const sign_token_object *key = NULL;
+	sign_cert *given = NULL, *chosen = NULL, *kcert = NULL;
+	struct sign_token_info_store *st;
+	P11KitUri *u = NULL;
+	EVP_PKEY *pub = NULL;
+	struct tkey *k = NULL;
+	CK_OBJECT_HANDLE h[1];
+	CK_ULONG nh = 0;
+	int best_score = -2, nbest = 0, refused_any = 0, refused = 0;
+	size_t i;
+	int rc;
+
+	if (out == NULL || tok == NULL || key_uri == NULL)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no token, key or output");
+	*out = NULL;
+	st = &tok->info;
+	rc = sign_token__uri_parse(&u, key_uri);
+	if (rc != 0)
+		goto out;
+	if (!sign_token__slot_matches(u, tok->mod, st)) {
+		rc = sign_error__set(SIGN_ERR_KEY_NOT_FOUND, 0,
+		    "the key URI names another token than '%s'", st->info.label);
+		goto out;
+	}
+	/* type=cert or type=public name the pair: look for the private key. */
+	p11_kit_uri_clear_attribute(u, CKA_CLASS);
+	rc = sign_token_login(tok);
+	if (rc != 0)
+		goto out;
+	if (cert != NULL) {
+		rc = load_cert(&given, tok, cert);
+		if (rc == 0)
+			rc = sign_cert_check_signing(given);
+		if (rc != 0)
+			goto out;
+	}
+	rc = sign_token__objects(&keys, tok, SIGN_TOKEN_OBJ_PRIVATE_KEY, u);
+	if (rc == 0)
+		rc = sign_token__objects(&certs, tok, SIGN_TOKEN_OBJ_CERT, NULL);
+	if (rc != 0)
+		goto out;
+	if (sign_token_objects_count(keys) == 0) {
+		rc = sign_error__set(SIGN_ERR_KEY_NOT_FOUND, 0,
+		    "no private key on token '%s' matches %s (see kyso key list)",
+		    st->info.label, key_uri);
+		goto out;
+	}
+	/* Score each matching key: 2 with a signing certificate (or the given
+	 * certificate is its), 1 without any certificate, 0 with only
+	 * certificates that may not sign, -1 not the given certificate's key. */
+	for (i = 0; i < sign_token_objects_count(keys); i++) {
+		const sign_token_object *o = sign_token_objects_get(keys, i);
+		int score;
+
+		kcert = NULL;
+		if (given != NULL) {
+			EVP_PKEY *kp = NULL;
+
+			score = sign_token__pubkey(&kp, tok, o->id, o->id_len) == 0 &&
+			    EVP_PKEY_eq(kp, X509_get0_pubkey(sign_cert__x509(given))) == 1 ?
+			    2 : -1;
+			EVP_PKEY_free(kp);
+			ERR_clear_error();
+		} else {
+			best_cert(&kcert, &refused, certs, o);
+			score = kcert != NULL ? 2 : refused > 0 ? 0 : 1;
+			refused_any += refused;
+		}
+		if (score > best_score) {
+			best_score = score;
+			nbest = 1;
+			key = o;
+			sign_cert_free(chosen);
+			chosen = kcert;
+			kcert = NULL;
+		} else if (score == best_score) {
+			nbest++;
+		}
+		sign_cert_free(kcert);
+	}
+	if (best_score == -1) {
+		rc = sign_error__set(SIGN_ERR_KEY_USAGE, 0,
+		    "the certificate %s does not belong to the key %s", cert, key_uri);
+		goto out;
+	}
+	if (best_score == 0) {
+		rc = sign_error__set(SIGN_ERR_KEY_USAGE, 0,
+		    "the certificate of key '%s' on token '%s' is not for signing (an "
+		    "encryption-only certificate); choose the signing key", key->label,
+		    st->info.label);
+		goto out;
+	}
+	if (nbest > 1) {
+		rc = sign_error__set(SIGN_ERR_USAGE, 0,
+		    "%d private keys on token '%s' match %s; name one with id= or object= "
+		    "(see kyso key list)", nbest, st->info.label, key_uri);
+		goto out;
+	}
+	if (given != NULL) {
+		chosen = given;
+		given = NULL;
+	}
+	if (chosen != NULL) {
+		pub = X509_get_pubkey(sign_cert__x509(chosen));
+	} else {
+		rc = sign_token__pubkey(&pub, tok, key->id, key->id_len);
+		if (rc != 0)
+			goto out;
+	}
+	if (pub == NULL) {
+		rc = sign_error__openssl(SIGN_ERR_UNSUPPORTED, "cannot read the public key");
+		goto out;
+	}
+	{
+		CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+		CK_ATTRIBUTE t[] = {
+			{ CKA_CLASS, &cls, sizeof(cls) },
+			{ CKA_ID, (void *)key->id, (CK_ULONG)key->id_len },
+			{ CKA_LABEL, (void *)key->label, (CK_ULONG)strlen(key->label) },
+		};
+
+		rc = sign_token__find(tok, t, *key->label ? 3 : 2, h, 1, &nh);
+		if (rc == 0 && nh == 0)
+			rc = sign_error__set(SIGN_ERR_KEY_NOT_FOUND, 0,
+			    "the private key '%s' vanished from the token", key->label);
+		if (rc != 0)
+			goto out;
+	}
+	k = calloc(1, sizeof(*k));
+	if (k == NULL || (k->label = strdup(key->label)) == NULL) {
+		free(k);
+		k = NULL;
+		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+		goto out;
+	}
+	k->tok = sign_token__ref(tok);
+	k->h = h[0];
+	k->always_auth = sign_token__attr_bool(tok, h[0], CKA_ALWAYS_AUTHENTICATE, 0);
+	sign_log__msg(SIGN_LOG_DEBUG, "signing with key '%s' on token '%s'%s", k->label,
+	    st->info.label, k->always_auth ? " (PIN asked for each signature)" : "");
+	rc = sign_signer__new(out, &tkey_ops, k, pub);
+	k = NULL;
+	if (rc != 0)
+		goto out;
+	if (chosen != NULL) {
+		rc = sign_signer__set_x509(*out, sign_cert__x509(chosen));
+		if (rc == 0)
+			add_token_chain(*out, certs, sign_cert__x509(chosen));
+	}
+	if (rc != 0) {
+		sign_signer_free(*out);
+		*out = NULL;
+	}
+out:
+	(void)refused_any;
+	tkey_free(k);
+	EVP_PKEY_free(pub);
+	sign_cert_free(given);
+	sign_cert_free(chosen);
+	sign_token_objects_free(keys);
+	sign_token_objects_free(certs);
+	p11_kit_uri_free(u);
+	return rc;
+}
+
+int
+sign_token_signer_open(sign_signer **out, const char *key_uri, const char *cert,
+    const sign_token_options *opts)
+{
+	sign_token *tok = NULL;
+	int rc;
+
+	if (out == NULL)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no output for the signer");
+	*out = NULL;
+	rc = sign_token_open(&tok, key_uri, opts);
+	if (rc == 0)
+		rc = sign_token_login(tok);
+	if (rc == 0)
+		rc = sign_token_signer(out, tok, key_uri, cert);
+	sign_token_free(tok);
+	return rc;
+}

@@ -1,0 +1,536 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* kyso cert request|import|list|show: certificates and PKCS#10 requests. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "pin.h"
+
+int kyso_cmd_cert(int argc, char **argv);
+
+#define WARN_DAYS 30
+
+enum { OPT_MODULE = 256, OPT_JSON, OPT_TOKEN, OPT_KEY, OPT_SUBJECT, OPT_OUT, OPT_FORCE,
+	OPT_IN, OPT_CHAIN, OPT_MD };
+
+struct cert_args {
+	const char *module, *token, *key, *subject, *out, *in, *chain, *md;
+	int json, force;
+	struct kyso_pin pin;
+};
+
+static int
+cert_opt(int val, const char *arg, void *ud)
+{
+	struct cert_args *a = ud;
+	int rc = kyso_pin_option(&a->pin, val, arg);
+
+	if (rc >= 0)
+		return rc;
+	switch (val) {
+	case OPT_MODULE: a->module = arg; return 0;
+	case OPT_JSON: a->json = 1; return 0;
+	case OPT_TOKEN: a->token = arg; return 0;
+	case OPT_KEY: a->key = arg; return 0;
+	case OPT_SUBJECT: a->subject = arg; return 0;
+	case 'o':
+	case OPT_OUT: a->out = arg; return 0;
+	case OPT_FORCE: a->force = 1; return 0;
+	case OPT_IN: a->in = arg; return 0;
+	case OPT_CHAIN: a->chain = arg; return 0;
+	case OPT_MD: a->md = arg; return 0;
+	}
+	return KYSO_EXIT_USAGE;
+}
+
+/* The --json failure object (the message went to stderr already). */
+static int
+json_fail(json_t *out, int code, const char *msg)
+{
+	if (out != NULL) {
+		json_object_set_new(out, "ok", json_false());
+		json_object_set_new(out, "error", json_string(msg));
+		json_object_set_new(out, "exit", json_integer(code));
+		kyso_json_emit(out, 1);
+	}
+	return code;
+}
+
+static int
+usage_fail(json_t *out, const char *msg)
+{
+	kyso_err("%s", msg);
+	return json_fail(out, KYSO_EXIT_USAGE, msg);
+}
+
+/* ---- printing a certificate ---------------------------------------------- */
+
+static const char *
+status_name(sign_cert_validity v)
+{
+	switch (v) {
+	case SIGN_CERT_VALID: return "valid";
+	case SIGN_CERT_EXPIRING: return "expiring";
+	case SIGN_CERT_EXPIRED: return "expired";
+	case SIGN_CERT_NOT_YET_VALID: return "not-yet-valid";
+	}
+	return "unknown";
+}
+
+/* The warning for a certificate, or NULL; writes into buf. */
+static const char *
+cert_warning(const sign_cert *c, char *buf, size_t cap)
+{
+	const sign_cert_info *in = sign_cert_get_info(c);
+	time_t now = time(NULL);
+
+	switch (sign_cert_check_time(c, now, WARN_DAYS)) {
+	case SIGN_CERT_EXPIRING:
+		snprintf(buf, cap, "the certificate '%s' expires in %ld days (%s); renew it",
+		    in->subject, (long)((in->not_after - now) / 86400), in->not_after_str);
+		return buf;
+	case SIGN_CERT_EXPIRED:
+		snprintf(buf, cap, "the certificate '%s' expired on %s", in->subject,
+		    in->not_after_str);
+		return buf;
+	case SIGN_CERT_NOT_YET_VALID:
+		snprintf(buf, cap, "the certificate '%s' is not valid before %s", in->subject,
+		    in->not_before_str);
+		return buf;
+	default:
+		return NULL;
+	}
+}
+
+static json_t *
+cert_json(const sign_cert *c)
+{
+	const sign_cert_info *in = sign_cert_get_info(c);
+	sign_cert_validity v = sign_cert_check_time(c, time(NULL), WARN_DAYS);
+	json_t *o = json_object();
+	char wbuf[512];
+	const char *w = cert_warning(c, wbuf, sizeof(wbuf));
+
+	json_object_set_new(o, "subject", json_string(in->subject));
+	json_object_set_new(o, "issuer", json_string(in->issuer));
+	json_object_set_new(o, "serial", json_string(in->serial));
+	json_object_set_new(o, "not_before", json_string(in->not_before_str));
+	json_object_set_new(o, "not_after", json_string(in->not_after_str));
+	json_object_set_new(o, "status", json_string(status_name(v)));
+	json_object_set_new(o, "days_left",
+	    json_integer((json_int_t)((in->not_after - time(NULL)) / 86400)));
+	json_object_set_new(o, "key_type", json_string(in->key_type));
+	json_object_set_new(o, "key_bits", json_integer(in->key_bits));
+	if (in->curve != NULL)
+		json_object_set_new(o, "curve", json_string(in->curve));
+	json_object_set_new(o, "key_usage", json_string(in->key_usage_str));
+	json_object_set_new(o, "ext_key_usage", json_string(in->ext_key_usage));
+	json_object_set_new(o, "policies", json_string(in->policies));
+	json_object_set_new(o, "sha256", json_string(in->sha256));
+	json_object_set_new(o, "ca", json_boolean(in->is_ca));
+	json_object_set_new(o, "can_sign", json_boolean(sign_cert_check_signing(c) == 0));
+	if (w != NULL)
+		json_object_set_new(o, "warning", json_string(w));
+	return o;
+}
+
+static void
+cert_print(const sign_cert *c, const char *ind)
+{
+	const sign_cert_info *in = sign_cert_get_info(c);
+	sign_cert_validity v = sign_cert_check_time(c, time(NULL), WARN_DAYS);
+
+	printf("%ssubject:       %s\n", ind, in->subject);
+	printf("%sissuer:        %s\n", ind, in->issuer);
+	printf("%sserial:        %s\n", ind, in->serial);
+	printf("%svalid from:    %s\n", ind, in->not_before_str);
+	printf("%svalid until:   %s (%s)\n", ind, in->not_after_str,
+	    v == SIGN_CERT_EXPIRED ? "EXPIRED" : v == SIGN_CERT_NOT_YET_VALID ?
+	    "NOT YET VALID" : v == SIGN_CERT_EXPIRING ? "expires soon" : "valid");
+	if (in->curve != NULL)
+		printf("%skey:           %s %u (%s)\n", ind, in->key_type, in->key_bits, in->curve);
+	else
+		printf("%skey:           %s %u\n", ind, in->key_type, in->key_bits);
+	printf("%skey usage:     %s%s\n", ind, *in->key_usage_str ? in->key_usage_str : "(none)",
+	    sign_cert_check_signing(c) == 0 ? "" : "  [may not sign]");
+	printf("%sext key usage: %s\n", ind, *in->ext_key_usage ? in->ext_key_usage : "(none)");
+	printf("%spolicies:      %s\n", ind, *in->policies ? in->policies : "(none)");
+	printf("%sCA:            %s\n", ind, in->is_ca ? "yes" : "no");
+	printf("%sSHA-256:       %s\n", ind, in->sha256);
+}
+
+static void
+cert_warn(const sign_cert *c)
+{
+	char wbuf[512];
+	const char *w = cert_warning(c, wbuf, sizeof(wbuf));
+
+	if (w != NULL)
+		kyso_err("warning: %s", w);
+}
+
+/* ---- request ------------------------------------------------------------- */
+
+/* Write data to path through a temporary file and rename; refuse to replace
+ * an existing file unless force.  Returns 0 or an exit status (message printed). */
+static int
+write_out(const char *path, const void *data, size_t len, int force)
+{
+	char *tmp = NULL;
+	FILE *fp = NULL;
+	int fd = -1, rc = KYSO_EXIT_RUNTIME;
+
+	if (!force && access(path, F_OK) == 0) {
+		kyso_err("%s exists; use --force to replace it", path);
+		return KYSO_EXIT_USAGE;
+	}
+	if (asprintf(&tmp, "%s.tmpXXXXXX", path) < 0) {
+		tmp = NULL;
+		kyso_err("out of memory");
+		goto out;
+	}
+	fd = mkstemp(tmp);
+	if (fd < 0 || (fp = fdopen(fd, "wb")) == NULL) {
+		kyso_err("cannot write %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		goto out_rm;
+	}
+	if (fwrite(data, 1, len, fp) != len || fflush(fp) != 0 || fsync(fileno(fp)) != 0) {
+		kyso_err("cannot write %s: %s", path, strerror(errno));
+		fclose(fp);
+		goto out_rm;
+	}
+	fclose(fp);
+	chmod(tmp, 0644);
+	if (force ? rename(tmp, path) != 0 : link(tmp, path) != 0) {
+		kyso_err("cannot write %s: %s", path, strerror(errno));
+		rc = errno == EEXIST ? KYSO_EXIT_USAGE : KYSO_EXIT_RUNTIME;
+		goto out_rm;
+	}
+	rc = 0;
+	if (force)
+		goto out;
+out_rm:
+	unlink(tmp);
+out:
+	free(tmp);
+	return rc;
+}
+
+static int
+cert_request(int argc, char **argv)
+{
+	static const char usage[] = "kyso cert request --key URI --subject SUBJECT [-o FILE] "
+	    "[--force] [--md sha256|sha384|sha512] [--pin-source SRC]";
+	static const struct kyso_opt opts[] = {
+		{ "key", required_argument, OPT_KEY, "URI", "the private key on the token" },
+		{ "subject", required_argument, OPT_SUBJECT, "SUBJECT",
+		  "/C=VN/O=.../CN=Nguyễn Văn An (UTF-8, encoded as UTF8String)" },
+		{ "out", required_argument, OPT_OUT, "FILE", "write the PEM request to FILE "
+		  "(default: stdout); also -o" },
+		{ "force", no_argument, OPT_FORCE, NULL, "replace FILE if it exists" },
+		{ "md", required_argument, OPT_MD, "HASH", "sha256 (default), sha384, sha512" },
+		{ "module", required_argument, OPT_MODULE, "PATH", "PKCS#11 module" },
+		KYSO_PIN_OPTIONS,
+		{ NULL, 0, 0, NULL, NULL }
+	};
+	struct cert_args a;
+	sign_token_options o = SIGN_TOKEN_OPTIONS_INIT;
+	sign_signer *signer = NULL;
+	sign_buf pem = SIGN_BUF_INIT;
+	sign_md md = SIGN_MD_SHA256;
+	int rc, optind_;
+
+	memset(&a, 0, sizeof(a));
+	/* -o is an alias of --out: rewrite it for getopt_long (long options only). */
+	for (rc = 1; rc < argc; rc++)
+		if (strcmp(argv[rc], "-o") == 0)
+			argv[rc] = (char *)"--out";
+	rc = kyso_parse(argc, argv, usage, opts, cert_opt, &a, &optind_);
+	if (rc != 0)
+		return rc;
+	if (optind_ < argc)
+		return usage_fail(NULL, "too many arguments (see --help)");
+	if (a.key == NULL || a.subject == NULL)
+		return usage_fail(NULL, "--key and --subject are required");
+	if ((rc = kyso_pin_check_uri(a.key)) != 0)
+		return rc;
+	if (a.md != NULL) {
+		if (strcmp(a.md, "sha256") == 0)
+			md = SIGN_MD_SHA256;
+		else if (strcmp(a.md, "sha384") == 0)
+			md = SIGN_MD_SHA384;
+		else if (strcmp(a.md, "sha512") == 0)
+			md = SIGN_MD_SHA512;
+		else
+			return usage_fail(NULL, "--md takes sha256, sha384 or sha512");
+	}
+	if (a.out != NULL && !a.force && access(a.out, F_OK) == 0)
+		return usage_fail(NULL, "the output file exists; use --force to replace it");
+	o.module = a.module;
+	kyso_pin_setup(&a.pin, &o);
+	rc = sign_token_signer_open(&signer, a.key, NULL, &o);
+	if (rc == 0)
+		rc = sign_cert_request(&pem, signer, a.subject, md, SIGN_SCHEME_AUTO);
+	sign_signer_free(signer);
+	if (rc != 0)
+		return kyso_pin_fail(&a.pin, rc);
+	if (a.out != NULL)
+		rc = write_out(a.out, pem.data, pem.len, a.force);
+	else
+		fwrite(pem.data, 1, pem.len, stdout);
+	sign_buf_dispose(&pem);
+	return rc;
+}
+
+/* ---- import -------------------------------------------------------------- */
+
+static int
+cert_import(int argc, char **argv)
+{
+	static const char usage[] = "kyso cert import --token URI --in CERT [--chain FILE] "
+	    "[--pin-source SRC] [--json]";
+	static const struct kyso_opt opts[] = {
+		{ "token", required_argument, OPT_TOKEN, "URI", "the token holding the key" },
+		{ "in", required_argument, OPT_IN, "FILE", "the certificate (PEM or DER)" },
+		{ "chain", required_argument, OPT_CHAIN, "FILE",
+		  "CA certificates to store too (PEM)" },
+		{ "module", required_argument, OPT_MODULE, "PATH", "PKCS#11 module" },
+		KYSO_PIN_OPTIONS,
+		{ "json", no_argument, OPT_JSON, NULL, "print one JSON object" },
+		{ NULL, 0, 0, NULL, NULL }
+	};
+	struct cert_args a;
+	sign_token_options o = SIGN_TOKEN_OPTIONS_INIT;
+	sign_token *tok = NULL;
+	sign_buf uri = SIGN_BUF_INIT;
+	json_t *out = NULL;
+	int rc, optind_;
+
+	memset(&a, 0, sizeof(a));
+	rc = kyso_parse(argc, argv, usage, opts, cert_opt, &a, &optind_);
+	if (rc != 0)
+		return rc;
+	if (a.json)
+		out = json_object();
+	if (optind_ < argc)
+		return usage_fail(out, "too many arguments (see --help)");
+	if (a.token == NULL || a.in == NULL)
+		return usage_fail(out, "--token and --in are required");
+	if (kyso_pin_check_uri(a.token) != 0)
+		return json_fail(out, KYSO_EXIT_USAGE, "the URI carries a PIN");
+	o.module = a.module;
+	o.flags = SIGN_TOKEN_OPEN_RW;
+	kyso_pin_setup(&a.pin, &o);
+	rc = sign_token_open(&tok, a.token, &o);
+	if (rc == 0)
+		rc = sign_token_login(tok);
+	if (rc == 0)
+		rc = sign_token_import_cert(&uri, tok, a.in, a.chain);
+	sign_token_free(tok);
+	if (rc != 0)
+		return kyso_pin_fail_json(&a.pin, rc, out);
+	if (out != NULL) {
+		json_object_set_new(out, "ok", json_true());
+		json_object_set_new(out, "uri", json_string((const char *)uri.data));
+		kyso_json_emit(out, 1);
+	} else {
+		printf("%s\n", (const char *)uri.data);
+	}
+	sign_buf_dispose(&uri);
+	return 0;
+}
+
+/* ---- list and show ------------------------------------------------------- */
+
+/* Print (or add to arr) the certificates on the token that uri names. */
+static int
+token_certs(const char *uri, const char *module, json_t *arr, size_t *count)
+{
+	sign_token_options o = SIGN_TOKEN_OPTIONS_INIT;
+	sign_token *tok = NULL;
+	sign_token_objects *objs = NULL;
+	sign_cert *c = NULL;
+	size_t i;
+	int rc;
+
+	*count = 0;
+	o.module = module;
+	rc = sign_token_open(&tok, uri, &o);
+	if (rc == 0)
+		rc = sign_token_objects_new(&objs, tok, SIGN_TOKEN_OBJ_CERT, uri);
+	for (i = 0; rc == 0 && i < sign_token_objects_count(objs); i++) {
+		const sign_token_object *ob = sign_token_objects_get(objs, i);
+		char *hex = kyso_hex(ob->id, ob->id_len);
+
+		if (sign_cert_from_der(&c, ob->cert_der, ob->cert_len) != 0) {
+			kyso_err("warning: certificate '%s' on the token is malformed; skipped",
+			    ob->label);
+			free(hex);
+			continue;
+		}
+		if (arr != NULL) {
+			json_t *j = cert_json(c);
+
+			json_object_set_new(j, "label", json_string(ob->label));
+			json_object_set_new(j, "id", json_string(hex != NULL ? hex : ""));
+			json_object_set_new(j, "uri", json_string(ob->uri));
+			json_array_append_new(arr, j);
+		} else {
+			printf("%s%s (id %s)\n", *count ? "\n" : "", ob->label, hex != NULL ? hex : "");
+			printf("  uri:           %s\n", ob->uri);
+			cert_print(c, "  ");
+		}
+		cert_warn(c);
+		sign_cert_free(c);
+		c = NULL;
+		free(hex);
+		(*count)++;
+	}
+	sign_token_objects_free(objs);
+	sign_token_free(tok);
+	return rc;
+}
+
+static int
+cert_list(int argc, char **argv)
+{
+	static const char usage[] = "kyso cert list --token URI [--json]";
+	static const struct kyso_opt opts[] = {
+		{ "token", required_argument, OPT_TOKEN, "URI", "the token" },
+		{ "module", required_argument, OPT_MODULE, "PATH", "PKCS#11 module" },
+		{ "json", no_argument, OPT_JSON, NULL, "print one JSON object" },
+		{ NULL, 0, 0, NULL, NULL }
+	};
+	struct cert_args a;
+	json_t *out = NULL, *arr = NULL;
+	size_t n;
+	int rc, optind_;
+
+	memset(&a, 0, sizeof(a));
+	rc = kyso_parse(argc, argv, usage, opts, cert_opt, &a, &optind_);
+	if (rc != 0)
+		return rc;
+	if (a.json) {
+		out = json_object();
+		arr = json_array();
+	}
+	if (optind_ < argc || a.token == NULL) {
+		json_decref(arr);
+		return usage_fail(out, "--token URI is required (see --help)");
+	}
+	if (kyso_pin_check_uri(a.token) != 0) {
+		json_decref(arr);
+		return json_fail(out, KYSO_EXIT_USAGE, "the URI carries a PIN");
+	}
+	rc = token_certs(a.token, a.module, arr, &n);
+	if (rc != 0) {
+		json_decref(arr);
+		return kyso_pin_fail_json(NULL, rc, out);
+	}
+	if (out != NULL) {
+		json_object_set_new(out, "ok", json_true());
+		json_object_set_new(out, "certificates", arr);
+		kyso_json_emit(out, 1);
+	} else if (n == 0) {
+		printf("no certificate\n");
+	}
+	return 0;
+}
+
+static int
+cert_show(int argc, char **argv)
+{
+	static const char usage[] = "kyso cert show [--json] FILE|PKCS11-URI";
+	static const struct kyso_opt opts[] = {
+		{ "module", required_argument, OPT_MODULE, "PATH", "PKCS#11 module (for a URI)" },
+		{ "json", no_argument, OPT_JSON, NULL, "print one JSON object" },
+		{ NULL, 0, 0, NULL, NULL }
+	};
+	struct cert_args a;
+	sign_cert *c = NULL;
+	json_t *out = NULL, *arr = NULL;
+	const char *what;
+	size_t n;
+	int rc, optind_;
+
+	memset(&a, 0, sizeof(a));
+	rc = kyso_parse(argc, argv, usage, opts, cert_opt, &a, &optind_);
+	if (rc != 0)
+		return rc;
+	if (a.json)
+		out = json_object();
+	if (optind_ + 1 != argc)
+		return usage_fail(out, "name one certificate file or pkcs11: URI (see --help)");
+	what = argv[optind_];
+	if (strncmp(what, "pkcs11:", 7) == 0) {
+		if (kyso_pin_check_uri(what) != 0)
+			return json_fail(out, KYSO_EXIT_USAGE, "the URI carries a PIN");
+		if (out != NULL)
+			arr = json_array();
+		rc = token_certs(what, a.module, arr, &n);
+		if (rc == 0 && n == 0) {
+			kyso_err("no certificate matches %s (see kyso cert list)", what);
+			json_decref(arr);
+			return json_fail(out, KYSO_EXIT_DATA, "no certificate matches the URI");
+		}
+		if (rc != 0) {
+			json_decref(arr);
+			return kyso_pin_fail_json(NULL, rc, out);
+		}
+		if (out != NULL) {
+			json_object_set_new(out, "ok", json_true());
+			json_object_set_new(out, "certificates", arr);
+			kyso_json_emit(out, 1);
+		}
+		return 0;
+	}
+	rc = sign_cert_from_file(&c, what);
+	if (rc != 0)
+		return kyso_pin_fail_json(NULL, rc, out);
+	if (out != NULL) {
+		json_object_set_new(out, "ok", json_true());
+		json_object_set_new(out, "certificate", cert_json(c));
+		kyso_json_emit(out, 1);
+	} else {
+		cert_print(c, "");
+	}
+	cert_warn(c);
+	sign_cert_free(c);
+	return 0;
+}
+
+static const char cert_usage[] =
+	"kyso cert request --key URI --subject SUBJECT [-o FILE] [--pin-source SRC]\n"
+	"       kyso cert import --token URI --in CERT [--chain FILE] [--pin-source SRC]\n"
+	"       kyso cert list --token URI [--json]\n"
+	"       kyso cert show [--json] FILE|PKCS11-URI\n"
+	"  certification requests signed on the token, certificates on tokens and in files\n"
+	"  (see kyso-cert(1))";
+
+int
+kyso_cmd_cert(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fprintf(argc < 2 ? stderr : stdout, "usage: %s\n", cert_usage);
+		return argc < 2 ? KYSO_EXIT_USAGE : 0;
+	}
+	if (strcmp(argv[1], "request") == 0)
+		return cert_request(argc - 1, argv + 1);
+	if (strcmp(argv[1], "import") == 0)
+		return cert_import(argc - 1, argv + 1);
+	if (strcmp(argv[1], "list") == 0)
+		return cert_list(argc - 1, argv + 1);
+	if (strcmp(argv[1], "show") == 0)
+		return cert_show(argc - 1, argv + 1);
+	kyso_err("unknown subcommand '%s' (see kyso cert --help)", argv[1]);
+	return KYSO_EXIT_USAGE;
+}

@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* kyso key generate|list: key pairs on a PKCS#11 token. */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pin.h"
+
+int kyso_cmd_key(int argc, char **argv);
+
+enum { OPT_MODULE = 256, OPT_JSON, OPT_TOKEN, OPT_LABEL, OPT_ID, OPT_TYPE };
+
+struct key_args {
+	const char *module, *token, *label, *id, *type;
+	int json;
+	struct kyso_pin pin;
+};
+
+static const struct kyso_opt gen_opts[] = {
+	{ "token", required_argument, OPT_TOKEN, "URI", "the token (pkcs11:token=LABEL)" },
+	{ "label", required_argument, OPT_LABEL, "LABEL", "the key's label (CKA_LABEL)" },
+	{ "id", required_argument, OPT_ID, "HEX", "the key's CKA_ID (default: 20 random bytes)" },
+	{ "type", required_argument, OPT_TYPE, "TYPE",
+	  "rsa:2048 (default), rsa:3072, ec:prime256v1, ec:secp384r1" },
+	{ "module", required_argument, OPT_MODULE, "PATH", "PKCS#11 module" },
+	KYSO_PIN_OPTIONS,
+	{ "json", no_argument, OPT_JSON, NULL, "print one JSON object" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+static const struct kyso_opt list_opts[] = {
+	{ "token", required_argument, OPT_TOKEN, "URI", "the token (pkcs11:token=LABEL)" },
+	{ "module", required_argument, OPT_MODULE, "PATH", "PKCS#11 module" },
+	KYSO_PIN_OPTIONS,
+	{ "json", no_argument, OPT_JSON, NULL, "print one JSON object" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+static int
+key_opt(int val, const char *arg, void *ud)
+{
+	struct key_args *a = ud;
+	int rc = kyso_pin_option(&a->pin, val, arg);
+
+	if (rc >= 0)
+		return rc;
+	switch (val) {
+	case OPT_MODULE: a->module = arg; return 0;
+	case OPT_JSON: a->json = 1; return 0;
+	case OPT_TOKEN: a->token = arg; return 0;
+	case OPT_LABEL: a->label = arg; return 0;
+	case OPT_ID: a->id = arg; return 0;
+	case OPT_TYPE: a->type = arg; return 0;
+	}
+	return KYSO_EXIT_USAGE;
+}
+
+/* Parse HEX (":" separators allowed) into out; length or -1. */
+static int
+parse_hex(const char *s, unsigned char *out, size_t cap)
+{
+	size_t n = 0;
+	int hi = -1;
+
+	for (; *s; s++) {
+		int v;
+
+		if (*s == ':' && hi < 0)
+			continue;
+		if (!isxdigit((unsigned char)*s))
+			return -1;
+		v = isdigit((unsigned char)*s) ? *s - '0' : (tolower((unsigned char)*s) - 'a' + 10);
+		if (hi < 0) {
+			hi = v;
+			continue;
+		}
+		if (n >= cap)
+			return -1;
+		out[n++] = (unsigned char)(hi << 4 | v);
+		hi = -1;
+	}
+	return hi >= 0 || n == 0 ? -1 : (int)n;
+}
+
+/* The --json failure object (the message went to stderr already). */
+static int
+json_fail(json_t *out, int code, const char *msg)
+{
+	if (out != NULL) {
+		json_object_set_new(out, "ok", json_false());
+		json_object_set_new(out, "error", json_string(msg));
+		json_object_set_new(out, "exit", json_integer(code));
+		kyso_json_emit(out, 1);
+	}
+	return code;
+}
+
+static int
+usage_fail(json_t *out, int code, const char *msg)
+{
+	kyso_err("%s", msg);
+	return json_fail(out, code, msg);
+}
+
+static int
+key_generate(int argc, char **argv)
+{
+	static const char usage[] = "kyso key generate --token URI --label LABEL [--id HEX] "
+	    "[--type TYPE] [--pin-source SRC] [--json]";
+	struct key_args a;
+	sign_token_options o = SIGN_TOKEN_OPTIONS_INIT;
+	sign_token *tok = NULL;
+	sign_key_type type = SIGN_KEY_RSA_2048;
+	sign_buf uri = SIGN_BUF_INIT;
+	unsigned char id[255];
+	int idlen = 0, rc, optind_;
+	json_t *out = NULL;
+
+	memset(&a, 0, sizeof(a));
+	rc = kyso_parse(argc, argv, usage, gen_opts, key_opt, &a, &optind_);
+	if (rc != 0)
+		return rc;
+	if (a.json)
+		out = json_object();
+	if (optind_ < argc)
+		return usage_fail(out, KYSO_EXIT_USAGE, "too many arguments (see --help)");
+	if (a.token == NULL || a.label == NULL || *a.label == '\0')
+		return usage_fail(out, KYSO_EXIT_USAGE, "--token and --label are required");
+	if (kyso_pin_check_uri(a.token) != 0)
+		return json_fail(out, KYSO_EXIT_USAGE, "the URI carries a PIN");
+	if (a.id != NULL && (idlen = parse_hex(a.id, id, sizeof(id))) < 0)
+		return usage_fail(out, KYSO_EXIT_USAGE, "--id takes hexadecimal bytes, e.g. 01a2");
+	if (a.type != NULL && (rc = sign_key_type_parse(&type, a.type)) != 0)
+		return kyso_pin_fail_json(NULL, rc, out);
+	o.module = a.module;
+	o.flags = SIGN_TOKEN_OPEN_RW;
+	kyso_pin_setup(&a.pin, &o);
+	rc = sign_token_open(&tok, a.token, &o);
+	if (rc == 0)
+		rc = sign_token_login(tok);
+	if (rc == 0)
+		rc = sign_token_generate_key(&uri, tok, type, a.label, idlen > 0 ? id : NULL,
+		    (size_t)idlen);
+	if (rc != 0) {
+		sign_token_free(tok);
+		return kyso_pin_fail_json(&a.pin, rc, out);
+	}
+	if (out != NULL) {
+		json_object_set_new(out, "ok", json_true());
+		json_object_set_new(out, "uri", json_string((const char *)uri.data));
+		json_object_set_new(out, "label", json_string(a.label));
+		json_object_set_new(out, "type", json_string(a.type != NULL ? a.type : "rsa:2048"));
+		kyso_json_emit(out, 1);
+	} else {
+		printf("%s\n", (const char *)uri.data);
+	}
+	sign_buf_dispose(&uri);
+	sign_token_free(tok);
+	return 0;
+}
+
+static int
+key_list(int argc, char **argv)
+{
+	static const char usage[] = "kyso key list --token URI [--pin-source SRC] [--json]";
+	struct key_args a;
+	sign_token_options o = SIGN_TOKEN_OPTIONS_INIT;
+	sign_token *tok = NULL;
+	sign_token_objects *objs = NULL;
+	json_t *out = NULL, *arr;
+	size_t i;
+	int rc, optind_;
+
+	memset(&a, 0, sizeof(a));
+	rc = kyso_parse(argc, argv, usage, list_opts, key_opt, &a, &optind_);
+	if (rc != 0)
+		return rc;
+	if (a.json)
+		out = json_object();
+	if (optind_ < argc)
+		return usage_fail(out, KYSO_EXIT_USAGE, "too many arguments (see --help)");
+	if (a.token == NULL)
+		return usage_fail(out, KYSO_EXIT_USAGE, "--token is required");
+	if (kyso_pin_check_uri(a.token) != 0)
+		return json_fail(out, KYSO_EXIT_USAGE, "the URI carries a PIN");
+	o.module = a.module;
+	kyso_pin_setup(&a.pin, &o);
+	rc = sign_token_open(&tok, a.token, &o);
+	if (rc == 0)
+		rc = sign_token_login(tok);
+	if (rc == 0)
+		rc = sign_token_objects_new(&objs, tok, SIGN_TOKEN_OBJ_PRIVATE_KEY, a.token);
+	if (rc != 0) {
+		sign_token_free(tok);
+		return kyso_pin_fail_json(&a.pin, rc, out);
+	}
+	arr = json_array();
+	for (i = 0; i < sign_token_objects_count(objs); i++) {
+		const sign_token_object *k = sign_token_objects_get(objs, i);
+		char *hex = kyso_hex(k->id, k->id_len);
+
+		if (out != NULL) {
+			json_t *j = json_object();
+
+			json_object_set_new(j, "label", json_string(k->label));
+			json_object_set_new(j, "id", json_string(hex != NULL ? hex : ""));
+			json_object_set_new(j, "key_type", json_string(k->key_type));
+			json_object_set_new(j, "bits", json_integer(k->key_bits));
+			json_object_set_new(j, "always_authenticate",
+			    json_boolean(k->always_authenticate));
+			json_object_set_new(j, "uri", json_string(k->uri));
+			json_array_append_new(arr, j);
+		} else {
+			printf("%s %u  label=%s  id=%s%s\n  %s\n", k->key_type, k->key_bits,
+			    k->label, hex != NULL ? hex : "", k->always_authenticate ?
+			    "  (PIN for each signature)" : "", k->uri);
+		}
+		free(hex);
+	}
+	if (out != NULL) {
+		json_object_set_new(out, "ok", json_true());
+		json_object_set_new(out, "keys", arr);
+		kyso_json_emit(out, 1);
+	} else {
+		json_decref(arr);
+		if (sign_token_objects_count(objs) == 0)
+			printf("no private key\n");
+	}
+	sign_token_objects_free(objs);
+	sign_token_free(tok);
+	return 0;
+}
+
+static const char key_usage[] =
+	"kyso key generate --token URI --label LABEL [--id HEX] [--type TYPE] [--pin-source SRC]\n"
+	"       kyso key list --token URI [--pin-source SRC] [--json]\n"
+	"  generate a key pair on a token, or list its private keys (see kyso-key(1))";
+
+int
+kyso_cmd_key(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fprintf(argc < 2 ? stderr : stdout, "usage: %s\n", key_usage);
+		return argc < 2 ? KYSO_EXIT_USAGE : 0;
+	}
+	if (strcmp(argv[1], "generate") == 0)
+		return key_generate(argc - 1, argv + 1);
+	if (strcmp(argv[1], "list") == 0)
+		return key_list(argc - 1, argv + 1);
+	kyso_err("unknown subcommand '%s' (see kyso key --help)", argv[1]);
+	return KYSO_EXIT_USAGE;
+}

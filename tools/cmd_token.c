@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* kyso token list: the slots and tokens of a PKCS#11 module. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pin.h"
+
+int kyso_cmd_token(int argc, char **argv);
+
+enum { OPT_MODULE = 256, OPT_JSON };
+
+struct list_args {
+	const char *module;
+	int json;
+};
+
+static const struct kyso_opt list_opts[] = {
+	{ "module", required_argument, OPT_MODULE, "PATH", "PKCS#11 module (default: "
+	  "KYSO_PKCS11_MODULE, kyso.conf, p11-kit proxy)" },
+	{ "json", no_argument, OPT_JSON, NULL, "print one JSON object" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+static const char list_usage[] = "kyso token list [--module PATH] [--json] [PKCS11-URI]";
+
+static int
+list_opt(int val, const char *arg, void *ud)
+{
+	struct list_args *a = ud;
+
+	switch (val) {
+	case OPT_MODULE: a->module = arg; return 0;
+	case OPT_JSON: a->json = 1; return 0;
+	}
+	return KYSO_EXIT_USAGE;
+}
+
+static const char *
+pin_state(unsigned int f)
+{
+	if (f & SIGN_TOKEN_PIN_LOCKED)
+		return "locked";
+	if (f & SIGN_TOKEN_PIN_FINAL_TRY)
+		return "final-try";
+	if (f & SIGN_TOKEN_PIN_COUNT_LOW)
+		return "count-low";
+	if (!(f & SIGN_TOKEN_PIN_INITIALIZED))
+		return "not-set";
+	return "ok";
+}
+
+static json_t *
+info_json(const sign_token_info *ti)
+{
+	json_t *o = json_object(), *t;
+	unsigned int f = ti->flags;
+
+	json_object_set_new(o, "slot_id", json_integer((json_int_t)ti->slot_id));
+	json_object_set_new(o, "description", json_string(ti->slot_description));
+	json_object_set_new(o, "manufacturer", json_string(ti->slot_manufacturer));
+	json_object_set_new(o, "removable", json_boolean(f & SIGN_TOKEN_REMOVABLE));
+	if (!(f & SIGN_TOKEN_PRESENT)) {
+		json_object_set_new(o, "token", json_null());
+		return o;
+	}
+	t = json_object();
+	json_object_set_new(t, "label", json_string(ti->label));
+	json_object_set_new(t, "manufacturer", json_string(ti->manufacturer));
+	json_object_set_new(t, "model", json_string(ti->model));
+	json_object_set_new(t, "serial", json_string(ti->serial));
+	json_object_set_new(t, "uri", json_string(ti->uri));
+	json_object_set_new(t, "initialized", json_boolean(f & SIGN_TOKEN_INITIALIZED));
+	json_object_set_new(t, "login_required", json_boolean(f & SIGN_TOKEN_LOGIN_REQUIRED));
+	json_object_set_new(t, "pinpad", json_boolean(f & SIGN_TOKEN_PINPAD));
+	json_object_set_new(t, "read_only", json_boolean(f & SIGN_TOKEN_READ_ONLY));
+	json_object_set_new(t, "pin_state", json_string(pin_state(f)));
+	json_object_set_new(t, "pin_count_low", json_boolean(f & SIGN_TOKEN_PIN_COUNT_LOW));
+	json_object_set_new(t, "pin_final_try", json_boolean(f & SIGN_TOKEN_PIN_FINAL_TRY));
+	json_object_set_new(t, "pin_locked", json_boolean(f & SIGN_TOKEN_PIN_LOCKED));
+	json_object_set_new(t, "pin_to_be_changed", json_boolean(f & SIGN_TOKEN_PIN_TO_CHANGE));
+	json_object_set_new(o, "token", t);
+	return o;
+}
+
+static void
+info_print(const sign_token_info *ti)
+{
+	unsigned int f = ti->flags;
+
+	printf("slot %lu: %s (%s)%s\n", ti->slot_id, ti->slot_description,
+	    ti->slot_manufacturer, (f & SIGN_TOKEN_REMOVABLE) ? ", removable" : "");
+	if (!(f & SIGN_TOKEN_PRESENT)) {
+		printf("  no token\n");
+		return;
+	}
+	printf("  token:          %s\n", ti->label);
+	printf("  manufacturer:   %s\n", ti->manufacturer);
+	printf("  model:          %s\n", ti->model);
+	printf("  serial:         %s\n", ti->serial);
+	printf("  uri:            %s\n", ti->uri);
+	printf("  initialized:    %s\n", (f & SIGN_TOKEN_INITIALIZED) ? "yes" : "no");
+	printf("  login required: %s\n", (f & SIGN_TOKEN_LOGIN_REQUIRED) ? "yes" : "no");
+	printf("  PIN pad:        %s\n", (f & SIGN_TOKEN_PINPAD) ? "yes" : "no");
+	printf("  PIN:            %s\n", pin_state(f));
+}
+
+static int
+token_list(int argc, char **argv)
+{
+	struct list_args a = { NULL, 0 };
+	sign_token_options o = SIGN_TOKEN_OPTIONS_INIT;
+	sign_token_list *l = NULL;
+	const char *uri = NULL;
+	json_t *out = NULL, *slots;
+	size_t i;
+	int rc, optind_;
+
+	rc = kyso_parse(argc, argv, list_usage, list_opts, list_opt, &a, &optind_);
+	if (rc != 0)
+		return rc;
+	if (optind_ < argc)
+		uri = argv[optind_++];
+	if (optind_ < argc) {
+		kyso_err("too many arguments (see --help)");
+		return KYSO_EXIT_USAGE;
+	}
+	if (a.json)
+		out = json_object();
+	if ((rc = kyso_pin_check_uri(uri)) != 0) {
+		if (out != NULL) {
+			json_object_set_new(out, "ok", json_false());
+			json_object_set_new(out, "error", json_string("the URI carries a PIN"));
+			json_object_set_new(out, "exit", json_integer(rc));
+			kyso_json_emit(out, 1);
+		}
+		return rc;
+	}
+	o.module = a.module;
+	rc = sign_token_list_new(&l, uri, &o);
+	if (rc != 0)
+		return kyso_pin_fail_json(NULL, rc, out);
+	if (out != NULL) {
+		json_object_set_new(out, "ok", json_true());
+		json_object_set_new(out, "module", json_string(sign_token_list_module(l)));
+		slots = json_array();
+		for (i = 0; i < sign_token_list_count(l); i++)
+			json_array_append_new(slots, info_json(sign_token_list_get(l, i)));
+		json_object_set_new(out, "slots", slots);
+		kyso_json_emit(out, 1);
+	} else {
+		printf("module: %s\n", sign_token_list_module(l));
+		if (sign_token_list_count(l) == 0)
+			printf("no slot%s\n", uri != NULL ? " matches" : "");
+		for (i = 0; i < sign_token_list_count(l); i++)
+			info_print(sign_token_list_get(l, i));
+	}
+	sign_token_list_free(l);
+	return 0;
+}
+
+static const char token_usage[] =
+	"kyso token list [--module PATH] [--json] [PKCS11-URI]\n"
+	"  list the slots and tokens of the PKCS#11 module (see kyso-token(1))";
+
+int
+kyso_cmd_token(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fprintf(argc < 2 ? stderr : stdout, "usage: %s\n", token_usage);
+		return argc < 2 ? KYSO_EXIT_USAGE : 0;
+	}
+	if (strcmp(argv[1], "list") == 0)
+		return token_list(argc - 1, argv + 1);
+	kyso_err("unknown subcommand '%s' (see kyso token --help)", argv[1]);
+	return KYSO_EXIT_USAGE;
+}

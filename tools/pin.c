@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* PIN sources for token logins (see pin.h). */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "pin.h"
+
+int
+kyso_pin_source_ok(const char *spec)
+{
+	if (spec == NULL)
+		return 0;
+	return strcmp(spec, "pinpad") == 0 || kyso_secret_spec_ok(spec);
+}
+
+int
+kyso_pin_option(struct kyso_pin *pin, int val, const char *arg)
+{
+	switch (val) {
+	case KYSO_OPT_PIN_SOURCE:
+		if (!kyso_pin_source_ok(arg)) {
+			kyso_err("bad --pin-source '%s': use tty, pinpad, env:NAME, file:PATH or fd:N",
+			    arg != NULL ? arg : "");
+			return KYSO_EXIT_USAGE;
+		}
+		pin->source = arg;
+		return 0;
+	case KYSO_OPT_FORCE_LAST_TRY:
+		pin->force_last_try = 1;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+int
+kyso_pin_check_uri(const char *uri)
+{
+	if (uri == NULL)
+		return 0;
+	if (strcasestr(uri, "pin-value") != NULL || strcasestr(uri, "pin-source") != NULL) {
+		kyso_err("the PKCS#11 URI carries a PIN (pin-value= or pin-source=): PINs never "
+		    "go on the command line; remove it and use --pin-source");
+		return KYSO_EXIT_USAGE;
+	}
+	return 0;
+}
+
+void
+kyso_pin_setup(struct kyso_pin *pin, sign_token_options *opts)
+{
+	opts->pin_cb = kyso_pin_cb;
+	opts->pin_userdata = pin;
+	if (pin->force_last_try)
+		opts->flags |= SIGN_TOKEN_FORCE_LAST_TRY;
+}
+
+int
+kyso_pin_cb(const sign_pin_request *req, char *buf, size_t cap, void *userdata)
+{
+	struct kyso_pin *pin = userdata;
+	const char *src = pin->source;
+	const char *label = req->token != NULL ? req->token->label : "?";
+	unsigned int flags = req->token != NULL ? req->token->flags : 0;
+	const char *warn = (flags & SIGN_TOKEN_PIN_FINAL_TRY) ? " (LAST TRY)" :
+	    (flags & SIGN_TOKEN_PIN_COUNT_LOW) ? " (few tries left)" : "";
+	char prompt[160];
+	int rc;
+
+	pin->asked++;
+	if (src == NULL)
+		src = (flags & SIGN_TOKEN_PINPAD) ? "pinpad" : "tty";
+	if (strcmp(src, "pinpad") == 0) {
+		if (flags & SIGN_TOKEN_PINPAD)
+			fprintf(stderr, "%s: enter the PIN on the PIN pad of token '%s'\n",
+			    kyso_progname, label);
+		return SIGN_PIN_USE_PINPAD;
+	}
+	if (req->kind == SIGN_PIN_CONTEXT)
+		snprintf(prompt, sizeof(prompt), "PIN for key '%s' on token '%s'%s",
+		    req->key_label != NULL ? req->key_label : "?", label, warn);
+	else
+		snprintf(prompt, sizeof(prompt), "PIN for token '%s'%s", label, warn);
+	if (cap > KYSO_PIN_MAX + 1)
+		cap = KYSO_PIN_MAX + 1;
+	rc = kyso_secret_read(src, prompt, buf, cap);
+	if (rc != 0) {
+		pin->reported = 1;
+		return rc == KYSO_EXIT_USAGE ? SIGN_ERR_USAGE : SIGN_ERR_PIN_REQUIRED;
+	}
+	return 0;
+}
+
+int
+kyso_pin_fail(const struct kyso_pin *pin, int sign_err)
+{
+	if (pin != NULL && pin->reported &&
+	    (sign_err == SIGN_ERR_PIN_REQUIRED || sign_err == SIGN_ERR_USAGE))
+		return kyso_exit_for(sign_err);
+	return kyso_fail(sign_err);
+}
+
+int
+kyso_pin_fail_json(const struct kyso_pin *pin, int sign_err, json_t *obj)
+{
+	int code = kyso_pin_fail(pin, sign_err);
+
+	if (obj != NULL) {
+		json_object_set_new(obj, "ok", json_false());
+		json_object_set_new(obj, "error", json_string(sign_error_last() == sign_err ?
+		    sign_error_message() : sign_strerror(sign_err)));
+		json_object_set_new(obj, "exit", json_integer(code));
+		kyso_json_emit(obj, 1);
+	}
+	return code;
+}

@@ -148,8 +148,7 @@ typedef enum {
 	SIGN_SECINFO_AA = 3,        /* ActiveAuthenticationInfo */
 	SIGN_SECINFO_PACE = 4,      /* PACEInfo */
 	SIGN_SECINFO_PACE_DOMAIN = 5, /* PACEDomainParameterInfo */
-	SIGN_SECINFO_TA = 6,        /* TerminalAuthenticationInfo */
-	SIGN_SECINFO_EFDIR = 7      /* EFDIRInfo / other LDS2 info */
+	SIGN_SECINFO_TA = 6         /* TerminalAuthenticationInfo */
 } sign_secinfo_kind;
 
 /* Parse DG14 (tag 6E around a SET OF SecurityInfo). */
@@ -309,11 +308,13 @@ typedef struct sign_pa_result sign_pa_result;
  * opts may be NULL (defaults).
  * *out receives the detailed result whenever a verdict was reached, including
  * failed and indeterminate ones.  Returns 0 only when PA PASSED and AA did not
- * fail; SIGN_ERR_HASH_MISMATCH (a DG was modified), SIGN_ERR_VERIFY (another
- * failure), SIGN_ERR_UNTRUSTED (indeterminate), SIGN_ERR_MALFORMED (EF.SOD
- * unparsable), SIGN_ERR_NOT_FOUND (no EF.SOD); *out is NULL only on
- * SIGN_ERR_NOMEM / SIGN_ERR_INVALID_ARG.  The last-error message names the
- * first reason.
+ * fail (genuineness is sign_pa_result_genuine()); otherwise
+ * SIGN_ERR_HASH_MISMATCH (PA FAILED only because a DG was modified),
+ * SIGN_ERR_VERIFY (PA FAILED otherwise, or AA FAILED), SIGN_ERR_UNTRUSTED (PA
+ * INDETERMINATE), SIGN_ERR_MALFORMED / SIGN_ERR_UNSUPPORTED (EF.SOD does not
+ * parse / uses an unsupported algorithm; PA INDETERMINATE), SIGN_ERR_NOT_FOUND
+ * (no EF.SOD).  *out is NULL only on SIGN_ERR_NOMEM / SIGN_ERR_INVALID_ARG.
+ * The last-error message gives the reasons.
  */
 int sign_pa_verify(sign_pa_result **out, const sign_pa_doc *doc,
     const sign_csca_store *store, const sign_pa_options *opts) SIGN_WARN_UNUSED;

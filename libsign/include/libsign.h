@@ -11,6 +11,7 @@
 #include "libsign/common.h"
 /* module headers: one line each */
 #include "libsign/signer.h"
+#include "libsign/cades.h"
 #include "libsign/mrtd.h"
 #include "libsign/token.h"
 #include "libsign/cert.h"

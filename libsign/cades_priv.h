@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Private side of the CAdES module: a small DER writer, a BER reader over
+ * (ptr, len), the OIDs, and the internals shared by cades.c (signing),
+ * cades_verify.c (verification), cades_report.c (the report object) and the
+ * unit tests.
+ */
+#ifndef LIBSIGN_CADES_PRIV_H
+#define LIBSIGN_CADES_PRIV_H
+
+#include "internal.h"   /* first: config.h */
+#include <stdint.h>
+#include <time.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include "signer.h"
+#include "libsign/cades.h"
+
+/* ---- bounds -------------------------------------------------------------- */
+
+#define CADES_IO_CHUNK        (64u * 1024u)          /* streaming buffer */
+#define CADES_MAX_SIG_FILE    (64u * 1024u * 1024u)  /* PEM or in-memory signatures */
+#define CADES_MAX_CERTS_BYTES (8u * 1024u * 1024u)   /* the certificates [0] field */
+#define CADES_MAX_CRLS_BYTES  (8u * 1024u * 1024u)   /* the crls [1] field (skipped) */
+#define CADES_MAX_SIGNERINFOS (1u * 1024u * 1024u)   /* the signerInfos SET */
+#define CADES_MAX_SMALL       (64u * 1024u)          /* version, algorithms, OIDs */
+#define CADES_MAX_SIGNERS     64                     /* SignerInfos per SignedData */
+#define CADES_MAX_CERTS       256                    /* certificates per SignedData */
+#define CADES_MAX_DEPTH       32                     /* BER nesting */
+
+/* Short names for the module's cross-file internals (the symbols carry the
+ * sign_cades__ prefix so they never clash with other modules). */
+#define dbuf_free sign_cades__dbuf_free
+#define dbuf_put sign_cades__dbuf_put
+#define dbuf_hdr sign_cades__dbuf_hdr
+#define dbuf_tlv sign_cades__dbuf_tlv
+#define dbuf_wrap sign_cades__dbuf_wrap
+#define dbuf_uint sign_cades__dbuf_uint
+#define der_hdr_size sign_cades__der_hdr_size
+#define ber_next sign_cades__ber_next
+#define ber_expect sign_cades__ber_expect
+#define ber_inner sign_cades__ber_inner
+#define ber_header sign_cades__ber_header
+#define oid_eq sign_cades__oid_eq
+#define OID_DATA sign_cades__oid_data
+#define OID_SIGNED_DATA sign_cades__oid_signed_data
+#define OID_CONTENT_TYPE sign_cades__oid_content_type
+#define OID_MESSAGE_DIGEST sign_cades__oid_message_digest
+#define OID_SIGNING_TIME sign_cades__oid_signing_time
+#define OID_SIGNING_CERT sign_cades__oid_signing_cert
+#define OID_SIGNING_CERT_V2 sign_cades__oid_signing_cert_v2
+#define OID_RSA sign_cades__oid_rsa
+#define OID_RSA_PSS sign_cades__oid_rsa_pss
+#define OID_MGF1 sign_cades__oid_mgf1
+#define OID_EC_PUBKEY sign_cades__oid_ec_pubkey
+
+/* ---- DER writer ---------------------------------------------------------- */
+
+/* A growable byte vector; the first failure sticks in err (a SIGN_ERR_*). */
+struct dbuf {
+	unsigned char *p;
+	size_t len;
+	size_t cap;
+	int err;
+};
+
+#define DBUF_INIT { NULL, 0, 0, 0 }
+
+void dbuf_free(struct dbuf *b);
+void dbuf_put(struct dbuf *b, const void *data, size_t len);
+/* Tag byte and definite length (any size). */
+void dbuf_hdr(struct dbuf *b, unsigned char tag, uint64_t len);
+/* A whole TLV. */
+void dbuf_tlv(struct dbuf *b, unsigned char tag, const void *val, size_t len);
+/* Wrap b's current content as the value of a TLV with the given tag. */
+void dbuf_wrap(struct dbuf *b, unsigned char tag);
+/* Append a DER INTEGER from an unsigned big-endian magnitude. */
+void dbuf_uint(struct dbuf *b, uint64_t v);
+/* Size of a header for a value of len bytes. */
+size_t der_hdr_size(uint64_t len);
+
+/* ---- BER reader over (ptr, len) ----------------------------------------- */
+
+struct tlv {
+	unsigned char tag;           /* identifier octet (low tag numbers only) */
+	const unsigned char *raw;    /* the whole element, header included */
+	size_t raw_len;              /* header + value (+ end-of-contents) */
+	const unsigned char *val;    /* contents */
+	size_t len;                  /* contents length (without end-of-contents) */
+	int indef;                   /* indefinite-length form */
+};
+
+struct cur {
+	const unsigned char *p;
+	size_t len;
+};
+
+/* Next element of cur; SIGN_ERR_MALFORMED on a bad or truncated encoding. */
+int ber_next(struct cur *c, struct tlv *t);
+/* Next element, required to carry tag. */
+int ber_expect(struct cur *c, unsigned char tag, struct tlv *t);
+/* A cursor over an element's contents. */
+struct cur ber_inner(const struct tlv *t);
+/* Header of an element in (p, len): tag, contents offset, length (or indef). */
+int ber_header(const unsigned char *p, size_t len, unsigned char *tag, size_t *hlen,
+    uint64_t *vlen, int *indef);
+
+/* ---- OIDs (DER contents, without tag and length) ------------------------ */
+
+struct oid {
+	const unsigned char *der;
+	size_t len;
+};
+
+extern const struct oid OID_DATA, OID_SIGNED_DATA, OID_CONTENT_TYPE, OID_MESSAGE_DIGEST,
+    OID_SIGNING_TIME, OID_SIGNING_CERT, OID_SIGNING_CERT_V2, OID_RSA, OID_RSA_PSS,
+    OID_MGF1, OID_EC_PUBKEY;
+
+int oid_eq(const struct tlv *t, const struct oid *o);
+
+/* Digest algorithm OID <-> sign_md. */
+int sign_cades__md_from_oid(const unsigned char *der, size_t len, sign_md *md);
+void sign_cades__put_md_algid(struct dbuf *b, sign_md md);
+const char *sign_cades__md_name(sign_md md);
+
+/* ---- signing internals --------------------------------------------------- */
+
+/*
+ * The DER SET OF the four signed attributes (content-type id-data,
+ * signing-time, message-digest, signing-certificate-v2 over cert with md),
+ * sorted by encoding, tagged SET (0x31).
+ */
+int sign_cades__signed_attrs(struct dbuf *out, const unsigned char *content_digest,
+    size_t dlen, sign_md md, time_t signing_time, X509 *cert);
+
+/* The signatureAlgorithm AlgorithmIdentifier for scheme/md. */
+int sign_cades__sig_algid(struct dbuf *out, sign_scheme scheme, sign_md md);
+
+/*
+ * A complete signature around a precomputed content digest.  For an
+ * enveloping signature (content_len != UINT64_MAX) the encoding is split:
+ * head (up to and including the eContent OCTET STRING header), then the
+ * content_len content bytes go between, then tail.  For a detached one
+ * content_len is UINT64_MAX and tail is empty.
+ */
+int sign_cades__build(struct dbuf *head, struct dbuf *tail, sign_signer *signer,
+    const unsigned char *digest, size_t dlen, uint64_t content_len,
+    const sign_cades_sign_opts *opts);
+
+/* ---- verification internals ---------------------------------------------- */
+
+/* One check of one signature. */
+struct cades_check {
+	sign_cades_check id;
+	sign_cades_status status;
+	sign_cades_subindication sub;  /* what a non-PASSED status means */
+	char detail[320];
+};
+
+#define CADES_MAX_CHECKS 12
+
+struct cades_chain_ent {
+	char *name;
+	unsigned char *der;
+	size_t len;
+};
+
+/* The result for one SignerInfo. */
+struct sign_cades_signature {
+	sign_cades_indication indication;
+	sign_cades_subindication sub;
+	char *signer_name;          /* UTF-8 CN, else the subject; "" when unknown */
+	char *signer_subject;
+	char *serial;               /* lowercase hex */
+	int has_signing_time;
+	time_t signing_time;
+	sign_md md;
+	char md_name[16];
+	char sig_alg[64];
+	char format[64];            /* "CAdES-BASELINE-B", "CMS" */
+	struct cades_chain_ent *chain; /* signer first, anchor last when trusted */
+	size_t nchain;
+	int chain_trusted;
+	struct cades_check checks[CADES_MAX_CHECKS];
+	size_t nchecks;
+};
+
+struct sign_cades_report {
+	int attached;
+	char *content_path;         /* detached content read from, or NULL */
+	uint64_t content_len;
+	struct sign_cades_signature *sigs;
+	size_t nsigs;
+	sign_cades_indication indication;
+	sign_cades_subindication sub;
+};
+
+int sign_cades__report_new(sign_cades_report **out);
+int sign_cades__report_add(sign_cades_report *r, struct sign_cades_signature **out);
+/* Record (or replace) check id of s. */
+void sign_cades__check(struct sign_cades_signature *s, sign_cades_check id,
+    sign_cades_status status, sign_cades_subindication sub, const char *fmt, ...)
+    SIGN__PRINTF(5, 6);
+/* Set the verdict of s from its checks, and of r from its signatures. */
+void sign_cades__conclude(struct sign_cades_signature *s);
+void sign_cades__report_conclude(sign_cades_report *r);
+/* The return value of a verify call for a concluded report (and the
+ * thread's last error naming the deciding check). */
+int sign_cades__report_rc(const sign_cades_report *r);
+/* "2026-12-01T17:00:00Z" */
+void sign_cades__iso_time(time_t t, char *buf, size_t cap);
+
+/* Name of a certificate: the CN as UTF-8, else the whole subject (malloc'd). */
+char *sign_cades__cert_name(X509 *x);
+/* The subject as "C=VN, O=..., CN=..." in UTF-8 (malloc'd). */
+char *sign_cades__cert_subject(X509 *x);
+/* Record the path (signer first) in s. */
+int sign_cades__set_chain(struct sign_cades_signature *s, STACK_OF(X509) *path, int trusted);
+
+/* Trust store internals (trust.c). */
+STACK_OF(X509) *sign_trust__anchors(const sign_trust *t);
+
+/* Parse an ASN.1 UTCTime/GeneralizedTime element into time_t. */
+int sign_cades__parse_time(const struct tlv *t, time_t *out);
+
+#endif

@@ -1,0 +1,1701 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * CMS / CAdES verification with ETSI EN 319 102-1 indications.
+ *
+ * The signature is read with a streaming BER reader: every field is read
+ * into memory with a bound, except the embedded content, which only passes
+ * through the digests.  Signed attributes are hashed exactly as read (the
+ * [0] tag replaced by SET), never re-encoded.
+ */
+#include "cades_priv.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509v3.h>
+
+/* ---- byte source: a file (streamed) or memory ---------------------------- */
+
+struct src {
+	int fd;                     /* -1 for memory */
+	const char *name;           /* for messages */
+	unsigned char *buf;         /* fd: read buffer of CADES_IO_CHUNK bytes */
+	const unsigned char *data;  /* current window */
+	size_t dlen, doff;
+	int eof;
+	uint64_t pos;               /* bytes consumed */
+};
+
+static int
+src_malformed(const struct src *s, const char *what)
+{
+	return sign_error__set(SIGN_ERR_MALFORMED, 0,
+	    "%s is not a valid CMS signature: %s (at byte %llu)", s->name, what,
+	    (unsigned long long)s->pos);
+}
+
+/* Make bytes available: 1, 0 at the end, or an error. */
+static int
+src_fill(struct src *s)
+{
+	ssize_t r;
+
+	if (s->doff < s->dlen)
+		return 1;
+	if (s->fd < 0 || s->eof)
+		return 0;
+	for (;;) {
+		r = read(s->fd, s->buf, CADES_IO_CHUNK);
+		if (r < 0 && errno == EINTR)
+			continue;
+		break;
+	}
+	if (r < 0)
+		return sign_error__set(SIGN_ERR_IO, (unsigned long)errno, "reading %s: %s",
+		    s->name, strerror(errno));
+	if (r == 0) {
+		s->eof = 1;
+		return 0;
+	}
+	s->data = s->buf;
+	s->dlen = (size_t)r;
+	s->doff = 0;
+	return 1;
+}
+
+/* Up to max bytes in place: *p, *n (0 only at the end). */
+static int
+src_get(struct src *s, size_t max, const unsigned char **p, size_t *n)
+{
+	int rc = src_fill(s);
+
+	*n = 0;
+	if (rc < 0)
+		return rc;
+	if (rc == 0)
+		return 0;
+	*n = s->dlen - s->doff < max ? s->dlen - s->doff : max;
+	*p = s->data + s->doff;
+	s->doff += *n;
+	s->pos += *n;
+	return 0;
+}
+
+/* Exactly n bytes into dst (NULL: skip them). */
+static int
+src_read(struct src *s, unsigned char *dst, size_t n)
+{
+	const unsigned char *p;
+	size_t got;
+	int rc;
+
+	while (n > 0) {
+		rc = src_get(s, n, &p, &got);
+		if (rc != 0)
+			return rc;
+		if (got == 0)
+			return src_malformed(s, "truncated");
+		if (dst != NULL) {
+			memcpy(dst, p, got);
+			dst += got;
+		}
+		n -= got;
+	}
+	return 0;
+}
+
+struct shdr {
+	unsigned char tag;
+	int indef;
+	uint64_t len;
+	unsigned char raw[10];
+	size_t rawlen;
+};
+
+static int
+src_hdr(struct src *s, struct shdr *h)
+{
+	unsigned char l;
+	size_t k, i;
+	int rc;
+
+	h->indef = 0;
+	h->len = 0;
+	h->rawlen = 0;
+	if ((rc = src_read(s, &h->tag, 1)) != 0)
+		return rc;
+	h->raw[h->rawlen++] = h->tag;
+	if ((h->tag & 0x1f) == 0x1f)
+		return src_malformed(s, "unexpected high tag number");
+	if ((rc = src_read(s, &l, 1)) != 0)
+		return rc;
+	h->raw[h->rawlen++] = l;
+	if (l < 0x80) {
+		h->len = l;
+	} else if (l == 0x80) {
+		if (!(h->tag & 0x20))
+			return src_malformed(s, "indefinite length on a primitive element");
+		h->indef = 1;
+	} else {
+		k = l & 0x7f;
+		if (k > 8)
+			return src_malformed(s, "length too long");
+		if ((rc = src_read(s, h->raw + h->rawlen, k)) != 0)
+			return rc;
+		for (i = 0; i < k; i++)
+			h->len = (h->len << 8) | h->raw[h->rawlen + i];
+		h->rawlen += k;
+	}
+	return 0;
+}
+
+struct scont {
+	int indef;
+	uint64_t end;
+};
+
+static void
+cont_open(const struct src *s, const struct shdr *h, struct scont *c)
+{
+	c->indef = h->indef;
+	c->end = h->indef ? 0 : s->pos + h->len;
+}
+
+/* 1 with the next element's header, 0 at the container's end. */
+static int
+cont_next(struct src *s, const struct scont *c, struct shdr *h)
+{
+	int rc;
+
+	if (!c->indef) {
+		if (s->pos == c->end)
+			return 0;
+		if (s->pos > c->end)
+			return src_malformed(s, "element overruns its container");
+	}
+	if ((rc = src_hdr(s, h)) != 0)
+		return rc;
+	if (h->tag == 0) {
+		if (c->indef && h->len == 0 && !h->indef)
+			return 0;
+		return src_malformed(s, "misplaced end-of-contents");
+	}
+	if (!c->indef && !h->indef && h->len > c->end - s->pos)
+		return src_malformed(s, "element overruns its container");
+	return 1;
+}
+
+static int
+cont_end(struct src *s, const struct scont *c)
+{
+	struct shdr h;
+	int rc = cont_next(s, c, &h);
+
+	if (rc == 1)
+		return src_malformed(s, "unexpected extra element");
+	return rc;
+}
+
+/* Append the element (header already read) to out, at most max bytes in all;
+ * out NULL skips it. */
+static int
+src_capture(struct src *s, const struct shdr *h, struct dbuf *out, size_t max, int depth)
+{
+	struct shdr sub;
+	struct scont c;
+	uint64_t left;
+	int rc;
+
+	if (depth > CADES_MAX_DEPTH)
+		return src_malformed(s, "nested too deeply");
+	if (out != NULL) {
+		if (h->rawlen > max - out->len)
+			goto too_large;
+		dbuf_put(out, h->raw, h->rawlen);
+	}
+	if (!h->indef) {
+		if (out != NULL && h->len > max - out->len)
+			goto too_large;
+		left = h->len;
+		while (left > 0) {
+			const unsigned char *p;
+			size_t n;
+
+			rc = src_get(s, left < CADES_IO_CHUNK ? (size_t)left : CADES_IO_CHUNK, &p, &n);
+			if (rc != 0)
+				return rc;
+			if (n == 0)
+				return src_malformed(s, "truncated");
+			if (out != NULL)
+				dbuf_put(out, p, n);
+			left -= n;
+		}
+	} else {
+		cont_open(s, h, &c);
+		while ((rc = cont_next(s, &c, &sub)) == 1) {
+			rc = src_capture(s, &sub, out, max, depth + 1);
+			if (rc != 0)
+				return rc;
+		}
+		if (rc != 0)
+			return rc;
+		if (out != NULL) {
+			if (max - out->len < 2)
+				goto too_large;
+			dbuf_put(out, "\0\0", 2);
+		}
+	}
+	if (out != NULL && out->err != 0)
+		return sign_error__set(out->err, 0, "out of memory");
+	return 0;
+too_large:
+	return sign_error__set(SIGN_ERR_TOO_LARGE, 0,
+	    "%s: a field of the signature is larger than %zu bytes", s->name, max);
+}
+
+/* ---- digests of the content ---------------------------------------------- */
+
+#define MDSET_MAX 6
+
+struct mdset {
+	int n;
+	sign_md md[MDSET_MAX];
+	EVP_MD_CTX *ctx[MDSET_MAX];
+	unsigned char out[MDSET_MAX][EVP_MAX_MD_SIZE];
+	unsigned int len[MDSET_MAX];
+	uint64_t bytes;
+};
+
+static int
+mdset_add(struct mdset *m, sign_md md)
+{
+	int i;
+
+	for (i = 0; i < m->n; i++)
+		if (m->md[i] == md)
+			return 0;
+	if (m->n >= MDSET_MAX)
+		return 0;
+	m->ctx[m->n] = EVP_MD_CTX_new();
+	if (m->ctx[m->n] == NULL || !EVP_DigestInit_ex(m->ctx[m->n], sign_md__evp(md), NULL)) {
+		EVP_MD_CTX_free(m->ctx[m->n]);
+		m->ctx[m->n] = NULL;
+		return sign_error__openssl(SIGN_ERR_CRYPTO, "cannot start the digest");
+	}
+	m->md[m->n++] = md;
+	return 0;
+}
+
+static int
+mdset_update(struct mdset *m, const unsigned char *p, size_t n)
+{
+	int i;
+
+	for (i = 0; i < m->n; i++)
+		if (!EVP_DigestUpdate(m->ctx[i], p, n))
+			return sign_error__openssl(SIGN_ERR_CRYPTO, "digest failed");
+	m->bytes += n;
+	return 0;
+}
+
+static int
+mdset_final(struct mdset *m)
+{
+	int i;
+
+	for (i = 0; i < m->n; i++)
+		if (!EVP_DigestFinal_ex(m->ctx[i], m->out[i], &m->len[i]))
+			return sign_error__openssl(SIGN_ERR_CRYPTO, "digest failed");
+	return 0;
+}
+
+static int
+mdset_get(const struct mdset *m, sign_md md, const unsigned char **p, size_t *n)
+{
+	int i;
+
+	for (i = 0; i < m->n; i++) {
+		if (m->md[i] == md) {
+			*p = m->out[i];
+			*n = m->len[i];
+			return 0;
+		}
+	}
+	return SIGN_ERR_NOT_FOUND;
+}
+
+static void
+mdset_free(struct mdset *m)
+{
+	int i;
+
+	for (i = 0; i < m->n; i++)
+		EVP_MD_CTX_free(m->ctx[i]);
+	m->n = 0;
+}
+
+/* ---- parsing the SignedData ---------------------------------------------- */
+
+struct parsed {
+	struct dbuf econtent_type;  /* the OID element */
+	struct dbuf certs;          /* [0] certificates, raw */
+	struct dbuf signer_infos;   /* SET OF SignerInfo, raw */
+	int attached;
+	STACK_OF(X509) *x509s;      /* parsed certificates */
+};
+
+static void
+parsed_free(struct parsed *P)
+{
+	dbuf_free(&P->econtent_type);
+	dbuf_free(&P->certs);
+	dbuf_free(&P->signer_infos);
+	sk_X509_pop_free(P->x509s, X509_free);
+}
+
+/* The eContent OCTET STRING (primitive, or constructed of segments). */
+static int
+stream_octets(struct src *s, const struct shdr *h, struct mdset *m, int depth)
+{
+	struct shdr sub;
+	struct scont c;
+	uint64_t left;
+	int rc;
+
+	if (depth > CADES_MAX_DEPTH)
+		return src_malformed(s, "nested too deeply");
+	if (h->tag == 0x04) {
+		left = h->len;
+		while (left > 0) {
+			const unsigned char *p;
+			size_t n;
+
+			rc = src_get(s, left < CADES_IO_CHUNK ? (size_t)left : CADES_IO_CHUNK, &p, &n);
+			if (rc != 0)
+				return rc;
+			if (n == 0)
+				return src_malformed(s, "truncated content");
+			if ((rc = mdset_update(m, p, n)) != 0)
+				return rc;
+			left -= n;
+		}
+		return 0;
+	}
+	if (h->tag != 0x24)
+		return src_malformed(s, "the content is not an OCTET STRING");
+	cont_open(s, h, &c);
+	while ((rc = cont_next(s, &c, &sub)) == 1)
+		if ((rc = stream_octets(s, &sub, m, depth + 1)) != 0)
+			return rc;
+	return rc;
+}
+
+static int
+small_field(struct src *s, const struct scont *c, unsigned char tag, struct dbuf *out,
+    const char *what)
+{
+	struct shdr h;
+	int rc = cont_next(s, c, &h);
+
+	if (rc < 0)
+		return rc;
+	if (rc == 0 || h.tag != tag)
+		return src_malformed(s, what);
+	return src_capture(s, &h, out, CADES_MAX_SMALL, 0);
+}
+
+static int
+add_digest_algs(const struct dbuf *algs, struct mdset *m)
+{
+	struct tlv set, alg, oid;
+	struct cur c = { algs->p, algs->len }, in, a;
+	sign_md md;
+	int rc;
+
+	if ((rc = ber_expect(&c, 0x31, &set)) != 0)
+		return rc;
+	in = ber_inner(&set);
+	while (in.len > 0) {
+		if ((rc = ber_expect(&in, 0x30, &alg)) != 0)
+			return rc;
+		a = ber_inner(&alg);
+		if ((rc = ber_expect(&a, 0x06, &oid)) != 0)
+			return rc;
+		if (sign_cades__md_from_oid(oid.val, oid.len, &md) == 0 &&
+		    (rc = mdset_add(m, md)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+parse_signed_data(struct src *s, struct parsed *P, struct mdset *m)
+{
+	struct dbuf tmp = DBUF_INIT;
+	struct shdr h;
+	struct scont ci, e0, sd, ec, x;
+	struct tlv t;
+	struct cur c;
+	const unsigned char *p;
+	size_t n;
+	int rc, seen_si = 0;
+
+	if ((rc = src_hdr(s, &h)) != 0)
+		goto out;
+	if (h.tag != 0x30) {
+		rc = src_malformed(s, "no ContentInfo SEQUENCE");
+		goto out;
+	}
+	cont_open(s, &h, &ci);
+	if ((rc = small_field(s, &ci, 0x06, &tmp, "no content type")) != 0)
+		goto out;
+	c.p = tmp.p;
+	c.len = tmp.len;
+	if (ber_next(&c, &t) != 0 || !oid_eq(&t, &OID_SIGNED_DATA)) {
+		rc = src_malformed(s, "the content type is not signedData");
+		goto out;
+	}
+	if ((rc = cont_next(s, &ci, &h)) < 0)
+		goto out;
+	if (rc == 0 || h.tag != 0xa0) {
+		rc = src_malformed(s, "no [0] content");
+		goto out;
+	}
+	cont_open(s, &h, &e0);
+	if ((rc = cont_next(s, &e0, &h)) < 0)
+		goto out;
+	if (rc == 0 || h.tag != 0x30) {
+		rc = src_malformed(s, "no SignedData SEQUENCE");
+		goto out;
+	}
+	cont_open(s, &h, &sd);
+	dbuf_free(&tmp);
+	if ((rc = small_field(s, &sd, 0x02, &tmp, "no version")) != 0)
+		goto out;
+	dbuf_free(&tmp);
+	if ((rc = small_field(s, &sd, 0x31, &tmp, "no digestAlgorithms")) != 0)
+		goto out;
+	if (add_digest_algs(&tmp, m) != 0) {
+		rc = src_malformed(s, "bad digestAlgorithms");
+		goto out;
+	}
+	/* EncapsulatedContentInfo */
+	if ((rc = cont_next(s, &sd, &h)) < 0)
+		goto out;
+	if (rc == 0 || h.tag != 0x30) {
+		rc = src_malformed(s, "no encapContentInfo");
+		goto out;
+	}
+	cont_open(s, &h, &ec);
+	if ((rc = small_field(s, &ec, 0x06, &P->econtent_type, "no eContentType")) != 0)
+		goto out;
+	if ((rc = cont_next(s, &ec, &h)) < 0)
+		goto out;
+	if (rc == 1) {
+		if (h.tag != 0xa0) {
+			rc = src_malformed(s, "bad eContent");
+			goto out;
+		}
+		cont_open(s, &h, &x);
+		if ((rc = cont_next(s, &x, &h)) < 0)
+			goto out;
+		if (rc == 0) {
+			rc = src_malformed(s, "empty eContent");
+			goto out;
+		}
+		if ((rc = stream_octets(s, &h, m, 0)) != 0)
+			goto out;
+		if ((rc = cont_end(s, &x)) != 0 || (rc = cont_end(s, &ec)) != 0)
+			goto out;
+		P->attached = 1;
+	}
+	/* certificates [0], crls [1], signerInfos */
+	while ((rc = cont_next(s, &sd, &h)) == 1) {
+		if (seen_si) {
+			rc = src_malformed(s, "data after signerInfos");
+			goto out;
+		}
+		if (h.tag == 0xa0 && P->certs.len == 0) {
+			rc = src_capture(s, &h, &P->certs, CADES_MAX_CERTS_BYTES, 0);
+		} else if (h.tag == 0xa1) {
+			rc = src_capture(s, &h, NULL, CADES_MAX_CRLS_BYTES, 0);
+		} else if (h.tag == 0x31) {
+			rc = src_capture(s, &h, &P->signer_infos, CADES_MAX_SIGNERINFOS, 0);
+			seen_si = 1;
+		} else {
+			rc = src_malformed(s, "unexpected field in SignedData");
+		}
+		if (rc != 0)
+			goto out;
+	}
+	if (rc < 0)
+		goto out;
+	if (!seen_si) {
+		rc = src_malformed(s, "no signerInfos");
+		goto out;
+	}
+	if ((rc = cont_end(s, &e0)) != 0 || (rc = cont_end(s, &ci)) != 0)
+		goto out;
+	if ((rc = src_get(s, 1, &p, &n)) != 0)
+		goto out;
+	if (n != 0)
+		rc = src_malformed(s, "trailing data after the signature");
+out:
+	dbuf_free(&tmp);
+	return rc;
+}
+
+static int
+parse_certs(struct parsed *P, const char *name)
+{
+	struct cur c = { P->certs.p, P->certs.len }, in;
+	struct tlv set, e;
+
+	P->x509s = sk_X509_new_null();
+	if (P->x509s == NULL)
+		return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+	if (P->certs.len == 0)
+		return 0;
+	if (ber_next(&c, &set) != 0)
+		goto bad;
+	in = ber_inner(&set);
+	while (in.len > 0) {
+		const unsigned char *p;
+		X509 *x;
+
+		if (ber_next(&in, &e) != 0)
+			goto bad;
+		if (e.tag != 0x30)
+			continue;   /* attribute certificates and others: not used */
+		if (sk_X509_num(P->x509s) >= CADES_MAX_CERTS)
+			return sign_error__set(SIGN_ERR_TOO_LARGE, 0,
+			    "%s embeds more than %d certificates", name, CADES_MAX_CERTS);
+		p = e.raw;
+		x = d2i_X509(NULL, &p, (long)e.raw_len);
+		if (x == NULL || p != e.raw + e.raw_len) {
+			X509_free(x);
+			ERR_clear_error();
+			goto bad;
+		}
+		if (!sk_X509_push(P->x509s, x)) {
+			X509_free(x);
+			return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+		}
+	}
+	return 0;
+bad:
+	return sign_error__set(SIGN_ERR_MALFORMED, 0,
+	    "%s is not a valid CMS signature: a certificate in it is malformed", name);
+}
+
+/* ---- one SignerInfo ------------------------------------------------------ */
+
+struct sinfo {
+	struct tlv sid;
+	int md_ok;
+	sign_md md;
+	int has_attrs;
+	struct tlv attrs;
+	struct tlv sigalg;
+	struct tlv sig;
+};
+
+static int
+parse_sinfo(const struct tlv *si, struct sinfo *o)
+{
+	struct cur c = ber_inner(si), a;
+	struct tlv t, oid;
+
+	memset(o, 0, sizeof(*o));
+	if (si->tag != 0x30 || ber_expect(&c, 0x02, &t) != 0 || ber_next(&c, &o->sid) != 0)
+		return SIGN_ERR_MALFORMED;
+	if (o->sid.tag != 0x30 && o->sid.tag != 0x80)
+		return SIGN_ERR_MALFORMED;
+	if (ber_expect(&c, 0x30, &t) != 0)
+		return SIGN_ERR_MALFORMED;
+	a = ber_inner(&t);
+	if (ber_expect(&a, 0x06, &oid) != 0)
+		return SIGN_ERR_MALFORMED;
+	o->md_ok = sign_cades__md_from_oid(oid.val, oid.len, &o->md) == 0;
+	if (ber_next(&c, &t) != 0)
+		return SIGN_ERR_MALFORMED;
+	if (t.tag == 0xa0) {
+		o->has_attrs = 1;
+		o->attrs = t;
+		if (ber_next(&c, &t) != 0)
+			return SIGN_ERR_MALFORMED;
+	}
+	if (t.tag != 0x30)
+		return SIGN_ERR_MALFORMED;
+	o->sigalg = t;
+	if (ber_expect(&c, 0x04, &o->sig) != 0)
+		return SIGN_ERR_MALFORMED;
+	if (c.len > 0 && (ber_next(&c, &t) != 0 || t.tag != 0xa1))
+		return SIGN_ERR_MALFORMED;
+	return c.len == 0 ? 0 : SIGN_ERR_MALFORMED;
+}
+
+static X509 *
+find_signer_cert(const struct tlv *sid, STACK_OF(X509) *certs, STACK_OF(X509) *anchors)
+{
+	X509_NAME *issuer = NULL;
+	ASN1_INTEGER *serial = NULL;
+	X509 *found = NULL;
+	STACK_OF(X509) *sets[2];
+	int i, k;
+
+	sets[0] = certs;
+	sets[1] = anchors;
+	if (sid->tag == 0x30) {
+		struct cur c = ber_inner(sid);
+		struct tlv name, ser;
+		const unsigned char *p;
+
+		if (ber_expect(&c, 0x30, &name) != 0 || ber_expect(&c, 0x02, &ser) != 0 ||
+		    c.len != 0)
+			goto out;
+		p = name.raw;
+		issuer = d2i_X509_NAME(NULL, &p, (long)name.raw_len);
+		p = ser.raw;
+		serial = d2i_ASN1_INTEGER(NULL, &p, (long)ser.raw_len);
+		if (issuer == NULL || serial == NULL)
+			goto out;
+	}
+	for (k = 0; k < 2 && found == NULL; k++) {
+		for (i = 0; sets[k] != NULL && i < sk_X509_num(sets[k]); i++) {
+			X509 *x = sk_X509_value(sets[k], i);
+
+			if (sid->tag == 0x30) {
+				if (X509_NAME_cmp(X509_get_issuer_name(x), issuer) == 0 &&
+				    ASN1_INTEGER_cmp(X509_get0_serialNumber(x), serial) == 0) {
+					found = x;
+					break;
+				}
+			} else {
+				const ASN1_OCTET_STRING *ski = X509_get0_subject_key_id(x);
+
+				if (ski != NULL && (size_t)ASN1_STRING_length(ski) == sid->len &&
+				    memcmp(ASN1_STRING_get0_data(ski), sid->val, sid->len) == 0) {
+					found = x;
+					break;
+				}
+			}
+		}
+	}
+out:
+	X509_NAME_free(issuer);
+	ASN1_INTEGER_free(serial);
+	ERR_clear_error();
+	return found;
+}
+
+/* The signed attributes we look at. */
+struct sattrs {
+	int n_ct, n_md, n_st, n_sc1, n_sc2;
+	struct tlv ct, md, st, sc1, sc2;   /* the single values */
+	char bad[160];
+};
+
+static int
+parse_attrs(const struct tlv *attrs, struct sattrs *o)
+{
+	struct cur c = ber_inner(attrs), a, vals;
+	struct tlv attr, type, set, v;
+
+	memset(o, 0, sizeof(*o));
+	while (c.len > 0) {
+		int *count = NULL;
+		struct tlv *slot = NULL;
+
+		if (ber_expect(&c, 0x30, &attr) != 0)
+			goto bad;
+		a = ber_inner(&attr);
+		if (ber_expect(&a, 0x06, &type) != 0 || ber_expect(&a, 0x31, &set) != 0 || a.len)
+			goto bad;
+		if (oid_eq(&type, &OID_CONTENT_TYPE)) {
+			count = &o->n_ct;
+			slot = &o->ct;
+		} else if (oid_eq(&type, &OID_MESSAGE_DIGEST)) {
+			count = &o->n_md;
+			slot = &o->md;
+		} else if (oid_eq(&type, &OID_SIGNING_TIME)) {
+			count = &o->n_st;
+			slot = &o->st;
+		} else if (oid_eq(&type, &OID_SIGNING_CERT)) {
+			count = &o->n_sc1;
+			slot = &o->sc1;
+		} else if (oid_eq(&type, &OID_SIGNING_CERT_V2)) {
+			count = &o->n_sc2;
+			slot = &o->sc2;
+		} else {
+			continue;
+		}
+		vals = ber_inner(&set);
+		if (ber_next(&vals, &v) != 0)
+			goto bad;
+		if (vals.len != 0 || ++*count > 1) {
+			snprintf(o->bad, sizeof(o->bad),
+			    "a signed attribute occurs more than once or with several values");
+			return 0;
+		}
+		*slot = v;
+	}
+	if (o->n_ct != 1 || o->n_md != 1) {
+		snprintf(o->bad, sizeof(o->bad),
+		    "the content-type or message-digest signed attribute is missing");
+		return 0;
+	}
+	if (o->md.tag != 0x04 || o->ct.tag != 0x06) {
+		snprintf(o->bad, sizeof(o->bad), "malformed content-type or message-digest attribute");
+		return 0;
+	}
+	return 0;
+bad:
+	snprintf(o->bad, sizeof(o->bad), "the signed attributes are not a valid SET OF Attribute");
+	return 0;
+}
+
+/* IssuerSerial of an ESS certificate id against cert: 1 match, 0 not. */
+static int
+issuer_serial_match(const struct tlv *is, X509 *cert)
+{
+	struct cur c = ber_inner(is);
+	struct tlv names, ser;
+	GENERAL_NAMES *gns = NULL;
+	ASN1_INTEGER *serial = NULL;
+	const unsigned char *p;
+	int i, match = 0;
+
+	if (ber_expect(&c, 0x30, &names) != 0 || ber_expect(&c, 0x02, &ser) != 0)
+		return 0;
+	p = names.raw;
+	gns = d2i_GENERAL_NAMES(NULL, &p, (long)names.raw_len);
+	p = ser.raw;
+	serial = d2i_ASN1_INTEGER(NULL, &p, (long)ser.raw_len);
+	if (gns == NULL || serial == NULL)
+		goto out;
+	if (ASN1_INTEGER_cmp(serial, X509_get0_serialNumber(cert)) != 0)
+		goto out;
+	for (i = 0; i < sk_GENERAL_NAME_num(gns); i++) {
+		GENERAL_NAME *gn = sk_GENERAL_NAME_value(gns, i);
+
+		if (gn->type == GEN_DIRNAME &&
+		    X509_NAME_cmp(gn->d.directoryName, X509_get_issuer_name(cert)) == 0)
+			match = 1;
+	}
+out:
+	GENERAL_NAMES_free(gns);
+	ASN1_INTEGER_free(serial);
+	ERR_clear_error();
+	return match;
+}
+
+/* Check the first ESS certificate id of a SigningCertificate(V2) value
+ * against cert: 1 match, 0 mismatch (detail says why), <0 malformed. */
+static int
+ess_match(const struct tlv *val, int v2, X509 *cert, char *detail, size_t cap)
+{
+	struct cur c = ber_inner(val), ids, id;
+	struct tlv certs, first, t, oid;
+	unsigned char h[EVP_MAX_MD_SIZE], *der = NULL;
+	unsigned int hl = 0;
+	sign_md md = v2 ? SIGN_MD_SHA256 : SIGN_MD_SHA1;
+	int n, rc;
+
+	if (val->tag != 0x30 || ber_expect(&c, 0x30, &certs) != 0)
+		return SIGN_ERR_MALFORMED;
+	ids = ber_inner(&certs);
+	if (ber_expect(&ids, 0x30, &first) != 0)
+		return SIGN_ERR_MALFORMED;
+	id = ber_inner(&first);
+	if (ber_next(&id, &t) != 0)
+		return SIGN_ERR_MALFORMED;
+	if (v2 && t.tag == 0x30) {
+		struct cur a = ber_inner(&t);
+
+		if (ber_expect(&a, 0x06, &oid) != 0)
+			return SIGN_ERR_MALFORMED;
+		if (sign_cades__md_from_oid(oid.val, oid.len, &md) != 0) {
+			snprintf(detail, cap, "the ESS certificate hash algorithm is not supported");
+			return 0;
+		}
+		if (ber_next(&id, &t) != 0)
+			return SIGN_ERR_MALFORMED;
+	}
+	if (t.tag != 0x04)
+		return SIGN_ERR_MALFORMED;
+	n = i2d_X509(cert, &der);
+	rc = n > 0 && EVP_Digest(der, (size_t)n, h, &hl, sign_md__evp(md), NULL);
+	OPENSSL_free(der);
+	if (!rc)
+		return sign_error__openssl(SIGN_ERR_CRYPTO, "cannot hash a certificate");
+	if (t.len != hl || memcmp(t.val, h, hl) != 0) {
+		snprintf(detail, cap, "the %s hash in signing-certificate%s does not match the "
+		    "certificate named by the SignerIdentifier", sign_cades__md_name(md),
+		    v2 ? "-v2" : "");
+		return 0;
+	}
+	if (id.len > 0) {
+		struct tlv is;
+
+		if (ber_expect(&id, 0x30, &is) != 0)
+			return SIGN_ERR_MALFORMED;
+		if (!issuer_serial_match(&is, cert)) {
+			snprintf(detail, cap, "the issuer and serial in signing-certificate%s do "
+			    "not match the signer certificate", v2 ? "-v2" : "");
+			return 0;
+		}
+	}
+	snprintf(detail, cap, "signing-certificate%s (%s) matches", v2 ? "-v2" : "",
+	    sign_cades__md_name(md));
+	return 1;
+}
+
+/* ---- signature value ----------------------------------------------------- */
+
+static int
+pss_params(const struct tlv *params, sign_md *hash, sign_md *mgf, long *salt)
+{
+	struct cur c = ber_inner(params), a, m;
+	struct tlv t, oid, alg;
+	int rc;
+
+	*hash = SIGN_MD_SHA1;
+	*mgf = SIGN_MD_SHA1;
+	*salt = 20;
+	if (params->tag == 0x05)
+		return 0;
+	if (params->tag != 0x30)
+		return SIGN_ERR_MALFORMED;
+	while (c.len > 0) {
+		if ((rc = ber_next(&c, &t)) != 0)
+			return rc;
+		a = ber_inner(&t);
+		switch (t.tag) {
+		case 0xa0:
+			if (ber_expect(&a, 0x30, &alg) != 0)
+				return SIGN_ERR_MALFORMED;
+			m = ber_inner(&alg);
+			if (ber_expect(&m, 0x06, &oid) != 0 ||
+			    sign_cades__md_from_oid(oid.val, oid.len, hash) != 0)
+				return SIGN_ERR_UNSUPPORTED;
+			break;
+		case 0xa1:
+			if (ber_expect(&a, 0x30, &alg) != 0)
+				return SIGN_ERR_MALFORMED;
+			m = ber_inner(&alg);
+			if (ber_expect(&m, 0x06, &oid) != 0 || !oid_eq(&oid, &OID_MGF1) ||
+			    ber_expect(&m, 0x30, &alg) != 0)
+				return SIGN_ERR_UNSUPPORTED;
+			m = ber_inner(&alg);
+			if (ber_expect(&m, 0x06, &oid) != 0 ||
+			    sign_cades__md_from_oid(oid.val, oid.len, mgf) != 0)
+				return SIGN_ERR_UNSUPPORTED;
+			break;
+		case 0xa2:
+			if (ber_expect(&a, 0x02, &t) != 0 || t.len == 0 || t.len > 2 ||
+			    (t.val[0] & 0x80))
+				return SIGN_ERR_MALFORMED;
+			*salt = t.len == 1 ? t.val[0] : (t.val[0] << 8) | t.val[1];
+			break;
+		case 0xa3:
+			if (ber_expect(&a, 0x02, &t) != 0 || t.len != 1 || t.val[0] != 1)
+				return SIGN_ERR_UNSUPPORTED;
+			break;
+		default:
+			return SIGN_ERR_MALFORMED;
+		}
+	}
+	return 0;
+}
+
+static int
+md_nid(sign_md md)
+{
+	return EVP_MD_get_type(sign_md__evp(md));
+}
+
+/* Check the signature value over tbs (a digest with the signer's md). */
+static void
+check_signature(struct sign_cades_signature *s, X509 *cert, const struct sinfo *si,
+    const unsigned char *tbs, size_t tbs_len)
+{
+	struct cur c = ber_inner(&si->sigalg);
+	struct tlv oid, params;
+	EVP_PKEY *pub = X509_get0_pubkey(cert);
+	EVP_PKEY_CTX *pctx = NULL;
+	ASN1_OBJECT *obj = NULL;
+	const unsigned char *p;
+	sign_scheme scheme = SIGN_SCHEME_AUTO;
+	sign_md hash = si->md, mgf = si->md;
+	long salt = 0;
+	int key_id, ok, mdn = NID_undef, pkn = NID_undef;
+
+	params.tag = 0x05;
+	params.len = 0;
+	if (ber_expect(&c, 0x06, &oid) != 0 || (c.len > 0 && ber_next(&c, &params) != 0)) {
+		sign_cades__check(s, SIGN_CADES_CHECK_SIGNATURE_VALUE, SIGN_CADES_STATUS_FAILED,
+		    SIGN_CADES_SUB_FORMAT_FAILURE, "malformed signature algorithm");
+		goto out;
+	}
+	if (oid_eq(&oid, &OID_RSA)) {
+		scheme = SIGN_SCHEME_RSA_PKCS1;
+	} else if (oid_eq(&oid, &OID_EC_PUBKEY)) {
+		scheme = SIGN_SCHEME_ECDSA;
+	} else if (oid_eq(&oid, &OID_RSA_PSS)) {
+		scheme = SIGN_SCHEME_RSA_PSS;
+		if (pss_params(&params, &hash, &mgf, &salt) != 0) {
+			sign_cades__check(s, SIGN_CADES_CHECK_SIGNATURE_VALUE,
+			    SIGN_CADES_STATUS_INDETERMINATE,
+			    SIGN_CADES_SUB_CRYPTO_CONSTRAINTS_FAILURE_NO_POE,
+			    "unsupported RSASSA-PSS parameters");
+			goto out;
+		}
+	} else {
+		p = oid.raw;
+		obj = d2i_ASN1_OBJECT(NULL, &p, (long)oid.raw_len);
+		if (obj == NULL || !OBJ_find_sigid_algs(OBJ_obj2nid(obj), &mdn, &pkn)) {
+			sign_cades__check(s, SIGN_CADES_CHECK_SIGNATURE_VALUE,
+			    SIGN_CADES_STATUS_INDETERMINATE,
+			    SIGN_CADES_SUB_CRYPTO_CONSTRAINTS_FAILURE_NO_POE,
+			    "unsupported signature algorithm");
+			goto out;
+		}
+		if (pkn == NID_rsaEncryption)
+			scheme = SIGN_SCHEME_RSA_PKCS1;
+		else if (pkn == NID_X9_62_id_ecPublicKey)
+			scheme = SIGN_SCHEME_ECDSA;
+		if (scheme == SIGN_SCHEME_AUTO || mdn == NID_undef) {
+			sign_cades__check(s, SIGN_CADES_CHECK_SIGNATURE_VALUE,
+			    SIGN_CADES_STATUS_INDETERMINATE,
+			    SIGN_CADES_SUB_CRYPTO_CONSTRAINTS_FAILURE_NO_POE,
+			    "unsupported signature algorithm %s", OBJ_nid2sn(OBJ_obj2nid(obj)));
+			goto out;
+		}
+		if (mdn != md_nid(si->md))
+			hash = SIGN_MD_DEFAULT; /* marks a mismatch below */
+	}
+	snprintf(s->sig_alg, sizeof(s->sig_alg), "%s",
+	    scheme == SIGN_SCHEME_RSA_PKCS1 ? "RSA PKCS#1 v1.5" :
+	    scheme == SIGN_SCHEME_RSA_PSS ? "RSA-PSS" : "ECDSA");
+	if (hash != si->md || mgf != si->md) {
+		sign_cades__check(s, SIGN_CADES_CHECK_SIGNATURE_VALUE, SIGN_CADES_STATUS_FAILED,
+		    SIGN_CADES_SUB_FORMAT_FAILURE,
+		    "the signature algorithm's hash differs from the digest algorithm %s",
+		    sign_cades__md_name(si->md));
+		goto out;
+	}
+	key_id = pub == NULL ? NID_undef : EVP_PKEY_get_base_id(pub);
+	if (((scheme == SIGN_SCHEME_RSA_PKCS1 || scheme == SIGN_SCHEME_RSA_PSS) &&
+	    key_id != EVP_PKEY_RSA && key_id != EVP_PKEY_RSA_PSS) ||
+	    (scheme == SIGN_SCHEME_ECDSA && key_id != EVP_PKEY_EC)) {
+		sign_cades__check(s, SIGN_CADES_CHECK_SIGNATURE_VALUE, SIGN_CADES_STATUS_FAILED,
+		    SIGN_CADES_SUB_SIG_CRYPTO_FAILURE,
+		    "the signature algorithm does not fit the signer's key");
+		goto out;
+	}
+	pctx = EVP_PKEY_CTX_new(pub, NULL);
+	ok = pctx != NULL && EVP_PKEY_verify_init(pctx) > 0 &&
+	    EVP_PKEY_CTX_set_signature_md(pctx, sign_md__evp(si->md)) > 0;
+	if (ok && scheme == SIGN_SCHEME_RSA_PKCS1)
+		ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) > 0;
+	if (ok && scheme == SIGN_SCHEME_RSA_PSS)
+		ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) > 0 &&
+		    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, (int)salt) > 0 &&
+		    EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, sign_md__evp(mgf)) > 0;
+	if (!ok) {
+		sign_cades__check(s, SIGN_CADES_CHECK_SIGNATURE_VALUE,
+		    SIGN_CADES_STATUS_INDETERMINATE,
+		    SIGN_CADES_SUB_CRYPTO_CONSTRAINTS_FAILURE_NO_POE,
+		    "cannot verify %s signatures with this key", s->sig_alg);
+		goto out;
+	}
+	if (EVP_PKEY_verify(pctx, si->sig.val, si->sig.len, tbs, tbs_len) == 1)
+		sign_cades__check(s, SIGN_CADES_CHECK_SIGNATURE_VALUE, SIGN_CADES_STATUS_PASSED,
+		    SIGN_CADES_SUB_NONE, "%s with %s verifies with the signer's public key",
+		    s->sig_alg, s->md_name);
+	else
+		sign_cades__check(s, SIGN_CADES_CHECK_SIGNATURE_VALUE, SIGN_CADES_STATUS_FAILED,
+		    SIGN_CADES_SUB_SIG_CRYPTO_FAILURE,
+		    "the %s signature value does not verify with the signer's public key",
+		    s->sig_alg);
+out:
+	ERR_clear_error();
+	ASN1_OBJECT_free(obj);
+	EVP_PKEY_CTX_free(pctx);
+}
+
+/* ---- certificate path ---------------------------------------------------- */
+
+struct vstate {
+	int untrusted;
+	int general;
+	char general_msg[200];
+};
+
+static int
+verify_cb(int ok, X509_STORE_CTX *ctx)
+{
+	struct vstate *v = X509_STORE_CTX_get_app_data(ctx);
+	int err;
+
+	if (ok)
+		return 1;
+	err = X509_STORE_CTX_get_error(ctx);
+	switch (err) {
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		break;  /* checked on the path afterwards */
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+	case X509_V_ERR_CERT_UNTRUSTED:
+	case X509_V_ERR_CERT_REJECTED:
+		v->untrusted = 1;
+		break;
+	default:
+		if (!v->general)
+			snprintf(v->general_msg, sizeof(v->general_msg), "%s (certificate %d of the path)",
+			    X509_verify_cert_error_string(err), X509_STORE_CTX_get_error_depth(ctx) + 1);
+		v->general = 1;
+	}
+	return 1;
+}
+
+static int
+check_path(struct sign_cades_signature *s, X509 *cert, STACK_OF(X509) *untrusted,
+    const sign_trust *trust, time_t vt)
+{
+	X509_STORE *store = NULL;
+	X509_STORE_CTX *ctx = NULL;
+	STACK_OF(X509) *path = NULL, *anchors = sign_trust__anchors(trust);
+	struct vstate v;
+	char when[32], vts[32];
+	int i, n, rc = 0, bad = 0;
+
+	memset(&v, 0, sizeof(v));
+	store = X509_STORE_new();
+	ctx = X509_STORE_CTX_new();
+	if (store == NULL || ctx == NULL) {
+		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+		goto out;
+	}
+	for (i = 0; anchors != NULL && i < sk_X509_num(anchors); i++)
+		X509_STORE_add_cert(store, sk_X509_value(anchors, i));
+	X509_STORE_set_verify_cb(store, verify_cb);
+	if (!X509_STORE_CTX_init(ctx, store, cert, untrusted)) {
+		rc = sign_error__openssl(SIGN_ERR_CRYPTO, "cannot start path validation");
+		goto out;
+	}
+	X509_STORE_CTX_set_app_data(ctx, &v);
+	/* Every certificate in the store is an anchor, CA certificates included. */
+	X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_PARTIAL_CHAIN);
+	X509_STORE_CTX_set_time(ctx, 0, vt);
+	if (X509_verify_cert(ctx) < 0)
+		v.general = 1;
+	ERR_clear_error();
+	path = X509_STORE_CTX_get1_chain(ctx);
+	if (path == NULL || sk_X509_num(path) == 0) {
+		sk_X509_pop_free(path, X509_free);
+		path = sk_X509_new_null();
+		if (path == NULL || !sk_X509_push(path, cert)) {
+			rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+			goto out;
+		}
+		X509_up_ref(cert);
+		v.untrusted = 1;
+	}
+	n = sk_X509_num(path);
+	if ((rc = sign_cades__set_chain(s, path, !v.untrusted)) != 0)
+		goto out;
+	if (v.untrusted) {
+		char *top = sign_cades__cert_name(sk_X509_value(path, n - 1));
+
+		sign_cades__check(s, SIGN_CADES_CHECK_CHAIN, SIGN_CADES_STATUS_INDETERMINATE,
+		    SIGN_CADES_SUB_NO_CERTIFICATE_CHAIN_FOUND,
+		    "no path to a trust anchor: \"%s\" is not trusted and has no trusted issuer",
+		    top != NULL ? top : "?");
+		free(top);
+	} else if (v.general) {
+		sign_cades__check(s, SIGN_CADES_CHECK_CHAIN, SIGN_CADES_STATUS_INDETERMINATE,
+		    SIGN_CADES_SUB_CERTIFICATE_CHAIN_GENERAL_FAILURE, "%s", v.general_msg);
+	} else {
+		char *anchor = sign_cades__cert_name(sk_X509_value(path, n - 1));
+
+		sign_cades__check(s, SIGN_CADES_CHECK_CHAIN, SIGN_CADES_STATUS_PASSED,
+		    SIGN_CADES_SUB_NONE, "path of %d certificate%s to the trust anchor \"%s\"",
+		    n, n == 1 ? "" : "s", anchor != NULL ? anchor : "?");
+		free(anchor);
+	}
+	/* Validity of every certificate of the path at the validation time. */
+	sign_cades__iso_time(vt, vts, sizeof(vts));
+	for (i = 0; i < n && !bad; i++) {
+		X509 *x = sk_X509_value(path, i);
+		const ASN1_TIME *nb = X509_get0_notBefore(x), *na = X509_get0_notAfter(x);
+		struct tm tm;
+		char *name = sign_cades__cert_name(x);
+		const char *role = i == 0 ? "the signer certificate" : "the CA certificate";
+
+		if (X509_cmp_time(nb, &vt) > 0) {
+			ASN1_TIME_to_tm(nb, &tm);
+			sign_cades__iso_time(timegm(&tm), when, sizeof(when));
+			sign_cades__check(s, SIGN_CADES_CHECK_VALIDITY,
+			    SIGN_CADES_STATUS_INDETERMINATE, SIGN_CADES_SUB_NOT_YET_VALID,
+			    "%s \"%s\" is not valid before %s (validation time %s)", role,
+			    name != NULL ? name : "?", when, vts);
+			bad = 1;
+		} else if (X509_cmp_time(na, &vt) < 0) {
+			ASN1_TIME_to_tm(na, &tm);
+			sign_cades__iso_time(timegm(&tm), when, sizeof(when));
+			sign_cades__check(s, SIGN_CADES_CHECK_VALIDITY,
+			    SIGN_CADES_STATUS_INDETERMINATE, SIGN_CADES_SUB_OUT_OF_BOUNDS_NO_POE,
+			    "%s \"%s\" expired on %s (validation time %s; no proof of existence "
+			    "before that)", role, name != NULL ? name : "?", when, vts);
+			bad = 1;
+		}
+		free(name);
+	}
+	if (!bad) {
+		struct tm tm;
+
+		ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm);
+		sign_cades__iso_time(timegm(&tm), when, sizeof(when));
+		sign_cades__check(s, SIGN_CADES_CHECK_VALIDITY, SIGN_CADES_STATUS_PASSED,
+		    SIGN_CADES_SUB_NONE, "%d certificate%s valid at %s (signer until %s)", n,
+		    n == 1 ? "" : "s", vts, when);
+	}
+out:
+	ERR_clear_error();
+	sk_X509_pop_free(path, X509_free);
+	X509_STORE_CTX_free(ctx);
+	X509_STORE_free(store);
+	return rc;
+}
+
+static void
+check_key_usage(struct sign_cades_signature *s, X509 *cert)
+{
+	uint32_t ku = X509_get_key_usage(cert);
+
+	if (ku == UINT32_MAX)
+		sign_cades__check(s, SIGN_CADES_CHECK_KEY_USAGE, SIGN_CADES_STATUS_PASSED,
+		    SIGN_CADES_SUB_NONE, "no keyUsage restriction");
+	else if (ku & (KU_NON_REPUDIATION | KU_DIGITAL_SIGNATURE))
+		sign_cades__check(s, SIGN_CADES_CHECK_KEY_USAGE, SIGN_CADES_STATUS_PASSED,
+		    SIGN_CADES_SUB_NONE, "keyUsage allows signing (%s%s%s)",
+		    (ku & KU_DIGITAL_SIGNATURE) ? "digitalSignature" : "",
+		    (ku & KU_DIGITAL_SIGNATURE) && (ku & KU_NON_REPUDIATION) ? ", " : "",
+		    (ku & KU_NON_REPUDIATION) ? "nonRepudiation" : "");
+	else
+		sign_cades__check(s, SIGN_CADES_CHECK_KEY_USAGE, SIGN_CADES_STATUS_FAILED,
+		    SIGN_CADES_SUB_CHAIN_CONSTRAINTS_FAILURE,
+		    "the signer certificate's keyUsage has neither digitalSignature nor "
+		    "nonRepudiation: it may not sign documents");
+}
+
+static char *
+serial_hex(X509 *x)
+{
+	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+	char *hex = bn != NULL ? BN_bn2hex(bn) : NULL, *s = NULL, *p;
+
+	if (hex != NULL && (s = strdup(hex)) != NULL)
+		for (p = s; *p != '\0'; p++)
+			if (*p >= 'A' && *p <= 'F')
+				*p = (char)(*p - 'A' + 'a');
+	OPENSSL_free(hex);
+	BN_free(bn);
+	return s;
+}
+
+/* The OID element t equals the OID element encoded in b. */
+static int
+same_oid(const struct tlv *t, const struct dbuf *b)
+{
+	struct cur c = { b->p, b->len };
+	struct tlv o;
+
+	return ber_next(&c, &o) == 0 && o.tag == 0x06 && t->tag == 0x06 && o.len == t->len &&
+	    memcmp(o.val, t->val, t->len) == 0;
+}
+
+static int
+verify_one(sign_cades_report *r, const struct tlv *si_raw, const struct parsed *P,
+    const struct mdset *m, const sign_cades_verify_opts *opts, time_t vt)
+{
+	struct sign_cades_signature *s = NULL;
+	struct sinfo si;
+	struct sattrs at;
+	X509 *cert;
+	const unsigned char *cd = NULL;
+	unsigned char tbs[EVP_MAX_MD_SIZE];
+	unsigned char *attr_der = NULL;
+	unsigned int tbs_len = 0;
+	size_t cdl = 0;
+	char detail[240];
+	int rc, have_cd = 0, ess = 0;
+
+	if (parse_sinfo(si_raw, &si) != 0)
+		return SIGN_ERR_MALFORMED;
+	if ((rc = sign_cades__report_add(r, &s)) != 0)
+		return rc;
+	snprintf(s->format, sizeof(s->format), "CMS");
+	snprintf(s->md_name, sizeof(s->md_name), "%s",
+	    si.md_ok ? sign_cades__md_name(si.md) : "unknown");
+	s->md = si.md;
+	cert = find_signer_cert(&si.sid, P->x509s, sign_trust__anchors(opts->trust));
+	if (cert != NULL) {
+		s->signer_name = sign_cades__cert_name(cert);
+		s->signer_subject = sign_cades__cert_subject(cert);
+		s->serial = serial_hex(cert);
+		if (s->signer_name == NULL || s->signer_subject == NULL || s->serial == NULL)
+			return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+	}
+
+	/* format and signed attributes */
+	memset(&at, 0, sizeof(at));
+	if (si.has_attrs)
+		parse_attrs(&si.attrs, &at);
+	if (!si.md_ok) {
+		sign_cades__check(s, SIGN_CADES_CHECK_FORMAT, SIGN_CADES_STATUS_INDETERMINATE,
+		    SIGN_CADES_SUB_CRYPTO_CONSTRAINTS_FAILURE_NO_POE,
+		    "the digest algorithm is not supported");
+	} else if (at.bad[0] != '\0') {
+		sign_cades__check(s, SIGN_CADES_CHECK_FORMAT, SIGN_CADES_STATUS_FAILED,
+		    SIGN_CADES_SUB_FORMAT_FAILURE, "%s", at.bad);
+	} else if (si.has_attrs && !same_oid(&at.ct, &P->econtent_type)) {
+		sign_cades__check(s, SIGN_CADES_CHECK_FORMAT, SIGN_CADES_STATUS_FAILED,
+		    SIGN_CADES_SUB_FORMAT_FAILURE,
+		    "the content-type attribute differs from the encapsulated content type");
+	} else if (si.has_attrs && at.n_st == 1 &&
+	    sign_cades__parse_time(&at.st, &s->signing_time) != 0) {
+		sign_cades__check(s, SIGN_CADES_CHECK_FORMAT, SIGN_CADES_STATUS_FAILED,
+		    SIGN_CADES_SUB_FORMAT_FAILURE, "malformed signing-time attribute");
+	} else {
+		s->has_signing_time = si.has_attrs && at.n_st == 1;
+		if (at.n_sc2)
+			snprintf(s->format, sizeof(s->format), "%s",
+			    at.n_st ? "CAdES-BASELINE-B" : "CAdES-BES");
+		else if (at.n_sc1)
+			snprintf(s->format, sizeof(s->format), "CAdES-BES");
+		sign_cades__check(s, SIGN_CADES_CHECK_FORMAT, SIGN_CADES_STATUS_PASSED,
+		    SIGN_CADES_SUB_NONE, "%s; signed attributes: %s%s%s%s", s->format,
+		    si.has_attrs ? "content-type, message-digest" : "none",
+		    at.n_st ? ", signing-time" : "",
+		    at.n_sc2 ? ", signing-certificate-v2" : "",
+		    at.n_sc1 ? ", signing-certificate" : "");
+	}
+
+	/* signing certificate */
+	if (cert == NULL) {
+		sign_cades__check(s, SIGN_CADES_CHECK_SIGNING_CERTIFICATE,
+		    SIGN_CADES_STATUS_INDETERMINATE, SIGN_CADES_SUB_NO_SIGNING_CERTIFICATE_FOUND,
+		    "the certificate named by the SignerIdentifier is neither in the signature "
+		    "nor among the trust anchors");
+	} else {
+		int m2 = 1, m1 = 1;
+
+		detail[0] = '\0';
+		if (at.bad[0] == '\0' && at.n_sc2 == 1) {
+			m2 = ess_match(&at.sc2, 1, cert, detail, sizeof(detail));
+			ess = 2;
+		}
+		if (m2 == 1 && at.bad[0] == '\0' && at.n_sc1 == 1) {
+			m1 = ess_match(&at.sc1, 0, cert, detail, sizeof(detail));
+			ess = ess ? ess : 1;
+		}
+		if (m2 < 0 || m1 < 0)
+			sign_cades__check(s, SIGN_CADES_CHECK_SIGNING_CERTIFICATE,
+			    SIGN_CADES_STATUS_FAILED, SIGN_CADES_SUB_FORMAT_FAILURE,
+			    "malformed signing-certificate attribute");
+		else if (m2 == 0 || m1 == 0)
+			sign_cades__check(s, SIGN_CADES_CHECK_SIGNING_CERTIFICATE,
+			    SIGN_CADES_STATUS_INDETERMINATE,
+			    SIGN_CADES_SUB_NO_SIGNING_CERTIFICATE_FOUND, "%s", detail);
+		else if (ess)
+			sign_cades__check(s, SIGN_CADES_CHECK_SIGNING_CERTIFICATE,
+			    SIGN_CADES_STATUS_PASSED, SIGN_CADES_SUB_NONE,
+			    "\"%s\", serial %s: %s", s->signer_name, s->serial, detail);
+		else
+			sign_cades__check(s, SIGN_CADES_CHECK_SIGNING_CERTIFICATE,
+			    SIGN_CADES_STATUS_PASSED, SIGN_CADES_SUB_NONE,
+			    "\"%s\", serial %s, named by the SignerIdentifier (no ESS "
+			    "signing-certificate attribute)", s->signer_name, s->serial);
+	}
+
+	/* message digest */
+	have_cd = si.md_ok && mdset_get(m, si.md, &cd, &cdl) == 0;
+	if (!si.md_ok) {
+		sign_cades__check(s, SIGN_CADES_CHECK_MESSAGE_DIGEST,
+		    SIGN_CADES_STATUS_INDETERMINATE,
+		    SIGN_CADES_SUB_CRYPTO_CONSTRAINTS_FAILURE_NO_POE,
+		    "the digest algorithm is not supported");
+	} else if (!have_cd) {
+		sign_cades__check(s, SIGN_CADES_CHECK_MESSAGE_DIGEST, SIGN_CADES_STATUS_FAILED,
+		    SIGN_CADES_SUB_FORMAT_FAILURE,
+		    "the signer's digest algorithm %s is not listed in digestAlgorithms",
+		    s->md_name);
+	} else if (!si.has_attrs) {
+		sign_cades__check(s, SIGN_CADES_CHECK_MESSAGE_DIGEST, SIGN_CADES_STATUS_SKIPPED,
+		    SIGN_CADES_SUB_NONE, "no signed attributes: the content digest is covered by "
+		    "the signature value");
+	} else if (at.bad[0] != '\0') {
+		sign_cades__check(s, SIGN_CADES_CHECK_MESSAGE_DIGEST, SIGN_CADES_STATUS_FAILED,
+		    SIGN_CADES_SUB_FORMAT_FAILURE, "no usable message-digest attribute");
+	} else if (at.md.len != cdl || sign__ct_memcmp(at.md.val, cd, cdl) != 0) {
+		sign_cades__check(s, SIGN_CADES_CHECK_MESSAGE_DIGEST, SIGN_CADES_STATUS_FAILED,
+		    SIGN_CADES_SUB_HASH_FAILURE,
+		    "the %s of the content (%llu bytes) does not match the signed message-digest: "
+		    "the content was modified, or is not the signed file", s->md_name,
+		    (unsigned long long)m->bytes);
+	} else {
+		sign_cades__check(s, SIGN_CADES_CHECK_MESSAGE_DIGEST, SIGN_CADES_STATUS_PASSED,
+		    SIGN_CADES_SUB_NONE, "the %s of the content (%llu bytes) matches", s->md_name,
+		    (unsigned long long)m->bytes);
+	}
+
+	/* signature value */
+	if (cert == NULL) {
+		sign_cades__check(s, SIGN_CADES_CHECK_SIGNATURE_VALUE,
+		    SIGN_CADES_STATUS_INDETERMINATE, SIGN_CADES_SUB_NO_SIGNING_CERTIFICATE_FOUND,
+		    "cannot be checked without the signer certificate");
+	} else if (!si.md_ok) {
+		sign_cades__check(s, SIGN_CADES_CHECK_SIGNATURE_VALUE,
+		    SIGN_CADES_STATUS_INDETERMINATE,
+		    SIGN_CADES_SUB_CRYPTO_CONSTRAINTS_FAILURE_NO_POE,
+		    "the digest algorithm is not supported");
+	} else if (si.has_attrs) {
+		/* Hash the attributes exactly as read, with the SET tag. */
+		attr_der = malloc(si.attrs.raw_len);
+		if (attr_der == NULL)
+			return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+		memcpy(attr_der, si.attrs.raw, si.attrs.raw_len);
+		attr_der[0] = 0x31;
+		rc = EVP_Digest(attr_der, si.attrs.raw_len, tbs, &tbs_len,
+		    sign_md__evp(si.md), NULL);
+		free(attr_der);
+		if (!rc)
+			return sign_error__openssl(SIGN_ERR_CRYPTO, "digest failed");
+		check_signature(s, cert, &si, tbs, tbs_len);
+	} else if (have_cd) {
+		check_signature(s, cert, &si, cd, cdl);
+	} else {
+		sign_cades__check(s, SIGN_CADES_CHECK_SIGNATURE_VALUE,
+		    SIGN_CADES_STATUS_INDETERMINATE, SIGN_CADES_SUB_FORMAT_FAILURE,
+		    "no digest of the content to check");
+	}
+
+	/* path, validity, key usage */
+	if (cert != NULL) {
+		if ((rc = check_path(s, cert, P->x509s, opts->trust, vt)) != 0)
+			return rc;
+		check_key_usage(s, cert);
+	} else {
+		sign_cades__check(s, SIGN_CADES_CHECK_CHAIN, SIGN_CADES_STATUS_SKIPPED,
+		    SIGN_CADES_SUB_NONE, "no signer certificate");
+		sign_cades__check(s, SIGN_CADES_CHECK_VALIDITY, SIGN_CADES_STATUS_SKIPPED,
+		    SIGN_CADES_SUB_NONE, "no signer certificate");
+		sign_cades__check(s, SIGN_CADES_CHECK_KEY_USAGE, SIGN_CADES_STATUS_SKIPPED,
+		    SIGN_CADES_SUB_NONE, "no signer certificate");
+	}
+	sign_cades__check(s, SIGN_CADES_CHECK_REVOCATION, SIGN_CADES_STATUS_SKIPPED,
+	    SIGN_CADES_SUB_NONE, "revocation is not checked (no CRL or OCSP)");
+	sign_cades__conclude(s);
+	return 0;
+}
+
+/* ---- entry points -------------------------------------------------------- */
+
+/* Detached content: stream a file through the digests. */
+static int
+hash_content_file(const char *path, struct mdset *m)
+{
+	unsigned char *buf = NULL;
+	struct stat st;
+	ssize_t r;
+	int fd, rc = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return sign_error__set(errno == ENOENT ? SIGN_ERR_NOT_FOUND : SIGN_ERR_IO,
+		    (unsigned long)errno, "cannot open the signed content %s: %s", path,
+		    strerror(errno));
+	if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+		rc = sign_error__set(SIGN_ERR_IO, 0, "the signed content %s is not a file", path);
+		goto out;
+	}
+	buf = malloc(CADES_IO_CHUNK);
+	if (buf == NULL) {
+		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+		goto out;
+	}
+	for (;;) {
+		r = read(fd, buf, CADES_IO_CHUNK);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			rc = sign_error__set(SIGN_ERR_IO, (unsigned long)errno, "reading %s: %s",
+			    path, strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		if ((rc = mdset_update(m, buf, (size_t)r)) != 0)
+			goto out;
+	}
+out:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+struct content {
+	const char *path;           /* detached content file, or NULL */
+	const char *fallback;       /* used when detached and path is NULL */
+	const unsigned char *mem;   /* detached content in memory */
+	size_t mem_len;
+	int have_mem;
+};
+
+static int
+verify_src(sign_cades_report **out, struct src *s, const struct content *ct,
+    const sign_cades_verify_opts *opts)
+{
+	struct parsed P;
+	struct mdset m;
+	sign_cades_report *r = NULL;
+	struct cur c, in;
+	struct tlv set, e;
+	const char *path = NULL;
+	time_t vt;
+	int rc, count = 0;
+
+	memset(&P, 0, sizeof(P));
+	memset(&m, 0, sizeof(m));
+	*out = NULL;
+	if (opts == NULL || opts->version != SIGN_CADES_VERIFY_OPTS_VERSION)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0,
+		    "sign_cades_verify_opts missing or of an unsupported version");
+	vt = opts->validation_time != 0 ? opts->validation_time : time(NULL);
+	if ((rc = parse_signed_data(s, &P, &m)) != 0)
+		goto out;
+	if ((rc = parse_certs(&P, s->name)) != 0)
+		goto out;
+	c.p = P.signer_infos.p;
+	c.len = P.signer_infos.len;
+	if (ber_next(&c, &set) != 0) {
+		rc = src_malformed(s, "bad signerInfos");
+		goto out;
+	}
+	/* Announce the signers' digest algorithms for detached content. */
+	in = ber_inner(&set);
+	while (in.len > 0) {
+		struct sinfo si;
+
+		if (ber_next(&in, &e) != 0 || parse_sinfo(&e, &si) != 0) {
+			rc = src_malformed(s, "a SignerInfo is malformed");
+			goto out;
+		}
+		if (++count > CADES_MAX_SIGNERS) {
+			rc = sign_error__set(SIGN_ERR_TOO_LARGE, 0,
+			    "%s holds more than %d signatures", s->name, CADES_MAX_SIGNERS);
+			goto out;
+		}
+		if (!P.attached && si.md_ok && (rc = mdset_add(&m, si.md)) != 0)
+			goto out;
+	}
+	if (count == 0) {
+		rc = sign_error__set(SIGN_ERR_MALFORMED, 0,
+		    "%s holds no signature (no SignerInfo)", s->name);
+		goto out;
+	}
+	if (P.attached) {
+		if (ct->path != NULL || ct->have_mem) {
+			rc = sign_error__set(SIGN_ERR_USAGE, 0,
+			    "%s embeds the signed content: do not give a content file", s->name);
+			goto out;
+		}
+	} else if (ct->have_mem) {
+		if ((rc = mdset_update(&m, ct->mem, ct->mem_len)) != 0)
+			goto out;
+	} else {
+		path = ct->path != NULL ? ct->path : ct->fallback;
+		if (path == NULL) {
+			rc = sign_error__set(SIGN_ERR_NOT_FOUND, 0,
+			    "%s is a detached signature and no signed content was given "
+			    "(kyso verify --content FILE)", s->name);
+			goto out;
+		}
+		if ((rc = hash_content_file(path, &m)) != 0)
+			goto out;
+	}
+	if ((rc = mdset_final(&m)) != 0)
+		goto out;
+	if ((rc = sign_cades__report_new(&r)) != 0)
+		goto out;
+	r->attached = P.attached;
+	r->content_len = m.bytes;
+	if (path != NULL && (r->content_path = strdup(path)) == NULL) {
+		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+		goto out;
+	}
+	in = ber_inner(&set);
+	while (in.len > 0) {
+		if (ber_next(&in, &e) != 0) {
+			rc = src_malformed(s, "a SignerInfo is malformed");
+			goto out;
+		}
+		rc = verify_one(r, &e, &P, &m, opts, vt);
+		if (rc == SIGN_ERR_MALFORMED)
+			rc = src_malformed(s, "a SignerInfo is malformed");
+		if (rc != 0)
+			goto out;
+	}
+	sign_cades__report_conclude(r);
+	*out = r;
+	r = NULL;
+	rc = sign_cades__report_rc(*out);
+out:
+	sign_cades_report_free(r);
+	parsed_free(&P);
+	mdset_free(&m);
+	return rc;
+}
+
+static int
+is_pem(const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
+		i++;
+	return n - i >= 10 && memcmp(p + i, "-----BEGIN", 10) == 0;
+}
+
+/* PEM "CMS" / "PKCS7" text to DER. */
+static int
+pem_to_der(const unsigned char *p, size_t n, const char *name, unsigned char **der, long *len)
+{
+	BIO *bio = BIO_new_mem_buf(p, (int)n);
+	char *pem_name = NULL, *header = NULL;
+	int rc = 0;
+
+	*der = NULL;
+	if (bio == NULL)
+		return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+	if (!PEM_read_bio(bio, &pem_name, &header, der, len) ||
+	    (strcmp(pem_name, "CMS") != 0 && strcmp(pem_name, "PKCS7") != 0 &&
+	    strcmp(pem_name, "PKCS #7 SIGNED DATA") != 0)) {
+		OPENSSL_free(*der);
+		*der = NULL;
+		rc = sign_error__openssl(SIGN_ERR_MALFORMED,
+		    "%s is not a valid CMS signature: not a PEM CMS or PKCS7 block", name);
+	}
+	OPENSSL_free(pem_name);
+	OPENSSL_free(header);
+	BIO_free(bio);
+	return rc;
+}
+
+int
+sign_cades_verify_mem(sign_cades_report **out, const unsigned char *sig, size_t sig_len,
+    const unsigned char *content, size_t content_len, const sign_cades_verify_opts *opts)
+{
+	struct src s;
+	struct content ct;
+	unsigned char *der = NULL;
+	long der_len = 0;
+	int rc;
+
+	if (out == NULL || sig == NULL)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no signature given");
+	*out = NULL;
+	if (sig_len > CADES_MAX_SIG_FILE && is_pem(sig, sig_len))
+		return sign_error__set(SIGN_ERR_TOO_LARGE, 0, "PEM signature too large");
+	memset(&s, 0, sizeof(s));
+	memset(&ct, 0, sizeof(ct));
+	s.fd = -1;
+	s.name = "the signature";
+	if (is_pem(sig, sig_len)) {
+		if ((rc = pem_to_der(sig, sig_len, s.name, &der, &der_len)) != 0)
+			return rc;
+		sig = der;
+		sig_len = (size_t)der_len;
+	}
+	s.data = sig;
+	s.dlen = sig_len;
+	ct.mem = content;
+	ct.mem_len = content_len;
+	ct.have_mem = content != NULL;
+	rc = verify_src(out, &s, &ct, opts);
+	OPENSSL_free(der);
+	return rc;
+}
+
+int
+sign_cades_verify_file(sign_cades_report **out, const char *sig_path,
+    const sign_cades_verify_opts *opts)
+{
+	struct src s;
+	struct content ct;
+	sign_buf whole = SIGN_BUF_INIT;
+	unsigned char *der = NULL;
+	long der_len = 0;
+	int rc;
+
+	if (out == NULL || sig_path == NULL)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no signature file given");
+	*out = NULL;
+	if (opts == NULL)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no options given");
+	memset(&s, 0, sizeof(s));
+	memset(&ct, 0, sizeof(ct));
+	ct.path = opts->content_path;
+	ct.fallback = opts->default_content_path;
+	s.name = sig_path;
+	s.fd = open(sig_path, O_RDONLY | O_CLOEXEC);
+	if (s.fd < 0)
+		return sign_error__set(errno == ENOENT ? SIGN_ERR_NOT_FOUND : SIGN_ERR_IO,
+		    (unsigned long)errno, "cannot open %s: %s", sig_path, strerror(errno));
+	s.buf = malloc(CADES_IO_CHUNK);
+	if (s.buf == NULL) {
+		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+		goto out;
+	}
+	if ((rc = src_fill(&s)) < 0)
+		goto out;
+	if (rc == 0) {
+		rc = sign_error__set(SIGN_ERR_MALFORMED, 0,
+		    "%s is not a valid CMS signature: the file is empty", sig_path);
+		goto out;
+	}
+	if (is_pem(s.data, s.dlen)) {
+		/* PEM: bounded, decoded in memory. */
+		close(s.fd);
+		s.fd = -1;
+		if ((rc = sign__read_file(sig_path, CADES_MAX_SIG_FILE, &whole)) != 0)
+			goto out;
+		if ((rc = pem_to_der(whole.data, whole.len, sig_path, &der, &der_len)) != 0)
+			goto out;
+		s.data = der;
+		s.dlen = (size_t)der_len;
+		s.doff = 0;
+	}
+	rc = verify_src(out, &s, &ct, opts);
+out:
+	if (s.fd >= 0)
+		close(s.fd);
+	free(s.buf);
+	OPENSSL_free(der);
+	sign_buf_dispose(&whole);
+	return rc;
+}

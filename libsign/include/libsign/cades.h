@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * CAdES signatures (ETSI EN 319 122-1, baseline B-B): signing files with a
+ * sign_signer (a key on a PKCS#11 token, or in software), and verifying
+ * CMS/CAdES signatures with ETSI EN 319 102-1 indications; the trust store
+ * of anchors verification chains to.
+ *
+ * Signing makes one CMS SignedData per file, DER-encoded, with the signer's
+ * certificate and chain embedded and exactly four signed attributes:
+ * content-type (id-data), message-digest, signing-time and ESS
+ * signing-certificate-v2.  The only private-key operation is one signature
+ * over the digest of the DER-encoded signed attributes, so token keys work.
+ * Input is streamed: memory use does not depend on the file size.
+ *
+ * Verification checks the message digest, the signature value, the signer's
+ * identity (the SignerIdentifier and the ESS signing-certificate(-v2)
+ * attribute), the certificate chain to a trust anchor, validity at the
+ * validation time and the signer's key usage.  Revocation is not checked.
+ *
+ * THREAD SAFETY: a sign_trust may be shared by threads once loaded (adding
+ * anchors must not race with verifications using it).  A report is
+ * read-only and may be read from several threads.  Signing with one signer
+ * from two threads at once is not allowed (see signer.h); everything else
+ * may run in parallel.
+ */
+#ifndef LIBSIGN_CADES_H
+#define LIBSIGN_CADES_H
+
+#include <stddef.h>
+#include <time.h>
+#include "libsign/common.h"
+#include "libsign/signer.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- trust store --------------------------------------------------------- */
+
+/* A set of trust anchors.  Every certificate in it is an anchor, CA
+ * certificates below a root included (the chain may end at them). */
+typedef struct sign_trust sign_trust;
+
+int sign_trust_new(sign_trust **out);
+/* Release (NULL-safe). */
+void sign_trust_free(sign_trust *trust);
+
+/* Add every certificate of a PEM file (several allowed) or a DER file.
+ * SIGN_ERR_NOT_FOUND when it cannot be opened, SIGN_ERR_MALFORMED when it
+ * holds no certificate. */
+int sign_trust_add_file(sign_trust *trust, const char *path);
+/* Add the certificates of every *.pem, *.crt, *.cer and *.der file in a
+ * directory (not recursive; other files are ignored). */
+int sign_trust_add_dir(sign_trust *trust, const char *path);
+/* A file or a directory. */
+int sign_trust_add_path(sign_trust *trust, const char *path);
+/* One DER certificate (exactly len bytes). */
+int sign_trust_add_der(sign_trust *trust, const unsigned char *der, size_t len);
+
+/*
+ * The default trust store directory: $KYSO_TRUST_DIR when set and not empty,
+ * else the installed one (SIGN_DATADIR "/trust", the certificates of
+ * certs/trust/).  Never NULL.
+ */
+const char *sign_trust_default_dir(void);
+/* sign_trust_add_dir(trust, sign_trust_default_dir()). */
+int sign_trust_add_default(sign_trust *trust);
+
+/* Number of anchors. */
+size_t sign_trust_count(const sign_trust *trust);
+
+/* ---- signing ------------------------------------------------------------- */
+
+typedef struct sign_cades_sign_opts {
+	unsigned int version;   /* SIGN_CADES_SIGN_OPTS_VERSION */
+	sign_md md;             /* SIGN_MD_DEFAULT = SHA-256; SHA-1 is refused */
+	sign_scheme scheme;     /* AUTO: PKCS#1 v1.5 for RSA, ECDSA for EC; RSA_PSS */
+	int enveloping;         /* 1: embed the content (attached signature) */
+	int overwrite;          /* 1: replace an existing output file */
+	time_t signing_time;    /* the signing-time attribute; 0 = now */
+} sign_cades_sign_opts;
+
+#define SIGN_CADES_SIGN_OPTS_VERSION 1
+#define SIGN_CADES_SIGN_OPTS_INIT \
+	{ SIGN_CADES_SIGN_OPTS_VERSION, SIGN_MD_DEFAULT, SIGN_SCHEME_AUTO, 0, 0, 0 }
+
+/*
+ * Sign the file in_path into out_path (DER CMS).  The output is written
+ * atomically: a temporary file beside out_path, renamed on success, removed
+ * on any failure.  An existing out_path is an error (SIGN_ERR_EXISTS) unless
+ * opts->overwrite.  The input must be a regular file for an enveloping
+ * signature (it is read twice: once for the digest, once to embed it; a
+ * change in between is detected and fails with SIGN_ERR_IO).
+ * SIGN_ERR_KEY_USAGE when the certificate's key usage forbids signing;
+ * SIGN_ERR_NOT_FOUND when the signer has no certificate or in_path is
+ * missing; the signer's error (PIN, token) otherwise.
+ */
+int sign_cades_sign_file(sign_signer *signer, const char *in_path, const char *out_path,
+    const sign_cades_sign_opts *opts) SIGN_WARN_UNUSED;
+
+/* The same for content in memory; out receives the DER signature. */
+int sign_cades_sign_mem(sign_buf *out, sign_signer *signer, const unsigned char *data,
+    size_t len, const sign_cades_sign_opts *opts) SIGN_WARN_UNUSED;
+
+/* ---- verification -------------------------------------------------------- */
+
+/* ETSI EN 319 102-1 main indication, ordered from best to worst. */
+typedef enum {
+	SIGN_CADES_TOTAL_PASSED = 0,
+	SIGN_CADES_INDETERMINATE = 1,
+	SIGN_CADES_TOTAL_FAILED = 2
+} sign_cades_indication;
+
+/* ETSI EN 319 102-1 sub-indications (the ones this verifier reports). */
+typedef enum {
+	SIGN_CADES_SUB_NONE = 0,
+	/* with TOTAL-FAILED */
+	SIGN_CADES_SUB_FORMAT_FAILURE = 1,
+	SIGN_CADES_SUB_HASH_FAILURE = 2,
+	SIGN_CADES_SUB_SIG_CRYPTO_FAILURE = 3,
+	SIGN_CADES_SUB_CHAIN_CONSTRAINTS_FAILURE = 4, /* signer key usage (see kyso-verify(1)) */
+	/* with INDETERMINATE */
+	SIGN_CADES_SUB_NO_SIGNING_CERTIFICATE_FOUND = 20,
+	SIGN_CADES_SUB_NO_CERTIFICATE_CHAIN_FOUND = 21,
+	SIGN_CADES_SUB_OUT_OF_BOUNDS_NO_POE = 22,     /* a certificate has expired */
+	SIGN_CADES_SUB_NOT_YET_VALID = 23,
+	SIGN_CADES_SUB_CERTIFICATE_CHAIN_GENERAL_FAILURE = 24,
+	SIGN_CADES_SUB_CRYPTO_CONSTRAINTS_FAILURE_NO_POE = 25 /* unsupported/weak algorithm */
+} sign_cades_subindication;
+
+/* The checks reported for each signature, in this order. */
+typedef enum {
+	SIGN_CADES_CHECK_FORMAT = 0,              /* CMS structure and signed attributes */
+	SIGN_CADES_CHECK_SIGNING_CERTIFICATE = 1, /* SignerIdentifier + ESS attribute */
+	SIGN_CADES_CHECK_MESSAGE_DIGEST = 2,
+	SIGN_CADES_CHECK_SIGNATURE_VALUE = 3,
+	SIGN_CADES_CHECK_CHAIN = 4,               /* path to a trust anchor */
+	SIGN_CADES_CHECK_VALIDITY = 5,            /* validity periods at the validation time */
+	SIGN_CADES_CHECK_KEY_USAGE = 6,           /* digitalSignature or nonRepudiation */
+	SIGN_CADES_CHECK_REVOCATION = 7           /* always SKIPPED: not implemented */
+} sign_cades_check;
+
+typedef enum {
+	SIGN_CADES_STATUS_PASSED = 0,
+	SIGN_CADES_STATUS_FAILED = 1,
+	SIGN_CADES_STATUS_INDETERMINATE = 2,
+	SIGN_CADES_STATUS_SKIPPED = 3
+} sign_cades_status;
+
+typedef struct sign_cades_verify_opts {
+	unsigned int version;           /* SIGN_CADES_VERIFY_OPTS_VERSION */
+	const sign_trust *trust;        /* anchors; NULL = none (no chain can be trusted) */
+	const char *content_path;       /* detached content; an error with an attached signature */
+	const char *default_content_path; /* used for a detached signature when content_path is NULL */
+	time_t validation_time;         /* 0 = now */
+} sign_cades_verify_opts;
+
+#define SIGN_CADES_VERIFY_OPTS_VERSION 1
+#define SIGN_CADES_VERIFY_OPTS_INIT \
+	{ SIGN_CADES_VERIFY_OPTS_VERSION, NULL, NULL, NULL, 0 }
+
+/* The verification report: one result per SignerInfo. */
+typedef struct sign_cades_report sign_cades_report;
+typedef struct sign_cades_signature sign_cades_signature;
+
+/*
+ * Verify the signature file sig_path (DER, BER or PEM CMS SignedData).
+ * Returns 0 only when every signature is TOTAL-PASSED.  When the signature
+ * could be parsed, *out receives a report (also on failure: free it); the
+ * return value is then SIGN_ERR_HASH_MISMATCH or SIGN_ERR_VERIFY for
+ * TOTAL-FAILED, SIGN_ERR_UNTRUSTED, SIGN_ERR_EXPIRED or SIGN_ERR_NOT_YET_VALID
+ * for INDETERMINATE.  *out stays NULL for SIGN_ERR_MALFORMED (not a CMS
+ * signature), SIGN_ERR_NOT_FOUND (a missing file or detached content),
+ * SIGN_ERR_USAGE (content given for an attached signature), SIGN_ERR_IO.
+ * Attached content is streamed: memory does not grow with its size.
+ */
+int sign_cades_verify_file(sign_cades_report **out, const char *sig_path,
+    const sign_cades_verify_opts *opts) SIGN_WARN_UNUSED;
+
+/* The same for a signature in memory; content/content_len is the detached
+ * content (NULL for an attached signature; the opts' paths are ignored). */
+int sign_cades_verify_mem(sign_cades_report **out, const unsigned char *sig, size_t sig_len,
+    const unsigned char *content, size_t content_len,
+    const sign_cades_verify_opts *opts) SIGN_WARN_UNUSED;
+
+void sign_cades_report_free(sign_cades_report *report);
+
+/* The worst indication over all signatures, and its sub-indication. */
+sign_cades_indication sign_cades_report_indication(const sign_cades_report *report);
+sign_cades_subindication sign_cades_report_subindication(const sign_cades_report *report);
+/* 1 when the content is embedded in the signature. */
+int sign_cades_report_attached(const sign_cades_report *report);
+/* The detached content file read, or NULL (attached, or content in memory). */
+const char *sign_cades_report_content_path(const sign_cades_report *report);
+/* Number of signatures (SignerInfos), and one of them (borrowed, valid while
+ * the report lives; NULL when i is out of range). */
+size_t sign_cades_report_count(const sign_cades_report *report);
+const sign_cades_signature *sign_cades_report_get(const sign_cades_report *report, size_t i);
+
+sign_cades_indication sign_cades_signature_indication(const sign_cades_signature *sig);
+sign_cades_subindication sign_cades_signature_subindication(const sign_cades_signature *sig);
+/* The signer's common name (UTF-8), else its subject; "" when unknown. */
+const char *sign_cades_signature_signer(const sign_cades_signature *sig);
+/* The signer's subject "C=VN, ..., CN=..." (UTF-8); "" when unknown. */
+const char *sign_cades_signature_subject(const sign_cades_signature *sig);
+/* The signer certificate's serial number, lowercase hex; "" when unknown. */
+const char *sign_cades_signature_serial(const sign_cades_signature *sig);
+/* The claimed signing time (signing-time attribute): 0, or SIGN_ERR_NOT_FOUND. */
+int sign_cades_signature_signing_time(const sign_cades_signature *sig, time_t *out);
+/* "CAdES-BASELINE-B" (signing-certificate-v2 present), "CAdES-BES"
+ * (signing-certificate v1 only), or "CMS" (no ESS attribute). */
+const char *sign_cades_signature_format(const sign_cades_signature *sig);
+/* "SHA-256"..., and "RSA PKCS#1 v1.5", "RSA-PSS", "ECDSA". */
+const char *sign_cades_signature_digest(const sign_cades_signature *sig);
+const char *sign_cades_signature_algorithm(const sign_cades_signature *sig);
+
+/* The certificate path, signer first; the last is the trust anchor when
+ * sign_cades_signature_chain_trusted().  Borrowed, valid while the report lives. */
+size_t sign_cades_signature_chain_count(const sign_cades_signature *sig);
+const char *sign_cades_signature_chain_name(const sign_cades_signature *sig, size_t i);
+int sign_cades_signature_chain_cert(const sign_cades_signature *sig, size_t i,
+    const unsigned char **der, size_t *len);
+int sign_cades_signature_chain_trusted(const sign_cades_signature *sig);
+
+/* The checks: count, and check i (detail: a one-line English explanation). */
+size_t sign_cades_signature_check_count(const sign_cades_signature *sig);
+int sign_cades_signature_check(const sign_cades_signature *sig, size_t i,
+    sign_cades_check *id, sign_cades_status *status, const char **detail);
+
+/* Names: "TOTAL-PASSED", "HASH_FAILURE" ("" for SUB_NONE), "message_digest",
+ * "PASSED"/"FAILED"/"INDETERMINATE"/"SKIPPED".  Never NULL. */
+const char *sign_cades_indication_str(sign_cades_indication ind);
+const char *sign_cades_subindication_str(sign_cades_subindication sub);
+const char *sign_cades_check_str(sign_cades_check check);
+const char *sign_cades_status_str(sign_cades_status status);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBSIGN_CADES_H */

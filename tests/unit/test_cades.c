@@ -1,0 +1,645 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * CAdES signing: the DER writer and BER reader, the encoding of the signed
+ * attributes and algorithm identifiers, signatures for every scheme checked
+ * by OpenSSL's CMS_verify, streaming files, atomic output.
+ */
+#include "config.h"
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "test_cades_util.h"
+#include <openssl/rsa.h>
+
+#define T_2026 ((time_t)1796144400)  /* 2026-12-01T17:00:00Z */
+#define T_2050 ((time_t)2529983167)  /* 2050-03-04T05:06:07Z */
+
+/* ---- DER writer / BER reader --------------------------------------------- */
+
+static void
+test_der_lengths(void **state)
+{
+	static const struct {
+		uint64_t len;
+		size_t hdr;
+		unsigned char enc[10];
+	} v[] = {
+		{ 0, 2, { 0x04, 0x00 } },
+		{ 127, 2, { 0x04, 0x7f } },
+		{ 128, 3, { 0x04, 0x81, 0x80 } },
+		{ 255, 3, { 0x04, 0x81, 0xff } },
+		{ 256, 4, { 0x04, 0x82, 0x01, 0x00 } },
+		{ 65536, 5, { 0x04, 0x83, 0x01, 0x00, 0x00 } },
+		{ 1ULL << 32, 7, { 0x04, 0x85, 0x01, 0x00, 0x00, 0x00, 0x00 } },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct dbuf b = DBUF_INIT;
+
+		assert_int_equal(der_hdr_size(v[i].len), v[i].hdr);
+		dbuf_hdr(&b, 0x04, v[i].len);
+		assert_int_equal(b.err, 0);
+		assert_int_equal(b.len, v[i].hdr);
+		assert_memory_equal(b.p, v[i].enc, v[i].hdr);
+		dbuf_free(&b);
+	}
+}
+
+static void
+test_der_integers_and_wrap(void **state)
+{
+	static const struct {
+		uint64_t v;
+		size_t n;
+		unsigned char enc[4];
+	} v[] = {
+		{ 0, 3, { 0x02, 0x01, 0x00 } },
+		{ 32, 3, { 0x02, 0x01, 0x20 } },
+		{ 0x80, 4, { 0x02, 0x02, 0x00, 0x80 } },
+		{ 0x1234, 4, { 0x02, 0x02, 0x12, 0x34 } },
+	};
+	struct dbuf b = DBUF_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		dbuf_uint(&b, v[i].v);
+		assert_int_equal(b.len, v[i].n);
+		assert_memory_equal(b.p, v[i].enc, v[i].n);
+		dbuf_free(&b);
+	}
+	dbuf_put(&b, "\x05\x00", 2);
+	dbuf_wrap(&b, 0x30);
+	assert_int_equal(b.len, 4);
+	assert_memory_equal(b.p, "\x30\x02\x05\x00", 4);
+	dbuf_free(&b);
+}
+
+static void
+test_ber_reader(void **state)
+{
+	static const unsigned char indef[] = { 0x30, 0x80, 0x04, 0x01, 0xaa, 0x00, 0x00, 0x05, 0x00 };
+	static const unsigned char trunc[] = { 0x30, 0x05, 0x02, 0x01 };
+	static const unsigned char longlen[] = { 0x04, 0x89, 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+	static const unsigned char indef_prim[] = { 0x04, 0x80, 0x00, 0x00 };
+	static const unsigned char hightag[] = { 0x1f, 0x81, 0x00 };
+	unsigned char deep[2 * 40 + 2 * 40];
+	struct cur c = { indef, sizeof(indef) };
+	struct tlv t;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(ber_next(&c, &t), 0);
+	assert_int_equal(t.tag, 0x30);
+	assert_true(t.indef);
+	assert_int_equal(t.len, 3);
+	assert_int_equal(t.raw_len, 7);
+	assert_int_equal(c.len, 2);
+	assert_int_equal(ber_expect(&c, 0x05, &t), 0);
+	assert_int_equal(c.len, 0);
+
+	c.p = trunc;
+	c.len = sizeof(trunc);
+	assert_int_equal(ber_next(&c, &t), SIGN_ERR_MALFORMED);
+	c.p = longlen;
+	c.len = sizeof(longlen);
+	assert_int_equal(ber_next(&c, &t), SIGN_ERR_MALFORMED);
+	c.p = indef_prim;
+	c.len = sizeof(indef_prim);
+	assert_int_equal(ber_next(&c, &t), SIGN_ERR_MALFORMED);
+	c.p = hightag;
+	c.len = sizeof(hightag);
+	assert_int_equal(ber_next(&c, &t), SIGN_ERR_MALFORMED);
+	/* 40 nested indefinite SEQUENCEs: beyond the depth bound */
+	for (i = 0; i < 40; i++) {
+		deep[2 * i] = 0x30;
+		deep[2 * i + 1] = 0x80;
+		deep[80 + 2 * i] = 0;
+		deep[80 + 2 * i + 1] = 0;
+	}
+	c.p = deep;
+	c.len = sizeof(deep);
+	assert_int_equal(ber_next(&c, &t), SIGN_ERR_MALFORMED);
+	/* wrong tag */
+	c.p = indef;
+	c.len = sizeof(indef);
+	assert_int_equal(ber_expect(&c, 0x31, &t), SIGN_ERR_MALFORMED);
+}
+
+/* ---- signed attributes ----------------------------------------------------- */
+
+static const unsigned char oid_sha384[] = { 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02 };
+
+static void
+test_signed_attrs(void **state)
+{
+	unsigned char digest[32], certhash[EVP_MAX_MD_SIZE], *certder = NULL;
+	unsigned int chl = 0;
+	struct dbuf b = DBUF_INIT;
+	struct tlv set, attr[4], type, vals, v, prev;
+	struct cur c, a, in;
+	X509 *cert = load_cert("signer-rsa.pem");
+	int i, n, nids[4];
+
+	(void)state;
+	assert_non_null(cert);
+	memset(digest, 0xab, sizeof(digest));
+	assert_int_equal(sign_cades__signed_attrs(&b, digest, 32, SIGN_MD_SHA256, T_2026, cert), 0);
+	n = i2d_X509(cert, &certder);
+	assert_true(EVP_Digest(certder, (size_t)n, certhash, &chl, EVP_sha256(), NULL));
+
+	c.p = b.p;
+	c.len = b.len;
+	assert_int_equal(ber_expect(&c, 0x31, &set), 0);
+	assert_int_equal(c.len, 0);
+	assert_false(set.indef);
+	in = ber_inner(&set);
+	for (i = 0; i < 4; i++) {
+		const unsigned char *p;
+		X509_ATTRIBUTE *xa;
+
+		assert_int_equal(ber_expect(&in, 0x30, &attr[i]), 0);
+		/* DER SET OF: ascending order of the encodings */
+		if (i > 0) {
+			size_t m = prev.raw_len < attr[i].raw_len ? prev.raw_len : attr[i].raw_len;
+			int cmp = memcmp(prev.raw, attr[i].raw, m);
+
+			assert_true(cmp < 0 || (cmp == 0 && prev.raw_len <= attr[i].raw_len));
+		}
+		prev = attr[i];
+		/* OpenSSL decodes each one as an Attribute */
+		p = attr[i].raw;
+		xa = d2i_X509_ATTRIBUTE(NULL, &p, (long)attr[i].raw_len);
+		assert_non_null(xa);
+		nids[i] = OBJ_obj2nid(X509_ATTRIBUTE_get0_object(xa));
+		assert_int_equal(X509_ATTRIBUTE_count(xa), 1);
+		X509_ATTRIBUTE_free(xa);
+	}
+	assert_int_equal(in.len, 0); /* exactly four attributes */
+	for (i = 0; i < 4; i++) {
+		a = ber_inner(&attr[i]);
+		assert_int_equal(ber_expect(&a, 0x06, &type), 0);
+		assert_int_equal(ber_expect(&a, 0x31, &vals), 0);
+		in = ber_inner(&vals);
+		assert_int_equal(ber_next(&in, &v), 0);
+		if (nids[i] == NID_pkcs9_contentType) {
+			assert_true(oid_eq(&v, &OID_DATA));
+		} else if (nids[i] == NID_pkcs9_signingTime) {
+			assert_int_equal(v.tag, 0x17); /* UTCTime until 2049 */
+			assert_int_equal(v.len, 13);
+			assert_memory_equal(v.val, "261201170000Z", 13);
+		} else if (nids[i] == NID_pkcs9_messageDigest) {
+			assert_int_equal(v.tag, 0x04);
+			assert_int_equal(v.len, 32);
+			assert_memory_equal(v.val, digest, 32);
+		} else if (nids[i] == NID_id_smime_aa_signingCertificateV2) {
+			/* SigningCertificateV2 { certs { ESSCertIDv2 { certHash } } }:
+			 * SHA-256 is the DEFAULT (omitted), and no issuerSerial */
+			struct tlv certs, id, h;
+			struct cur s2 = ber_inner(&v), s3, s4;
+
+			assert_int_equal(ber_expect(&s2, 0x30, &certs), 0);
+			assert_int_equal(s2.len, 0);
+			s3 = ber_inner(&certs);
+			assert_int_equal(ber_expect(&s3, 0x30, &id), 0);
+			assert_int_equal(s3.len, 0);
+			s4 = ber_inner(&id);
+			assert_int_equal(ber_expect(&s4, 0x04, &h), 0);
+			assert_int_equal(s4.len, 0);
+			assert_int_equal(h.len, chl);
+			assert_memory_equal(h.val, certhash, chl);
+		} else {
+			fail_msg("unexpected attribute %d", nids[i]);
+		}
+	}
+	OPENSSL_free(certder);
+	dbuf_free(&b);
+	X509_free(cert);
+}
+
+static void
+test_signed_attrs_sha384_and_2050(void **state)
+{
+	unsigned char digest[48], certhash[EVP_MAX_MD_SIZE], *certder = NULL;
+	unsigned int chl = 0;
+	struct dbuf b = DBUF_INIT;
+	X509 *cert = load_cert("signer-ec384.pem");
+	int n;
+
+	(void)state;
+	memset(digest, 0x5a, sizeof(digest));
+	assert_int_equal(sign_cades__signed_attrs(&b, digest, 48, SIGN_MD_SHA384, T_2050, cert), 0);
+	/* GeneralizedTime from 2050 on */
+	assert_non_null(memmem(b.p, b.len, "\x18\x0f" "20500304050607Z", 17));
+	/* ESSCertIDv2 names SHA-384 and carries the SHA-384 of the certificate */
+	n = i2d_X509(cert, &certder);
+	assert_true(EVP_Digest(certder, (size_t)n, certhash, &chl, EVP_sha384(), NULL));
+	assert_non_null(memmem(b.p, b.len, oid_sha384, sizeof(oid_sha384)));
+	assert_non_null(memmem(b.p, b.len, certhash, chl));
+	OPENSSL_free(certder);
+	dbuf_free(&b);
+	X509_free(cert);
+}
+
+/* ---- algorithm identifiers ------------------------------------------------ */
+
+static X509_ALGOR *
+algid(sign_scheme scheme, sign_md md)
+{
+	struct dbuf b = DBUF_INIT;
+	const unsigned char *p;
+	X509_ALGOR *alg;
+
+	assert_int_equal(sign_cades__sig_algid(&b, scheme, md), 0);
+	p = b.p;
+	alg = d2i_X509_ALGOR(NULL, &p, (long)b.len);
+	assert_non_null(alg);
+	assert_ptr_equal(p, b.p + b.len);
+	dbuf_free(&b);
+	return alg;
+}
+
+static void
+test_sig_algids(void **state)
+{
+	static const struct {
+		sign_md md;
+		int md_nid;
+		int salt;
+	} pss[] = {
+		{ SIGN_MD_SHA256, NID_sha256, 32 },
+		{ SIGN_MD_SHA384, NID_sha384, 48 },
+		{ SIGN_MD_SHA512, NID_sha512, 64 },
+	};
+	const ASN1_OBJECT *obj;
+	const void *pval;
+	int ptype;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(pss) / sizeof(pss[0]); i++) {
+		X509_ALGOR *alg = algid(SIGN_SCHEME_RSA_PSS, pss[i].md);
+		RSA_PSS_PARAMS *pp;
+		X509_ALGOR *mgf1hash;
+
+		X509_ALGOR_get0(&obj, &ptype, &pval, alg);
+		assert_int_equal(OBJ_obj2nid(obj), NID_rsassaPss);
+		assert_int_equal(ptype, V_ASN1_SEQUENCE);
+		pp = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(RSA_PSS_PARAMS), alg->parameter);
+		assert_non_null(pp);
+		assert_non_null(pp->hashAlgorithm);
+		assert_int_equal(OBJ_obj2nid(pp->hashAlgorithm->algorithm), pss[i].md_nid);
+		assert_non_null(pp->maskGenAlgorithm);
+		assert_int_equal(OBJ_obj2nid(pp->maskGenAlgorithm->algorithm), NID_mgf1);
+		mgf1hash = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(X509_ALGOR),
+		    pp->maskGenAlgorithm->parameter);
+		assert_non_null(mgf1hash);
+		assert_int_equal(OBJ_obj2nid(mgf1hash->algorithm), pss[i].md_nid);
+		assert_non_null(pp->saltLength);
+		assert_int_equal(ASN1_INTEGER_get(pp->saltLength), pss[i].salt);
+		assert_null(pp->trailerField); /* DEFAULT 1: omitted */
+		X509_ALGOR_free(mgf1hash);
+		RSA_PSS_PARAMS_free(pp);
+		X509_ALGOR_free(alg);
+	}
+	{
+		X509_ALGOR *alg = algid(SIGN_SCHEME_RSA_PKCS1, SIGN_MD_SHA384);
+
+		X509_ALGOR_get0(&obj, &ptype, &pval, alg);
+		assert_int_equal(OBJ_obj2nid(obj), NID_sha384WithRSAEncryption);
+		assert_int_equal(ptype, V_ASN1_NULL);
+		X509_ALGOR_free(alg);
+		alg = algid(SIGN_SCHEME_ECDSA, SIGN_MD_SHA512);
+		X509_ALGOR_get0(&obj, &ptype, &pval, alg);
+		assert_int_equal(OBJ_obj2nid(obj), NID_ecdsa_with_SHA512);
+		assert_int_equal(ptype, V_ASN1_UNDEF); /* parameters absent */
+		X509_ALGOR_free(alg);
+	}
+}
+
+/* ---- signing matrix ------------------------------------------------------ */
+
+static const unsigned char msg[] = "Quyết định số 123/QĐ-BYT\n";
+
+static void
+test_sign_matrix(void **state)
+{
+	static const struct {
+		const char *key;
+		const char *cn;
+		sign_scheme scheme;
+		sign_md md;
+		int enveloping;
+		const char *alg;
+		int ossl_nid;
+	} v[] = {
+		{ "signer-rsa", "Nguyễn Văn An", SIGN_SCHEME_AUTO, SIGN_MD_DEFAULT, 0, "RSA PKCS#1 v1.5",
+		  NID_sha256WithRSAEncryption },
+		{ "signer-rsa", "Nguyễn Văn An", SIGN_SCHEME_RSA_PKCS1, SIGN_MD_SHA512, 1,
+		  "RSA PKCS#1 v1.5", NID_sha512WithRSAEncryption },
+		{ "signer-rsa", "Nguyễn Văn An", SIGN_SCHEME_RSA_PSS, SIGN_MD_SHA256, 0, "RSA-PSS",
+		  NID_rsassaPss },
+		{ "signer-rsa", "Nguyễn Văn An", SIGN_SCHEME_RSA_PSS, SIGN_MD_SHA384, 1, "RSA-PSS",
+		  NID_rsassaPss },
+		{ "signer-rsa3072", "Phạm Thị Dung", SIGN_SCHEME_RSA_PSS, SIGN_MD_SHA512, 0, "RSA-PSS",
+		  NID_rsassaPss },
+		{ "signer-ec", "Trần Thị Bình", SIGN_SCHEME_AUTO, SIGN_MD_SHA256, 0, "ECDSA",
+		  NID_ecdsa_with_SHA256 },
+		{ "signer-ec", "Trần Thị Bình", SIGN_SCHEME_ECDSA, SIGN_MD_SHA256, 1, "ECDSA",
+		  NID_ecdsa_with_SHA256 },
+		{ "signer-ec384", "Lê Văn Cường", SIGN_SCHEME_ECDSA, SIGN_MD_SHA384, 0, "ECDSA",
+		  NID_ecdsa_with_SHA384 },
+	};
+	sign_trust *trust = mk_trust("root.pem");
+	size_t i;
+
+	(void)state;
+	assert_non_null(trust);
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		sign_signer *s = mk_signer(v[i].key);
+		sign_cades_sign_opts o = SIGN_CADES_SIGN_OPTS_INIT;
+		sign_cades_verify_opts vo = SIGN_CADES_VERIFY_OPTS_INIT;
+		sign_cades_report *r = NULL;
+		const sign_cades_signature *sig;
+		sign_buf out = SIGN_BUF_INIT;
+		const unsigned char *p;
+		CMS_ContentInfo *cms;
+		CMS_SignerInfo *si;
+		X509_ALGOR *dig, *salg;
+		STACK_OF(X509) *certs;
+		time_t st = 0;
+		size_t mlen = sizeof(msg) - 1;
+
+		assert_non_null(s);
+		o.scheme = v[i].scheme;
+		o.md = v[i].md;
+		o.enveloping = v[i].enveloping;
+		o.signing_time = T_2026;
+		assert_int_equal(sign_cades_sign_mem(&out, s, msg, mlen, &o), 0);
+
+		/* the referee: OpenSSL's CMS_verify, plain and as CAdES */
+		if (v[i].enveloping) {
+			assert_true(ossl_verify(out.data, out.len, NULL, 0, msg, mlen, 0));
+			assert_true(ossl_verify(out.data, out.len, NULL, 0, msg, mlen, CMS_CADES));
+		} else {
+			assert_true(ossl_verify(out.data, out.len, msg, mlen, NULL, 0, 0));
+			assert_true(ossl_verify(out.data, out.len, msg, mlen, NULL, 0, CMS_CADES));
+			assert_false(ossl_verify(out.data, out.len, msg, mlen - 1, NULL, 0, 0));
+		}
+		/* structure as OpenSSL sees it: one signer, four signed attributes,
+		 * no unsigned ones, signer certificate + chain embedded */
+		p = out.data;
+		cms = d2i_CMS_ContentInfo(NULL, &p, (long)out.len);
+		assert_non_null(cms);
+		assert_ptr_equal(p, out.data + out.len);
+		assert_int_equal(sk_CMS_SignerInfo_num(CMS_get0_SignerInfos(cms)), 1);
+		si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
+		assert_int_equal(CMS_signed_get_attr_count(si), 4);
+		assert_true(CMS_unsigned_get_attr_count(si) <= 0);
+		CMS_SignerInfo_get0_algs(si, NULL, NULL, &dig, &salg);
+		assert_int_equal(OBJ_obj2nid(salg->algorithm), v[i].ossl_nid);
+		certs = CMS_get1_certs(cms);
+		assert_int_equal(sk_X509_num(certs), 2);
+		sk_X509_pop_free(certs, X509_free);
+		assert_int_equal(CMS_is_detached(cms), !v[i].enveloping);
+		CMS_ContentInfo_free(cms);
+
+		/* our verifier */
+		vo.trust = trust;
+		assert_int_equal(sign_cades_verify_mem(&r, out.data, out.len,
+		    v[i].enveloping ? NULL : msg, v[i].enveloping ? 0 : mlen, &vo), 0);
+		assert_int_equal(sign_cades_report_indication(r), SIGN_CADES_TOTAL_PASSED);
+		assert_int_equal(sign_cades_report_attached(r), v[i].enveloping);
+		assert_int_equal(sign_cades_report_count(r), 1);
+		sig = sign_cades_report_get(r, 0);
+		assert_string_equal(sign_cades_signature_signer(sig), v[i].cn);
+		assert_string_equal(sign_cades_signature_format(sig), "CAdES-BASELINE-B");
+		assert_string_equal(sign_cades_signature_algorithm(sig), v[i].alg);
+		assert_int_equal(sign_cades_signature_signing_time(sig, &st), 0);
+		assert_int_equal(st, T_2026);
+		assert_int_equal(sign_cades_signature_chain_count(sig), 3);
+		assert_true(sign_cades_signature_chain_trusted(sig));
+		sign_cades_report_free(r);
+		sign_buf_dispose(&out);
+		sign_signer_free(s);
+	}
+	sign_trust_free(trust);
+}
+
+static void
+test_sign_refusals(void **state)
+{
+	sign_signer *enc = mk_signer("enc-only"), *rsa = mk_signer("signer-rsa"), *ec;
+	sign_cades_sign_opts o = SIGN_CADES_SIGN_OPTS_INIT;
+	sign_buf out = SIGN_BUF_INIT;
+
+	(void)state;
+	assert_int_equal(sign_cades_sign_mem(&out, enc, msg, 4, &o), SIGN_ERR_KEY_USAGE);
+	assert_non_null(strstr(sign_error_message(), "does not allow signing"));
+	o.md = SIGN_MD_SHA1;
+	assert_int_equal(sign_cades_sign_mem(&out, rsa, msg, 4, &o), SIGN_ERR_UNSUPPORTED);
+	o.md = SIGN_MD_DEFAULT;
+	o.scheme = SIGN_SCHEME_ECDSA;
+	assert_int_equal(sign_cades_sign_mem(&out, rsa, msg, 4, &o), SIGN_ERR_UNSUPPORTED);
+	o.scheme = SIGN_SCHEME_AUTO;
+	o.version = 99;
+	assert_int_equal(sign_cades_sign_mem(&out, rsa, msg, 4, &o), SIGN_ERR_INVALID_ARG);
+	assert_null(out.data);
+	/* a key without a certificate */
+	{
+		EVP_PKEY *k = load_key("signer-ec.key");
+
+		assert_int_equal(sign_signer__from_pkey(&ec, k), 0);
+		EVP_PKEY_free(k);
+		o.version = SIGN_CADES_SIGN_OPTS_VERSION;
+		assert_int_equal(sign_cades_sign_mem(&out, ec, msg, 4, &o), SIGN_ERR_NOT_FOUND);
+		sign_signer_free(ec);
+	}
+	sign_signer_free(enc);
+	sign_signer_free(rsa);
+}
+
+/* ---- files: streaming, atomic output ------------------------------------- */
+
+/* A signer that counts its private-key operations and can be told to fail. */
+struct counting {
+	sign_signer *inner;
+	int calls;
+	int fail;
+};
+
+static int
+counting_sign(void *ctx, sign_scheme scheme, sign_md md, const unsigned char *digest,
+    size_t dlen, sign_buf *sig)
+{
+	struct counting *c = ctx;
+
+	c->calls++;
+	if (c->fail)
+		return sign_error__set(SIGN_ERR_PIN_INCORRECT, 0, "wrong PIN (test)");
+	return sign_signer__sign(c->inner, scheme, md, digest, dlen, sig);
+}
+
+static void
+counting_free(void *ctx)
+{
+	(void)ctx;
+}
+
+static const struct sign_signer_ops counting_ops = { counting_sign, counting_free };
+
+static sign_signer *
+mk_counting(struct counting *c)
+{
+	sign_signer *s = NULL;
+
+	c->inner = mk_signer("signer-rsa");
+	assert_non_null(c->inner);
+	assert_int_equal(sign_signer__new(&s, &counting_ops, c, c->inner->pub), 0);
+	assert_int_equal(sign_signer__set_x509(s, c->inner->cert), 0);
+	assert_int_equal(sign_signer_add_chain_file(s, pki("chain.pem")), 0);
+	return s;
+}
+
+static unsigned char *
+make_data(size_t n)
+{
+	unsigned char *p = malloc(n);
+	size_t i;
+
+	assert_non_null(p);
+	for (i = 0; i < n; i++)
+		p[i] = (unsigned char)(i * 7 + (i >> 8));
+	return p;
+}
+
+static void
+test_sign_file_streaming(void **state)
+{
+	/* not a multiple of the 64 KiB read size, and more than one chunk */
+	size_t n = 3 * 65536 + 12345;
+	unsigned char *data = make_data(n);
+	sign_signer *s = mk_signer("signer-ec");
+	sign_trust *trust = mk_trust("root.pem");
+	sign_cades_sign_opts o = SIGN_CADES_SIGN_OPTS_INIT;
+	sign_cades_verify_opts vo = SIGN_CADES_VERIFY_OPTS_INIT;
+	sign_cades_report *r = NULL;
+	sign_buf sig = SIGN_BUF_INIT;
+
+	(void)state;
+	assert_int_equal(write_file(work("big.bin"), data, n), 0);
+	/* detached */
+	assert_int_equal(sign_cades_sign_file(s, work("big.bin"), work("big.bin.p7s"), &o), 0);
+	assert_int_equal(sign__read_file(work("big.bin.p7s"), 1 << 20, &sig), 0);
+	assert_true(sig.len < 8192);
+	assert_true(ossl_verify(sig.data, sig.len, data, n, NULL, 0, CMS_CADES));
+	vo.trust = trust;
+	vo.content_path = work("big.bin");
+	assert_int_equal(sign_cades_verify_file(&r, work("big.bin.p7s"), &vo), 0);
+	assert_string_equal(sign_cades_report_content_path(r), work("big.bin"));
+	assert_false(sign_cades_report_attached(r));
+	sign_cades_report_free(r);
+	r = NULL;
+	/* enveloping: the content is streamed into the output */
+	o.enveloping = 1;
+	assert_int_equal(sign_cades_sign_file(s, work("big.bin"), work("big.env.p7s"), &o), 0);
+	assert_int_equal(sign__read_file(work("big.env.p7s"), 1 << 20, &sig), 0);
+	assert_true(sig.len > n);
+	assert_true(ossl_verify(sig.data, sig.len, NULL, 0, data, n, CMS_CADES));
+	vo.content_path = NULL;
+	assert_int_equal(sign_cades_verify_file(&r, work("big.env.p7s"), &vo), 0);
+	assert_true(sign_cades_report_attached(r));
+	assert_null(sign_cades_report_content_path(r));
+	sign_cades_report_free(r);
+	assert_int_equal(count_files(work_dir, ".tmp"), 0);
+	sign_buf_dispose(&sig);
+	sign_trust_free(trust);
+	sign_signer_free(s);
+	free(data);
+}
+
+static void
+test_sign_file_atomic(void **state)
+{
+	struct counting c = { NULL, 0, 0 };
+	sign_signer *s = mk_counting(&c);
+	sign_cades_sign_opts o = SIGN_CADES_SIGN_OPTS_INIT;
+	sign_buf before = SIGN_BUF_INIT, after = SIGN_BUF_INIT;
+	sign_signer *enc = mk_signer("enc-only");
+	struct stat st;
+
+	(void)state;
+	assert_int_equal(write_file(work("a.txt"), "a\n", 2), 0);
+	assert_int_equal(write_file(work("b.txt"), "b\n", 2), 0);
+	assert_int_equal(write_file(work("c.txt"), "c\n", 2), 0);
+	/* three files, one private-key operation each */
+	assert_int_equal(sign_cades_sign_file(s, work("a.txt"), work("a.txt.p7s"), &o), 0);
+	assert_int_equal(sign_cades_sign_file(s, work("b.txt"), work("b.txt.p7s"), &o), 0);
+	assert_int_equal(sign_cades_sign_file(s, work("c.txt"), work("c.txt.p7s"), &o), 0);
+	assert_int_equal(c.calls, 3);
+
+	/* an existing output is kept without overwrite, and the key is not used */
+	assert_int_equal(sign__read_file(work("a.txt.p7s"), 1 << 20, &before), 0);
+	assert_int_equal(sign_cades_sign_file(s, work("b.txt"), work("a.txt.p7s"), &o),
+	    SIGN_ERR_EXISTS);
+	assert_non_null(strstr(sign_error_message(), "already exists"));
+	assert_int_equal(c.calls, 3);
+	assert_int_equal(sign__read_file(work("a.txt.p7s"), 1 << 20, &after), 0);
+	assert_int_equal(before.len, after.len);
+	assert_memory_equal(before.data, after.data, before.len);
+	o.overwrite = 1;
+	assert_int_equal(sign_cades_sign_file(s, work("b.txt"), work("a.txt.p7s"), &o), 0);
+	assert_int_equal(sign__read_file(work("a.txt.p7s"), 1 << 20, &after), 0);
+	assert_true(ossl_verify(after.data, after.len, (const unsigned char *)"b\n", 2, NULL, 0, 0));
+	o.overwrite = 0;
+
+	/* failures leave no output and no temporary file */
+	c.fail = 1;
+	assert_int_equal(sign_cades_sign_file(s, work("a.txt"), work("fail.p7s"), &o),
+	    SIGN_ERR_PIN_INCORRECT);
+	o.enveloping = 1;
+	assert_int_equal(sign_cades_sign_file(s, work("a.txt"), work("fail.p7s"), &o),
+	    SIGN_ERR_PIN_INCORRECT);
+	o.enveloping = 0;
+	c.fail = 0;
+	assert_int_equal(sign_cades_sign_file(s, work("missing.txt"), work("fail.p7s"), &o),
+	    SIGN_ERR_NOT_FOUND);
+	assert_int_equal(sign_cades_sign_file(enc, work("a.txt"), work("fail.p7s"), &o),
+	    SIGN_ERR_KEY_USAGE);
+	assert_int_equal(sign_cades_sign_file(s, work_dir, work("fail.p7s"), &o), SIGN_ERR_IO);
+	assert_int_equal(stat(work("fail.p7s"), &st), -1);
+	/* the output may not be the input */
+	o.overwrite = 1;
+	assert_int_equal(sign_cades_sign_file(s, work("a.txt"), work("a.txt"), &o), SIGN_ERR_USAGE);
+	assert_int_equal(count_files(work_dir, ".tmp"), 0);
+
+	sign_buf_dispose(&before);
+	sign_buf_dispose(&after);
+	sign_signer_free(s);
+	sign_signer_free(c.inner);
+	sign_signer_free(enc);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_der_lengths),
+		cmocka_unit_test(test_der_integers_and_wrap),
+		cmocka_unit_test(test_ber_reader),
+		cmocka_unit_test(test_signed_attrs),
+		cmocka_unit_test(test_signed_attrs_sha384_and_2050),
+		cmocka_unit_test(test_sig_algids),
+		cmocka_unit_test(test_sign_matrix),
+		cmocka_unit_test(test_sign_refusals),
+		cmocka_unit_test(test_sign_file_streaming),
+		cmocka_unit_test(test_sign_file_atomic),
+	};
+
+	return cmocka_run_group_tests(tests, pki_setup, pki_teardown);
+}

@@ -1,0 +1,692 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * CAdES verification verdicts (ETSI EN 319 102-1) for each case: tampered
+ * content, altered signature, untrusted/expired/not-yet-valid signers,
+ * key usage, missing or mismatching signing certificate, several signers,
+ * signatures made by OpenSSL (plain CMS, CAdES, BER streaming, no attributes),
+ * malformed input; and the trust store.
+ */
+#include "config.h"
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "test_cades_util.h"
+
+#define T_2026 ((time_t)1796144400)  /* 2026-12-01T17:00:00Z */
+#define T_2046 ((time_t)2411424000)  /* 2046-06-01: signer-rsa has expired */
+
+static const unsigned char msg[] = "Biên bản họp ngày 01/12/2026\n";
+#define MSG_LEN (sizeof(msg) - 1)
+
+/* Sign msg with our signer NAME (detached unless enveloping). */
+static void
+our_sign(sign_buf *out, const char *name, int enveloping)
+{
+	sign_signer *s = mk_signer(name);
+	sign_cades_sign_opts o = SIGN_CADES_SIGN_OPTS_INIT;
+
+	assert_non_null(s);
+	o.enveloping = enveloping;
+	o.signing_time = T_2026;
+	assert_int_equal(sign_cades_sign_mem(out, s, msg, MSG_LEN, &o), 0);
+	sign_signer_free(s);
+}
+
+struct expect {
+	int rc;
+	sign_cades_indication ind;
+	sign_cades_subindication sub;
+};
+
+/* Verify (detached with content/clen, or attached when content is NULL)
+ * against trust file anchor; check rc, indication and sub-indication. */
+static sign_cades_report *
+check_verdict(const sign_buf *sig, const unsigned char *content, size_t clen,
+    const char *anchor, time_t at, const struct expect *e)
+{
+	sign_trust *t = mk_trust(anchor);
+	sign_cades_verify_opts o = SIGN_CADES_VERIFY_OPTS_INIT;
+	sign_cades_report *r = NULL;
+	int rc;
+
+	assert_non_null(t);
+	o.trust = t;
+	o.validation_time = at;
+	rc = sign_cades_verify_mem(&r, sig->data, sig->len, content, clen, &o);
+	if (rc != e->rc)
+		fail_msg("rc %d (%s), expected %d", rc, sign_error_message(), e->rc);
+	assert_non_null(r);
+	assert_int_equal(sign_cades_report_indication(r), e->ind);
+	assert_int_equal(sign_cades_report_subindication(r), e->sub);
+	if (rc != 0)
+		assert_non_null(strstr(sign_error_message(),
+		    sign_cades_subindication_str(e->sub)));
+	sign_trust_free(t);
+	return r;
+}
+
+static const struct expect PASSED = { 0, SIGN_CADES_TOTAL_PASSED, SIGN_CADES_SUB_NONE };
+
+/* ---- TOTAL-FAILED -------------------------------------------------------- */
+
+static void
+test_tampered_content(void **state)
+{
+	static const struct expect e = { SIGN_ERR_HASH_MISMATCH, SIGN_CADES_TOTAL_FAILED,
+	    SIGN_CADES_SUB_HASH_FAILURE };
+	unsigned char copy[sizeof(msg)];
+	sign_buf sig = SIGN_BUF_INIT;
+	sign_cades_report *r;
+	sign_cades_status st;
+
+	(void)state;
+	our_sign(&sig, "signer-rsa", 0);
+	sign_cades_report_free(check_verdict(&sig, msg, MSG_LEN, "root.pem", 0, &PASSED));
+	memcpy(copy, msg, sizeof(msg));
+	copy[0] ^= 1;
+	r = check_verdict(&sig, copy, MSG_LEN, "root.pem", 0, &e);
+	assert_non_null(check_detail(sign_cades_report_get(r, 0), SIGN_CADES_CHECK_MESSAGE_DIGEST,
+	    &st));
+	assert_int_equal(st, SIGN_CADES_STATUS_FAILED);
+	/* the signature over the attributes itself is still sound */
+	check_detail(sign_cades_report_get(r, 0), SIGN_CADES_CHECK_SIGNATURE_VALUE, &st);
+	assert_int_equal(st, SIGN_CADES_STATUS_PASSED);
+	sign_cades_report_free(r);
+	/* a truncated content too, and an untrusted chain does not hide it */
+	sign_cades_report_free(check_verdict(&sig, msg, MSG_LEN - 1, NULL, 0, &e));
+	sign_buf_dispose(&sig);
+}
+
+static void
+test_altered_signature(void **state)
+{
+	static const struct expect e = { SIGN_ERR_VERIFY, SIGN_CADES_TOTAL_FAILED,
+	    SIGN_CADES_SUB_SIG_CRYPTO_FAILURE };
+	sign_buf sig = SIGN_BUF_INIT;
+	unsigned char *p;
+	const char *keys[] = { "signer-rsa", "signer-ec" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		our_sign(&sig, keys[i], 0);
+		/* the signature value is the last field: flip its last byte */
+		sig.data[sig.len - 1] ^= 0x01;
+		sign_cades_report_free(check_verdict(&sig, msg, MSG_LEN, "root.pem", 0, &e));
+		sig.data[sig.len - 1] ^= 0x01;
+		/* a signed attribute changed: the signing time's last digit */
+		p = memmem(sig.data, sig.len, "261201170000Z", 13);
+		assert_non_null(p);
+		p[11] = '1';
+		sign_cades_report_free(check_verdict(&sig, msg, MSG_LEN, "root.pem", 0, &e));
+		sign_buf_dispose(&sig);
+	}
+}
+
+static void
+test_key_usage(void **state)
+{
+	static const struct expect e = { SIGN_ERR_VERIFY, SIGN_CADES_TOTAL_FAILED,
+	    SIGN_CADES_SUB_CHAIN_CONSTRAINTS_FAILURE };
+	sign_buf sig = SIGN_BUF_INIT;
+	sign_cades_report *r;
+	sign_cades_status st;
+
+	(void)state;
+	/* OpenSSL signs with the encryption-only certificate; we refuse it */
+	assert_int_equal(ossl_sign(&sig, "enc-only", CMS_DETACHED | CMS_CADES, msg, MSG_LEN), 0);
+	r = check_verdict(&sig, msg, MSG_LEN, "root.pem", 0, &e);
+	assert_non_null(strstr(check_detail(sign_cades_report_get(r, 0), SIGN_CADES_CHECK_KEY_USAGE,
+	    &st), "neither digitalSignature nor nonRepudiation"));
+	assert_int_equal(st, SIGN_CADES_STATUS_FAILED);
+	sign_cades_report_free(r);
+	sign_buf_dispose(&sig);
+}
+
+/* ---- INDETERMINATE ------------------------------------------------------- */
+
+static void
+test_untrusted(void **state)
+{
+	static const struct expect e = { SIGN_ERR_UNTRUSTED, SIGN_CADES_INDETERMINATE,
+	    SIGN_CADES_SUB_NO_CERTIFICATE_CHAIN_FOUND };
+	sign_buf sig = SIGN_BUF_INIT;
+	sign_cades_report *r;
+
+	(void)state;
+	our_sign(&sig, "signer-rsa", 0);
+	sign_cades_report_free(check_verdict(&sig, msg, MSG_LEN, "other-root.pem", 0, &e));
+	r = check_verdict(&sig, msg, MSG_LEN, NULL, 0, &e);
+	assert_false(sign_cades_signature_chain_trusted(sign_cades_report_get(r, 0)));
+	sign_cades_report_free(r);
+	/* the intermediate CA as anchor is enough */
+	sign_cades_report_free(check_verdict(&sig, msg, MSG_LEN, "gov-ca.pem", 0, &PASSED));
+	sign_buf_dispose(&sig);
+	/* a signer of another hierarchy */
+	assert_int_equal(ossl_sign(&sig, "other-signer", CMS_DETACHED | CMS_CADES, msg, MSG_LEN), 0);
+	sign_cades_report_free(check_verdict(&sig, msg, MSG_LEN, "root.pem", 0, &e));
+	sign_buf_dispose(&sig);
+}
+
+static void
+test_expired_and_future(void **state)
+{
+	static const struct expect expired = { SIGN_ERR_EXPIRED, SIGN_CADES_INDETERMINATE,
+	    SIGN_CADES_SUB_OUT_OF_BOUNDS_NO_POE };
+	static const struct expect future = { SIGN_ERR_NOT_YET_VALID, SIGN_CADES_INDETERMINATE,
+	    SIGN_CADES_SUB_NOT_YET_VALID };
+	static const struct expect untrusted = { SIGN_ERR_UNTRUSTED, SIGN_CADES_INDETERMINATE,
+	    SIGN_CADES_SUB_NO_CERTIFICATE_CHAIN_FOUND };
+	sign_buf sig = SIGN_BUF_INIT;
+	sign_cades_report *r;
+	sign_cades_status st;
+
+	(void)state;
+	our_sign(&sig, "signer-expired", 0);
+	r = check_verdict(&sig, msg, MSG_LEN, "root.pem", 0, &expired);
+	assert_non_null(strstr(check_detail(sign_cades_report_get(r, 0), SIGN_CADES_CHECK_VALIDITY,
+	    &st), "expired on 2021-01-01T00:00:00Z"));
+	sign_cades_report_free(r);
+	/* no chain outranks the expiry */
+	sign_cades_report_free(check_verdict(&sig, msg, MSG_LEN, "other-root.pem", 0, &untrusted));
+	sign_buf_dispose(&sig);
+
+	our_sign(&sig, "signer-future", 0);
+	r = check_verdict(&sig, msg, MSG_LEN, "root.pem", 0, &future);
+	assert_non_null(strstr(check_detail(sign_cades_report_get(r, 0), SIGN_CADES_CHECK_VALIDITY,
+	    &st), "not valid before 2099-01-01T00:00:00Z"));
+	sign_cades_report_free(r);
+	sign_buf_dispose(&sig);
+
+	/* the validation time is an option: a good signer seen from 2046 */
+	our_sign(&sig, "signer-rsa", 0);
+	sign_cades_report_free(check_verdict(&sig, msg, MSG_LEN, "root.pem", T_2046, &expired));
+	sign_cades_report_free(check_verdict(&sig, msg, MSG_LEN, "root.pem", T_2026, &PASSED));
+	sign_buf_dispose(&sig);
+}
+
+static void
+test_no_signing_certificate(void **state)
+{
+	static const struct expect e = { SIGN_ERR_UNTRUSTED, SIGN_CADES_INDETERMINATE,
+	    SIGN_CADES_SUB_NO_SIGNING_CERTIFICATE_FOUND };
+	sign_buf sig = SIGN_BUF_INIT;
+	sign_cades_report *r;
+	sign_cades_status st;
+
+	(void)state;
+	assert_int_equal(ossl_sign(&sig, "signer-rsa", CMS_DETACHED | CMS_NOCERTS, msg, MSG_LEN), 0);
+	r = check_verdict(&sig, msg, MSG_LEN, "root.pem", 0, &e);
+	check_detail(sign_cades_report_get(r, 0), SIGN_CADES_CHECK_SIGNATURE_VALUE, &st);
+	assert_int_equal(st, SIGN_CADES_STATUS_INDETERMINATE);
+	sign_cades_report_free(r);
+	/* found among the anchors when the signer itself is trusted */
+	sign_cades_report_free(check_verdict(&sig, msg, MSG_LEN, "signer-rsa.pem", 0, &PASSED));
+	sign_buf_dispose(&sig);
+}
+
+/*
+ * ESS signing-certificate-v2 naming another certificate: sign with a second
+ * certificate for the same key, issuer and serial (only notBefore differs,
+ * so the DER has the same length), then put the original certificate in its
+ * place.  The signature still verifies; the ESS hash no longer matches.
+ */
+static void
+test_ess_mismatch(void **state)
+{
+	static const struct expect e = { SIGN_ERR_UNTRUSTED, SIGN_CADES_INDETERMINATE,
+	    SIGN_CADES_SUB_NO_SIGNING_CERTIFICATE_FOUND };
+	X509 *a = load_cert("signer-rsa.pem"), *b;
+	EVP_PKEY *cakey = load_key("gov-ca.key"), *key = load_key("signer-rsa.key");
+	unsigned char *ader = NULL, *bder = NULL, *p;
+	sign_signer *s = NULL;
+	sign_cades_sign_opts o = SIGN_CADES_SIGN_OPTS_INIT;
+	sign_buf sig = SIGN_BUF_INIT;
+	sign_cades_report *r;
+	sign_cades_status st;
+	int alen, blen;
+
+	(void)state;
+	b = X509_dup(a);
+	assert_true(ASN1_TIME_set_string(X509_getm_notBefore(b), "250102000000Z"));
+	assert_true(X509_sign(b, cakey, EVP_sha256()) > 0);
+	alen = i2d_X509(a, &ader);
+	blen = i2d_X509(b, &bder);
+	assert_int_equal(alen, blen);
+	assert_int_equal(sign_signer__from_pkey(&s, key), 0);
+	assert_int_equal(sign_signer__set_x509(s, b), 0);
+	assert_int_equal(sign_signer_add_chain_file(s, pki("chain.pem")), 0);
+	assert_int_equal(sign_cades_sign_mem(&sig, s, msg, MSG_LEN, &o), 0);
+	sign_cades_report_free(check_verdict(&sig, msg, MSG_LEN, "root.pem", 0, &PASSED));
+	p = memmem(sig.data, sig.len, bder, (size_t)blen);
+	assert_non_null(p);
+	memcpy(p, ader, (size_t)alen);
+	r = check_verdict(&sig, msg, MSG_LEN, "root.pem", 0, &e);
+	assert_non_null(strstr(check_detail(sign_cades_report_get(r, 0),
+	    SIGN_CADES_CHECK_SIGNING_CERTIFICATE, &st), "does not match"));
+	check_detail(sign_cades_report_get(r, 0), SIGN_CADES_CHECK_SIGNATURE_VALUE, &st);
+	assert_int_equal(st, SIGN_CADES_STATUS_PASSED);
+	sign_cades_report_free(r);
+	sign_buf_dispose(&sig);
+	sign_signer_free(s);
+	OPENSSL_free(ader);
+	OPENSSL_free(bder);
+	X509_free(a);
+	X509_free(b);
+	EVP_PKEY_free(cakey);
+	EVP_PKEY_free(key);
+}
+
+/* ---- interoperability: what OpenSSL produces ----------------------------- */
+
+static void
+test_openssl_signatures(void **state)
+{
+	static const struct {
+		const char *key;
+		unsigned int flags;
+		const char *format;
+		int attached;
+		sign_cades_status md_status;
+	} v[] = {
+		{ "signer-rsa", CMS_DETACHED, "CMS", 0, SIGN_CADES_STATUS_PASSED },
+		{ "signer-rsa", CMS_DETACHED | CMS_CADES, "CAdES-BASELINE-B", 0, SIGN_CADES_STATUS_PASSED },
+		{ "signer-ec", CMS_DETACHED | CMS_CADES, "CAdES-BASELINE-B", 0, SIGN_CADES_STATUS_PASSED },
+		{ "signer-ec384", 0, "CMS", 1, SIGN_CADES_STATUS_PASSED },
+		{ "signer-rsa", CMS_CADES, "CAdES-BASELINE-B", 1, SIGN_CADES_STATUS_PASSED },
+		/* BER, indefinite lengths, the content in constructed OCTET STRING chunks */
+		{ "signer-rsa", CMS_STREAM | CMS_PARTIAL * 0, "CMS", 1, SIGN_CADES_STATUS_PASSED },
+		{ "signer-ec", CMS_DETACHED | CMS_NOATTR, "CMS", 0, SIGN_CADES_STATUS_SKIPPED },
+	};
+	size_t i, big = 100000;
+	unsigned char *data = malloc(big);
+
+	(void)state;
+	assert_non_null(data);
+	for (i = 0; i < big; i++)
+		data[i] = (unsigned char)(i % 251);
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		sign_buf sig = SIGN_BUF_INIT;
+		sign_cades_report *r;
+		sign_cades_status st;
+		const sign_cades_signature *s;
+
+		assert_int_equal(ossl_sign(&sig, v[i].key, v[i].flags, data, big), 0);
+		r = check_verdict(&sig, v[i].attached ? NULL : data, v[i].attached ? 0 : big,
+		    "root.pem", 0, &PASSED);
+		s = sign_cades_report_get(r, 0);
+		assert_string_equal(sign_cades_signature_format(s), v[i].format);
+		assert_int_equal(sign_cades_report_attached(r), v[i].attached);
+		check_detail(s, SIGN_CADES_CHECK_MESSAGE_DIGEST, &st);
+		assert_int_equal(st, v[i].md_status);
+		sign_cades_report_free(r);
+		/* and the content altered */
+		data[big / 2] ^= 0x80;
+		if (!v[i].attached) {
+			struct expect e = { v[i].md_status == SIGN_CADES_STATUS_SKIPPED ?
+			    SIGN_ERR_VERIFY : SIGN_ERR_HASH_MISMATCH, SIGN_CADES_TOTAL_FAILED,
+			    v[i].md_status == SIGN_CADES_STATUS_SKIPPED ?
+			    SIGN_CADES_SUB_SIG_CRYPTO_FAILURE : SIGN_CADES_SUB_HASH_FAILURE };
+
+			sign_cades_report_free(check_verdict(&sig, data, big, "root.pem", 0, &e));
+		} else {
+			struct expect e = { SIGN_ERR_HASH_MISMATCH, SIGN_CADES_TOTAL_FAILED,
+			    SIGN_CADES_SUB_HASH_FAILURE };
+			unsigned char *p = memmem(sig.data, sig.len, data, 1000);
+
+			/* the embedded copy is the one altered in an attached signature */
+			data[big / 2] ^= 0x80;
+			assert_non_null(p);
+			p[0] ^= 0x01;
+			sign_cades_report_free(check_verdict(&sig, NULL, 0, "root.pem", 0, &e));
+			data[big / 2] ^= 0x80;
+		}
+		data[big / 2] ^= 0x80;
+		sign_buf_dispose(&sig);
+	}
+	free(data);
+}
+
+/* Several SignerInfos: built with OpenSSL; the worst verdict decides. */
+static void
+two_signers(sign_buf *out, const char *second)
+{
+	CMS_ContentInfo *cms;
+	BIO *in = BIO_new_mem_buf(msg, (int)MSG_LEN), *mem = BIO_new(BIO_s_mem());
+	const char *names[2] = { "signer-rsa", second };
+	char *p;
+	long n;
+	int i;
+
+	cms = CMS_sign(NULL, NULL, NULL, NULL, CMS_PARTIAL | CMS_DETACHED | CMS_BINARY);
+	assert_non_null(cms);
+	for (i = 0; i < 2; i++) {
+		char k[64], c[64];
+		X509 *x;
+		EVP_PKEY *key;
+
+		snprintf(k, sizeof(k), "%s.key", names[i]);
+		snprintf(c, sizeof(c), "%s.pem", names[i]);
+		x = load_cert(c);
+		key = load_key(k);
+		assert_non_null(CMS_add1_signer(cms, x, key, EVP_sha256(), CMS_CADES));
+		X509_free(x);
+		EVP_PKEY_free(key);
+	}
+	{
+		X509 *ca = load_cert("gov-ca.pem");
+
+		assert_true(CMS_add1_cert(cms, ca));
+		X509_free(ca);
+	}
+	assert_true(CMS_final(cms, in, NULL, CMS_DETACHED | CMS_BINARY));
+	assert_true(i2d_CMS_bio(mem, cms));
+	n = BIO_get_mem_data(mem, &p);
+	assert_int_equal(sign_buf__set(out, p, (size_t)n), 0);
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+	BIO_free(mem);
+}
+
+static size_t
+find_signer(const sign_cades_report *r, const char *cn)
+{
+	size_t i;
+
+	for (i = 0; i < sign_cades_report_count(r); i++)
+		if (strcmp(sign_cades_signature_signer(sign_cades_report_get(r, i)), cn) == 0)
+			return i;
+	fail_msg("no signature by %s", cn);
+	return 0;
+}
+
+static void
+test_several_signers(void **state)
+{
+	static const struct expect indet = { SIGN_ERR_UNTRUSTED, SIGN_CADES_INDETERMINATE,
+	    SIGN_CADES_SUB_NO_CERTIFICATE_CHAIN_FOUND };
+	static const struct expect failed = { SIGN_ERR_VERIFY, SIGN_CADES_TOTAL_FAILED,
+	    SIGN_CADES_SUB_CHAIN_CONSTRAINTS_FAILURE };
+	sign_buf sig = SIGN_BUF_INIT;
+	sign_cades_report *r;
+	char want[32];
+	size_t i;
+
+	(void)state;
+	two_signers(&sig, "signer-ec");
+	r = check_verdict(&sig, msg, MSG_LEN, "root.pem", 0, &PASSED);
+	assert_int_equal(sign_cades_report_count(r), 2);
+	assert_non_null(sign_cades_report_get(r, find_signer(r, "Trần Thị Bình")));
+	sign_cades_report_free(r);
+	sign_buf_dispose(&sig);
+
+	two_signers(&sig, "other-signer");
+	r = check_verdict(&sig, msg, MSG_LEN, "root.pem", 0, &indet);
+	assert_int_equal(sign_cades_signature_indication(sign_cades_report_get(r,
+	    find_signer(r, "Nguyễn Văn An"))), SIGN_CADES_TOTAL_PASSED);
+	i = find_signer(r, "Untrusted Signer");
+	assert_int_equal(sign_cades_signature_indication(sign_cades_report_get(r, i)),
+	    SIGN_CADES_INDETERMINATE);
+	snprintf(want, sizeof(want), "signature %zu:", i + 1);
+	assert_non_null(strstr(sign_error_message(), want));
+	sign_cades_report_free(r);
+	sign_buf_dispose(&sig);
+
+	two_signers(&sig, "enc-only");
+	sign_cades_report_free(check_verdict(&sig, msg, MSG_LEN, "root.pem", 0, &failed));
+	sign_buf_dispose(&sig);
+}
+
+/* ---- malformed input and usage ------------------------------------------- */
+
+static void
+expect_malformed(const unsigned char *p, size_t n, const unsigned char *content, size_t clen)
+{
+	sign_trust *t = mk_trust("root.pem");
+	sign_cades_verify_opts o = SIGN_CADES_VERIFY_OPTS_INIT;
+	sign_cades_report *r = NULL;
+	int rc;
+
+	o.trust = t;
+	rc = sign_cades_verify_mem(&r, p, n, content, clen, &o);
+	if (rc != SIGN_ERR_MALFORMED)
+		fail_msg("rc %d (%s), expected SIGN_ERR_MALFORMED", rc, sign_error_message());
+	assert_null(r);
+	sign_trust_free(t);
+}
+
+static void
+test_malformed(void **state)
+{
+	sign_buf sig = SIGN_BUF_INIT, longer = SIGN_BUF_INIT, certder = SIGN_BUF_INIT;
+	unsigned char *der = NULL;
+	X509 *x = load_cert("root.pem");
+	int n;
+
+	(void)state;
+	our_sign(&sig, "signer-rsa", 0);
+	expect_malformed((const unsigned char *)"garbage", 7, msg, MSG_LEN);
+	expect_malformed((const unsigned char *)"", 0, msg, MSG_LEN);
+	expect_malformed(sig.data, sig.len / 2, msg, MSG_LEN);
+	expect_malformed(sig.data, sig.len - 1, msg, MSG_LEN);
+	/* trailing data */
+	assert_int_equal(sign_buf__set(&longer, sig.data, sig.len + 1), 0);
+	longer.data[sig.len] = 0;
+	memcpy(longer.data, sig.data, sig.len);
+	expect_malformed(longer.data, longer.len, msg, MSG_LEN);
+	/* a certificate is not a signature */
+	n = i2d_X509(x, &der);
+	assert_int_equal(sign_buf__set(&certder, der, (size_t)n), 0);
+	expect_malformed(certder.data, certder.len, msg, MSG_LEN);
+	expect_malformed((const unsigned char *)"-----BEGIN CMS-----\nAAAA\n-----END CMS-----\n",
+	    41, msg, MSG_LEN);
+	OPENSSL_free(der);
+	X509_free(x);
+	sign_buf_dispose(&sig);
+	sign_buf_dispose(&longer);
+	sign_buf_dispose(&certder);
+}
+
+/* Every single-byte change: no crash, and never a pass without a report. */
+static void
+test_mutations(void **state)
+{
+	sign_buf sig = SIGN_BUF_INIT;
+	sign_trust *t = mk_trust("root.pem");
+	sign_cades_verify_opts o = SIGN_CADES_VERIFY_OPTS_INIT;
+	size_t i;
+	int passed = 0;
+
+	(void)state;
+	our_sign(&sig, "signer-ec", 0);
+	o.trust = t;
+	for (i = 0; i < sig.len; i++) {
+		sign_cades_report *r = NULL;
+		int rc;
+
+		sig.data[i] ^= 0xff;
+		rc = sign_cades_verify_mem(&r, sig.data, sig.len, msg, MSG_LEN, &o);
+		if (rc == 0) {
+			assert_non_null(r);
+			assert_int_equal(sign_cades_report_indication(r), SIGN_CADES_TOTAL_PASSED);
+			passed++;
+		} else if (r != NULL) {
+			assert_int_not_equal(sign_cades_report_indication(r), SIGN_CADES_TOTAL_PASSED);
+		}
+		sign_cades_report_free(r);
+		sig.data[i] ^= 0xff;
+	}
+	/* only unsigned, unused bytes may change (the SignedData digestAlgorithms
+	 * list, the CMSVersion): a handful at most */
+	assert_true(passed < 16);
+	sign_trust_free(t);
+	sign_buf_dispose(&sig);
+}
+
+static void
+test_files_and_content(void **state)
+{
+	sign_buf sig = SIGN_BUF_INIT, env = SIGN_BUF_INIT;
+	sign_trust *t = mk_trust("root.pem");
+	sign_cades_verify_opts o = SIGN_CADES_VERIFY_OPTS_INIT;
+	sign_cades_report *r = NULL;
+	BIO *b;
+	FILE *fp;
+
+	(void)state;
+	our_sign(&sig, "signer-rsa", 0);
+	our_sign(&env, "signer-rsa", 1);
+	assert_int_equal(write_file(work("doc.txt"), msg, MSG_LEN), 0);
+	assert_int_equal(write_file(work("doc.txt.p7s"), sig.data, sig.len), 0);
+	assert_int_equal(write_file(work("env.p7s"), env.data, env.len), 0);
+	o.trust = t;
+	/* detached without content: not found, no report */
+	assert_int_equal(sign_cades_verify_file(&r, work("doc.txt.p7s"), &o), SIGN_ERR_NOT_FOUND);
+	assert_null(r);
+	assert_non_null(strstr(sign_error_message(), "detached"));
+	/* the fallback content path, reported */
+	o.default_content_path = work("doc.txt");
+	assert_int_equal(sign_cades_verify_file(&r, work("doc.txt.p7s"), &o), 0);
+	assert_string_equal(sign_cades_report_content_path(r), work("doc.txt"));
+	sign_cades_report_free(r);
+	r = NULL;
+	/* the fallback is ignored for an attached signature */
+	assert_int_equal(sign_cades_verify_file(&r, work("env.p7s"), &o), 0);
+	assert_null(sign_cades_report_content_path(r));
+	sign_cades_report_free(r);
+	r = NULL;
+	/* content named for an attached signature: usage error */
+	o.content_path = work("doc.txt");
+	assert_int_equal(sign_cades_verify_file(&r, work("env.p7s"), &o), SIGN_ERR_USAGE);
+	assert_null(r);
+	/* a missing content file, a missing signature */
+	o.content_path = work("nothing.txt");
+	assert_int_equal(sign_cades_verify_file(&r, work("doc.txt.p7s"), &o), SIGN_ERR_NOT_FOUND);
+	assert_int_equal(sign_cades_verify_file(&r, work("nothing.p7s"), &o), SIGN_ERR_NOT_FOUND);
+	/* PEM input */
+	fp = fopen(work("doc.pem"), "w");
+	assert_non_null(fp);
+	b = BIO_new_fp(fp, BIO_NOCLOSE);
+	assert_true(PEM_write_bio(b, "CMS", "", sig.data, (long)sig.len));
+	BIO_free(b);
+	fclose(fp);
+	o.content_path = work("doc.txt");
+	assert_int_equal(sign_cades_verify_file(&r, work("doc.pem"), &o), 0);
+	sign_cades_report_free(r);
+	r = NULL;
+	/* bad options */
+	o.version = 7;
+	assert_int_equal(sign_cades_verify_file(&r, work("doc.txt.p7s"), &o), SIGN_ERR_INVALID_ARG);
+	sign_trust_free(t);
+	sign_buf_dispose(&sig);
+	sign_buf_dispose(&env);
+}
+
+static void
+test_report_names(void **state)
+{
+	sign_buf sig = SIGN_BUF_INIT;
+	sign_cades_report *r;
+	const sign_cades_signature *s;
+	sign_cades_check id;
+	sign_cades_status st;
+	const char *detail;
+	size_t i;
+
+	(void)state;
+	our_sign(&sig, "signer-ec", 0);
+	r = check_verdict(&sig, msg, MSG_LEN, "root.pem", 0, &PASSED);
+	s = sign_cades_report_get(r, 0);
+	assert_null(sign_cades_report_get(r, 1));
+	assert_int_equal(sign_cades_signature_check_count(s), 8);
+	for (i = 0; i < 8; i++) {
+		assert_int_equal(sign_cades_signature_check(s, i, &id, &st, &detail), 0);
+		assert_int_equal(id, (sign_cades_check)i);   /* in their documented order */
+		assert_true(detail[0] != '\0');
+		assert_int_equal(st, i == SIGN_CADES_CHECK_REVOCATION ? SIGN_CADES_STATUS_SKIPPED :
+		    SIGN_CADES_STATUS_PASSED);
+	}
+	assert_string_equal(sign_cades_signature_serial(s), "02");
+	assert_string_equal(sign_cades_signature_digest(s), "SHA-256");
+	assert_non_null(strstr(sign_cades_signature_subject(s), "CN=Trần Thị Bình"));
+	assert_string_equal(sign_cades_signature_chain_name(s, 2), "Kyso Test Root CA");
+	assert_string_equal(sign_cades_indication_str(SIGN_CADES_TOTAL_FAILED), "TOTAL-FAILED");
+	assert_string_equal(sign_cades_subindication_str(SIGN_CADES_SUB_OUT_OF_BOUNDS_NO_POE),
+	    "OUT_OF_BOUNDS_NO_POE");
+	assert_string_equal(sign_cades_check_str(SIGN_CADES_CHECK_MESSAGE_DIGEST), "message_digest");
+	assert_string_equal(sign_cades_status_str(SIGN_CADES_STATUS_SKIPPED), "SKIPPED");
+	sign_cades_report_free(r);
+	sign_buf_dispose(&sig);
+}
+
+/* ---- trust store ---------------------------------------------------------- */
+
+static void
+test_trust_store(void **state)
+{
+	const char *top = getenv("top_srcdir");
+	char dir[512];
+	sign_trust *t = NULL;
+	unsigned char *der = NULL;
+	X509 *x = load_cert("root.pem");
+	int n;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/certs/trust", top != NULL ? top : ".");
+	assert_int_equal(sign_trust_new(&t), 0);
+	assert_int_equal(sign_trust_add_dir(t, dir), 0);
+	assert_int_equal(sign_trust_count(t), 4);
+	assert_int_equal(sign_trust_add_path(t, dir), 0);      /* no duplicates */
+	assert_int_equal(sign_trust_count(t), 4);
+	assert_int_equal(sign_trust_add_file(t, pki("csca-trust.pem")), 0); /* two in one file */
+	assert_int_equal(sign_trust_count(t), 6);
+	n = i2d_X509(x, &der);
+	assert_int_equal(sign_trust_add_der(t, der, (size_t)n), 0);
+	assert_int_equal(sign_trust_count(t), 7);
+	assert_int_equal(sign_trust_add_der(t, der, (size_t)n - 1), SIGN_ERR_MALFORMED);
+	assert_int_equal(sign_trust_add_file(t, pki("root.key")), SIGN_ERR_MALFORMED);
+	assert_non_null(strstr(sign_error_message(), "root.key"));
+	assert_int_equal(sign_trust_add_file(t, pki("nothing.pem")), SIGN_ERR_NOT_FOUND);
+	assert_int_equal(sign_trust_add_path(t, pki("nothing")), SIGN_ERR_NOT_FOUND);
+	assert_int_equal(sign_trust_add_dir(t, pki("nothing")), SIGN_ERR_NOT_FOUND);
+	assert_int_equal(sign_trust_count(t), 7);
+	sign_trust_free(t);
+	sign_trust_free(NULL);
+	/* the default directory follows KYSO_TRUST_DIR */
+	setenv("KYSO_TRUST_DIR", dir, 1);
+	assert_string_equal(sign_trust_default_dir(), dir);
+	assert_int_equal(sign_trust_new(&t), 0);
+	assert_int_equal(sign_trust_add_default(t), 0);
+	assert_int_equal(sign_trust_count(t), 4);
+	sign_trust_free(t);
+	unsetenv("KYSO_TRUST_DIR");
+	assert_non_null(strstr(sign_trust_default_dir(), "/trust"));
+	OPENSSL_free(der);
+	X509_free(x);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tampered_content),
+		cmocka_unit_test(test_altered_signature),
+		cmocka_unit_test(test_key_usage),
+		cmocka_unit_test(test_untrusted),
+		cmocka_unit_test(test_expired_and_future),
+		cmocka_unit_test(test_no_signing_certificate),
+		cmocka_unit_test(test_ess_mismatch),
+		cmocka_unit_test(test_openssl_signatures),
+		cmocka_unit_test(test_several_signers),
+		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_mutations),
+		cmocka_unit_test(test_files_and_content),
+		cmocka_unit_test(test_report_names),
+		cmocka_unit_test(test_trust_store),
+	};
+
+	return cmocka_run_group_tests(tests, pki_setup, pki_teardown);
+}

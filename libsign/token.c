@@ -80,7 +80,7 @@ int
 sign_token__login_error(sign_token *tok, CK_RV rv, int context)
 {
 	const sign_token_info *ti;
-	const char *what = context ? "the key's PIN" : "PIN";
+	const char *what = context ? "PIN (asked again for the key)" : "PIN";
 
 	switch (rv) {
 	case CKR_PIN_INCORRECT:

@@ -12,6 +12,8 @@
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
+#include <openssl/rand.h>
+#include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 
 #define SIG_CAP 1024
@@ -377,8 +379,9 @@ add_token_chain(sign_signer *s, const sign_token_objects *certs, X509 *x)
 	ERR_clear_error();
 }
 
-int
-sign_token_signer(sign_signer **out, sign_token *tok, const char *key_uri, const char *cert)
+static int
+make_signer(sign_signer **out, sign_token *tok, const char *key_uri, const char *cert,
+    int with_cert)
 {
 	sign_token_objects *keys = NULL, *certs = NULL;
 	const sign_token_object *key = NULL;
@@ -444,10 +447,12 @@ sign_token_signer(sign_signer **out, sign_token *tok, const char *key_uri, const
 			    2 : -1;
 			EVP_PKEY_free(kp);
 			ERR_clear_error();
-		} else {
+		} else if (with_cert) {
 			best_cert(&kcert, &refused, certs, o);
 			score = kcert != NULL ? 2 : refused > 0 ? 0 : 1;
 			refused_any += refused;
+		} else {
+			score = 1;
 		}
 		if (score > best_score) {
 			best_score = score;
@@ -547,6 +552,18 @@ out:
 }
 
 int
+sign_token_signer(sign_signer **out, sign_token *tok, const char *key_uri, const char *cert)
+{
+	return make_signer(out, tok, key_uri, cert, 1);
+}
+
+int
+sign_token_key_signer(sign_signer **out, sign_token *tok, const char *key_uri)
+{
+	return make_signer(out, tok, key_uri, NULL, 0);
+}
+
+int
 sign_token_signer_open(sign_signer **out, const char *key_uri, const char *cert,
     const sign_token_options *opts)
 {
@@ -562,5 +579,53 @@ sign_token_signer_open(sign_signer **out, const char *key_uri, const char *cert,
 	if (rc == 0)
 		rc = sign_token_signer(out, tok, key_uri, cert);
 	sign_token_free(tok);
+	return rc;
+}
+
+int
+sign_token_signer_test(sign_signer *s, sign_scheme scheme, sign_md md, unsigned int count)
+{
+	const EVP_MD *evp = sign_md__evp(md);
+	unsigned char digest[EVP_MAX_MD_SIZE];
+	sign_buf sig = SIGN_BUF_INIT;
+	EVP_PKEY_CTX *vctx = NULL;
+	size_t dlen;
+	unsigned int i;
+	int rc;
+
+	if (s == NULL || evp == NULL)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no signer or digest");
+	rc = sign_signer__scheme(s, scheme, &scheme);
+	if (rc != 0)
+		return rc;
+	dlen = (size_t)EVP_MD_get_size(evp);
+	for (i = 0; i < count && rc == 0; i++) {
+		if (RAND_bytes(digest, (int)dlen) != 1) {
+			rc = sign_error__openssl(SIGN_ERR_CRYPTO, "no random digest");
+			break;
+		}
+		rc = sign_signer__sign(s, scheme, md, digest, dlen, &sig);
+		if (rc != 0)
+			break;
+		vctx = EVP_PKEY_CTX_new(s->pub, NULL);
+		if (vctx == NULL || EVP_PKEY_verify_init(vctx) <= 0 ||
+		    EVP_PKEY_CTX_set_signature_md(vctx, evp) <= 0 ||
+		    (scheme == SIGN_SCHEME_RSA_PKCS1 &&
+		    EVP_PKEY_CTX_set_rsa_padding(vctx, RSA_PKCS1_PADDING) <= 0) ||
+		    (scheme == SIGN_SCHEME_RSA_PSS &&
+		    (EVP_PKEY_CTX_set_rsa_padding(vctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
+		    EVP_PKEY_CTX_set_rsa_pss_saltlen(vctx, RSA_PSS_SALTLEN_DIGEST) <= 0 ||
+		    EVP_PKEY_CTX_set_rsa_mgf1_md(vctx, evp) <= 0))) {
+			rc = sign_error__openssl(SIGN_ERR_CRYPTO, "cannot set up verification");
+		} else if (EVP_PKEY_verify(vctx, sig.data, sig.len, digest, dlen) != 1) {
+			rc = sign_error__openssl(SIGN_ERR_VERIFY,
+			    "the token's signature %u of %u does not verify with the public key",
+			    i + 1, count);
+		}
+		EVP_PKEY_CTX_free(vctx);
+		vctx = NULL;
+		sign_buf_dispose(&sig);
+	}
+	ERR_clear_error();
 	return rc;
 }

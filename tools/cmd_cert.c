@@ -245,6 +245,7 @@ cert_request(int argc, char **argv)
 	struct cert_args a;
 	sign_token_options o = SIGN_TOKEN_OPTIONS_INIT;
 	sign_signer *signer = NULL;
+	sign_token *tok = NULL;
 	sign_buf pem = SIGN_BUF_INIT;
 	sign_md md = SIGN_MD_SHA256;
 	int rc, optind_;
@@ -277,10 +278,15 @@ cert_request(int argc, char **argv)
 		return usage_fail(NULL, "the output file exists; use --force to replace it");
 	o.module = a.module;
 	kyso_pin_setup(&a.pin, &o);
-	rc = sign_token_signer_open(&signer, a.key, NULL, &o);
+	rc = sign_token_open(&tok, a.key, &o);
+	if (rc == 0)
+		rc = sign_token_login(tok);
+	if (rc == 0)
+		rc = sign_token_key_signer(&signer, tok, a.key);
 	if (rc == 0)
 		rc = sign_cert_request(&pem, signer, a.subject, md, SIGN_SCHEME_AUTO);
 	sign_signer_free(signer);
+	sign_token_free(tok);
 	if (rc != 0)
 		return kyso_pin_fail(&a.pin, rc);
 	if (a.out != NULL)

@@ -11,10 +11,11 @@
 
 int kyso_cmd_key(int argc, char **argv);
 
-enum { OPT_MODULE = 256, OPT_JSON, OPT_TOKEN, OPT_LABEL, OPT_ID, OPT_TYPE };
+enum { OPT_MODULE = 256, OPT_JSON, OPT_TOKEN, OPT_LABEL, OPT_ID, OPT_TYPE, OPT_KEY, OPT_CERT,
+	OPT_SCHEME, OPT_MD, OPT_COUNT };
 
 struct key_args {
-	const char *module, *token, *label, *id, *type;
+	const char *module, *token, *label, *id, *type, *key, *cert, *scheme, *md, *count;
 	int json;
 	struct kyso_pin pin;
 };
@@ -54,6 +55,11 @@ key_opt(int val, const char *arg, void *ud)
 	case OPT_LABEL: a->label = arg; return 0;
 	case OPT_ID: a->id = arg; return 0;
 	case OPT_TYPE: a->type = arg; return 0;
+	case OPT_KEY: a->key = arg; return 0;
+	case OPT_CERT: a->cert = arg; return 0;
+	case OPT_SCHEME: a->scheme = arg; return 0;
+	case OPT_MD: a->md = arg; return 0;
+	case OPT_COUNT: a->count = arg; return 0;
 	}
 	return KYSO_EXIT_USAGE;
 }
@@ -234,10 +240,108 @@ key_list(int argc, char **argv)
 	return 0;
 }
 
+static const struct kyso_opt test_opts[] = {
+	{ "key", required_argument, OPT_KEY, "URI", "the private key (pkcs11:token=...;object=...)" },
+	{ "cert", required_argument, OPT_CERT, "FILE|URI",
+	  "its certificate (default: the token's, by CKA_ID)" },
+	{ "scheme", required_argument, OPT_SCHEME, "S", "auto (default), pkcs1, pss, ecdsa" },
+	{ "md", required_argument, OPT_MD, "HASH", "sha256 (default), sha384, sha512" },
+	{ "count", required_argument, OPT_COUNT, "N", "signatures to make (default 1, at most 1000)" },
+	{ "module", required_argument, OPT_MODULE, "PATH", "PKCS#11 module" },
+	KYSO_PIN_OPTIONS,
+	{ "json", no_argument, OPT_JSON, NULL, "print one JSON object" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+static int
+key_test(int argc, char **argv)
+{
+	static const char usage[] = "kyso key test --key URI [--cert FILE|URI] [--scheme S] "
+	    "[--md HASH] [--count N] [--pin-source SRC] [--json]";
+	struct key_args a;
+	sign_token_options o = SIGN_TOKEN_OPTIONS_INIT;
+	sign_signer *signer = NULL;
+	sign_scheme scheme = SIGN_SCHEME_AUTO;
+	sign_md md = SIGN_MD_SHA256;
+	sign_cert *c = NULL;
+	const unsigned char *der;
+	size_t derlen;
+	unsigned long count = 1;
+	json_t *out = NULL;
+	char *end;
+	int rc, optind_;
+
+	memset(&a, 0, sizeof(a));
+	rc = kyso_parse(argc, argv, usage, test_opts, key_opt, &a, &optind_);
+	if (rc != 0)
+		return rc;
+	if (a.json)
+		out = json_object();
+	if (optind_ < argc || a.key == NULL)
+		return usage_fail(out, KYSO_EXIT_USAGE, "--key URI is required (see --help)");
+	if (kyso_pin_check_uri(a.key) != 0 || kyso_pin_check_uri(a.cert) != 0)
+		return json_fail(out, KYSO_EXIT_USAGE, "the URI carries a PIN");
+	if (a.scheme != NULL) {
+		if (strcmp(a.scheme, "auto") == 0)
+			scheme = SIGN_SCHEME_AUTO;
+		else if (strcmp(a.scheme, "pkcs1") == 0)
+			scheme = SIGN_SCHEME_RSA_PKCS1;
+		else if (strcmp(a.scheme, "pss") == 0)
+			scheme = SIGN_SCHEME_RSA_PSS;
+		else if (strcmp(a.scheme, "ecdsa") == 0)
+			scheme = SIGN_SCHEME_ECDSA;
+		else
+			return usage_fail(out, KYSO_EXIT_USAGE,
+			    "--scheme takes auto, pkcs1, pss or ecdsa");
+	}
+	if (a.md != NULL) {
+		if (strcmp(a.md, "sha256") == 0)
+			md = SIGN_MD_SHA256;
+		else if (strcmp(a.md, "sha384") == 0)
+			md = SIGN_MD_SHA384;
+		else if (strcmp(a.md, "sha512") == 0)
+			md = SIGN_MD_SHA512;
+		else
+			return usage_fail(out, KYSO_EXIT_USAGE, "--md takes sha256, sha384 or sha512");
+	}
+	if (a.count != NULL) {
+		count = strtoul(a.count, &end, 10);
+		if (*a.count == '\0' || *end != '\0' || count < 1 || count > 1000)
+			return usage_fail(out, KYSO_EXIT_USAGE, "--count takes 1 to 1000");
+	}
+	o.module = a.module;
+	kyso_pin_setup(&a.pin, &o);
+	rc = sign_token_signer_open(&signer, a.key, a.cert, &o);
+	if (rc == 0)
+		rc = sign_token_signer_test(signer, scheme, md, (unsigned int)count);
+	if (rc != 0) {
+		sign_signer_free(signer);
+		return kyso_pin_fail_json(&a.pin, rc, out);
+	}
+	if (sign_signer_cert(signer, &der, &derlen) == 0)
+		(void)sign_cert_from_der(&c, der, derlen);
+	if (out != NULL) {
+		json_object_set_new(out, "ok", json_true());
+		json_object_set_new(out, "count", json_integer((json_int_t)count));
+		json_object_set_new(out, "pin_asked", json_integer(a.pin.asked));
+		json_object_set_new(out, "certificate", c != NULL ?
+		    json_string(sign_cert_get_info(c)->subject) : json_null());
+		kyso_json_emit(out, 1);
+	} else {
+		printf("%lu signature%s made on the token and verified; certificate: %s\n", count,
+		    count == 1 ? "" : "s", c != NULL ? sign_cert_get_info(c)->subject : "(none)");
+	}
+	sign_cert_free(c);
+	sign_signer_free(signer);
+	return 0;
+}
+
 static const char key_usage[] =
 	"kyso key generate --token URI --label LABEL [--id HEX] [--type TYPE] [--pin-source SRC]\n"
 	"       kyso key list --token URI [--pin-source SRC] [--json]\n"
-	"  generate a key pair on a token, or list its private keys (see kyso-key(1))";
+	"       kyso key test --key URI [--cert FILE|URI] [--scheme S] [--count N] [--pin-source SRC]\n"
+	"  generate a key pair on a token, list its private keys, or sign and verify test\n"
+	"  digests with a key (see kyso-key(1))";
 
 int
 kyso_cmd_key(int argc, char **argv)
@@ -250,6 +354,8 @@ kyso_cmd_key(int argc, char **argv)
 		return key_generate(argc - 1, argv + 1);
 	if (strcmp(argv[1], "list") == 0)
 		return key_list(argc - 1, argv + 1);
+	if (strcmp(argv[1], "test") == 0)
+		return key_test(argc - 1, argv + 1);
 	kyso_err("unknown subcommand '%s' (see kyso key --help)", argv[1]);
 	return KYSO_EXIT_USAGE;
 }

@@ -91,6 +91,12 @@ kyso_pin_cb(const sign_pin_request *req, char *buf, size_t cap, void *userdata)
 		pin->reported = 1;
 		return rc == KYSO_EXIT_USAGE ? SIGN_ERR_USAGE : SIGN_ERR_PIN_REQUIRED;
 	}
+	if (buf[0] == '\0') {
+		/* An exhausted fd or an empty file: do not spend a PIN try on it. */
+		kyso_err("the PIN source %s gave an empty PIN", src);
+		pin->reported = 1;
+		return SIGN_ERR_PIN_REQUIRED;
+	}
 	return 0;
 }
 

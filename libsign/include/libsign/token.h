@@ -252,12 +252,28 @@ int sign_token_signer(sign_signer **out, sign_token *tok, const char *key_uri,
     const char *cert);
 
 /*
+ * A signer for the private key alone, with no certificate chosen or checked
+ * (for certification requests: sign_cert_request()).  Otherwise as
+ * sign_token_signer().
+ */
+int sign_token_key_signer(sign_signer **out, sign_token *tok, const char *key_uri);
+
+/*
  * All in one: open the token key_uri names, log in once, and return a signer
  * for the key (as sign_token_signer).  The signer owns the token; free it
  * with sign_signer_free().
  */
 int sign_token_signer_open(sign_signer **out, const char *key_uri, const char *cert,
     const sign_token_options *opts);
+
+/*
+ * Self-test of a signer: sign count random digests of md with scheme and
+ * verify each with the signer's public key (and certificate, when it has
+ * one).  0 when all verify; SIGN_ERR_VERIFY when the token's signature does
+ * not; the signing error otherwise.
+ */
+int sign_token_signer_test(sign_signer *signer, sign_scheme scheme, sign_md md,
+    unsigned int count) SIGN_WARN_UNUSED;
 
 #ifdef __cplusplus
 }

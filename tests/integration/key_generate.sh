@@ -1,0 +1,82 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# kyso key generate|list: key pairs made on the token, checked by pkcs11-tool and p11tool.
+set -u
+. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/token_lib.sh"
+
+tok_init "Ký số"
+U="pkcs11:token=K%C3%BD%20s%E1%BB%91"
+
+gen() { # LABEL ID TYPE
+	"$KYSO" key generate --token "$U" --label "$1" --id "$2" --type "$3" \
+	    --pin-source env:PIN >"$T/uri.$1" 2>"$T/err.$1"
+	rc=$?
+	if [ "$rc" -eq 0 ] && grep -Eq "^pkcs11:.*token=K%C3%BD%20s%E1%BB%91;id=%$2;object=$1;type=private$" \
+	    "$T/uri.$1"; then
+		pass "generate $3 '$1' -> $(cat "$T/uri.$1")"
+	else
+		fail "generate $3 '$1': exit $rc: $(cat "$T/uri.$1" "$T/err.$1")"
+	fi
+}
+gen rsa2048 A1 rsa:2048
+gen p256 A2 ec:prime256v1
+gen p384 A3 ec:secp384r1
+gen rsa3072 A4 rsa:3072
+
+# The referee: what pkcs11-tool sees on the token.
+p11t --token-label "Ký số" --login --pin "$PIN" --list-objects >"$T/objs" 2>&1
+for l in rsa2048 p256 p384 rsa3072; do
+	if awk -v l="$l" '/^Private Key Object/ { p = 1; b = $0; next }
+	    /^[A-Z]/ { p = 0 } p { b = b "\n" $0 }
+	    p && $0 ~ "label: +" l "$" { f = 1 }
+	    END { exit !f }' "$T/objs"; then pass "pkcs11-tool sees private key $l"; else
+		fail "pkcs11-tool does not see private key $l"; fi
+done
+# Every private key: sensitive, never extractable, signs, does not decrypt.
+n_priv=$(grep -c "^Private Key Object" "$T/objs")
+n_safe=$(grep -c "Access: *sensitive, always sensitive, never extractable, local" "$T/objs")
+[ "$n_priv" = 4 ] && [ "$n_safe" = 4 ] && pass "4 private keys, all sensitive and never extractable" ||
+    { fail "private keys: $n_priv, sensitive+never extractable: $n_safe"; cat "$T/objs"; }
+if grep -A4 "^Private Key Object" "$T/objs" | grep "Usage:" | grep -Eq "decrypt|unwrap"; then
+	fail "a generated private key may decrypt or unwrap"
+else
+	pass "the generated private keys only sign"
+fi
+expect_in "$T/objs" "Public Key Object; RSA 2048 bits"
+expect_in "$T/objs" "Public Key Object; RSA 3072 bits"
+expect_in "$T/objs" "EC_PARAMS: +06082a8648ce3d030107"
+expect_in "$T/objs" "EC_PARAMS: +06052b81040022"
+p11tool --provider "$SOFTHSM_MODULE" --login --set-pin="$PIN" --list-privkeys "$U" >"$T/p11tool" 2>&1
+expect_in "$T/p11tool" "Label: p384"
+expect_in "$T/p11tool" "ID: a4"
+
+# kyso key list agrees.
+expect 0 "ec 384  label=p384  id=a3" "$KYSO" key list --token "$U" --pin-source env:PIN
+expect 0 "rsa 3072  label=rsa3072" "$KYSO" key list --token "$U" --pin-source env:PIN
+expect 0 '"bits": 256' "$KYSO" key list --json --token "$U" --pin-source env:PIN
+# The generated keys sign (on the token) and verify.
+expect 0 "signature made on the token and verified" "$KYSO" key test \
+    --key "$(cat "$T/uri.p256")" --pin-source env:PIN
+expect 0 "signature made on the token and verified" "$KYSO" key test \
+    --key "$U;object=rsa2048" --scheme pss --pin-source env:PIN
+
+# A random id when none is given; JSON output.
+expect 0 '"uri": "pkcs11:.*object=noid;type=private"' "$KYSO" key generate --json \
+    --token "$U" --label noid --type ec:prime256v1 --pin-source env:PIN
+
+# Refusals.
+expect 3 "already on the token; pick another --id" "$KYSO" key generate --token "$U" \
+    --label again --id a1 --pin-source env:PIN
+expect 3 "unknown key type 'dsa:1024'" "$KYSO" key generate --token "$U" --label x \
+    --type dsa:1024 --pin-source env:PIN
+expect 3 "--token and --label are required" "$KYSO" key generate --token "$U" --pin-source env:PIN
+expect 3 "--id takes hexadecimal" "$KYSO" key generate --token "$U" --label x --id 0g \
+    --pin-source env:PIN
+expect 5 "wrong PIN" "$KYSO" key generate --token "$U" --label x --pin-source env:BADPIN
+expect 4 "no token matches" "$KYSO" key generate --token pkcs11:token=none --label x \
+    --pin-source env:PIN
+n=$(p11t --token-label "Ký số" --login --pin "$PIN" --list-objects --type privkey 2>/dev/null |
+    grep -c "^Private Key Object")
+[ "$n" = 5 ] && pass "refused generations left no key" || fail "$n private keys after refusals"
+done_testing

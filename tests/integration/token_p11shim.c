@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A test-only PKCS#11 module that wraps a real one (SoftHSM) to show token
+ * states SoftHSM cannot reach: a PIN pad, a locked PIN, the final try.
+ * Built by the integration tests at run time.  Environment:
+ *   KYSO_SHIM_REAL         path of the real module (required)
+ *   KYSO_SHIM_SET_FLAGS    token flags to add in C_GetTokenInfo (hex)
+ *   KYSO_SHIM_LOGIN_RV     CK_RV that C_Login answers instead of logging in (hex)
+ *   KYSO_SHIM_PINPAD_PIN   the PIN "typed on the PIN pad" when C_Login gets none
+ *   KYSO_SHIM_LOG          a file: one line per C_Login ("login user=N pin=none|given")
+ */
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <p11-kit/pkcs11.h>
+
+static CK_FUNCTION_LIST *real;
+static CK_FUNCTION_LIST shim;
+
+static unsigned long
+env_hex(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && *v ? strtoul(v, NULL, 16) : 0;
+}
+
+static CK_RV
+shim_GetTokenInfo(CK_SLOT_ID id, CK_TOKEN_INFO *info)
+{
+	CK_RV rv = real->C_GetTokenInfo(id, info);
+
+	if (rv == CKR_OK)
+		info->flags |= env_hex("KYSO_SHIM_SET_FLAGS");
+	return rv;
+}
+
+static CK_RV
+shim_Login(CK_SESSION_HANDLE s, CK_USER_TYPE user, CK_UTF8CHAR *pin, CK_ULONG len)
+{
+	const char *log = getenv("KYSO_SHIM_LOG");
+	const char *pad = getenv("KYSO_SHIM_PINPAD_PIN");
+	unsigned long forced = env_hex("KYSO_SHIM_LOGIN_RV");
+
+	if (log != NULL) {
+		FILE *fp = fopen(log, "a");
+
+		if (fp != NULL) {
+			fprintf(fp, "login user=%lu pin=%s\n", (unsigned long)user,
+			    pin == NULL ? "none" : "given");
+			fclose(fp);
+		}
+	}
+	if (forced != 0)
+		return (CK_RV)forced;
+	if (pin == NULL && pad != NULL)
+		return real->C_Login(s, user, (CK_UTF8CHAR *)pad, (CK_ULONG)strlen(pad));
+	return real->C_Login(s, user, pin, len);
+}
+
+CK_RV C_GetFunctionList(CK_FUNCTION_LIST **out);
+
+CK_RV
+C_GetFunctionList(CK_FUNCTION_LIST **out)
+{
+	const char *path = getenv("KYSO_SHIM_REAL");
+	CK_C_GetFunctionList getf;
+	void *dl;
+	CK_RV rv;
+
+	if (real == NULL) {
+		if (path == NULL || (dl = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL)
+			return CKR_GENERAL_ERROR;
+		getf = (CK_C_GetFunctionList)dlsym(dl, "C_GetFunctionList");
+		if (getf == NULL || (rv = getf(&real)) != CKR_OK)
+			return CKR_GENERAL_ERROR;
+		shim = *real;
+		shim.C_GetFunctionList = C_GetFunctionList;
+		shim.C_GetTokenInfo = shim_GetTokenInfo;
+		shim.C_Login = shim_Login;
+	}
+	*out = &shim;
+	return CKR_OK;
+}

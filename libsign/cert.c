@@ -320,9 +320,13 @@ sign_cert_from_file(sign_cert **out, const char *path)
 	} else {
 		ERR_clear_error();
 		rc = sign_cert_from_der(out, data.data, data.len);
-		if (rc != 0)
+		if (rc != 0) {
+			char why[256];
+
+			snprintf(why, sizeof(why), "%s", sign_error_message());
 			rc = sign_error__set(rc, sign_error_backend(),
-			    "%s holds no PEM or DER certificate", path);
+			    "%s holds no PEM or DER certificate: %s", path, why);
+		}
 	}
 	X509_free(x);
 	BIO_free(bio);

@@ -1,0 +1,80 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# kyso cert import|list: a certificate stored beside its key (same CKA_ID and label),
+# the chain as CA certificates; checked by p11tool and pkcs11-tool.
+set -u
+. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/token_lib.sh"
+test_pki
+P=$T/pki
+
+tok_init T1
+U="pkcs11:token=T1"
+"$KYSO" key generate --token "$U" --label "Chữ ký" --id c1 --pin-source env:PIN >/dev/null ||
+    fail "generate"
+"$KYSO" key generate --token "$U" --label other --id c2 --type ec:prime256v1 \
+    --pin-source env:PIN >/dev/null || fail "generate"
+"$KYSO" cert request --key "$U;id=%C1" --subject "/C=VN/O=Bộ Y tế/CN=Nguyễn Văn An" \
+    --pin-source env:PIN -o "$T/req.pem" || fail "request"
+cat >"$T/ext.cnf" <<'EOF'
+[ sig ]
+basicConstraints = critical, CA:false
+keyUsage = critical, nonRepudiation, digitalSignature
+certificatePolicies = 2.16.704.1.1.1.1.1
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+EOF
+openssl x509 -req -in "$T/req.pem" -CA "$P/gov-ca.pem" -CAkey "$P/gov-ca.key" \
+    -set_serial 0x4b59 -days 365 -extfile "$T/ext.cnf" -extensions sig -out "$T/cert.pem" \
+    2>/dev/null || fail "the CA refused the request"
+
+expect 0 "^pkcs11:.*token=T1;id=%C1;object=Ch%E1%BB%AF%20k%C3%BD;type=cert$" \
+    "$KYSO" cert import --token "$U" --in "$T/cert.pem" --chain "$P/chain.pem" --pin-source env:PIN
+
+# The referees.
+p11tool --provider "$SOFTHSM_MODULE" --list-all-certs "$U" >"$T/p11tool" 2>&1
+expect_in "$T/p11tool" "Label: Chữ ký"
+expect_in "$T/p11tool" "ID: c1"
+expect_in "$T/p11tool" "Flags: CKA_CERTIFICATE_CATEGORY=CA"
+expect_in "$T/p11tool" "Label: CA phục vụ thử nghiệm"
+n=$(grep -c "Type: X.509 Certificate" "$T/p11tool")
+[ "$n" = 2 ] && pass "2 certificates on the token" || fail "$n certificates on the token"
+p11t --token-label T1 --read-object --type cert --id c1 -o "$T/back.der" >/dev/null 2>&1
+openssl x509 -in "$T/cert.pem" -outform DER -out "$T/cert.der"
+cmp -s "$T/back.der" "$T/cert.der" && pass "pkcs11-tool reads back the same certificate" ||
+    fail "the certificate read back differs"
+
+# Importing again stores nothing twice; DER input works too.
+expect 0 "id=%C1" "$KYSO" cert import --token "$U" --in "$T/cert.der" --chain "$P/chain.pem" \
+    --pin-source env:PIN
+n=$(p11tool --provider "$SOFTHSM_MODULE" --list-all-certs "$U" 2>/dev/null |
+    grep -c "Type: X.509 Certificate")
+[ "$n" = 2 ] && pass "no duplicate after a second import" || fail "$n certificates after re-import"
+
+# kyso cert list.
+expect 0 "subject: +C=VN, O=Bộ Y tế, CN=Nguyễn Văn An" "$KYSO" cert list --token "$U"
+expect 0 "Chữ ký \(id c1\)" "$KYSO" cert list --token "$U"
+expect 0 "policies: +2.16.704.1.1.1.1.1" "$KYSO" cert list --token "$U"
+expect 0 '"serial": "4b59"' "$KYSO" cert list --json --token "$U"
+expect 0 '"can_sign": true' "$KYSO" cert list --json --token "$U"
+expect 0 "no certificate" "$KYSO" cert list --token "$U;object=none"
+
+# The key now signs with its certificate (and the chain from the token).
+expect 0 "certificate: C=VN, O=Bộ Y tế, CN=Nguyễn Văn An" "$KYSO" key test --key "$U;id=%C1" \
+    --pin-source env:PIN
+
+# Refusals: no matching key (exit 6), bad files.
+expect 6 "no private key on token 'T1' matches the public key of" "$KYSO" cert import \
+    --token "$U" --in "$P/signer-rsa.pem" --pin-source env:PIN
+expect 6 '"exit": 6' "$KYSO" cert import --json --token "$U" --in "$P/signer-ec.pem" \
+    --pin-source env:PIN
+printf 'not a certificate\n' >"$T/junk.pem"
+expect 6 "holds no PEM or DER certificate" "$KYSO" cert import --token "$U" --in "$T/junk.pem" \
+    --pin-source env:PIN
+expect 6 "No such file" "$KYSO" cert import --token "$U" --in "$T/absent.pem" --pin-source env:PIN
+expect 3 "--token and --in are required" "$KYSO" cert import --token "$U"
+expect 5 "wrong PIN" "$KYSO" cert import --token "$U" --in "$T/cert.pem" --pin-source env:BADPIN
+n=$(p11tool --provider "$SOFTHSM_MODULE" --list-all-certs "$U" 2>/dev/null |
+    grep -c "Type: X.509 Certificate")
+[ "$n" = 2 ] && pass "refused imports stored nothing" || fail "$n certificates after refusals"
+done_testing

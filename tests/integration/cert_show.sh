@@ -1,0 +1,78 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# kyso cert show: names in UTF-8, key, usages, policies, fingerprint, validity warnings.
+set -u
+. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/token_lib.sh"
+test_pki
+P=$T/pki
+
+expect 0 "subject: +C=VN, ST=Hà Nội, O=Bộ Y tế, OU=Văn phòng, CN=Nguyễn Văn An" \
+    "$KYSO" cert show "$P/signer-rsa.pem"
+expect 0 "issuer: +C=VN, O=Kyso Test PKI, CN=CA phục vụ thử nghiệm" "$KYSO" cert show "$P/signer-rsa.pem"
+expect 0 "key: +rsa 2048$" "$KYSO" cert show "$P/signer-rsa.pem"
+expect 0 "key usage: +digitalSignature, nonRepudiation$" "$KYSO" cert show "$P/signer-rsa.pem"
+expect 0 "ext key usage: +emailProtection, 1.3.6.1.4.1.311.10.3.12" "$KYSO" cert show "$P/signer-rsa.pem"
+expect 0 "policies: +2.16.704.1.1.1.1.1" "$KYSO" cert show "$P/signer-rsa.pem"
+expect 0 "valid until: +2045-12-31T00:00:00Z \(valid\)" "$KYSO" cert show "$P/signer-rsa.pem"
+expect 0 "key: +ec 256 \(prime256v1\)" "$KYSO" cert show "$P/signer-ec.pem"
+expect 0 "key: +ec 384 \(secp384r1\)" "$KYSO" cert show "$P/signer-ec384.pem"
+expect 0 "ext key usage: +timeStamping" "$KYSO" cert show "$P/tsa.pem"
+expect 0 "CA: +yes" "$KYSO" cert show "$P/gov-ca.pem"
+expect 0 "keyEncipherment, dataEncipherment +\[may not sign\]" "$KYSO" cert show "$P/enc-only.pem"
+
+# The fingerprint and serial agree with openssl.
+fp=$(openssl x509 -in "$P/signer-rsa.pem" -noout -fingerprint -sha256 | sed 's/.*=//; s/://g' |
+    tr 'A-F' 'a-f')
+expect 0 "SHA-256: +$fp" "$KYSO" cert show "$P/signer-rsa.pem"
+sn=$(openssl x509 -in "$P/signer-rsa.pem" -noout -serial | sed 's/.*=//' | tr 'A-F' 'a-f' |
+    sed 's/^0*//')
+expect 0 "serial: +0*$sn$" "$KYSO" cert show "$P/signer-rsa.pem"
+openssl x509 -in "$P/signer-rsa.pem" -outform DER -out "$T/signer.der"
+expect 0 "SHA-256: +$fp" "$KYSO" cert show "$T/signer.der"
+
+# JSON.
+expect 0 '"subject": "C=VN, ST=Hà Nội, O=Bộ Y tế, OU=Văn phòng, CN=Nguyễn Văn An"' \
+    "$KYSO" cert show --json "$P/signer-rsa.pem"
+expect 0 '"status": "valid"' "$KYSO" cert show --json "$P/signer-rsa.pem"
+expect 0 '"can_sign": false' "$KYSO" cert show --json "$P/enc-only.pem"
+expect 0 '"schema": 1' "$KYSO" cert show --json "$P/signer-ec.pem"
+
+# Expired, not yet valid, expiring within 30 days: shown, warned on stderr and in JSON.
+expect 0 "valid until: +2021-01-01T00:00:00Z \(EXPIRED\)" "$KYSO" cert show "$P/signer-expired.pem"
+expect 0 "warning: the certificate .*Hoàng Văn Hết Hạn' expired on 2021-01-01" \
+    "$KYSO" cert show "$P/signer-expired.pem"
+expect 0 '"status": "expired"' "$KYSO" cert show --json "$P/signer-expired.pem"
+expect 0 '"warning": "the certificate .* expired on' "$KYSO" cert show --json "$P/signer-expired.pem"
+expect 0 "NOT YET VALID" "$KYSO" cert show "$P/signer-future.pem"
+expect 0 '"status": "not-yet-valid"' "$KYSO" cert show --json "$P/signer-future.pem"
+openssl req -new -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$T/soon.key" -subj "/CN=Sắp hết hạn" -utf8 -days 10 -out "$T/soon.pem" 2>/dev/null
+expect 0 "warning: the certificate 'CN=Sắp hết hạn' expires in (9|10) days" \
+    "$KYSO" cert show "$T/soon.pem"
+expect 0 '"status": "expiring"' "$KYSO" cert show --json "$T/soon.pem"
+"$KYSO" cert show "$P/signer-rsa.pem" >/dev/null 2>"$T/err"
+[ -s "$T/err" ] && fail "a warning for a valid certificate: $(cat "$T/err")" ||
+    pass "no warning for a certificate valid for years"
+
+# Certificates on a token, by URI.
+tok_init T1
+U="pkcs11:token=T1"
+softhsm2-util --import "$P/signer-ec.key" --token T1 --label an --id 0e --pin "$PIN" >/dev/null
+"$KYSO" cert import --token "$U" --in "$P/signer-ec.pem" --pin-source env:PIN >/dev/null ||
+    fail "import"
+expect 0 "subject: +C=VN, ST=Hà Nội, O=Bộ Y tế, OU=Văn phòng, CN=Trần Thị Bình" \
+    "$KYSO" cert show "$U;object=an;type=cert"
+expect 0 '"label": "an"' "$KYSO" cert show --json "$U;id=%0E"
+expect 6 "no certificate matches" "$KYSO" cert show "$U;object=nothing"
+
+# Bad input.
+printf -- '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n' >"$T/bad.pem"
+expect 6 "holds no PEM or DER certificate" "$KYSO" cert show "$T/bad.pem"
+expect 6 '"exit": 6' "$KYSO" cert show --json "$T/bad.pem"
+cat "$T/signer.der" "$T/signer.der" >"$T/trailing.der"
+expect 6 "trailing data" "$KYSO" cert show "$T/trailing.der"
+expect 6 "No such file" "$KYSO" cert show "$T/absent.pem"
+expect 3 "name one certificate" "$KYSO" cert show
+expect 3 "unknown subcommand" "$KYSO" cert frob
+done_testing

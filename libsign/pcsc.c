@@ -13,6 +13,8 @@
 #define PNP_NAME "\\\\?PnP?\\Notification"
 /* The most readers we look at (PCSC-lite's own limit is 16). */
 #define MAX_READERS 32
+/* How long a failed exchange watches for the card leaving. */
+#define GONE_WAIT_MS 2000UL
 /* Bound on the multi-string of reader names. */
 #define MAX_NAMES_LEN 65536
 
@@ -42,8 +44,8 @@ sign_pcsc__error(long rv, const char *what)
 	case SCARD_E_NO_SERVICE:
 	case SCARD_E_SERVICE_STOPPED:
 		return sign_error__set(SIGN_ERR_NO_READER, b,
-		    "%s: the PC/SC service is not running; start pcscd "
-		    "(systemctl start pcscd.socket, or pcscd as root)", w);
+		    "the PC/SC service is not running: start pcscd "
+		    "(systemctl start pcscd.socket, or run pcscd as root)");
 	case SCARD_E_NO_READERS_AVAILABLE:
 		return sign_error__set(SIGN_ERR_NO_READER, b,
 		    "%s: no smart-card reader found; connect a reader (and start pcscd)", w);
@@ -414,6 +416,22 @@ sign_pcsc__card_present(sign_pcsc_card *c)
 	    SCARD_NEGOTIABLE | SCARD_SPECIFIC)) != 0;
 }
 
+/* 1 when the card is gone, watching for up to ms milliseconds. */
+static int
+card_gone(sign_pcsc_card *c, unsigned long ms)
+{
+	unsigned long end = now_ms() + ms;
+	struct timespec ts = { 0, 50L * 1000L * 1000L };
+
+	for (;;) {
+		if (!sign_pcsc__card_present(c))
+			return 1;
+		if (now_ms() >= end)
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+}
+
 int
 sign_pcsc__transmit(sign_pcsc_card *c, const unsigned char *cmd, size_t len,
     unsigned char *resp, size_t cap, size_t *rlen)
@@ -426,16 +444,22 @@ sign_pcsc__transmit(sign_pcsc_card *c, const unsigned char *cmd, size_t len,
 	if (len > MAX_BUFFER_SIZE_EXTENDED)
 		return sign_error__set(SIGN_ERR_TOO_LARGE, 0, "APDU of %zu bytes too long", len);
 	rv = SCardTransmit(c->h, pci, cmd, (DWORD)len, NULL, resp, &n);
-	if (rv == SCARD_S_SUCCESS) {
+	if (rv == SCARD_S_SUCCESS && n >= 2) {
 		*rlen = n;
 		return 0;
 	}
+	/* A failed exchange, or an answer without even a status word: most
+	 * often the card left the field.  The reader may take a moment to
+	 * notice; look for a while before calling it a transmission error. */
 	if (rv == SCARD_W_REMOVED_CARD || rv == SCARD_E_NO_SMARTCARD ||
 	    rv == SCARD_W_RESET_CARD || rv == SCARD_E_NO_SERVICE ||
-	    rv == SCARD_E_READER_UNAVAILABLE || !sign_pcsc__card_present(c))
+	    rv == SCARD_E_READER_UNAVAILABLE || card_gone(c, GONE_WAIT_MS))
 		return sign_error__set(SIGN_ERR_CARD_REMOVED, (unsigned long)(uint32_t)rv,
 		    "the card was removed during the read (%s); put it back and read again",
-		    pcsc_stringify_error(rv));
+		    rv == SCARD_S_SUCCESS ? "no answer" : pcsc_stringify_error(rv));
+	if (rv == SCARD_S_SUCCESS)
+		return sign_error__set(SIGN_ERR_CARD_RESPONSE, 0,
+		    "the card's answer has %lu bytes, not even a status word", (unsigned long)n);
 	return sign_error__set(SIGN_ERR_CARD_IO, (unsigned long)(uint32_t)rv,
 	    "transmission with the card failed: %s", pcsc_stringify_error(rv));
 }

@@ -16,5 +16,6 @@
 #include "libsign/token.h"
 #include "libsign/cert.h"
 #include "libsign/pa.h"
+#include "libsign/card.h"
 
 #endif

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Private to tools/card_opts.c and tools/card_json.c: the result of a card
+ * read or of a dump verification. */
+#ifndef KYSO_CARD_RESULT_H
+#define KYSO_CARD_RESULT_H
+
+#include "card_opts.h"
+
+#define KYSO_CARD_FILES 20
+
+struct kyso_card_file {
+	unsigned int fid;
+	const unsigned char *data;
+	size_t len;
+	unsigned char *owned;       /* when loaded from a dump */
+};
+
+struct kyso_card_result {
+	sign_card_doc *doc;         /* the card read; NULL for a dump */
+	struct kyso_card_file files[KYSO_CARD_FILES];
+	size_t nfiles;
+	const unsigned char *aa_chal, *aa_resp;
+	size_t aa_chal_len, aa_resp_len;
+	unsigned char *owned_chal, *owned_resp;
+	sign_pa_result *pa;
+	sign_mrz *mrz;
+	sign_dg13 *dg13;
+	sign_dg2 *dg2;
+	char parse_error[300];
+	const char *photo_file;
+	const char *dump_dir;
+	int have_stats;
+	sign_card_stats stats;
+	int genuine;
+	int exit;
+	char why[600];
+};
+
+void kyso_card__err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int kyso_card__exit_for(int rc);
+const unsigned char *kyso_card__file(const struct kyso_card_result *r, unsigned int fid,
+    size_t *len);
+/* AA verdict including a chip's refusal (FAILED) or an answer too large for
+ * the link (NOT_ATTEMPTED). */
+sign_aa_verdict kyso_card__active(const struct kyso_card_result *r);
+const char *kyso_card__active_message(const struct kyso_card_result *r);
+const char *kyso_card__aa_note(const struct kyso_card_result *r);
+
+#endif

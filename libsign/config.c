@@ -424,7 +424,7 @@ out:
 }
 
 int
-sign_config_default_path(const char **out, int *explicit_out, const char *explicit)
+sign_config_default_path(const char **out, int *explicit_out, const char *path)
 {
 	static const char def[] = SIGN_SYSCONFDIR "/kyso.conf";
 	const char *env;
@@ -434,8 +434,8 @@ sign_config_default_path(const char **out, int *explicit_out, const char *explic
 	*out = NULL;
 	if (explicit_out != NULL)
 		*explicit_out = 0;
-	if (explicit != NULL && explicit[0] != '\0') {
-		*out = explicit;
+	if (path != NULL && path[0] != '\0') {
+		*out = path;
 		if (explicit_out != NULL)
 			*explicit_out = 1;
 		return 0;

@@ -43,15 +43,15 @@ extern "C" {
 typedef struct sign_config sign_config;
 
 /*
- * Which file to read: explicit when not NULL, else $KYSO_CONF when set and
+ * Which file to read: path when not NULL, else $KYSO_CONF when set and
  * not empty, else SYSCONFDIR/kyso.conf when that file exists.  *out is NULL
  * when no file applies (then there is nothing to load, which is not an
- * error).  *explicit_out (may be NULL) is set to 1 when the path was named
+ * error).  *explicit_out (may be NULL) is set to 1 when the file was named
  * (explicitly or by $KYSO_CONF): a named file that does not exist is an
- * error, the default one is optional.  Borrowed: *out is explicit, the
+ * error, the default one is optional.  Borrowed: *out is path, the
  * environment's string or a static string.
  */
-int sign_config_default_path(const char **out, int *explicit_out, const char *explicit);
+int sign_config_default_path(const char **out, int *explicit_out, const char *path);
 
 /*
  * Read and parse a configuration file.  SIGN_ERR_NOT_FOUND when it does not

@@ -1,0 +1,921 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* kyso insurance: BHYT card lookups through the VSS gateway (lookup), and
+ * the result-code table (codes). */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <libsign.h>
+#include <libsign/config.h>
+#include <libsign/insurance.h>
+#include "kyso.h"
+
+#define SECTION "insurance"
+#define PASSWORD_MAX 256
+#define CARD_JSON_MAX (16u * 1024 * 1024)
+
+enum {
+	O_CONFIG = 256, O_GATEWAY, O_USERNAME, O_FACILITY, O_PASSWORD_SOURCE, O_STAFF_NAME,
+	O_STAFF_ID, O_CACERT, O_CLIENT_CERT, O_CLIENT_KEY, O_CLIENT_KEY_PIN, O_PKCS11_MODULE,
+	O_TIMEOUT, O_CONNECT_TIMEOUT, O_RETRIES, O_FROM, O_MA_THE, O_NAME, O_DOB,
+	O_MA_THE_FROM, O_BHYT_CODE, O_ALLOW_UNVERIFIED, O_JSON, O_WARN_DAYS
+};
+
+static const struct kyso_opt lookup_opts[] = {
+	{ "from", required_argument, O_FROM, "FILE", "card data written by `kyso card read --json`" },
+	{ "ma-the", required_argument, O_MA_THE, "CODE", "card code typed in (with --name, --dob; unverified)" },
+	{ "name", required_argument, O_NAME, "NAME", "holder's full name, with --ma-the" },
+	{ "dob", required_argument, O_DOB, "DATE", "holder's date of birth dd/mm/yyyy, with --ma-the" },
+	{ "ma-the-from", required_argument, O_MA_THE_FROM, "id|bhyt", "send the card's citizen ID (default) or --bhyt-code" },
+	{ "bhyt-code", required_argument, O_BHYT_CODE, "CODE", "the BHYT card / social-insurance code to send" },
+	{ "allow-unverified", no_argument, O_ALLOW_UNVERIFIED, NULL, "look up card data that failed authentication" },
+	{ "config", required_argument, O_CONFIG, "FILE", "configuration file (default $KYSO_CONF, SYSCONFDIR/kyso.conf)" },
+	{ "gateway", required_argument, O_GATEWAY, "URL", "gateway base URL (https://)" },
+	{ "username", required_argument, O_USERNAME, "USER", "facility account, e.g. 01001_BV" },
+	{ "facility-code", required_argument, O_FACILITY, "CODE", "this facility's code (default: username without _BV)" },
+	{ "password-source", required_argument, O_PASSWORD_SOURCE, "SRC", "gateway password from env:NAME|file:PATH|fd:N|tty" },
+	{ "staff-name", required_argument, O_STAFF_NAME, "NAME", "name of the staff member looking up (hoTenCb)" },
+	{ "staff-id", required_argument, O_STAFF_ID, "ID", "the staff member's 12-digit citizen ID (cccdCb)" },
+	{ "cacert", required_argument, O_CACERT, "FILE", "CA bundle to verify the gateway (default: system store)" },
+	{ "client-cert", required_argument, O_CLIENT_CERT, "FILE", "TLS client certificate (PEM)" },
+	{ "client-key", required_argument, O_CLIENT_KEY, "FILE|URI", "its key: PEM file (0600) or pkcs11: URI" },
+	{ "client-key-pin-source", required_argument, O_CLIENT_KEY_PIN, "SRC", "PIN of a pkcs11: client key (env:|file:|fd:|tty)" },
+	{ "pkcs11-module", required_argument, O_PKCS11_MODULE, "PATH", "PKCS#11 module of the client key" },
+	{ "timeout", required_argument, O_TIMEOUT, "SECONDS", "per request (default 30)" },
+	{ "connect-timeout", required_argument, O_CONNECT_TIMEOUT, "SECONDS", "per connection (default 10)" },
+	{ "retries", required_argument, O_RETRIES, "N", "tries after the first on network errors/HTTP 5xx (default 2)" },
+	{ "expiry-warn-days", required_argument, O_WARN_DAYS, "DAYS", "warn when the card ends within (default 30)" },
+	{ "json", no_argument, O_JSON, NULL, "print one JSON object (schema 1)" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+static const struct kyso_opt codes_opts[] = {
+	{ "json", no_argument, O_JSON, NULL, "print one JSON object (schema 1)" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+/* Settings shared by the command line and kyso.conf: the option value and the
+ * file's key.  CLI values win. */
+enum {
+	S_GATEWAY, S_USERNAME, S_FACILITY, S_PASSWORD_SOURCE, S_PASSWORD_FILE, S_STAFF_NAME,
+	S_STAFF_ID, S_CACERT, S_CLIENT_CERT, S_CLIENT_KEY, S_CLIENT_KEY_PIN, S_PKCS11_MODULE,
+	S_TIMEOUT, S_CONNECT_TIMEOUT, S_RETRIES, S_MA_THE_FROM, S_WARN_DAYS, S_N
+};
+
+static const struct setting {
+	const char *key;        /* kyso.conf key */
+	int opt;                /* option value, 0: file only */
+} settings[S_N] = {
+	[S_GATEWAY] = { "gateway", O_GATEWAY },
+	[S_USERNAME] = { "username", O_USERNAME },
+	[S_FACILITY] = { "facility-code", O_FACILITY },
+	[S_PASSWORD_SOURCE] = { "password-source", O_PASSWORD_SOURCE },
+	[S_PASSWORD_FILE] = { "password-file", 0 },
+	[S_STAFF_NAME] = { "staff-name", O_STAFF_NAME },
+	[S_STAFF_ID] = { "staff-id", O_STAFF_ID },
+	[S_CACERT] = { "cacert", O_CACERT },
+	[S_CLIENT_CERT] = { "client-cert", O_CLIENT_CERT },
+	[S_CLIENT_KEY] = { "client-key", O_CLIENT_KEY },
+	[S_CLIENT_KEY_PIN] = { "client-key-pin-source", O_CLIENT_KEY_PIN },
+	[S_PKCS11_MODULE] = { "pkcs11-module", O_PKCS11_MODULE },
+	[S_TIMEOUT] = { "timeout", O_TIMEOUT },
+	[S_CONNECT_TIMEOUT] = { "connect-timeout", O_CONNECT_TIMEOUT },
+	[S_RETRIES] = { "retries", O_RETRIES },
+	[S_MA_THE_FROM] = { "ma-the-from", O_MA_THE_FROM },
+	[S_WARN_DAYS] = { "expiry-warn-days", O_WARN_DAYS },
+};
+
+struct run {
+	const char *cli[S_N];   /* command-line values */
+	const char *val[S_N];   /* merged values */
+	const char *config;
+	const char *from, *ma_the, *name, *dob, *bhyt_code;
+	int allow_unverified;
+	int json;
+	sign_config *cfg;
+	json_t *out;            /* the --json object, built as we go */
+};
+
+/* ---- reporting ----------------------------------------------------------- */
+
+/* Print "kyso insurance: MESSAGE" and record it for --json; returns code. */
+static int
+failf(struct run *r, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int
+failf(struct run *r, int code, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	kyso_err("%s", msg);
+	if (r->out != NULL && json_object_get(r->out, "error") == NULL)
+		json_object_set_new(r->out, "error", json_string(msg));
+	return code;
+}
+
+/* A library failure: its message, and the exit status for its code. */
+static int
+fail_lib(struct run *r, int e, const char *fix)
+{
+	const char *msg = sign_error_last() == e ? sign_error_message() : sign_strerror(e);
+
+	if (fix != NULL)
+		return failf(r, kyso_exit_for(e), "%s; %s", msg, fix);
+	return failf(r, kyso_exit_for(e), "%s", msg);
+}
+
+static void
+set_str(json_t *obj, const char *key, const char *v)
+{
+	json_object_set_new(obj, key, v != NULL ? json_string(v) : json_null());
+}
+
+/* ---- settings ------------------------------------------------------------ */
+
+static int
+is_known_key(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < S_N; i++)
+		if (strcmp(settings[i].key, key) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+load_config(struct run *r)
+{
+	const char *path = NULL, *sec, *key;
+	unsigned int line;
+	int expl = 0, rc;
+	size_t i;
+
+	sign_config_default_path(&path, &expl, r->config);
+	if (path == NULL)
+		return 0;
+	rc = sign_config_load(&r->cfg, path);
+	if (rc == SIGN_ERR_NOT_FOUND && !expl)
+		return 0;
+	if (rc != 0)
+		return fail_lib(r, rc, NULL);
+	for (i = 0; sign_config_entry(r->cfg, i, &sec, &key, NULL, &line) == 0; i++) {
+		if (strcmp(key, "password") == 0 && (sec == NULL || strcmp(sec, SECTION) == 0))
+			return failf(r, KYSO_EXIT_USAGE,
+			    "%s:%u: the password itself does not belong in the configuration; "
+			    "use password-source = file:PATH (mode 0600) or env:NAME", path, line);
+		if (sec != NULL && strcmp(sec, SECTION) == 0 && !is_known_key(key))
+			return failf(r, KYSO_EXIT_USAGE,
+			    "%s:%u: unknown setting '%s' in [%s] (see kyso-insurance(1))", path,
+			    line, key, SECTION);
+	}
+	if (r->out != NULL)
+		set_str(r->out, "config", path);
+	return 0;
+}
+
+static void
+merge(struct run *r)
+{
+	size_t i;
+
+	for (i = 0; i < S_N; i++) {
+		r->val[i] = r->cli[i];
+		if (r->val[i] == NULL && r->cfg != NULL)
+			r->val[i] = sign_config_get(r->cfg, SECTION, settings[i].key);
+		if (r->val[i] != NULL && r->val[i][0] == '\0')
+			r->val[i] = NULL;
+	}
+	/* the engine's module falls back to the global pkcs11-module key (token.h) */
+}
+
+/* Seconds with up to three decimals, (0, 600], into milliseconds. */
+static int
+parse_seconds(const char *s, long *ms)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !(v > 0) || v > 600)
+		return -1;
+	*ms = (long)(v * 1000 + 0.5);
+	return *ms > 0 ? 0 : -1;
+}
+
+static int
+parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (s == NULL || !isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+digits(const char *s, size_t n)
+{
+	size_t i;
+
+	if (strlen(s) != n)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+/* ---- card data ----------------------------------------------------------- */
+
+struct identity {
+	char *ma_the, *name, *dob;
+	char *id_number;
+	int verified;
+	json_t *json;           /* the "identity" record */
+};
+
+static const char *
+jstr(const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* Read a whole file of at most max bytes; -1 with errno set on failure. */
+static int
+read_bounded(const char *path, size_t max, sign_buf *out)
+{
+	FILE *fp = fopen(path, "rb");
+	unsigned char *p = NULL;
+	size_t len = 0, n;
+	int e = 0;
+
+	if (fp == NULL)
+		return -1;
+	p = malloc(max + 1);
+	if (p == NULL) {
+		e = ENOMEM;
+		goto out;
+	}
+	while ((n = fread(p + len, 1, max + 1 - len, fp)) > 0 && len + n <= max)
+		len += n;
+	if (n > 0) {
+		e = EFBIG;
+	} else if (ferror(fp)) {
+		e = EIO;
+	} else {
+		out->data = p;
+		out->len = len;
+		p = NULL;
+	}
+out:
+	free(p);
+	fclose(fp);
+	errno = e;
+	return e != 0 ? -1 : 0;
+}
+
+static int
+read_card_json(struct run *r, struct identity *id)
+{
+	sign_buf data = SIGN_BUF_INIT;
+	json_t *j = NULL, *holder, *ver, *v;
+	const char *idn, *name, *dob, *passive, *active;
+	json_error_t err;
+	char *reasons = NULL;
+	int rc = 0, genuine;
+
+	if (read_bounded(r->from, CARD_JSON_MAX, &data) != 0) {
+		rc = failf(r, KYSO_EXIT_DATA, "cannot read the card data %s: %s", r->from,
+		    errno == EFBIG ? "larger than 16 MiB" : strerror(errno));
+		goto out;
+	}
+	j = json_loadb((const char *)data.data, data.len, JSON_REJECT_DUPLICATES, &err);
+	if (j == NULL) {
+		rc = failf(r, KYSO_EXIT_DATA, "%s is not JSON (%s, line %d); give the file "
+		    "`kyso card read --json` wrote", r->from, err.text, err.line);
+		goto out;
+	}
+	v = json_object_get(j, "schema");
+	holder = json_object_get(j, "holder");
+	ver = json_object_get(j, "verification");
+	if (!json_is_integer(v) || json_integer_value(v) != 1 || !json_is_object(holder) ||
+	    !json_is_object(ver)) {
+		rc = failf(r, KYSO_EXIT_DATA, "%s is not card data of schema 1 (needs \"schema\": 1, "
+		    "\"holder\" and \"verification\"); give the file `kyso card read --json` "
+		    "wrote", r->from);
+		goto out;
+	}
+	idn = jstr(holder, "id_number");
+	name = jstr(holder, "full_name");
+	dob = jstr(holder, "date_of_birth");
+	v = json_object_get(ver, "genuine");
+	if (idn == NULL || !digits(idn, 12) || name == NULL || name[0] == '\0' || dob == NULL ||
+	    !json_is_boolean(v)) {
+		rc = failf(r, KYSO_EXIT_DATA, "%s lacks holder.id_number (12 digits), "
+		    "holder.full_name, holder.date_of_birth or verification.genuine", r->from);
+		goto out;
+	}
+	genuine = json_is_true(v);
+	passive = jstr(ver, "passive");
+	active = jstr(ver, "active");
+	id->json = json_pack("{s:b,s:s,s:s,s:s?,s:s?,s:b}", "verified", genuine, "source",
+	    "card-json", "file", r->from, "passive", passive, "active", active, "genuine", genuine);
+	v = json_object_get(ver, "reasons");
+	if (id->json != NULL && json_is_array(v)) {
+		size_t i, n = 0;
+		json_t *e;
+
+		json_object_set(id->json, "reasons", v);
+		json_array_foreach(v, i, e)
+			if (json_is_string(e))
+				n += json_string_length(e) + 2;
+		reasons = calloc(1, n + 1);
+		json_array_foreach(v, i, e) {
+			if (reasons != NULL && json_is_string(e)) {
+				if (reasons[0] != '\0')
+					strcat(reasons, "; ");
+				strcat(reasons, json_string_value(e));
+			}
+		}
+	}
+	if (id->json == NULL) {
+		rc = failf(r, KYSO_EXIT_RUNTIME, "out of memory");
+		goto out;
+	}
+	if (!genuine && !r->allow_unverified) {
+		rc = failf(r, KYSO_EXIT_FAILED, "the card data in %s failed authentication "
+		    "(passive: %s, active: %s%s%s): not looked up; --allow-unverified looks it up "
+		    "anyway and records it as unverified", r->from, passive ? passive : "?",
+		    active ? active : "?", reasons != NULL && reasons[0] ? "; " : "",
+		    reasons != NULL ? reasons : "");
+		goto out;
+	}
+	id->verified = genuine;
+	id->id_number = strdup(idn);
+	id->name = strdup(name);
+	id->dob = strdup(dob);
+	if (id->id_number == NULL || id->name == NULL || id->dob == NULL)
+		rc = failf(r, KYSO_EXIT_RUNTIME, "out of memory");
+out:
+	free(reasons);
+	json_decref(j);
+	sign_buf_dispose(&data);
+	return rc;
+}
+
+/* ---- output -------------------------------------------------------------- */
+
+static const char *
+class_name(sign_insurance_class c)
+{
+	switch (c) {
+	case SIGN_INSURANCE_COVERED:
+		return "covered";
+	case SIGN_INSURANCE_NOT_COVERED:
+		return "not_covered";
+	case SIGN_INSURANCE_AUTH_ERROR:
+		return "auth_error";
+	default:
+		return "gateway_error";
+	}
+}
+
+static const char *
+fieldv(const sign_insurance_result *res, const char *name)
+{
+	const char *v = sign_insurance_result_field(res, name);
+
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+static void
+warn(json_t *arr, int print, const char *id, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+warn(json_t *arr, int print, const char *id, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (print)
+		printf("warning:     %s\n", msg);
+	if (arr != NULL)
+		json_array_append_new(arr, json_pack("{s:s,s:s}", "id", id, "message", msg));
+}
+
+static void
+report(struct run *r, const sign_insurance_result *res, const struct identity *id,
+    const char *facility, unsigned int warn_days, const char *ma_the_from)
+{
+	const char *code = sign_insurance_result_code(res);
+	const char *vi = sign_insurance_result_meaning_vi(res);
+	const char *en = sign_insurance_result_meaning_en(res);
+	sign_insurance_class cls = sign_insurance_result_class(res);
+	const char *from = fieldv(res, "gtTheTu"), *to = fieldv(res, "gtTheDen");
+	const char *dk = fieldv(res, "maDKBD"), *dkname = fieldv(res, "tenDKBD");
+	unsigned int w = sign_insurance_result_warnings(res);
+	int text = !r->json, has_days;
+	json_t *warns = r->json ? json_array() : NULL, *jres = NULL, *ans;
+	const char *raw;
+	size_t rawlen;
+	long days = 0;
+	char *hex;
+
+	has_days = sign_insurance_result_days_left(res, &days) == 0;
+	if (text) {
+		printf("BHYT:        %s\n", cls == SIGN_INSURANCE_COVERED ? "COVERED (có BHYT)" :
+		    cls == SIGN_INSURANCE_NOT_COVERED ? "NOT COVERED (không hưởng BHYT)" :
+		    "GATEWAY ERROR (lỗi cổng giám định)");
+		printf("result:      %s %s (%s)\n", code, vi != NULL ? vi : "mã không có trong bảng",
+		    en != NULL ? en : "code not in the table");
+		if (fieldv(res, "ghiChu") != NULL)
+			printf("note:        %s\n", fieldv(res, "ghiChu"));
+		printf("holder:      %s, born %s\n", sign_insurance_result_request(res, "hoTen"),
+		    sign_insurance_result_request(res, "ngaySinh"));
+		printf("looked up:   maThe %s (%s)\n", sign_insurance_result_request(res, "maThe"),
+		    strcmp(ma_the_from, "id") == 0 ? "citizen ID from the card" :
+		    strcmp(ma_the_from, "bhyt") == 0 ? "BHYT code" : "typed in");
+		printf("identity:    %s\n", id->verified ? "verified on the chip (genuine card)" :
+		    "NOT verified");
+		if (fieldv(res, "maThe") != NULL)
+			printf("card code:   %s\n", fieldv(res, "maThe"));
+		if (from != NULL || to != NULL) {
+			printf("valid:       %s to %s", from != NULL ? from : "?", to != NULL ? to : "?");
+			if (has_days)
+				printf(days >= 0 ? " (%ld days left)\n" : " (ended %ld days ago)\n",
+				    days >= 0 ? days : -days);
+			else
+				printf("\n");
+		}
+		if (dk != NULL)
+			printf("registered:  %s%s%s\n", dk, dkname != NULL ? " " : "",
+			    dkname != NULL ? dkname : "");
+		if (fieldv(res, "ngayDu5Nam") != NULL)
+			printf("5 years:     %s (ngày đủ 5 năm liên tục)\n", fieldv(res, "ngayDu5Nam"));
+	}
+	if (w & SIGN_INSURANCE_WARN_EXPIRES_SOON)
+		warn(warns, text, "expires_soon", "the card ends on %s, within %u days (%ld left)",
+		    to, warn_days, days);
+	if (w & SIGN_INSURANCE_WARN_EXPIRED)
+		warn(warns, text, "expired", "the card ended on %s", to);
+	if (w & SIGN_INSURANCE_WARN_NOT_YET_VALID)
+		warn(warns, text, "not_yet_valid", "the card is valid only from %s", from);
+	if (w & SIGN_INSURANCE_WARN_OTHER_FACILITY)
+		warn(warns, text, "other_facility",
+		    "registered at another facility: %s%s%s (this facility: %s)", dk,
+		    dkname != NULL ? " " : "", dkname != NULL ? dkname : "",
+		    facility[0] != '\0' ? facility : "?");
+	if (w & SIGN_INSURANCE_WARN_NEW_CARD)
+		warn(warns, text, "new_card", "a new card was issued: %s, valid %s to %s, "
+		    "registered at %s%s%s", fieldv(res, "maTheMoi") ? fieldv(res, "maTheMoi") : "?",
+		    fieldv(res, "gtTheTuMoi") ? fieldv(res, "gtTheTuMoi") : "?",
+		    fieldv(res, "gtTheDenMoi") ? fieldv(res, "gtTheDenMoi") : "?",
+		    fieldv(res, "maDKBDMoi") ? fieldv(res, "maDKBDMoi") : "?",
+		    fieldv(res, "tenDKBDMoi") ? " " : "",
+		    fieldv(res, "tenDKBDMoi") ? fieldv(res, "tenDKBDMoi") : "");
+	if (!id->verified)
+		warn(warns, text, "unverified", "identity not verified: %s",
+		    strcmp(json_string_value(json_object_get(id->json, "source")), "manual") == 0 ?
+		    "data typed in by hand" : "the card failed authentication (--allow-unverified)");
+	sign_insurance_result_raw(res, &raw, &rawlen);
+	hex = kyso_hex(sign_insurance_result_sha256(res), 32);
+	if (text) {
+		printf("answer:      %zu bytes, sha256 %s\n", rawlen, hex != NULL ? hex : "?");
+		free(hex);
+		return;
+	}
+	jres = json_object();
+	json_object_set_new(jres, "code", json_string(code));
+	json_object_set_new(jres, "class", json_string(class_name(cls)));
+	json_object_set_new(jres, "covered", json_boolean(cls == SIGN_INSURANCE_COVERED));
+	set_str(jres, "meaning_vi", vi);
+	set_str(jres, "meaning_en", en);
+	set_str(jres, "note", fieldv(res, "ghiChu"));
+	set_str(jres, "card_code", fieldv(res, "maThe"));
+	set_str(jres, "valid_from", from);
+	set_str(jres, "valid_to", to);
+	json_object_set_new(jres, "days_left", has_days ? json_integer(days) : json_null());
+	json_object_set_new(jres, "facility", dk == NULL ? json_null() :
+	    json_pack("{s:s,s:s?,s:b}", "code", dk, "name", dkname, "this_facility",
+	    facility[0] != '\0' && strcmp(dk, facility) == 0));
+	set_str(jres, "five_years", fieldv(res, "ngayDu5Nam"));
+	json_object_set_new(jres, "new_card", (w & SIGN_INSURANCE_WARN_NEW_CARD) ?
+	    json_pack("{s:s?,s:s?,s:s?,s:s?,s:s?}", "code", fieldv(res, "maTheMoi"),
+	    "valid_from", fieldv(res, "gtTheTuMoi"), "valid_to", fieldv(res, "gtTheDenMoi"),
+	    "facility", fieldv(res, "maDKBDMoi"), "facility_name", fieldv(res, "tenDKBDMoi")) :
+	    json_null());
+	json_object_set_new(r->out, "result", jres);
+	json_object_set_new(r->out, "warnings", warns);
+	ans = json_loadb(raw, rawlen, JSON_DECODE_ANY, NULL);
+	json_object_set_new(r->out, "answer", ans != NULL ? ans : json_null());
+	json_object_set_new(r->out, "answer_sha256", hex != NULL ? json_string(hex) : json_null());
+	json_object_set_new(r->out, "http_status",
+	    json_integer(sign_insurance_result_http_status(res)));
+	free(hex);
+}
+
+/* ---- lookup -------------------------------------------------------------- */
+
+static int
+lookup_cb(int val, const char *arg, void *ud)
+{
+	struct run *r = ud;
+	size_t i;
+
+	for (i = 0; i < S_N; i++) {
+		if (settings[i].opt == val) {
+			r->cli[i] = arg;
+			return 0;
+		}
+	}
+	switch (val) {
+	case O_CONFIG:
+		r->config = arg;
+		return 0;
+	case O_FROM:
+		r->from = arg;
+		return 0;
+	case O_MA_THE:
+		r->ma_the = arg;
+		return 0;
+	case O_NAME:
+		r->name = arg;
+		return 0;
+	case O_DOB:
+		r->dob = arg;
+		return 0;
+	case O_BHYT_CODE:
+		r->bhyt_code = arg;
+		return 0;
+	case O_ALLOW_UNVERIFIED:
+		r->allow_unverified = 1;
+		return 0;
+	case O_JSON:
+		r->json = 1;
+		return 0;
+	default:
+		return KYSO_EXIT_USAGE;
+	}
+}
+
+static int
+get_password(struct run *r, char *buf, size_t cap)
+{
+	const char *src = r->val[S_PASSWORD_SOURCE];
+	char spec[4200];
+	int rc;
+
+	if (src == NULL && r->val[S_PASSWORD_FILE] != NULL) {
+		snprintf(spec, sizeof(spec), "file:%s", r->val[S_PASSWORD_FILE]);
+		src = spec;
+	}
+	if (src == NULL)
+		return failf(r, KYSO_EXIT_USAGE, "no gateway password source: set password-source "
+		    "= file:PATH or env:NAME in kyso.conf, or give --password-source");
+	if (strcmp(src, "tty") != 0 && !kyso_secret_spec_ok(src))
+		return failf(r, KYSO_EXIT_USAGE, "bad password source '%s': use env:NAME, "
+		    "file:PATH (mode 0600), fd:N or tty", src);
+	rc = kyso_secret_read(src, "gateway password", buf, cap);
+	if (rc != 0)
+		return failf(r, rc, "cannot read the gateway password from %s", src);
+	if (buf[0] == '\0')
+		return failf(r, KYSO_EXIT_AUTH, "the gateway password from %s is empty", src);
+	return 0;
+}
+
+static int
+check_settings(struct run *r, sign_insurance_options *o, const char **ma_the_from)
+{
+	unsigned long n;
+
+	if (r->val[S_GATEWAY] == NULL)
+		return failf(r, KYSO_EXIT_USAGE, "no gateway: set gateway = https://... in "
+		    "kyso.conf or give --gateway URL");
+	if (r->val[S_USERNAME] == NULL)
+		return failf(r, KYSO_EXIT_USAGE, "no facility account: set username in kyso.conf "
+		    "or give --username (e.g. 01001_BV)");
+	if (r->val[S_STAFF_NAME] == NULL)
+		return failf(r, KYSO_EXIT_USAGE, "no staff name: the gateway needs who looks up "
+		    "(staff-name in kyso.conf or --staff-name)");
+	if (r->val[S_STAFF_ID] == NULL || !digits(r->val[S_STAFF_ID], 12))
+		return failf(r, KYSO_EXIT_USAGE, "%s: the staff member's ID must be a 12-digit "
+		    "citizen ID number (staff-id / --staff-id)",
+		    r->val[S_STAFF_ID] != NULL ? r->val[S_STAFF_ID] : "no staff ID");
+	if ((r->val[S_CLIENT_CERT] == NULL) != (r->val[S_CLIENT_KEY] == NULL))
+		return failf(r, KYSO_EXIT_USAGE, "a client certificate needs both --client-cert "
+		    "and --client-key");
+	if (r->val[S_TIMEOUT] != NULL && parse_seconds(r->val[S_TIMEOUT], &o->timeout_ms) != 0)
+		return failf(r, KYSO_EXIT_USAGE, "timeout '%s': give seconds, more than 0 and at "
+		    "most 600", r->val[S_TIMEOUT]);
+	if (r->val[S_CONNECT_TIMEOUT] != NULL &&
+	    parse_seconds(r->val[S_CONNECT_TIMEOUT], &o->connect_timeout_ms) != 0)
+		return failf(r, KYSO_EXIT_USAGE, "connect-timeout '%s': give seconds, more than 0 "
+		    "and at most 600", r->val[S_CONNECT_TIMEOUT]);
+	if (r->val[S_RETRIES] != NULL) {
+		if (parse_uint(r->val[S_RETRIES], 9, &n) != 0)
+			return failf(r, KYSO_EXIT_USAGE, "retries '%s': give 0 to 9",
+			    r->val[S_RETRIES]);
+		o->tries = (unsigned int)n + 1;
+	}
+	if (r->val[S_WARN_DAYS] != NULL) {
+		if (parse_uint(r->val[S_WARN_DAYS], 3660, &n) != 0 || n == 0)
+			return failf(r, KYSO_EXIT_USAGE, "expiry-warn-days '%s': give 1 to 3660",
+			    r->val[S_WARN_DAYS]);
+		o->expiry_warn_days = (unsigned int)n;
+	}
+	/* which code to send */
+	*ma_the_from = r->val[S_MA_THE_FROM];
+	if (r->cli[S_MA_THE_FROM] == NULL && r->bhyt_code != NULL)
+		*ma_the_from = "bhyt";
+	if (*ma_the_from == NULL)
+		*ma_the_from = "id";
+	if (strcmp(*ma_the_from, "id") != 0 && strcmp(*ma_the_from, "bhyt") != 0)
+		return failf(r, KYSO_EXIT_USAGE, "ma-the-from '%s': use id or bhyt", *ma_the_from);
+	if (strcmp(*ma_the_from, "bhyt") == 0 && r->bhyt_code == NULL && r->from != NULL)
+		return failf(r, KYSO_EXIT_USAGE, "--ma-the-from bhyt needs --bhyt-code CODE (the "
+		    "chip does not hold the BHYT code)");
+	if (strcmp(*ma_the_from, "id") == 0 && r->bhyt_code != NULL)
+		return failf(r, KYSO_EXIT_USAGE, "--bhyt-code and --ma-the-from id contradict each "
+		    "other");
+	o->gateway = r->val[S_GATEWAY];
+	o->username = r->val[S_USERNAME];
+	o->facility_code = r->val[S_FACILITY];
+	o->staff_name = r->val[S_STAFF_NAME];
+	o->staff_id = r->val[S_STAFF_ID];
+	o->cacert = r->val[S_CACERT];
+	o->client_cert = r->val[S_CLIENT_CERT];
+	o->client_key = r->val[S_CLIENT_KEY];
+	o->pkcs11_module = r->val[S_PKCS11_MODULE];
+	return 0;
+}
+
+static int
+get_identity(struct run *r, struct identity *id, const char *ma_the_from)
+{
+	int rc;
+
+	if (r->from != NULL && (r->ma_the != NULL || r->name != NULL || r->dob != NULL))
+		return failf(r, KYSO_EXIT_USAGE, "give either --from FILE or --ma-the, --name and "
+		    "--dob, not both");
+	if (r->from != NULL) {
+		rc = read_card_json(r, id);
+		if (rc != 0)
+			return rc;
+		id->ma_the = strdup(strcmp(ma_the_from, "bhyt") == 0 ? r->bhyt_code :
+		    id->id_number);
+		return id->ma_the != NULL ? 0 : failf(r, KYSO_EXIT_RUNTIME, "out of memory");
+	}
+	if (r->ma_the == NULL && r->bhyt_code != NULL)
+		r->ma_the = r->bhyt_code;
+	if (r->ma_the == NULL || r->name == NULL || r->dob == NULL)
+		return failf(r, KYSO_EXIT_USAGE, "what to look up: --from FILE (card data), or "
+		    "--ma-the CODE --name NAME --dob dd/mm/yyyy");
+	id->ma_the = strdup(r->ma_the);
+	id->name = strdup(r->name);
+	id->dob = strdup(r->dob);
+	id->verified = 0;
+	id->json = json_pack("{s:b,s:s}", "verified", 0, "source", "manual");
+	if (id->ma_the == NULL || id->name == NULL || id->dob == NULL || id->json == NULL)
+		return failf(r, KYSO_EXIT_RUNTIME, "out of memory");
+	return 0;
+}
+
+static int
+lookup_main(int argc, char **argv)
+{
+	static const char usage[] = "kyso insurance lookup (--from CARD.json | --ma-the CODE "
+	    "--name NAME --dob dd/mm/yyyy) [OPTIONS]";
+	sign_insurance_options o = SIGN_INSURANCE_OPTIONS_INIT;
+	sign_insurance_request q = SIGN_INSURANCE_REQUEST_INIT;
+	sign_insurance_client *client = NULL;
+	sign_insurance_result *res = NULL;
+	struct identity id = { NULL, NULL, NULL, NULL, 0, NULL };
+	struct run r;
+	const char *ma_the_from = "id";
+	char password[PASSWORD_MAX], pin[PASSWORD_MAX], facility[64] = "";
+	int rc, optind_out = 0, i;
+	json_t *jreq;
+
+	memset(&r, 0, sizeof(r));
+	password[0] = pin[0] = '\0';
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--json") == 0)
+			r.json = 1;
+	if (r.json)
+		r.out = json_object();
+	rc = kyso_parse(argc, argv, usage, lookup_opts, lookup_cb, &r, &optind_out);
+	if (rc != 0) {
+		if (r.out != NULL && json_object_get(r.out, "error") == NULL)
+			set_str(r.out, "error", "usage error (see --help)");
+		goto out;
+	}
+	if (optind_out < argc) {
+		rc = failf(&r, KYSO_EXIT_USAGE, "unexpected argument '%s' (see --help)",
+		    argv[optind_out]);
+		goto out;
+	}
+	if ((rc = load_config(&r)) != 0)
+		goto out;
+	merge(&r);
+	if ((rc = check_settings(&r, &o, &ma_the_from)) != 0)
+		goto out;
+	if (r.from == NULL)
+		ma_the_from = "manual";
+	if ((rc = get_identity(&r, &id, ma_the_from)) != 0)
+		goto out;
+	if (r.out != NULL)
+		json_object_set(r.out, "identity", id.json);
+	if ((rc = get_password(&r, password, sizeof(password))) != 0)
+		goto out;
+	o.password = password;
+	if (o.client_key != NULL && strncmp(o.client_key, "pkcs11:", 7) == 0) {
+		if (strstr(o.client_key, "pin-value") != NULL ||
+		    strstr(o.client_key, "pin-source") != NULL) {
+			rc = failf(&r, KYSO_EXIT_USAGE, "the client key URI carries a PIN: give it "
+			    "with --client-key-pin-source instead");
+			goto out;
+		}
+		if (r.val[S_CLIENT_KEY_PIN] == NULL) {
+			rc = failf(&r, KYSO_EXIT_AUTH, "the client key is on a token: give its PIN "
+			    "source (client-key-pin-source / --client-key-pin-source)");
+			goto out;
+		}
+		rc = kyso_secret_read(r.val[S_CLIENT_KEY_PIN], "client key PIN", pin, sizeof(pin));
+		if (rc != 0) {
+			rc = failf(&r, rc, "cannot read the client key PIN");
+			goto out;
+		}
+		o.client_key_pin = pin;
+		if (o.pkcs11_module == NULL && r.cfg != NULL)
+			o.pkcs11_module = sign_config_get(r.cfg, NULL, "pkcs11-module");
+	}
+	rc = sign_insurance_client_new(&client, &o);
+	OPENSSL_cleanse(password, sizeof(password));
+	OPENSSL_cleanse(pin, sizeof(pin));
+	if (rc != 0) {
+		rc = fail_lib(&r, rc, NULL);
+		goto out;
+	}
+	q.ma_the = id.ma_the;
+	q.full_name = id.name;
+	q.birth_date = id.dob;
+	if (r.out != NULL) {
+		jreq = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "gateway", o.gateway,
+		    "username", o.username, "maThe", q.ma_the, "hoTen", q.full_name, "ngaySinh",
+		    q.birth_date, "hoTenCb", o.staff_name, "cccdCb", o.staff_id, "ma_the_from",
+		    ma_the_from);
+		json_object_set_new(r.out, "request", jreq != NULL ? jreq : json_null());
+	}
+	/* the facility the library compares maDKBD with */
+	if (o.facility_code != NULL) {
+		snprintf(facility, sizeof(facility), "%s", o.facility_code);
+	} else {
+		size_t ul = strlen(o.username);
+
+		if (ul > 3 && ul < sizeof(facility) && strcmp(o.username + ul - 3, "_BV") == 0)
+			snprintf(facility, sizeof(facility), "%.*s", (int)(ul - 3), o.username);
+	}
+	rc = sign_insurance_lookup(&res, client, &q);
+	if (rc != 0) {
+		const char *fix = NULL;
+
+		if (rc == SIGN_ERR_INVALID_ARG)
+			fix = "check --ma-the, --name, --dob or the card data";
+		rc = fail_lib(&r, rc, fix);
+		goto out;
+	}
+	if (r.out != NULL)
+		set_str(r.out, "status", class_name(sign_insurance_result_class(res)));
+	report(&r, res, &id, facility, o.expiry_warn_days != 0 ? o.expiry_warn_days : 30,
+	    ma_the_from);
+	switch (sign_insurance_result_class(res)) {
+	case SIGN_INSURANCE_COVERED:
+		rc = KYSO_EXIT_OK;
+		break;
+	case SIGN_INSURANCE_NOT_COVERED:
+		rc = failf(&r, KYSO_EXIT_FAILED, "not covered: %s %s (%s)",
+		    sign_insurance_result_code(res), sign_insurance_result_meaning_vi(res),
+		    sign_insurance_result_meaning_en(res));
+		break;
+	default:
+		rc = failf(&r, KYSO_EXIT_RUNTIME, "the gateway answered %s %s (%s); try again later "
+		    "or ask the social-security office", sign_insurance_result_code(res),
+		    sign_insurance_result_meaning_vi(res) != NULL ?
+		    sign_insurance_result_meaning_vi(res) : "mã không có trong bảng",
+		    sign_insurance_result_meaning_en(res) != NULL ?
+		    sign_insurance_result_meaning_en(res) : "a code not in the table");
+		break;
+	}
+out:
+	OPENSSL_cleanse(password, sizeof(password));
+	OPENSSL_cleanse(pin, sizeof(pin));
+	if (r.out != NULL) {
+		if (json_object_get(r.out, "status") == NULL)
+			set_str(r.out, "status", "failed");
+		json_object_set_new(r.out, "ok", json_boolean(rc == 0));
+		json_object_set_new(r.out, "exit", json_integer(rc));
+		if (json_object_get(r.out, "identity") == NULL)
+			json_object_set_new(r.out, "identity", id.json != NULL ? json_incref(id.json) :
+			    json_null());
+		kyso_json_emit(r.out, 1);
+	}
+	sign_insurance_result_free(res);
+	sign_insurance_client_free(client);
+	sign_config_free(r.cfg);
+	json_decref(id.json);
+	free(id.ma_the);
+	free(id.name);
+	free(id.dob);
+	free(id.id_number);
+	return rc;
+}
+
+/* ---- codes --------------------------------------------------------------- */
+
+static int
+codes_cb(int val, const char *arg, void *ud)
+{
+	(void)arg;
+	if (val != O_JSON)
+		return KYSO_EXIT_USAGE;
+	*(int *)ud = 1;
+	return 0;
+}
+
+static int
+codes_main(int argc, char **argv)
+{
+	int json = 0, optind_out = 0, rc;
+	const char *code, *vi, *en;
+	sign_insurance_class cls;
+	json_t *obj = NULL, *arr = NULL;
+	size_t i;
+
+	rc = kyso_parse(argc, argv, "kyso insurance codes [--json]", codes_opts, codes_cb, &json,
+	    &optind_out);
+	if (rc != 0)
+		return rc;
+	if (json) {
+		obj = json_object();
+		arr = json_array();
+	}
+	for (i = 0; sign_insurance_code_get(i, &code, &cls, &vi, &en) == 0; i++) {
+		int ex = cls == SIGN_INSURANCE_COVERED ? 0 : cls == SIGN_INSURANCE_NOT_COVERED ? 1 :
+		    cls == SIGN_INSURANCE_AUTH_ERROR ? 5 : 7;
+
+		if (json)
+			json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:i}", "code", code,
+			    "class", class_name(cls), "vi", vi, "en", en, "exit", ex));
+		else
+			printf("%s  %-13s exit %d  %s (%s)\n", code, class_name(cls), ex, vi, en);
+	}
+	if (json) {
+		json_object_set_new(obj, "codes", arr);
+		kyso_json_emit(obj, 1);
+	}
+	return 0;
+}
+
+int kyso_cmd_insurance(int argc, char **argv);
+
+int
+kyso_cmd_insurance(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "lookup") == 0)
+		return lookup_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "codes") == 0)
+		return codes_main(argc - 1, argv + 1);
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		printf("usage: kyso insurance lookup [OPTIONS]   look a BHYT card up at the VSS "
+		    "gateway\n       kyso insurance codes [--json]    the gateway's result codes\n"
+		    "\n`kyso insurance lookup --help` lists the options; kyso-insurance(1) has the "
+		    "details.\n");
+		return 0;
+	}
+	kyso_err("usage: kyso insurance lookup|codes [OPTIONS] (see kyso insurance --help)");
+	return KYSO_EXIT_USAGE;
+}

@@ -17,5 +17,7 @@
 #include "libsign/cert.h"
 #include "libsign/pa.h"
 #include "libsign/card.h"
+#include "libsign/config.h"
+#include "libsign/insurance.h"
 
 #endif

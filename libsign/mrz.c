@@ -614,6 +614,12 @@ yymmdd(const char *s, char out[7], const char *what)
 	vdate d;
 	int rc;
 
+	/* DG13's expiry of a card without one ("Không thời hạn"): 991231. */
+	if (s != NULL && (strcmp(s, "Kh\xC3\xB4ng th\xE1\xBB\x9Di h\xE1\xBA\xA1n") == 0 ||
+	    strcmp(s, "Khong thoi han") == 0)) {
+		memcpy(out, "991231", 7);
+		return 0;
+	}
 	if ((rc = parse_date(s, &d, what)) < 0)
 		return rc;
 	snprintf(out, 7, "%02d%02d%02d", d.yy, d.month, d.day);

@@ -418,6 +418,12 @@ test_vn_id(void **state)
 	assert_string_equal(key_info(k), "089012345689031522903150");
 	sign_mrz_key_free(k);
 	k = NULL;
+	/* DG13's "Không thời hạn" means no expiry: 991231 */
+	assert_int_equal(sign_mrz_key_from_vn_id(&k, "001050012345", "01/01/1950",
+	    "Kh\xC3\xB4ng th\xE1\xBB\x9Di h\xE1\xBA\xA1n"), 0);
+	assert_string_equal(key_info(k) + 10, "500101" "3" "991231" "5");
+	sign_mrz_key_free(k);
+	k = NULL;
 	assert_int_equal(sign_mrz_key_from_vn_id(&k, "001089012345", "15/03/1991", "290315"),
 	    SIGN_ERR_MALFORMED);
 	assert_null(k);

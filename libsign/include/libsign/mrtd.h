@@ -116,8 +116,8 @@ int sign_mrz_key_new(sign_mrz_key **out, const char *document_number,
 
 /* Vietnamese citizen ID card: the 12-digit ID number (its last 9 digits
  * are the document number), the date of birth as YYMMDD or dd/mm/yyyy,
- * the expiry as YYMMDD or dd/mm/yyyy, or "991231" for a card without an
- * expiry.  The ID is checked against the birth year (century digit). */
+ * the expiry as YYMMDD or dd/mm/yyyy, or "991231" (or DG13's "Không thời
+ * hạn") for a card without an expiry.  The ID is checked against the birth year (century digit). */
 int sign_mrz_key_from_vn_id(sign_mrz_key **out, const char *id12,
     const char *date_of_birth, const char *expiry_date);
 

@@ -393,6 +393,12 @@ load_key_pkcs11(struct gw *g, const sign_insurance_options *o)
 		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
 		goto out;
 	}
+	/* libp11 prints dlerror() itself: check the module first. */
+	if (module != NULL && access(module, R_OK) != 0) {
+		rc = sign_error__set(SIGN_ERR_PKCS11, (unsigned long)errno,
+		    "cannot read the PKCS#11 module %s: %s", module, strerror(errno));
+		goto out;
+	}
 	g->engine = ENGINE_by_id("pkcs11");
 	if (g->engine == NULL) {
 		rc = sign_error__openssl(SIGN_ERR_UNSUPPORTED,
@@ -400,6 +406,9 @@ load_key_pkcs11(struct gw *g, const sign_insurance_options *o)
 		    "libengine-pkcs11-openssl); it is needed for a client key on a token");
 		goto out;
 	}
+	/* QUIET (libp11 >= 0.4.11): no messages of the engine's own on stderr. */
+	ENGINE_ctrl_cmd_string(g->engine, "QUIET", NULL, 1);
+	ERR_clear_error();
 	if ((module != NULL && !ENGINE_ctrl_cmd_string(g->engine, "MODULE_PATH", module, 0)) ||
 	    !ENGINE_ctrl_cmd_string(g->engine, "PIN", o->client_key_pin, 0)) {
 		rc = sign_error__openssl(SIGN_ERR_PKCS11, "the pkcs11 engine refused its settings");
@@ -421,9 +430,34 @@ load_key_pkcs11(struct gw *g, const sign_insurance_options *o)
 	 * session is logged in, so that no PIN stays in memory. */
 	ENGINE_ctrl_cmd_string(g->engine, "PIN", "", 0);
 	if (g->key == NULL) {
-		rc = sign_error__openssl(SIGN_ERR_KEY_NOT_FOUND,
-		    "no usable private key for %s on the token (wrong PIN, or no such key)",
-		    path_part);
+		const char *first = NULL, *w;
+		int bad_pin = 0, locked = 0, noload = 0;
+		unsigned long e;
+
+		/* The queue holds the token's reason and the engine's follow-ups. */
+		while ((e = ERR_get_error()) != 0) {
+			if ((w = ERR_reason_error_string(e)) == NULL)
+				continue;
+			if (first == NULL)
+				first = w;
+			bad_pin |= strstr(w, "PIN incorrect") != NULL;
+			locked |= strstr(w, "PIN locked") != NULL || strstr(w, "PIN expired") != NULL;
+			noload |= strstr(w, "load PKCS#11 module") != NULL;
+		}
+		if (bad_pin)
+			rc = sign_error__set(SIGN_ERR_PIN_INCORRECT, 0,
+			    "the token refused the PIN of the client key %s", path_part);
+		else if (locked)
+			rc = sign_error__set(SIGN_ERR_PIN_LOCKED, 0,
+			    "the PIN of the token holding %s is locked", path_part);
+		else if (noload)
+			rc = sign_error__set(SIGN_ERR_PKCS11, 0, "the pkcs11 engine cannot load the "
+			    "module %s", module != NULL ? module : "(its default)");
+		else
+			rc = sign_error__set(SIGN_ERR_KEY_NOT_FOUND, 0,
+			    "no private key %s on a token of the module %s (%s)", path_part,
+			    module != NULL ? module : "(the engine's default)",
+			    first != NULL ? first : "no reason given");
 		goto out;
 	}
 out:

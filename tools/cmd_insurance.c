@@ -770,8 +770,14 @@ lookup_main(int argc, char **argv)
 			goto out;
 		}
 		o.client_key_pin = pin;
-		if (o.pkcs11_module == NULL && r.cfg != NULL)
-			o.pkcs11_module = sign_config_get(r.cfg, NULL, "pkcs11-module");
+		/* The module, as for tokens (token.h): --pkcs11-module, the URI's
+		 * module-path, $KYSO_PKCS11_MODULE, then kyso.conf. */
+		o.pkcs11_module = r.cli[S_PKCS11_MODULE];
+		if (o.pkcs11_module == NULL && strstr(o.client_key, "module-path=") == NULL &&
+		    getenv("KYSO_PKCS11_MODULE") == NULL)
+			o.pkcs11_module = r.val[S_PKCS11_MODULE];
+	} else {
+		o.pkcs11_module = NULL;
 	}
 	rc = sign_insurance_client_new(&client, &o);
 	OPENSSL_cleanse(password, sizeof(password));

@@ -289,6 +289,12 @@ sign_cades_report_content_path(const sign_cades_report *r)
 	return r == NULL ? NULL : r->content_path;
 }
 
+unsigned long long
+sign_cades_report_content_length(const sign_cades_report *r)
+{
+	return r == NULL ? 0 : (unsigned long long)r->content_len;
+}
+
 size_t
 sign_cades_report_count(const sign_cades_report *r)
 {

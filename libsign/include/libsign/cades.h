@@ -192,6 +192,8 @@ sign_cades_subindication sign_cades_report_subindication(const sign_cades_report
 int sign_cades_report_attached(const sign_cades_report *report);
 /* The detached content file read, or NULL (attached, or content in memory). */
 const char *sign_cades_report_content_path(const sign_cades_report *report);
+/* The number of content bytes hashed (detached file or embedded content). */
+unsigned long long sign_cades_report_content_length(const sign_cades_report *report);
 /* Number of signatures (SignerInfos), and one of them (borrowed, valid while
  * the report lives; NULL when i is out of range). */
 size_t sign_cades_report_count(const sign_cades_report *report);

@@ -1,0 +1,155 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# kyso sign on a fresh SoftHSM token: every scheme checked by `openssl cms -verify`,
+# a batch with one login (the PIN crosses a pipe once), streaming, atomic outputs,
+# and each failure with its exit status and message.
+set -u
+. "$top_srcdir/tests/integration/lib.sh"
+fresh_softhsm
+test_pki
+P=$T/pki
+export KYSO_TRUST_DIR="$top_srcdir/certs/trust"
+PIN=123456
+export PIN
+init_token T1 12345678 "$PIN"
+
+# Keys and certificates go on the token with the token tools, not kyso.
+import() { # NAME ID
+	softhsm2-util --import "$P/$1.key" --token T1 --label "$1" --id "$2" --pin "$PIN" \
+	    >/dev/null || fail "import $1"
+	openssl x509 -in "$P/$1.pem" -outform DER -out "$T/$1.der"
+	pkcs11-tool --module "$SOFTHSM_MODULE" --token-label T1 --login --pin "$PIN" \
+	    --write-object "$T/$1.der" --type cert --id "$2" --label "$1" >/dev/null 2>&1 ||
+	    fail "write certificate $1"
+}
+import signer-rsa 01
+import signer-ec 02
+import enc-only 03
+import signer-ec384 04
+KEY="pkcs11:token=T1;object=signer-rsa"
+
+# The referee, as a user would type it.
+ossl_verify() { # SIG [CONTENT]
+	if [ $# -eq 2 ]; then
+		openssl cms -verify -binary -inform DER -in "$1" -content "$2" \
+		    -CAfile "$P/root.pem" -purpose any -out /dev/null
+	else
+		openssl cms -verify -binary -inform DER -in "$1" \
+		    -CAfile "$P/root.pem" -purpose any -out "$1.out"
+	fi
+}
+no_tmp() {
+	if ls "$T"/d/*.tmp* >/dev/null 2>&1; then fail "temporary files left: $(ls "$T"/d/*.tmp*)"
+	else pass "no temporary file left"; fi
+}
+
+mkdir -p "$T/d"
+cd "$T/d" || exit 1
+printf 'Tờ trình số 12/TTr-VP\n' > to-trinh.txt
+printf 'Phụ lục 1\n' > phu-luc.txt
+printf 'Biên bản\n' > bien-ban.txt
+
+# ---- a batch, one login: the PIN crosses a pipe exactly once -----------------
+expect 0 "3 files signed by Nguyễn Văn An \\(serial 01\\), one login" sh -c \
+    'printf "%s\n" "$PIN" | "$0" sign --key "$1" --chain "$2" --pin-source fd:3 \
+    to-trinh.txt phu-luc.txt bien-ban.txt 3<&0' "$KYSO" "$KEY" "$P/chain.pem"
+for f in to-trinh.txt phu-luc.txt bien-ban.txt; do
+	expect 0 "Verification successful" ossl_verify "$f.p7s" "$f"
+	expect 0 "CAdES Verification successful" openssl cms -verify -cades -binary -inform DER \
+	    -in "$f.p7s" -content "$f" -CAfile "$P/root.pem" -purpose any -out /dev/null
+	expect 0 "$f.p7s: TOTAL-PASSED" "$KYSO" verify --trust "$P/root.pem" "$f.p7s"
+done
+# the signed attributes are exactly the four of CAdES-B-B
+openssl cms -cmsout -print -inform DER -in to-trinh.txt.p7s > "$T/print.txt"
+n=$(sed -n '/signedAttrs:/,/unsignedAttrs:/p' "$T/print.txt" | grep -c '^ *object: ')
+if [ "$n" -eq 4 ] && grep -q 'object: contentType' "$T/print.txt" &&
+    grep -q 'object: signingTime' "$T/print.txt" && grep -q 'object: messageDigest' "$T/print.txt" &&
+    grep -q 'object: id-smime-aa-signingCertificateV2' "$T/print.txt" &&
+    grep -A1 'unsignedAttrs:' "$T/print.txt" | grep -q ABSENT; then
+	pass "four signed attributes: content-type, signing-time, message-digest, signing-certificate-v2"
+else
+	fail "unexpected attributes ($n)"; grep 'object:' "$T/print.txt" | head
+fi
+# a second read of the PIN fd would find it empty: a second login would fail
+expect 5 "empty PIN" sh -c 'printf "" | "$0" sign --key "$1" --pin-source fd:3 -o x.p7s \
+    to-trinh.txt 3<&0' "$KYSO" "$KEY"
+
+# ---- every scheme ---------------------------------------------------------------
+sign() { "$KYSO" sign --pin-source env:PIN --chain "$P/chain.pem" "$@"; }
+expect 0 "to-trinh.txt -> pss.p7s" sign --key "$KEY" --pss -o pss.p7s to-trinh.txt
+expect 0 "Verification successful" ossl_verify pss.p7s to-trinh.txt
+expect 0 "rsassaPss" sh -c 'openssl cms -cmsout -print -inform DER -in pss.p7s | grep -A12 signatureAlgorithm'
+expect 0 "" sign --key "$KEY" --pss --digest sha512 -o pss512.p7s to-trinh.txt
+expect 0 "Verification successful" ossl_verify pss512.p7s to-trinh.txt
+expect 0 "RSA-PSS with SHA-512" "$KYSO" verify --trust "$P/root.pem" --content to-trinh.txt pss512.p7s
+expect 0 "" sign --key "$KEY" --digest sha384 -o rsa384.p7s to-trinh.txt
+expect 0 "Verification successful" ossl_verify rsa384.p7s to-trinh.txt
+expect 0 "" sign --key "pkcs11:token=T1;object=signer-ec" -o ec.p7s to-trinh.txt
+expect 0 "Verification successful" ossl_verify ec.p7s to-trinh.txt
+expect 0 "ECDSA with SHA-256" "$KYSO" verify --trust "$P/root.pem" --content to-trinh.txt ec.p7s
+expect 0 "" sign --key "pkcs11:token=T1;object=signer-ec384" --digest sha384 -o ec384.p7s \
+    to-trinh.txt
+expect 0 "Verification successful" ossl_verify ec384.p7s to-trinh.txt
+expect 0 "Lê Văn Cường" "$KYSO" verify --trust "$P/root.pem" --content to-trinh.txt ec384.p7s
+# enveloping: the content comes back out of the signature
+expect 0 "" sign --key "$KEY" --enveloping -o env.p7s to-trinh.txt
+expect 0 "Verification successful" ossl_verify env.p7s
+if cmp -s env.p7s.out to-trinh.txt; then pass "enveloped content intact"; else fail "enveloped content"; fi
+expect 0 "embedded in the signature" "$KYSO" verify --trust "$P/root.pem" env.p7s
+expect 0 "" sign --key "pkcs11:token=T1;object=signer-ec" --enveloping -o env-ec.p7s to-trinh.txt
+expect 0 "Verification successful" ossl_verify env-ec.p7s
+
+# ---- a larger file streams (several read chunks) --------------------------------
+head -c 5000000 /dev/urandom > big.bin
+expect 0 "" sign --key "$KEY" big.bin
+expect 0 "Verification successful" ossl_verify big.bin.p7s big.bin
+size=$(wc -c < big.bin.p7s)
+if [ "$size" -lt 8000 ]; then pass "detached signature is small ($size bytes)"; else fail "size $size"; fi
+expect 0 "" sign --key "$KEY" --enveloping -o big.env.p7s big.bin
+expect 0 "Verification successful" ossl_verify big.env.p7s
+if cmp -s big.env.p7s.out big.bin; then pass "5 MB enveloped intact"; else fail "5 MB enveloped"; fi
+
+# ---- failures: exit status, message, and no partial output -------------------
+cp to-trinh.txt.p7s keep.p7s
+expect 3 "to-trinh.txt.p7s already exists; use --force" sign --key "$KEY" to-trinh.txt
+if cmp -s keep.p7s to-trinh.txt.p7s; then pass "existing output untouched"; else fail "output changed"; fi
+expect 0 "" sign --key "$KEY" --force to-trinh.txt
+if cmp -s keep.p7s to-trinh.txt.p7s; then fail "--force did not replace"; else pass "--force replaced"; fi
+expect 0 "Verification successful" ossl_verify to-trinh.txt.p7s to-trinh.txt
+
+expect 6 "cannot read missing.txt: No such file" sign --key "$KEY" -o m.p7s missing.txt
+cp bien-ban.txt.p7s keep2.p7s
+expect 6 "cannot read missing.txt" sign --key "$KEY" --force bien-ban.txt missing.txt
+if cmp -s keep2.p7s bien-ban.txt.p7s; then pass "nothing signed when an input is missing"
+else fail "bien-ban.txt signed although missing.txt is missing"; fi
+[ -e m.p7s ] && fail "output for a missing input" || pass "no output for a missing input"
+
+BADPIN=000000
+export BADPIN
+expect 5 "wrong PIN" "$KYSO" sign --key "$KEY" --pin-source env:BADPIN -o wrong.p7s to-trinh.txt
+[ -e wrong.p7s ] && fail "output after a wrong PIN" || pass "no output after a wrong PIN"
+expect 5 '"exit": 5' "$KYSO" sign --json --key "$KEY" --pin-source env:BADPIN -o wrong.p7s \
+    to-trinh.txt
+expect 5 '"schema": 1' "$KYSO" sign --json --key "$KEY" --pin-source env:BADPIN -o wrong.p7s \
+    to-trinh.txt
+
+expect 3 "(not for signing|does not allow signing)" sign \
+    --key "pkcs11:token=T1;object=enc-only" -o enc.p7s to-trinh.txt
+[ -e enc.p7s ] && fail "output with an encryption-only certificate" || pass "no output (encryption-only)"
+
+expect 3 "-o names one output" sign --key "$KEY" -o x.p7s to-trinh.txt phu-luc.txt
+expect 3 "--key URI is required" "$KYSO" sign to-trinh.txt
+expect 3 "--digest takes sha256" sign --key "$KEY" --digest md5 -o x.p7s to-trinh.txt
+expect 3 "carries a PIN" sign --key "$KEY;pin-value=123456" -o x.p7s to-trinh.txt
+expect 3 "PKCS#11 URI" sign --key "$P/signer-rsa.key" -o x.p7s to-trinh.txt
+expect 3 "unknown option" sign --key "$KEY" --bogus to-trinh.txt
+expect 3 "no file to sign" sign --key "$KEY"
+expect 4 "" sign --key "pkcs11:token=Nope;object=x" -o x.p7s to-trinh.txt
+expect 6 "" sign --key "pkcs11:token=T1;object=nokey" -o x.p7s to-trinh.txt
+[ -e x.p7s ] && fail "x.p7s written by a failing run" || pass "no output from failing runs"
+no_tmp
+
+# the JSON of a success
+expect 0 '"packaging": "detached"' sign --json --key "$KEY" -o j.p7s phu-luc.txt
+expect 0 '"output": "j2.p7s"' sign --json --key "$KEY" -o j2.p7s phu-luc.txt
+done_testing

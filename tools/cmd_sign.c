@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* kyso sign: CAdES-B-B signatures of files with a key on a PKCS#11 token. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <libsign/cades.h>
+#include <libsign/cert.h>
+#include "pin.h"
+
+int kyso_cmd_sign(int argc, char **argv);
+
+enum { OPT_KEY = 256, OPT_CERT, OPT_CHAIN, OPT_OUTPUT, OPT_FORCE, OPT_ENVELOPING, OPT_PSS,
+	OPT_DIGEST, OPT_MODULE, OPT_JSON };
+
+static const char usage[] =
+    "kyso sign --key URI [--cert URI|FILE] [--chain FILE] [--pin-source SRC]\n"
+    "       [--force-last-try] [-o OUT] [--force] [--enveloping] [--pss]\n"
+    "       [--digest sha256|sha384|sha512] [--module PATH] [--json] FILE...";
+
+static const struct kyso_opt opts[] = {
+	{ "key", required_argument, OPT_KEY, "URI", "the private key (pkcs11:token=...;object=...)" },
+	{ "cert", required_argument, OPT_CERT, "URI|FILE",
+	  "signer certificate (default: the token's, same CKA_ID)" },
+	{ "chain", required_argument, OPT_CHAIN, "FILE", "CA certificates to embed (PEM or DER)" },
+	KYSO_PIN_OPTIONS,
+	{ "output", required_argument, OPT_OUTPUT, "OUT", "(or -o) output for a single FILE "
+	  "(default FILE.p7s)" },
+	{ "force", no_argument, OPT_FORCE, NULL, "replace existing outputs" },
+	{ "enveloping", no_argument, OPT_ENVELOPING, NULL, "embed the content (attached signature)" },
+	{ "pss", no_argument, OPT_PSS, NULL, "RSA-PSS instead of PKCS#1 v1.5 (RSA keys)" },
+	{ "digest", required_argument, OPT_DIGEST, "MD", "sha256 (default), sha384 or sha512" },
+	{ "module", required_argument, OPT_MODULE, "PATH", "PKCS#11 module" },
+	{ "json", no_argument, OPT_JSON, NULL, "print one JSON object" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+struct sign_args {
+	const char *key, *cert, *chain, *output, *digest, *module;
+	int force, enveloping, pss, json;
+	struct kyso_pin pin;
+};
+
+static int
+sign_opt(int val, const char *arg, void *ud)
+{
+	struct sign_args *a = ud;
+	int rc = kyso_pin_option(&a->pin, val, arg);
+
+	if (rc >= 0)
+		return rc;
+	switch (val) {
+	case OPT_KEY: a->key = arg; return 0;
+	case OPT_CERT: a->cert = arg; return 0;
+	case OPT_CHAIN: a->chain = arg; return 0;
+	case OPT_OUTPUT: a->output = arg; return 0;
+	case OPT_FORCE: a->force = 1; return 0;
+	case OPT_ENVELOPING: a->enveloping = 1; return 0;
+	case OPT_PSS: a->pss = 1; return 0;
+	case OPT_DIGEST: a->digest = arg; return 0;
+	case OPT_MODULE: a->module = arg; return 0;
+	case OPT_JSON: a->json = 1; return 0;
+	}
+	return KYSO_EXIT_USAGE;
+}
+
+/* The --json object for a failure: "ok": false, "error", "exit". */
+static int
+finish_fail(json_t *out, int code, const char *msg)
+{
+	if (out != NULL) {
+		json_object_set_new(out, "ok", json_false());
+		json_object_set_new(out, "error", json_string(msg));
+		json_object_set_new(out, "exit", json_integer(code));
+		kyso_json_emit(out, 1);
+	}
+	return code;
+}
+
+static int
+usage_fail(json_t *out, const char *msg)
+{
+	kyso_err("%s", msg);
+	return finish_fail(out, KYSO_EXIT_USAGE, msg);
+}
+
+/* A library failure: message on stderr, exit status, and the JSON object. */
+static int
+lib_fail(json_t *out, const struct kyso_pin *pin, int rc)
+{
+	const char *msg = sign_error_last() == rc ? sign_error_message() : sign_strerror(rc);
+	char *copy = strdup(msg);
+	int code = pin != NULL ? kyso_pin_fail(pin, rc) : kyso_fail(rc);
+
+	code = finish_fail(out, code, copy != NULL ? copy : sign_strerror(rc));
+	free(copy);
+	return code;
+}
+
+/* "-o OUT" and "-oOUT" become "--output OUT" (getopt_long gets no short options). */
+static char **
+rewrite_short(int argc, char **argv)
+{
+	char **v = calloc((size_t)argc + 2, sizeof(*v));
+	int i, j = 0, opts_done = 0;
+
+	if (v == NULL)
+		return NULL;
+	for (i = 0; i < argc; i++) {
+		if (!opts_done && strcmp(argv[i], "--") == 0)
+			opts_done = 1;
+		if (!opts_done && i > 0 && strcmp(argv[i], "-o") == 0) {
+			v[j++] = "--output";
+		} else if (!opts_done && i > 0 && strncmp(argv[i], "-o", 2) == 0) {
+			v[j++] = "--output";
+			v[j++] = argv[i] + 2;
+		} else {
+			v[j++] = argv[i];
+		}
+	}
+	v[j] = NULL;
+	return v;
+}
+
+static char *
+out_name(const char *in, const char *output)
+{
+	size_t n;
+	char *s;
+
+	if (output != NULL)
+		return strdup(output);
+	n = strlen(in) + 5;
+	s = malloc(n);
+	if (s != NULL)
+		snprintf(s, n, "%s.p7s", in);
+	return s;
+}
+
+/* The signer's name for messages: the certificate's CN, else its subject. */
+static char *
+signer_name(sign_signer *signer, char **serial)
+{
+	const unsigned char *der;
+	size_t len;
+	sign_cert *c = NULL;
+	const sign_cert_info *ci;
+	const char *cn;
+	char *s = NULL;
+
+	*serial = NULL;
+	if (sign_signer_cert(signer, &der, &len) != 0 || sign_cert_from_der(&c, der, len) != 0)
+		return NULL;
+	ci = sign_cert_get_info(c);
+	cn = strstr(ci->subject, "CN=");
+	s = strdup(cn != NULL ? cn + 3 : ci->subject);
+	if (s != NULL && cn != NULL)
+		s[strcspn(s, ",")] = '\0';
+	*serial = strdup(ci->serial);
+	sign_cert_free(c);
+	return s;
+}
+
+int
+kyso_cmd_sign(int argc, char **argv)
+{
+	struct sign_args a;
+	sign_token_options to = SIGN_TOKEN_OPTIONS_INIT;
+	sign_cades_sign_opts so = SIGN_CADES_SIGN_OPTS_INIT;
+	sign_signer *signer = NULL;
+	json_t *out = NULL, *files = NULL;
+	char **av = NULL, **outs = NULL, *name = NULL, *serial = NULL;
+	int rc, first, nfiles, i, code = 0, done = 0;
+
+	memset(&a, 0, sizeof(a));
+	av = rewrite_short(argc, argv);
+	if (av == NULL) {
+		kyso_err("out of memory");
+		return KYSO_EXIT_RUNTIME;
+	}
+	rc = kyso_parse(argc, av, usage, opts, sign_opt, &a, &first);
+	if (a.json)
+		out = json_object();
+	if (rc != 0) {
+		code = finish_fail(out, rc, "bad command line (see --help)");
+		goto out;
+	}
+	nfiles = argc - first;
+	if (a.key == NULL) {
+		code = usage_fail(out, "--key URI is required (the signing key on the token, e.g. "
+		    "pkcs11:token=LABEL;object=KEY)");
+		goto out;
+	}
+	if (nfiles < 1) {
+		code = usage_fail(out, "no file to sign (see --help)");
+		goto out;
+	}
+	if (a.output != NULL && nfiles > 1) {
+		code = usage_fail(out, "-o names one output: with several files leave it out "
+		    "(each FILE gets FILE.p7s)");
+		goto out;
+	}
+	if (a.digest == NULL || strcmp(a.digest, "sha256") == 0) {
+		so.md = SIGN_MD_SHA256;
+	} else if (strcmp(a.digest, "sha384") == 0) {
+		so.md = SIGN_MD_SHA384;
+	} else if (strcmp(a.digest, "sha512") == 0) {
+		so.md = SIGN_MD_SHA512;
+	} else {
+		code = usage_fail(out, "--digest takes sha256, sha384 or sha512");
+		goto out;
+	}
+	if (strncmp(a.key, "pkcs11:", 7) != 0) {
+		code = usage_fail(out, "--key takes a PKCS#11 URI (pkcs11:token=LABEL;object=KEY); "
+		    "list keys with kyso key list");
+		goto out;
+	}
+	if (kyso_pin_check_uri(a.key) != 0 || kyso_pin_check_uri(a.cert) != 0) {
+		code = finish_fail(out, KYSO_EXIT_USAGE, "the URI carries a PIN");
+		goto out;
+	}
+	so.scheme = a.pss ? SIGN_SCHEME_RSA_PSS : SIGN_SCHEME_AUTO;
+	so.enveloping = a.enveloping;
+	so.overwrite = a.force;
+
+	/* Check every input and output before logging in: no PIN is asked for a
+	 * batch that cannot be done. */
+	outs = calloc((size_t)nfiles, sizeof(*outs));
+	if (outs == NULL) {
+		code = finish_fail(out, KYSO_EXIT_RUNTIME, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < nfiles; i++) {
+		const char *in = argv[first + i];
+		struct stat st;
+		char msg[600];
+
+		if (stat(in, &st) != 0 || S_ISDIR(st.st_mode)) {
+			snprintf(msg, sizeof(msg), "cannot read %s: %s; check the file name", in,
+			    stat(in, &st) == 0 ? "a directory" : strerror(errno));
+			kyso_err("%s", msg);
+			code = finish_fail(out, KYSO_EXIT_DATA, msg);
+			goto out;
+		}
+		outs[i] = out_name(in, a.output);
+		if (outs[i] == NULL) {
+			code = finish_fail(out, KYSO_EXIT_RUNTIME, "out of memory");
+			goto out;
+		}
+		if (!a.force && stat(outs[i], &st) == 0) {
+			snprintf(msg, sizeof(msg), "%s already exists; use --force to replace it",
+			    outs[i]);
+			kyso_err("%s", msg);
+			code = finish_fail(out, KYSO_EXIT_USAGE, msg);
+			goto out;
+		}
+	}
+
+	/* One token session and one login for the whole batch. */
+	to.module = a.module;
+	kyso_pin_setup(&a.pin, &to);
+	rc = sign_token_signer_open(&signer, a.key, a.cert, &to);
+	if (rc == 0 && a.chain != NULL)
+		rc = sign_signer_add_chain_file(signer, a.chain);
+	if (rc != 0) {
+		code = lib_fail(out, &a.pin, rc);
+		goto out;
+	}
+	name = signer_name(signer, &serial);
+	files = json_array();
+	for (i = 0; i < nfiles; i++) {
+		const char *in = argv[first + i];
+
+		rc = sign_cades_sign_file(signer, in, outs[i], &so);
+		if (rc != 0)
+			break;
+		done++;
+		if (out != NULL) {
+			json_t *f = json_object();
+
+			json_object_set_new(f, "input", json_string(in));
+			json_object_set_new(f, "output", json_string(outs[i]));
+			json_array_append_new(files, f);
+		} else {
+			printf("%s -> %s\n", in, outs[i]);
+		}
+	}
+	if (out != NULL) {
+		json_object_set_new(out, "signer", name != NULL ? json_string(name) : json_null());
+		json_object_set_new(out, "serial", serial != NULL ? json_string(serial) : json_null());
+		json_object_set_new(out, "packaging", json_string(a.enveloping ? "enveloping" :
+		    "detached"));
+		json_object_set_new(out, "files", files);
+		files = NULL;
+	}
+	if (rc != 0) {
+		if (done > 0)
+			fprintf(stderr, "%s: %d of %d file%s signed before the failure\n",
+			    kyso_progname, done, nfiles, nfiles == 1 ? "" : "s");
+		code = lib_fail(out, &a.pin, rc);
+		out = NULL;
+		goto out;
+	}
+	if (out != NULL) {
+		json_object_set_new(out, "ok", json_true());
+		kyso_json_emit(out, 1);
+		out = NULL;
+	} else {
+		fprintf(stderr, "%s: %d file%s signed by %s (serial %s), one login\n", kyso_progname,
+		    done, done == 1 ? "" : "s", name != NULL ? name : "?",
+		    serial != NULL ? serial : "?");
+	}
+out:
+	if (outs != NULL)
+		for (i = 0; i < argc - first && i >= 0; i++)
+			free(outs[i]);
+	free(outs);
+	free(av);
+	free(name);
+	free(serial);
+	json_decref(files);
+	sign_signer_free(signer);
+	return code;
+}

@@ -1,0 +1,430 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* kyso verify: CMS/CAdES signatures with ETSI EN 319 102-1 verdicts. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <openssl/evp.h>
+
+#include <libsign/cades.h>
+#include "kyso.h"
+
+int kyso_cmd_verify(int argc, char **argv);
+
+/* The JSON schema version of `kyso verify --json` (docs/verify-json.md). */
+#define VERIFY_JSON_SCHEMA 1
+#define MAX_TRUST 64
+
+enum { OPT_TRUST = 256, OPT_NO_DEFAULT_TRUST, OPT_CONTENT, OPT_JSON };
+
+static const char usage[] =
+    "kyso verify [--trust FILE|DIR]... [--no-default-trust] [--content FILE] [--json] SIG...";
+
+static const struct kyso_opt opts[] = {
+	{ "trust", required_argument, OPT_TRUST, "FILE|DIR",
+	  "add trust anchors (PEM/DER file or directory); repeatable" },
+	{ "no-default-trust", no_argument, OPT_NO_DEFAULT_TRUST, NULL,
+	  "do not trust the installed Vietnamese roots" },
+	{ "content", required_argument, OPT_CONTENT, "FILE",
+	  "the signed file of a detached signature (default: SIG without .p7s)" },
+	{ "json", no_argument, OPT_JSON, NULL, "print one JSON object (docs/verify-json.md)" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+struct verify_args {
+	const char *trust[MAX_TRUST];
+	int ntrust;
+	int no_default;
+	const char *content;
+	int json;
+};
+
+static int
+verify_opt(int val, const char *arg, void *ud)
+{
+	struct verify_args *a = ud;
+
+	switch (val) {
+	case OPT_TRUST:
+		if (a->ntrust >= MAX_TRUST) {
+			kyso_err("at most %d --trust options; put the anchors in one directory",
+			    MAX_TRUST);
+			return KYSO_EXIT_USAGE;
+		}
+		a->trust[a->ntrust++] = arg;
+		return 0;
+	case OPT_NO_DEFAULT_TRUST: a->no_default = 1; return 0;
+	case OPT_CONTENT: a->content = arg; return 0;
+	case OPT_JSON: a->json = 1; return 0;
+	}
+	return KYSO_EXIT_USAGE;
+}
+
+/* Exit statuses ranked: the worst one of a run decides (verdicts from
+ * TOTAL-PASSED to TOTAL-FAILED, then failures to verify at all). */
+static int
+rank(int code)
+{
+	switch (code) {
+	case KYSO_EXIT_OK: return 0;
+	case KYSO_EXIT_INDETERMINATE: return 1;
+	case KYSO_EXIT_FAILED: return 2;
+	default: return 3;
+	}
+}
+
+static int
+exit_for_indication(sign_cades_indication ind)
+{
+	switch (ind) {
+	case SIGN_CADES_TOTAL_PASSED: return KYSO_EXIT_OK;
+	case SIGN_CADES_INDETERMINATE: return KYSO_EXIT_INDETERMINATE;
+	case SIGN_CADES_TOTAL_FAILED: return KYSO_EXIT_FAILED;
+	}
+	return KYSO_EXIT_FAILED;
+}
+
+static json_t *
+jstr_or_null(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? json_string(s) : json_null();
+}
+
+static const char *
+verdict_text(sign_cades_indication ind, sign_cades_subindication sub, char *buf, size_t cap)
+{
+	if (sub == SIGN_CADES_SUB_NONE)
+		snprintf(buf, cap, "%s", sign_cades_indication_str(ind));
+	else
+		snprintf(buf, cap, "%s/%s", sign_cades_indication_str(ind),
+		    sign_cades_subindication_str(sub));
+	return buf;
+}
+
+static char *
+cert_sha256(const sign_cades_signature *s, size_t i)
+{
+	const unsigned char *der;
+	unsigned char h[EVP_MAX_MD_SIZE];
+	unsigned int hl = 0;
+	size_t len;
+
+	if (sign_cades_signature_chain_cert(s, i, &der, &len) != 0 ||
+	    !EVP_Digest(der, len, h, &hl, EVP_sha256(), NULL))
+		return NULL;
+	return kyso_hex(h, hl);
+}
+
+static void
+iso_time(time_t t, char *buf, size_t cap)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void
+print_signature(const sign_cades_signature *s, size_t i, size_t n)
+{
+	sign_cades_indication ind = sign_cades_signature_indication(s);
+	char v[96], when[32];
+	time_t t;
+	size_t k, nc = sign_cades_signature_chain_count(s);
+
+	printf("  signature %zu of %zu: %s\n", i + 1, n,
+	    verdict_text(ind, sign_cades_signature_subindication(s), v, sizeof(v)));
+	printf("    signer:        %s\n", *sign_cades_signature_signer(s) ?
+	    sign_cades_signature_signer(s) : "(unknown: certificate not found)");
+	if (*sign_cades_signature_subject(s))
+		printf("    subject:       %s\n", sign_cades_signature_subject(s));
+	if (*sign_cades_signature_serial(s))
+		printf("    serial:        %s\n", sign_cades_signature_serial(s));
+	if (sign_cades_signature_signing_time(s, &t) == 0) {
+		iso_time(t, when, sizeof(when));
+		printf("    signing time:  %s (claimed by the signer, not proven)\n", when);
+	} else {
+		printf("    signing time:  none\n");
+	}
+	printf("    format:        %s, %s with %s\n", sign_cades_signature_format(s),
+	    *sign_cades_signature_algorithm(s) ? sign_cades_signature_algorithm(s) : "?",
+	    sign_cades_signature_digest(s));
+	for (k = 0; k < nc; k++)
+		printf("    %s %s%s\n", k == 0 ? "chain:        " : "               <-",
+		    sign_cades_signature_chain_name(s, k),
+		    k + 1 == nc && sign_cades_signature_chain_trusted(s) ? " (trust anchor)" :
+		    k + 1 == nc ? " (not trusted)" : "");
+	printf("    checks:\n");
+	for (k = 0; k < sign_cades_signature_check_count(s); k++) {
+		sign_cades_check id;
+		sign_cades_status st;
+		const char *detail;
+
+		if (sign_cades_signature_check(s, k, &id, &st, &detail) != 0)
+			continue;
+		printf("      %-14s %-20s %s\n", sign_cades_status_str(st), sign_cades_check_str(id),
+		    detail);
+	}
+}
+
+static json_t *
+json_signature(const sign_cades_signature *s)
+{
+	json_t *o = json_object(), *chain = json_array(), *checks = json_array();
+	size_t k;
+	time_t t;
+	char when[32];
+
+	json_object_set_new(o, "indication",
+	    json_string(sign_cades_indication_str(sign_cades_signature_indication(s))));
+	json_object_set_new(o, "sub_indication",
+	    jstr_or_null(sign_cades_subindication_str(sign_cades_signature_subindication(s))));
+	json_object_set_new(o, "signer", jstr_or_null(sign_cades_signature_signer(s)));
+	json_object_set_new(o, "subject", jstr_or_null(sign_cades_signature_subject(s)));
+	json_object_set_new(o, "serial", jstr_or_null(sign_cades_signature_serial(s)));
+	if (sign_cades_signature_signing_time(s, &t) == 0) {
+		iso_time(t, when, sizeof(when));
+		json_object_set_new(o, "signing_time", json_string(when));
+	} else {
+		json_object_set_new(o, "signing_time", json_null());
+	}
+	json_object_set_new(o, "format", json_string(sign_cades_signature_format(s)));
+	json_object_set_new(o, "digest", json_string(sign_cades_signature_digest(s)));
+	json_object_set_new(o, "algorithm", jstr_or_null(sign_cades_signature_algorithm(s)));
+	for (k = 0; k < sign_cades_signature_chain_count(s); k++) {
+		json_t *c = json_object();
+		char *h = cert_sha256(s, k);
+
+		json_object_set_new(c, "name", json_string(sign_cades_signature_chain_name(s, k)));
+		json_object_set_new(c, "sha256", jstr_or_null(h));
+		json_array_append_new(chain, c);
+		free(h);
+	}
+	json_object_set_new(o, "chain", chain);
+	json_object_set_new(o, "chain_trusted",
+	    json_boolean(sign_cades_signature_chain_trusted(s)));
+	for (k = 0; k < sign_cades_signature_check_count(s); k++) {
+		sign_cades_check id;
+		sign_cades_status st;
+		const char *detail;
+		json_t *c;
+
+		if (sign_cades_signature_check(s, k, &id, &st, &detail) != 0)
+			continue;
+		c = json_object();
+		json_object_set_new(c, "check", json_string(sign_cades_check_str(id)));
+		json_object_set_new(c, "status", json_string(sign_cades_status_str(st)));
+		json_object_set_new(c, "detail", json_string(detail));
+		json_array_append_new(checks, c);
+	}
+	json_object_set_new(o, "checks", checks);
+	return o;
+}
+
+/* SIG without ".p7s" when that file exists, else NULL (caller frees). */
+static char *
+default_content(const char *sig)
+{
+	size_t n = strlen(sig);
+	char *s;
+
+	if (n <= 4 || strcmp(sig + n - 4, ".p7s") != 0)
+		return NULL;
+	s = strndup(sig, n - 4);
+	if (s != NULL && access(s, F_OK) != 0) {
+		free(s);
+		s = NULL;
+	}
+	return s;
+}
+
+/* Verify one signature file; returns its exit status and fills res. */
+static int
+verify_one(const char *sig, const sign_trust *trust, const struct verify_args *a, json_t *res)
+{
+	sign_cades_verify_opts o = SIGN_CADES_VERIFY_OPTS_INIT;
+	sign_cades_report *r = NULL;
+	char *fallback = NULL, v[96];
+	int rc, code;
+	size_t i, n;
+
+	o.trust = trust;
+	o.content_path = a->content;
+	if (a->content == NULL)
+		fallback = default_content(sig);
+	o.default_content_path = fallback;
+	rc = sign_cades_verify_file(&r, sig, &o);
+	json_object_set_new(res, "file", json_string(sig));
+	if (r == NULL) {
+		/* not verifiable at all: malformed, missing input, usage */
+		code = kyso_exit_for(rc);
+		kyso_err("%s", sign_error_last() == rc ? sign_error_message() : sign_strerror(rc));
+		json_object_set_new(res, "indication", json_null());
+		json_object_set_new(res, "sub_indication", json_null());
+		json_object_set_new(res, "error", json_string(sign_error_last() == rc ?
+		    sign_error_message() : sign_strerror(rc)));
+		json_object_set_new(res, "exit", json_integer(code));
+		json_object_set_new(res, "signatures", json_array());
+		if (!a->json)
+			printf("%s: NOT VERIFIED (%s)\n", sig, sign_strerror(rc));
+		free(fallback);
+		return code;
+	}
+	code = exit_for_indication(sign_cades_report_indication(r));
+	verdict_text(sign_cades_report_indication(r), sign_cades_report_subindication(r), v,
+	    sizeof(v));
+	if (rc != 0)   /* one diagnostic line naming the deciding check */
+		kyso_err("%s: %s", sig, sign_error_message());
+	n = sign_cades_report_count(r);
+	json_object_set_new(res, "indication",
+	    json_string(sign_cades_indication_str(sign_cades_report_indication(r))));
+	json_object_set_new(res, "sub_indication",
+	    jstr_or_null(sign_cades_subindication_str(sign_cades_report_subindication(r))));
+	json_object_set_new(res, "error", json_null());
+	json_object_set_new(res, "exit", json_integer(code));
+	json_object_set_new(res, "attached", json_boolean(sign_cades_report_attached(r)));
+	json_object_set_new(res, "content", jstr_or_null(sign_cades_report_content_path(r)));
+	json_object_set_new(res, "content_length",
+	    json_integer((json_int_t)sign_cades_report_content_length(r)));
+	if (!a->json) {
+		printf("%s: %s\n", sig, v);
+		if (sign_cades_report_attached(r))
+			printf("  content:         embedded in the signature (%llu bytes)\n",
+			    sign_cades_report_content_length(r));
+		else
+			printf("  content:         %s (detached, %llu bytes)\n",
+			    sign_cades_report_content_path(r) != NULL ?
+			    sign_cades_report_content_path(r) : "(in memory)",
+			    sign_cades_report_content_length(r));
+	}
+	{
+		json_t *arr = json_array();
+
+		for (i = 0; i < n; i++) {
+			const sign_cades_signature *s = sign_cades_report_get(r, i);
+
+			if (!a->json)
+				print_signature(s, i, n);
+			json_array_append_new(arr, json_signature(s));
+		}
+		json_object_set_new(res, "signatures", arr);
+	}
+	sign_cades_report_free(r);
+	free(fallback);
+	return code;
+}
+
+static int
+load_trust(sign_trust **out, const struct verify_args *a, json_t *top, const char **dflt)
+{
+	sign_trust *t = NULL;
+	int rc, i;
+
+	*dflt = NULL;
+	rc = sign_trust_new(&t);
+	if (rc != 0)
+		return kyso_fail(rc);
+	if (!a->no_default) {
+		*dflt = sign_trust_default_dir();
+		rc = sign_trust_add_default(t);
+		if (rc == SIGN_ERR_NOT_FOUND) {
+			/* No installed store (a build tree): say so, go on with --trust. */
+			kyso_err("the default trust store %s is missing; install kyso or set "
+			    "KYSO_TRUST_DIR, or name anchors with --trust", *dflt);
+			*dflt = NULL;
+		} else if (rc != 0) {
+			sign_trust_free(t);
+			return kyso_fail(rc);
+		}
+	}
+	for (i = 0; i < a->ntrust; i++) {
+		rc = sign_trust_add_path(t, a->trust[i]);
+		if (rc != 0) {
+			sign_trust_free(t);
+			return kyso_fail(rc);
+		}
+	}
+	json_object_set_new(top, "trust_anchors", json_integer((json_int_t)sign_trust_count(t)));
+	*out = t;
+	return 0;
+}
+
+int
+kyso_cmd_verify(int argc, char **argv)
+{
+	struct verify_args a;
+	sign_trust *trust = NULL;
+	json_t *top = json_object(), *results = json_array();
+	const char *dflt = NULL;
+	int rc, first, i, code = KYSO_EXIT_OK;
+
+	memset(&a, 0, sizeof(a));
+	rc = kyso_parse(argc, argv, usage, opts, verify_opt, &a, &first);
+	if (rc == 0 && first >= argc) {
+		kyso_err("no signature file given (see --help)");
+		rc = KYSO_EXIT_USAGE;
+	}
+	if (rc == 0)
+		rc = load_trust(&trust, &a, top, &dflt);
+	if (rc != 0) {
+		code = rc;
+		json_object_set_new(top, "indication", json_null());
+		json_object_set_new(top, "sub_indication", json_null());
+		json_object_set_new(top, "error", json_string(sign_error_last() != 0 ?
+		    sign_error_message() : "bad command line (see --help)"));
+		goto out;
+	}
+	json_object_set_new(top, "default_trust_dir", jstr_or_null(dflt));
+	json_object_set_new(top, "error", json_null());
+	if (!a.json && sign_trust_count(trust) == 0)
+		kyso_err("no trust anchor: every chain will be INDETERMINATE; add one with --trust");
+	{
+		sign_cades_indication worst = SIGN_CADES_TOTAL_PASSED;
+		const char *worst_sub = NULL;
+
+		for (i = first; i < argc; i++) {
+			json_t *res = json_object();
+			int c = verify_one(argv[i], trust, &a, res);
+			json_t *ind = json_object_get(res, "indication");
+
+			if (rank(c) > rank(code))
+				code = c;
+			if (json_is_string(ind)) {
+				sign_cades_indication x = strcmp(json_string_value(ind), "TOTAL-FAILED") ==
+				    0 ? SIGN_CADES_TOTAL_FAILED : strcmp(json_string_value(ind),
+				    "INDETERMINATE") == 0 ? SIGN_CADES_INDETERMINATE :
+				    SIGN_CADES_TOTAL_PASSED;
+
+				if (x > worst || (x == worst && worst_sub == NULL && x != 0)) {
+					worst = x;
+					worst_sub = json_string_value(json_object_get(res,
+					    "sub_indication"));
+				}
+			}
+			json_array_append_new(results, res);
+			if (!a.json && i + 1 < argc)
+				printf("\n");
+		}
+		/* The run's indication: the worst verdict; none when a file could not
+		 * be verified at all. */
+		if (rank(code) > 2) {
+			json_object_set_new(top, "indication", json_null());
+			json_object_set_new(top, "sub_indication", json_null());
+		} else {
+			json_object_set_new(top, "indication",
+			    json_string(sign_cades_indication_str(worst)));
+			json_object_set_new(top, "sub_indication", jstr_or_null(worst_sub));
+		}
+	}
+out:
+	json_object_set_new(top, "exit", json_integer(code));
+	json_object_set_new(top, "results", results);
+	if (a.json)
+		kyso_json_emit(top, VERIFY_JSON_SCHEMA);
+	else
+		json_decref(top);
+	sign_trust_free(trust);
+	return code;
+}

@@ -1,0 +1,388 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Certificate inspection and PKCS#10 requests, on certificates made here at
+ * test time (names in Vietnamese, key usages, policies, validity windows).
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <cmocka.h>
+
+#include <openssl/conf.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "token_priv.h"
+
+#define DAY 86400L
+
+static EVP_PKEY *eckey;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	eckey = EVP_EC_gen("prime256v1");
+	return eckey != NULL ? 0 : -1;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	EVP_PKEY_free(eckey);
+	return 0;
+}
+
+static void
+add_ext(X509 *x, int nid, const char *value)
+{
+	CONF *conf = NCONF_new(NULL);  /* certificatePolicies wants a config database */
+	X509V3_CTX ctx;
+	X509_EXTENSION *e;
+
+	X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
+	X509V3_set_nconf(&ctx, conf);
+	e = X509V3_EXT_nconf_nid(conf, &ctx, nid, value);
+	NCONF_free(conf);
+	assert_non_null(e);
+	assert_true(X509_add_ext(x, e, -1));
+	X509_EXTENSION_free(e);
+}
+
+/* A self-signed certificate valid from now+from_days to now+to_days. */
+static X509 *
+make_cert(const char *cn, const char *ku, const char *eku, const char *pol, long from_days,
+    long to_days, long serial)
+{
+	X509 *x = X509_new();
+	X509_NAME *nm = X509_NAME_new();
+
+	assert_non_null(x);
+	assert_true(X509_set_version(x, X509_VERSION_3));
+	assert_true(ASN1_INTEGER_set(X509_get_serialNumber(x), serial));
+	assert_true(X509_NAME_add_entry_by_txt(nm, "C", MBSTRING_UTF8, (const unsigned char *)"VN",
+	    -1, -1, 0));
+	assert_true(X509_NAME_add_entry_by_txt(nm, "O", MBSTRING_UTF8,
+	    (const unsigned char *)"B\xe1\xbb\x99 Y t\xe1\xba\xbf", -1, -1, 0));
+	assert_true(X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_UTF8,
+	    (const unsigned char *)cn, -1, -1, 0));
+	assert_true(X509_set_subject_name(x, nm));
+	assert_true(X509_set_issuer_name(x, nm));
+	X509_NAME_free(nm);
+	assert_non_null(X509_time_adj_ex(X509_getm_notBefore(x), (int)from_days, 0, NULL));
+	assert_non_null(X509_time_adj_ex(X509_getm_notAfter(x), (int)to_days, 0, NULL));
+	assert_true(X509_set_pubkey(x, eckey));
+	if (ku != NULL)
+		add_ext(x, NID_key_usage, ku);
+	if (eku != NULL)
+		add_ext(x, NID_ext_key_usage, eku);
+	if (pol != NULL)
+		add_ext(x, NID_certificate_policies, pol);
+	assert_true(X509_sign(x, eckey, EVP_sha256()) > 0);
+	return x;
+}
+
+static sign_cert *
+wrap(X509 *x)
+{
+	sign_cert *c = NULL;
+
+	assert_int_equal(sign_cert__from_x509(&c, x), 0);
+	X509_free(x);
+	return c;
+}
+
+static void
+test_info(void **state)
+{
+	/* "Nguyễn Văn An" */
+	const char *cn = "Nguy\xe1\xbb\x85n V\xc4\x83n An";
+	X509 *x = make_cert(cn, "critical, digitalSignature, nonRepudiation",
+	    "emailProtection, 1.3.6.1.4.1.311.10.3.12", "2.16.704.1.1.1.1.1", -1, 365, 0x1a2b);
+	unsigned char md[32];
+	unsigned int mdlen;
+	char hex[65];
+	const sign_cert_info *in;
+	sign_cert *c;
+	int i;
+
+	assert_true(X509_digest(x, EVP_sha256(), md, &mdlen));
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	c = wrap(x);
+	in = sign_cert_get_info(c);
+	assert_string_equal(in->subject,
+	    "C=VN, O=B\xe1\xbb\x99 Y t\xe1\xba\xbf, CN=Nguy\xe1\xbb\x85n V\xc4\x83n An");
+	assert_string_equal(in->issuer, in->subject);
+	assert_string_equal(in->serial, "1a2b");
+	assert_string_equal(in->key_type, "ec");
+	assert_int_equal(in->key_bits, 256);
+	assert_string_equal(in->curve, "prime256v1");
+	assert_true(in->has_key_usage);
+	assert_int_equal(in->key_usage, SIGN_KU_DIGITAL_SIGNATURE | SIGN_KU_NON_REPUDIATION);
+	assert_string_equal(in->key_usage_str, "digitalSignature, nonRepudiation");
+	assert_string_equal(in->ext_key_usage, "emailProtection, 1.3.6.1.4.1.311.10.3.12");
+	assert_string_equal(in->policies, "2.16.704.1.1.1.1.1");
+	assert_string_equal(in->sha256, hex);
+	assert_false(in->is_ca);
+	assert_true(in->self_signed);
+	assert_int_equal(sign_cert_check_signing(c), 0);
+	assert_true(in->not_after - in->not_before > 360 * DAY);
+	assert_int_equal(strlen(in->not_after_str), 20);
+	assert_int_equal(in->not_after_str[19], 'Z');
+	sign_cert_free(c);
+	sign_cert_free(NULL);
+}
+
+static void
+test_no_extensions(void **state)
+{
+	sign_cert *c = wrap(make_cert("x", NULL, NULL, NULL, 0, 10, 0));
+	const sign_cert_info *in = sign_cert_get_info(c);
+
+	(void)state;
+	assert_false(in->has_key_usage);
+	assert_string_equal(in->key_usage_str, "");
+	assert_string_equal(in->ext_key_usage, "");
+	assert_string_equal(in->policies, "");
+	assert_string_equal(in->serial, "00");
+	/* No keyUsage: signing allowed. */
+	assert_int_equal(sign_cert_check_signing(c), 0);
+	sign_cert_free(c);
+}
+
+static void
+test_signing_usage(void **state)
+{
+	static const struct {
+		const char *ku;
+		int rc;
+	} cases[] = {
+		{ "keyEncipherment", SIGN_ERR_KEY_USAGE },
+		{ "keyEncipherment, dataEncipherment", SIGN_ERR_KEY_USAGE },
+		{ "keyAgreement", SIGN_ERR_KEY_USAGE },
+		{ "keyCertSign, cRLSign", SIGN_ERR_KEY_USAGE },
+		{ "digitalSignature", 0 },
+		{ "nonRepudiation", 0 },
+		{ "digitalSignature, keyEncipherment", 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		sign_cert *c = wrap(make_cert("k", cases[i].ku, NULL, NULL, 0, 10, 1));
+
+		assert_int_equal(sign_cert_check_signing(c), cases[i].rc);
+		if (cases[i].rc != 0)
+			assert_non_null(strstr(sign_error_message(), "may not sign"));
+		sign_cert_free(c);
+	}
+}
+
+static void
+test_validity(void **state)
+{
+	time_t now = time(NULL);
+	sign_cert *valid = wrap(make_cert("v", NULL, NULL, NULL, -10, 365, 1));
+	sign_cert *soon = wrap(make_cert("s", NULL, NULL, NULL, -10, 10, 2));
+	sign_cert *gone = wrap(make_cert("g", NULL, NULL, NULL, -20, -1, 3));
+	sign_cert *future = wrap(make_cert("f", NULL, NULL, NULL, 5, 50, 4));
+
+	(void)state;
+	assert_int_equal(sign_cert_check_time(valid, now, 30), SIGN_CERT_VALID);
+	assert_int_equal(sign_cert_check_time(soon, now, 30), SIGN_CERT_EXPIRING);
+	assert_int_equal(sign_cert_check_time(soon, now, 9), SIGN_CERT_VALID);
+	assert_int_equal(sign_cert_check_time(soon, now, 0), SIGN_CERT_VALID);
+	assert_int_equal(sign_cert_check_time(gone, now, 30), SIGN_CERT_EXPIRED);
+	assert_int_equal(sign_cert_check_time(future, now, 30), SIGN_CERT_NOT_YET_VALID);
+	/* The window's edges. */
+	assert_int_equal(sign_cert_check_time(valid, sign_cert_get_info(valid)->not_after, 0),
+	    SIGN_CERT_VALID);
+	assert_int_equal(sign_cert_check_time(valid, sign_cert_get_info(valid)->not_after + 1,
+	    0), SIGN_CERT_EXPIRED);
+	assert_int_equal(sign_cert_check_time(valid, sign_cert_get_info(valid)->not_before - 1,
+	    0), SIGN_CERT_NOT_YET_VALID);
+	sign_cert_free(valid);
+	sign_cert_free(soon);
+	sign_cert_free(gone);
+	sign_cert_free(future);
+}
+
+static void
+test_from_der(void **state)
+{
+	X509 *x = make_cert("d", NULL, NULL, NULL, 0, 10, 7);
+	unsigned char *der = NULL, *two;
+	const unsigned char *back;
+	sign_cert *c = NULL;
+	size_t blen;
+	int n = i2d_X509(x, &der);
+
+	(void)state;
+	assert_true(n > 0);
+	assert_int_equal(sign_cert_from_der(&c, der, (size_t)n), 0);
+	assert_int_equal(sign_cert_der(c, &back, &blen), 0);
+	assert_int_equal(blen, (size_t)n);
+	assert_memory_equal(back, der, blen);
+	sign_cert_free(c);
+	/* Trailing data, truncation, garbage, nothing. */
+	two = malloc((size_t)n + 1);
+	memcpy(two, der, (size_t)n);
+	two[n] = 0;
+	assert_int_equal(sign_cert_from_der(&c, two, (size_t)n + 1), SIGN_ERR_MALFORMED);
+	assert_null(c);
+	assert_int_equal(sign_cert_from_der(&c, der, (size_t)n - 1), SIGN_ERR_MALFORMED);
+	assert_int_equal(sign_cert_from_der(&c, (const unsigned char *)"\x30\x03\x02\x01\x01",
+	    5), SIGN_ERR_MALFORMED);
+	assert_int_equal(sign_cert_from_der(&c, der, 0), SIGN_ERR_INVALID_ARG);
+	assert_int_equal(sign_cert_from_file(&c, "/nonexistent/cert.pem"), SIGN_ERR_NOT_FOUND);
+	free(two);
+	OPENSSL_free(der);
+	X509_free(x);
+}
+
+static void
+test_parse_subject(void **state)
+{
+	static const struct {
+		const char *in;
+		int rc;
+		const char *want;   /* one-line form, or NULL */
+	} cases[] = {
+		{ "/C=VN/O=B\xe1\xbb\x99 N\xe1\xbb\x99i v\xe1\xbb\xa5/CN=Nguy\xe1\xbb\x85n V\xc4\x83n An",
+		  0, "C=VN, O=B\xe1\xbb\x99 N\xe1\xbb\x99i v\xe1\xbb\xa5, CN=Nguy\xe1\xbb\x85n V\xc4\x83n An" },
+		{ "/CN=a\\/b/O=x\\\\y", 0, "CN=a/b, O=x\\\\y" },
+		{ "/CN=trailing/", 0, "CN=trailing" },
+		{ "CN=x", SIGN_ERR_INVALID_ARG, NULL },
+		{ "/CN", SIGN_ERR_INVALID_ARG, NULL },
+		{ "/CN=", SIGN_ERR_INVALID_ARG, NULL },
+		{ "/=x", SIGN_ERR_INVALID_ARG, NULL },
+		{ "/NOPE=x", SIGN_ERR_INVALID_ARG, NULL },
+		{ "/", SIGN_ERR_INVALID_ARG, NULL },
+		{ "/C=VNM", SIGN_ERR_INVALID_ARG, NULL },   /* countryName is 2 letters */
+		{ "/CN=\xc3\x28", SIGN_ERR_INVALID_ARG, NULL }, /* not UTF-8 */
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		X509_NAME *nm = X509_NAME_new();
+		int rc = sign_cert__parse_subject(nm, cases[i].in);
+
+		assert_int_equal(rc, cases[i].rc);
+		if (cases[i].want != NULL) {
+			BIO *b = BIO_new(BIO_s_mem());
+			char *p;
+			long n;
+
+			X509_NAME_print_ex(b, nm, 0, (ASN1_STRFLGS_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) |
+			    ASN1_STRFLGS_UTF8_CONVERT | XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_FN_SN);
+			n = BIO_get_mem_data(b, &p);
+			assert_int_equal((size_t)n, strlen(cases[i].want));
+			assert_memory_equal(p, cases[i].want, (size_t)n);
+			BIO_free(b);
+		}
+		X509_NAME_free(nm);
+	}
+}
+
+static void
+test_request(void **state)
+{
+	const char *subj = "/C=VN/O=B\xe1\xbb\x99 Y t\xe1\xba\xbf/CN=Tr\xe1\xba\xa7n Th\xe1\xbb\x8b B\xc3\xacnh";
+	sign_signer *s = NULL;
+	sign_buf pem = SIGN_BUF_INIT;
+	X509_REQ *req;
+	X509_NAME *nm;
+	X509_NAME_ENTRY *e;
+	BIO *b;
+	int i;
+
+	(void)state;
+	assert_int_equal(sign_signer__from_pkey(&s, eckey), 0);
+	assert_int_equal(sign_cert_request(&pem, s, subj, SIGN_MD_SHA384, SIGN_SCHEME_AUTO), 0);
+	assert_int_equal(strlen((const char *)pem.data), pem.len);
+	b = BIO_new_mem_buf(pem.data, (int)pem.len);
+	req = PEM_read_bio_X509_REQ(b, NULL, NULL, NULL);
+	assert_non_null(req);
+	assert_int_equal(X509_REQ_verify(req, eckey), 1);
+	assert_int_equal(X509_REQ_get_signature_nid(req), NID_ecdsa_with_SHA384);
+	nm = X509_REQ_get_subject_name(req);
+	assert_int_equal(X509_NAME_entry_count(nm), 3);
+	/* C as PrintableString, the rest as UTF8String. */
+	for (i = 0; i < 3; i++) {
+		e = X509_NAME_get_entry(nm, i);
+		assert_int_equal(ASN1_STRING_type(X509_NAME_ENTRY_get_data(e)),
+		    i == 0 ? V_ASN1_PRINTABLESTRING : V_ASN1_UTF8STRING);
+	}
+	e = X509_NAME_get_entry(nm, 2);
+	assert_int_equal(ASN1_STRING_length(X509_NAME_ENTRY_get_data(e)),
+	    (int)strlen("Tr\xe1\xba\xa7n Th\xe1\xbb\x8b B\xc3\xacnh"));
+	assert_memory_equal(ASN1_STRING_get0_data(X509_NAME_ENTRY_get_data(e)),
+	    "Tr\xe1\xba\xa7n Th\xe1\xbb\x8b B\xc3\xacnh",
+	    strlen("Tr\xe1\xba\xa7n Th\xe1\xbb\x8b B\xc3\xacnh"));
+	X509_REQ_free(req);
+	BIO_free(b);
+	sign_buf_dispose(&pem);
+	/* Refusals. */
+	assert_int_equal(sign_cert_request(&pem, s, subj, SIGN_MD_SHA1, SIGN_SCHEME_AUTO),
+	    SIGN_ERR_UNSUPPORTED);
+	assert_int_equal(sign_cert_request(&pem, s, subj, SIGN_MD_SHA256, SIGN_SCHEME_RSA_PSS),
+	    SIGN_ERR_UNSUPPORTED);
+	assert_int_equal(sign_cert_request(&pem, s, "CN=x", SIGN_MD_SHA256, SIGN_SCHEME_AUTO),
+	    SIGN_ERR_INVALID_ARG);
+	assert_null(pem.data);
+	sign_signer_free(s);
+}
+
+static void
+test_request_rsa(void **state)
+{
+	EVP_PKEY *rsa = EVP_RSA_gen(2048);
+	sign_signer *s = NULL;
+	sign_buf pem = SIGN_BUF_INIT;
+	X509_REQ *req;
+	BIO *b;
+
+	(void)state;
+	assert_non_null(rsa);
+	assert_int_equal(sign_signer__from_pkey(&s, rsa), 0);
+	assert_int_equal(sign_cert_request(&pem, s, "/CN=r", SIGN_MD_DEFAULT, SIGN_SCHEME_AUTO), 0);
+	b = BIO_new_mem_buf(pem.data, (int)pem.len);
+	req = PEM_read_bio_X509_REQ(b, NULL, NULL, NULL);
+	assert_non_null(req);
+	assert_int_equal(X509_REQ_verify(req, rsa), 1);
+	assert_int_equal(X509_REQ_get_signature_nid(req), NID_sha256WithRSAEncryption);
+	X509_REQ_free(req);
+	BIO_free(b);
+	sign_buf_dispose(&pem);
+	sign_signer_free(s);
+	EVP_PKEY_free(rsa);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_info),
+		cmocka_unit_test(test_no_extensions),
+		cmocka_unit_test(test_signing_usage),
+		cmocka_unit_test(test_validity),
+		cmocka_unit_test(test_from_der),
+		cmocka_unit_test(test_parse_subject),
+		cmocka_unit_test(test_request),
+		cmocka_unit_test(test_request_rsa),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -147,6 +147,78 @@ int sign_cades__build(struct dbuf *head, struct dbuf *tail, sign_signer *signer,
     const unsigned char *digest, size_t dlen, uint64_t content_len,
     const sign_cades_sign_opts *opts);
 
+/* ---- reading signatures (cades_parse.c) ---------------------------------- */
+
+#define src_malformed sign_cades__src_malformed
+#define src_fill sign_cades__src_fill
+#define mdset_add sign_cades__mdset_add
+#define mdset_update sign_cades__mdset_update
+#define mdset_final sign_cades__mdset_final
+#define mdset_get sign_cades__mdset_get
+#define mdset_free sign_cades__mdset_free
+#define parsed_free sign_cades__parsed_free
+#define parse_signed_data sign_cades__parse_signed_data
+#define parse_certs sign_cades__parse_certs
+#define hash_content_file sign_cades__hash_content_file
+#define is_pem sign_cades__is_pem
+#define pem_to_der sign_cades__pem_to_der
+
+/* A byte source: a file (streamed through a bounded buffer) or memory. */
+struct src {
+	int fd;                     /* -1 for memory */
+	const char *name;           /* for messages */
+	unsigned char *buf;         /* fd: read buffer of CADES_IO_CHUNK bytes */
+	const unsigned char *data;  /* current window */
+	size_t dlen, doff;
+	int eof;
+	uint64_t pos;               /* bytes consumed */
+};
+
+/* The digests of the content, one per algorithm in use. */
+#define MDSET_MAX 6
+
+struct mdset {
+	int n;
+	sign_md md[MDSET_MAX];
+	EVP_MD_CTX *ctx[MDSET_MAX];
+	unsigned char out[MDSET_MAX][EVP_MAX_MD_SIZE];
+	unsigned int len[MDSET_MAX];
+	uint64_t bytes;
+};
+
+/* What a SignedData holds, apart from its content. */
+struct parsed {
+	struct dbuf econtent_type;  /* the OID element */
+	struct dbuf certs;          /* [0] certificates, raw */
+	struct dbuf signer_infos;   /* SET OF SignerInfo, raw */
+	int attached;
+	STACK_OF(X509) *x509s;      /* parsed certificates */
+};
+
+/* "NAME is not a valid CMS signature: WHAT (at byte N)" as SIGN_ERR_MALFORMED. */
+int src_malformed(const struct src *s, const char *what);
+/* Make bytes available: 1, 0 at the end, or an error. */
+int src_fill(struct src *s);
+int mdset_add(struct mdset *m, sign_md md);
+int mdset_update(struct mdset *m, const unsigned char *p, size_t n);
+int mdset_final(struct mdset *m);
+/* 0 with the digest for md, SIGN_ERR_NOT_FOUND when it was not computed. */
+int mdset_get(const struct mdset *m, sign_md md, const unsigned char **p, size_t *n);
+void mdset_free(struct mdset *m);
+void parsed_free(struct parsed *P);
+/* Read a ContentInfo/SignedData from s (to its end: trailing data is an
+ * error), hashing any embedded content with the digestAlgorithms listed. */
+int parse_signed_data(struct src *s, struct parsed *P, struct mdset *m);
+/* Decode the certificates field into P->x509s. */
+int parse_certs(struct parsed *P, const char *name);
+/* Stream a detached content file through the digests. */
+int hash_content_file(const char *path, struct mdset *m);
+/* The data starts with a PEM header (after white space). */
+int is_pem(const unsigned char *p, size_t n);
+/* PEM "CMS"/"PKCS7" text to DER (OPENSSL_free the result). */
+int pem_to_der(const unsigned char *p, size_t n, const char *name, unsigned char **der,
+    long *len);
+
 /* ---- verification internals ---------------------------------------------- */
 
 /* One check of one signature. */

@@ -330,9 +330,11 @@ load_trust(sign_trust **out, const struct verify_args *a, json_t *top, const cha
 		*dflt = sign_trust_default_dir();
 		rc = sign_trust_add_default(t);
 		if (rc == SIGN_ERR_NOT_FOUND) {
-			/* No installed store (a build tree): say so, go on with --trust. */
-			kyso_err("the default trust store %s is missing; install kyso or set "
-			    "KYSO_TRUST_DIR, or name anchors with --trust", *dflt);
+			/* No installed store (a build tree): go on with --trust, and
+			 * say so when there is none. */
+			if (a->ntrust == 0)
+				kyso_err("the default trust store %s is missing; install kyso or "
+				    "set KYSO_TRUST_DIR, or name anchors with --trust", *dflt);
 			*dflt = NULL;
 		} else if (rc != 0) {
 			sign_trust_free(t);

@@ -1,0 +1,80 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Demo: a civil servant signs a dossier with the key on her token (one PIN entry
+# for all files), the office verifies it, and a tampered copy is caught.
+# Runs on a fresh machine after ./scripts/build; everything lives in a temp dir.
+set -eu
+top=$(cd "$(dirname "$0")/../.." && pwd)
+KYSO=${KYSO:-$top/build/tools/kyso}
+[ -x "$KYSO" ] || { echo "20-sign: build first (./scripts/build)" >&2; exit 1; }
+MODULE=
+for m in /usr/lib/softhsm/libsofthsm2.so /usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so \
+    /usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so; do
+	[ -z "$MODULE" ] && [ -f "$m" ] && MODULE=$m
+done
+[ -n "$MODULE" ] || { echo "20-sign: SoftHSM2 is missing (./scripts/deps)" >&2; exit 1; }
+
+D=$(mktemp -d "${TMPDIR:-/tmp}/kyso-demo-sign.XXXXXX")
+trap 'rm -rf "$D"' EXIT INT TERM
+say() { printf '\n== %s\n' "$*"; }
+run() { printf '$ %s\n' "$*"; "$@"; }
+
+say "Signing demo: a token, a dossier, one login, a verification, a forgery caught"
+
+say "1. A throw-away test PKI (certs/mkpki.sh) and a fresh SoftHSM token"
+sh "$top/certs/mkpki.sh" "$D/pki" >/dev/null 2>&1
+mkdir -p "$D/softhsm"
+printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' \
+    "$D/softhsm" > "$D/softhsm2.conf"
+SOFTHSM2_CONF=$D/softhsm2.conf
+KYSO_PKCS11_MODULE=$MODULE
+KYSO_TRUST_DIR=$top/certs/trust   # the default store, as installed
+# The demo PIN travels in the environment, never on a command line.
+KYSO_DEMO_PIN=246810
+export SOFTHSM2_CONF KYSO_PKCS11_MODULE KYSO_TRUST_DIR KYSO_DEMO_PIN
+softhsm2-util --init-token --free --label "Nguyen Van An" --so-pin 13572468 \
+    --pin "$KYSO_DEMO_PIN" >/dev/null
+softhsm2-util --import "$D/pki/signer-rsa.key" --token "Nguyen Van An" --label sign --id 01 \
+    --pin "$KYSO_DEMO_PIN" >/dev/null
+openssl x509 -in "$D/pki/signer-rsa.pem" -outform DER -out "$D/signer.der"
+pkcs11-tool --module "$MODULE" --token-label "Nguyen Van An" --login --pin "$KYSO_DEMO_PIN" \
+    --write-object "$D/signer.der" --type cert --id 01 --label sign >/dev/null 2>&1
+echo "token 'Nguyen Van An': RSA-2048 key 'sign' + certificate of Nguyễn Văn An (Kyso Test PKI)"
+
+say "2. The dossier"
+mkdir -p "$D/ho-so"
+cd "$D/ho-so"
+printf 'TỜ TRÌNH\nV/v phê duyệt kế hoạch chuyển đổi số năm 2027\n' > to-trinh.txt
+printf 'PHỤ LỤC\n1. Máy chủ: 2 bộ\n2. Chữ ký số: 40 thiết bị\n' > phu-luc.txt
+printf 'BIÊN BẢN HỌP\nNgày 01/12/2026, thống nhất trình Bộ trưởng.\n' > bien-ban.txt
+ls -l
+
+say "3. Sign the three files: one session, one login (PIN from env:KYSO_DEMO_PIN)"
+run "$KYSO" sign --key "pkcs11:token=Nguyen%20Van%20An;object=sign" \
+    --pin-source env:KYSO_DEMO_PIN --chain "$D/pki/chain.pem" \
+    to-trinh.txt phu-luc.txt bien-ban.txt
+
+say "4. Verify (trusting the test root): TOTAL-PASSED"
+run "$KYSO" verify --trust "$D/pki/root.pem" to-trinh.txt.p7s
+"$KYSO" verify --trust "$D/pki/root.pem" phu-luc.txt.p7s bien-ban.txt.p7s >/dev/null
+echo "phu-luc.txt.p7s, bien-ban.txt.p7s: TOTAL-PASSED too"
+echo "OpenSSL agrees:"
+run openssl cms -verify -binary -inform DER -in to-trinh.txt.p7s -content to-trinh.txt \
+    -CAfile "$D/pki/root.pem" -purpose any -out /dev/null
+
+say "5. Someone edits the plan after signing: the copy must fail (exit 1)"
+mkdir -p "$D/copy"
+cp to-trinh.txt to-trinh.txt.p7s "$D/copy/"
+sed 's/2027/2028/' to-trinh.txt > "$D/copy/to-trinh.txt"
+cd "$D/copy"
+printf '$ %s\n' "$KYSO verify --trust $D/pki/root.pem to-trinh.txt.p7s"
+status=0
+"$KYSO" verify --trust "$D/pki/root.pem" to-trinh.txt.p7s > "$D/out.txt" 2>&1 || status=$?
+grep -v '^      PASSED\|^      SKIPPED' "$D/out.txt"
+if [ "$status" -eq 1 ]; then
+	echo "exit status 1: TOTAL-FAILED/HASH_FAILURE, as expected: the forgery is caught"
+else
+	echo "20-sign: expected exit 1 for the tampered copy, got $status" >&2
+	exit 1
+fi
+say "Signing demo done"

@@ -1,0 +1,35 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# No PC/SC service: kyso card list / read exit 4 with a message naming the
+# fix.  The pcscd of the machine is left alone: the client is pointed at a
+# socket nobody listens on (PCSCLITE_CSOCK_NAME, PCSC-lite's client setting).
+. "$top_srcdir/tests/integration/lib.sh"
+
+PCSCLITE_CSOCK_NAME=$T/no-pcscd.comm
+export PCSCLITE_CSOCK_NAME
+MRZ='IDVNM1900123457001190012345<<8
+9003152F3003150VNM<<<<<<<<<<<0
+NGUYEN<<THI<HONG<NHUNG<<<<<<<<'
+export MRZ
+
+expect 4 'the PC/SC service is not running: start pcscd' "$KYSO" card list
+expect 4 'the PC/SC service is not running: start pcscd' "$KYSO" card list --wait 1
+expect 4 'the PC/SC service is not running: start pcscd' "$KYSO" card read --mrz-source env:MRZ
+"$KYSO" card read --mrz-source env:MRZ --json >"$T/out.json" 2>/dev/null
+rc=$?
+[ $rc -eq 4 ] && pass "--json: exit 4" || fail "--json: exit $rc"
+if command -v python3 >/dev/null 2>&1; then
+	python3 - "$T/out.json" <<'PY' && pass "--json: one error object" || fail "--json error object"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert sorted(d) == ["error", "schema"] and d["schema"] == 1 and d["error"]["exit"] == 4
+assert "start pcscd" in d["error"]["message"]
+PY
+fi
+# usage errors come before the card: 3 even without PC/SC
+expect 3 'no card key' "$KYSO" card read
+expect 3 'unknown subcommand' "$KYSO" card frobnicate
+expect 3 '--wait takes whole seconds' "$KYSO" card read --wait soon --mrz-source env:MRZ
+expect 0 'usage: kyso card list' "$KYSO" card --help
+expect 0 '--mrz-source SRC' "$KYSO" card read --help
+done_testing

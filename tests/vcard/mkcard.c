@@ -292,10 +292,10 @@ derive(struct holder *h)
 		die("profile key sex: expected Nam or Nữ");
 
 	/* line 1: IDVNM doc9 cd ID12 << cd(ID12) */
-	snprintf(h->mrz[0], 31, "IDVNM%s%d%s<<%d", h->doc, vc_check_digit(h->doc, 9), id,
+	snprintf(h->mrz[0], 31, "IDVNM%.9s%d%.12s<<%d", h->doc, vc_check_digit(h->doc, 9), id,
 	    vc_check_digit(id, 12));
 	/* line 2: DOB cd sex EXP cd VNM filler composite */
-	snprintf(h->mrz[1], 31, "%s%d%c%s%dVNM<<<<<<<<<<<0", h->dob,
+	snprintf(h->mrz[1], 31, "%.6s%d%c%.6s%dVNM<<<<<<<<<<<0", h->dob,
 	    vc_check_digit(h->dob, 6), h->sex, h->exp, vc_check_digit(h->exp, 6));
 	snprintf(comp, sizeof comp, "%.25s%.7s%.7s%.11s", h->mrz[0] + 5, h->mrz[1],
 	    h->mrz[1] + 8, h->mrz[1] + 18);
@@ -747,10 +747,12 @@ static void
 json_kv(vbuf *b, const char *k, const char *v, int comma)
 {
 	chk(vbuf_put(b, "  ", 2));
+	if (comma >= 2) /* inside "bac" */
+		chk(vbuf_put(b, "  ", 2));
 	json_str(b, k);
 	chk(vbuf_put(b, ": ", 2));
 	json_str(b, v);
-	chk(vbuf_put(b, comma ? ",\n" : "\n", 2 - !comma));
+	chk(vbuf_put(b, comma & 1 ? ",\n" : "\n", comma & 1 ? 2 : 1));
 }
 
 static void
@@ -909,9 +911,9 @@ main(int argc, char **argv)
 		chk(vbuf_put(&txt, i < 2 ? ", " : "],\n", i < 2 ? 2 : 3));
 	}
 	chk(vbuf_put(&txt, "  \"bac\": {\n", 11));
-	json_kv(&txt, "document_number", h.doc, 1);
-	json_kv(&txt, "date_of_birth", h.dob, 1);
-	json_kv(&txt, "date_of_expiry", h.exp, 0);
+	json_kv(&txt, "document_number", h.doc, 3);
+	json_kv(&txt, "date_of_birth", h.dob, 3);
+	json_kv(&txt, "date_of_expiry", h.exp, 2);
 	chk(vbuf_put(&txt, "  }\n}\n", 6));
 	write_out(outdir, "profile.json", txt.p, txt.len, 0644);
 	vbuf_free(&txt);

@@ -8,8 +8,16 @@
  *   vcard-pcsc atr READER                    the ATR in hex
  *   vcard-pcsc send READER APDU...           one connection; each response in hex, one a line
  *   vcard-pcsc ping READER COUNT [APDU]      COUNT round trips (default GET CHALLENGE), timing
+ *   vcard-pcsc read READER MRZINFO LE OUTDIR FID...
+ *                                            BAC with MRZINFO (doc+cd+dob+cd+exp+cd), then read
+ *                                            each EF (hex FID) to its end with Le LE (> 256:
+ *                                            extended) into OUTDIR/FID.bin; B1 past 32767
+ *   vcard-pcsc aa READER MRZINFO DG15FILE sha1|sha256
+ *                                            BAC + INTERNAL AUTHENTICATE, checked with DG15's key
  *
- * Exit status: 0 ok, 1 timeout / failure, 3 usage, 4 no reader / card / card removed.
+ * The BAC / secure messaging host is vc-host.c (test code, not libsign).
+ * Exit status: 0 ok, 1 timeout / failure / AA invalid, 3 usage, 4 no reader / card / card
+ * removed, 5 BAC refused, 6 bad protected response (MAC / format).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +26,11 @@
 
 #include <winscard.h>
 
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+
+#include "vc-host.h"
 #include "vc.h"
 
 #ifndef SCARD_AUTOALLOCATE
@@ -244,6 +257,235 @@ cmd_ping(const char *want, long count, const char *apdu)
 	return r;
 }
 
+/* ---- BAC + SM over PC/SC (vc-host.c) ---- */
+
+struct link {
+	SCARDHANDLE h;
+	DWORD proto;
+	uint8_t resp[65538 + 16];
+	DWORD rl;
+	int err;
+};
+
+static unsigned
+link_tx(void *arg, const uint8_t *cmd, size_t n, const uint8_t **r, size_t *rl)
+{
+	struct link *l = arg;
+
+	if (l->err)
+		return 0;
+	if (transmit(l->h, l->proto, cmd, n, l->resp, &l->rl) != 0) {
+		l->err = 4;
+		return 0;
+	}
+	if (l->rl < 2) { /* vpcd answers an empty R-APDU when the card went away mid-command */
+		fprintf(stderr, "vcard-pcsc: empty response (%lu bytes): card removed?\n",
+		    (unsigned long)l->rl);
+		l->err = 4;
+		return 0;
+	}
+	*r = l->resp;
+	*rl = l->rl;
+	return (unsigned)(l->resp[l->rl - 2] << 8 | l->resp[l->rl - 1]);
+}
+
+/* select the applet and do BAC; 0 or an exit status */
+static int
+link_open(struct link *l, struct vc_host *vh, const char *want, const char *mrz_info)
+{
+	const uint8_t *r;
+	size_t rl;
+	unsigned sw;
+	int rc;
+
+	memset(l, 0, sizeof *l);
+	if ((rc = connect_card(want, &l->h, &l->proto)) != 0)
+		return rc;
+	sw = link_tx(l, (const uint8_t *)"\x00\xA4\x04\x0C\x07\xA0\x00\x00\x02\x47\x10\x01", 12, &r, &rl);
+	if (l->err)
+		return l->err;
+	if (sw != 0x9000) {
+		fprintf(stderr, "vcard-pcsc: SELECT eMRTD applet: %04X\n", sw);
+		return 1;
+	}
+	sw = vch_bac(vh, link_tx, l, mrz_info);
+	if (l->err)
+		return l->err;
+	if (sw != 0x9000) {
+		fprintf(stderr, "vcard-pcsc: BAC failed: %04X\n", sw);
+		return sw == 0x6300 ? 5 : 6;
+	}
+	return 0;
+}
+
+/* protected command: 0 ok, else exit status */
+static int
+link_sm(struct link *l, struct vc_host *vh, uint8_t ins, uint8_t p1, uint8_t p2,
+    const uint8_t *data, size_t nc, size_t ne, uint8_t *out, size_t *outlen, unsigned *sw)
+{
+	static uint8_t cmd[600];
+	const uint8_t *r;
+	size_t rl, n;
+	int ext = ne > 256, u;
+
+	n = vch_wrap(vh, ins, p1, p2, data, nc, ne, ext ? 2 : 1, ext, cmd);
+	link_tx(l, cmd, n, &r, &rl);
+	if (l->err)
+		return l->err;
+	u = vch_unwrap(vh, r, rl, out, outlen, sw);
+	if (u == -1)
+		fprintf(stderr, "vcard-pcsc: response MAC wrong (INS %02X)\n", ins);
+	else if (u == -2)
+		fprintf(stderr, "vcard-pcsc: malformed protected response (INS %02X)\n", ins);
+	else if (u == -3)
+		fprintf(stderr, "vcard-pcsc: unprotected status %04X (INS %02X)\n", *sw, ins);
+	return u == 0 ? 0 : 6;
+}
+
+static int
+cmd_read(const char *want, const char *mrz_info, long le, const char *outdir, int nf, char **fids)
+{
+	static uint8_t d[65538 + 16];
+	struct vc_host vh;
+	struct link l;
+	double t0 = now_ms();
+	size_t dl, total = 0;
+	unsigned sw;
+	int i, rc;
+
+	if (le < 1 || le > 65536)
+		return 3;
+	if ((rc = link_open(&l, &vh, want, mrz_info)) != 0)
+		goto out;
+	for (i = 0; i < nf; i++) {
+		uint8_t fid[2];
+		vbuf file = { 0 };
+		char path[4096];
+
+		if (vc_unhex(fids[i], fid, 2) != 2) {
+			rc = 3;
+			goto out;
+		}
+		if ((rc = link_sm(&l, &vh, 0xA4, 0x02, 0x0C, fid, 2, 0, d, &dl, &sw)) != 0)
+			goto out;
+		if (sw != 0x9000) {
+			printf("%s SELECT %04X\n", fids[i], sw);
+			continue;
+		}
+		for (;;) {
+			size_t off = file.len;
+
+			if (off <= 32767) {
+				rc = link_sm(&l, &vh, 0xB0, (uint8_t)(off >> 8), (uint8_t)off, NULL, 0,
+				    (size_t)le, d, &dl, &sw);
+			} else {
+				uint8_t o[5] = { 0x54, 0x03, (uint8_t)(off >> 16), (uint8_t)(off >> 8),
+					(uint8_t)off };
+				size_t hh, vl;
+				unsigned tag;
+
+				rc = link_sm(&l, &vh, 0xB1, 0, 0, o, 5, (size_t)le, d, &dl, &sw);
+				if (rc == 0 && sw == 0x9000) {
+					if (vc_tlv(d, dl, &tag, &hh, &vl) != 0 || tag != 0x53) {
+						fprintf(stderr, "vcard-pcsc: B1 answer is not DO53\n");
+						rc = 6;
+					} else {
+						memmove(d, d + hh, vl);
+						dl = vl;
+					}
+				}
+			}
+			if (rc != 0) {
+				vbuf_free(&file);
+				goto out;
+			}
+			if (sw == 0x6B00 && file.len > 0)
+				break;
+			if (sw != 0x9000) {
+				printf("%s READ BINARY at %zu: %04X\n", fids[i], off, sw);
+				break;
+			}
+			if (dl > (size_t)le) {
+				fprintf(stderr, "vcard-pcsc: READ BINARY returned %zu bytes for Le %ld\n", dl, le);
+				vbuf_free(&file);
+				rc = 6;
+				goto out;
+			}
+			vbuf_put(&file, d, dl);
+			if (dl < (size_t)(off <= 32767 ? le : le - 4))
+				break;
+		}
+		if (file.len > 0) {
+			snprintf(path, sizeof path, "%s/%s.bin", outdir, fids[i]);
+			if (vc_write_file(path, file.p, file.len, 0644) != 0) {
+				perror(path);
+				rc = 1;
+			}
+			printf("%s %zu bytes\n", fids[i], file.len);
+			total += file.len;
+		}
+		vbuf_free(&file);
+		if (rc != 0)
+			goto out;
+	}
+	printf("read %zu bytes in %.1f ms (BAC included)\n", total, now_ms() - t0);
+out:
+	if (l.h)
+		SCardDisconnect(l.h, SCARD_LEAVE_CARD);
+	return rc;
+}
+
+static int
+cmd_aa(const char *want, const char *mrz_info, const char *dg15, const char *hash)
+{
+	static uint8_t d[4096];
+	uint8_t *f = NULL, chal[8];
+	const uint8_t *q;
+	size_t fl = 0, dl, hh, vl;
+	unsigned tag, sw;
+	struct vc_host vh;
+	struct link l;
+	EVP_PKEY *pub = NULL;
+	int rc;
+
+	memset(&l, 0, sizeof l);
+	if (vc_read_file(dg15, &f, &fl, 8192) != 0 || vc_tlv(f, fl, &tag, &hh, &vl) != 0 ||
+	    tag != 0x6F) {
+		fprintf(stderr, "vcard-pcsc: %s is not a DG15\n", dg15);
+		rc = 3;
+		goto out;
+	}
+	q = f + hh;
+	if ((pub = d2i_PUBKEY(NULL, &q, (long)vl)) == NULL) {
+		fprintf(stderr, "vcard-pcsc: DG15 holds no public key\n");
+		rc = 3;
+		goto out;
+	}
+	if ((rc = link_open(&l, &vh, want, mrz_info)) != 0)
+		goto out;
+	RAND_bytes(chal, 8);
+	if ((rc = link_sm(&l, &vh, 0x88, 0, 0, chal, 8, 256, d, &dl, &sw)) != 0)
+		goto out;
+	if (sw != 0x9000) {
+		printf("INTERNAL AUTHENTICATE %04X\n", sw);
+		rc = 1;
+		goto out;
+	}
+	if (vch_aa_verify(pub, chal, d, dl, strcmp(hash, "sha1") == 0 ? EVP_sha1() : EVP_sha256())) {
+		printf("AA valid (%zu-byte signature)\n", dl);
+		rc = 0;
+	} else {
+		printf("AA invalid\n");
+		rc = 1;
+	}
+out:
+	if (l.h)
+		SCardDisconnect(l.h, SCARD_LEAVE_CARD);
+	EVP_PKEY_free(pub);
+	free(f);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -252,7 +494,8 @@ main(int argc, char **argv)
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: vcard-pcsc list | wait READER present|absent [SECONDS] | "
-		    "atr READER | send READER APDU... | ping READER COUNT [APDU]\n");
+		    "atr READER | send READER APDU... | ping READER COUNT [APDU] | "
+		    "read READER MRZINFO LE OUTDIR FID... | aa READER MRZINFO DG15FILE sha1|sha256\n");
 		return 3;
 	}
 	if ((rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &ctx)) != SCARD_S_SUCCESS)
@@ -267,6 +510,10 @@ main(int argc, char **argv)
 		r = cmd_send(argv[2], argc - 3, argv + 3);
 	else if (strcmp(argv[1], "ping") == 0 && (argc == 4 || argc == 5))
 		r = cmd_ping(argv[2], atol(argv[3]), argc == 5 ? argv[4] : NULL);
+	else if (strcmp(argv[1], "read") == 0 && argc >= 7)
+		r = cmd_read(argv[2], argv[3], atol(argv[4]), argv[5], argc - 6, argv + 6);
+	else if (strcmp(argv[1], "aa") == 0 && argc == 6)
+		r = cmd_aa(argv[2], argv[3], argv[4], argv[5]);
 	else
 		fprintf(stderr, "vcard-pcsc: bad arguments (run without any for usage)\n");
 	SCardReleaseContext(ctx);

@@ -307,8 +307,8 @@ key_ids_match(X509 *child, X509 *issuer)
 	return aki != NULL && ski != NULL && ASN1_OCTET_STRING_cmp(aki, ski) == 0;
 }
 
-static int
-parse_ml_content(const unsigned char *p, size_t len, STACK_OF(X509) *out)
+int
+sign_csca__ml_content(const unsigned char *p, size_t len, STACK_OF(X509) *out)
 {
 	const char *what = "master list";
 	sign_tlv ml, t, set, c;
@@ -404,7 +404,7 @@ sign_csca_store_add_masterlist(sign_csca_store *store, const unsigned char *ml, 
 		free(s);
 		goto out;
 	}
-	if ((rc = parse_ml_content(sd.econtent, sd.econtent_len, certs)) != 0)
+	if ((rc = sign_csca__ml_content(sd.econtent, sd.econtent_len, certs)) != 0)
 		goto out;
 	rc = merge(store, certs);
 out:
@@ -459,7 +459,7 @@ check_validity(X509 *x, time_t at, unsigned int *warnings)
  * failure is a real failure, not a missing certificate).
  */
 static X509 *
-find_issuer(STACK_OF(X509) *sk, X509 *child, int *named)
+find_issuer(STACK_OF(X509) *sk, X509 *child, int links_only, int *named)
 {
 	int i;
 
@@ -467,6 +467,10 @@ find_issuer(STACK_OF(X509) *sk, X509 *child, int *named)
 		X509 *c = sk_X509_value(sk, i);
 
 		if (c == child || X509_cmp(c, child) == 0)
+			continue;
+		/* An untrusted self-issued CSCA leads nowhere. */
+		if (links_only && X509_NAME_cmp(X509_get_subject_name(c),
+		    X509_get_issuer_name(c)) == 0 && signed_by(c, c))
 			continue;
 		if (X509_NAME_cmp(X509_get_issuer_name(child), X509_get_subject_name(c)) != 0)
 			continue;
@@ -491,13 +495,12 @@ sign_csca__path(const sign_csca_store *store, X509 *ds, STACK_OF(X509) *pool, ti
 	memset(out, 0, sizeof(*out));
 	check_validity(ds, at, &out->warnings);
 	while (out->links <= MAX_LINKS) {
-		anchor = find_issuer(store != NULL ? store->certs : NULL, cur, &named);
+		anchor = find_issuer(store != NULL ? store->certs : NULL, cur, 0, &named);
 		if (anchor != NULL)
 			break;
-		link = find_issuer(pool, cur, &named);
-		if (link == NULL || X509_NAME_cmp(X509_get_subject_name(link),
-		    X509_get_issuer_name(link)) == 0)
-			break;  /* none, or a self-signed CSCA that is not trusted */
+		link = find_issuer(pool, cur, 1, &named);
+		if (link == NULL)
+			break;
 		check_validity(link, at, &out->warnings);
 		out->links++;
 		cur = link;

@@ -148,6 +148,10 @@ struct sign_csca__path {
 	char detail[160];
 };
 
+/* The certificates of a CscaMasterList (the eContent of a master list)
+ * appended to out; the signature is not checked here. */
+int sign_csca__ml_content(const unsigned char *p, size_t len, STACK_OF(X509) *out);
+
 /* Build and check DS -> [link certificates from pool] -> CSCA in store,
  * checking validity at `at`. */
 int sign_csca__path(const sign_csca_store *store, X509 *ds, STACK_OF(X509) *pool,

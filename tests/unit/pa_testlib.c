@@ -7,16 +7,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <openssl/bn.h>
 #include <openssl/cms.h>
+#include <openssl/ec.h>
+#include <openssl/rand.h>
+#include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 
 const char *
 t_fixture_path(const char *rel)
 {
-	static char path[4096];
+	static char paths[4][4096];
+	static unsigned int next;
+	char *path = paths[next++ % 4];
 	const char *top = getenv("top_srcdir");
 
-	snprintf(path, sizeof(path), "%s/tests/fixtures/pa/%s", top != NULL ? top : ".", rel);
+	snprintf(path, sizeof(paths[0]), "%s/tests/fixtures/pa/%s", top != NULL ? top : ".", rel);
 	return path;
 }
 
@@ -294,7 +300,9 @@ t_sod(EVP_PKEY *ds_key, X509 *ds_cert, const EVP_MD *md, const int *dgs,
 	in = BIO_new_mem_buf(lso.data, (int)lso.len);
 	cms = CMS_sign(NULL, NULL, NULL, NULL, CMS_PARTIAL | CMS_BINARY);
 	assert_non_null(cms);
-	assert_int_equal(CMS_set1_eContentType(cms, OBJ_txt2obj("2.23.136.1.1.1", 1)), 1);
+	o = OBJ_txt2obj("2.23.136.1.1.1", 1);
+	assert_int_equal(CMS_set1_eContentType(cms, o), 1);
+	ASN1_OBJECT_free(o);
 	assert_non_null(CMS_add1_signer(cms, ds_cert, ds_key, md,
 	    CMS_BINARY | CMS_NOSMIMECAP | (no_cert ? CMS_NOCERTS : 0)));
 	assert_int_equal(CMS_final(cms, in, NULL, CMS_BINARY), 1);
@@ -349,4 +357,79 @@ t_dg1(const char *state)
 	b.len = 91;
 	wrap(&b, 0x61);
 	return b;
+}
+
+sign_buf
+t_aa_sign_rsa(EVP_PKEY *key, const EVP_MD *md, unsigned char trailer_id,
+    const unsigned char *ch, size_t chlen)
+{
+	sign_buf sig = SIGN_BUF_INIT;
+	size_t k = (size_t)EVP_PKEY_get_size(key), hlen = (size_t)EVP_MD_get_size(md);
+	size_t tlen = trailer_id == 0 ? 1 : 2, m1len = k - 1 - hlen - tlen;
+	unsigned char *f = malloc(k);
+	EVP_MD_CTX *mctx = EVP_MD_CTX_new();
+	unsigned int hl;
+
+	assert_non_null(f);
+	f[0] = 0x6A;                               /* '01', partial recovery, no padding */
+	assert_int_equal(RAND_bytes(f + 1, (int)m1len), 1);   /* M1: the chip's nonce */
+	assert_int_equal(EVP_DigestInit_ex(mctx, md, NULL), 1);
+	assert_int_equal(EVP_DigestUpdate(mctx, f + 1, m1len), 1);
+	assert_int_equal(EVP_DigestUpdate(mctx, ch, chlen), 1);
+	assert_int_equal(EVP_DigestFinal_ex(mctx, f + 1 + m1len, &hl), 1);
+	if (trailer_id == 0) {
+		f[k - 1] = 0xBC;
+	} else {
+		f[k - 2] = trailer_id;
+		f[k - 1] = 0xCC;
+	}
+	sig = t_raw_rsa_sign(key, f, k);
+	EVP_MD_CTX_free(mctx);
+	free(f);
+	return sig;
+}
+
+sign_buf
+t_raw_rsa_sign(EVP_PKEY *key, const unsigned char *f, size_t k)
+{
+	sign_buf sig = SIGN_BUF_INIT;
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(key, NULL);
+	size_t siglen = k;
+
+	sig.data = malloc(k);
+	assert_non_null(sig.data);
+	assert_int_equal(EVP_PKEY_sign_init(ctx), 1);
+	assert_int_equal(EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_NO_PADDING), 1);
+	assert_int_equal(EVP_PKEY_sign(ctx, sig.data, &siglen, f, k), 1);
+	sig.len = siglen;
+	EVP_PKEY_CTX_free(ctx);
+	return sig;
+}
+
+sign_buf
+t_aa_sign_ec(EVP_PKEY *key, const EVP_MD *md, const unsigned char *ch, size_t chlen, int der)
+{
+	sign_buf out = SIGN_BUF_INIT;
+	EVP_MD_CTX *mctx = EVP_MD_CTX_new();
+	unsigned char buf[256];
+	const unsigned char *q = buf;
+	size_t n = sizeof(buf), half = ((size_t)EVP_PKEY_get_bits(key) + 7) / 8;
+	ECDSA_SIG *es;
+
+	assert_int_equal(EVP_DigestSignInit(mctx, NULL, md, NULL, key), 1);
+	assert_int_equal(EVP_DigestSign(mctx, buf, &n, ch, chlen), 1);
+	EVP_MD_CTX_free(mctx);
+	if (der) {
+		assert_int_equal(sign_buf__set(&out, buf, n), 0);
+		return out;
+	}
+	es = d2i_ECDSA_SIG(NULL, &q, (long)n);
+	assert_non_null(es);
+	out.data = malloc(2 * half);
+	assert_non_null(out.data);
+	out.len = 2 * half;
+	assert_int_equal(BN_bn2binpad(ECDSA_SIG_get0_r(es), out.data, (int)half), (int)half);
+	assert_int_equal(BN_bn2binpad(ECDSA_SIG_get0_s(es), out.data + half, (int)half), (int)half);
+	ECDSA_SIG_free(es);
+	return out;
 }

@@ -22,7 +22,7 @@
 
 /* Bytes of tests/fixtures/pa/<rel> (fails the test when missing). */
 sign_buf t_fixture(const char *rel);
-/* Full path of tests/fixtures/pa/<rel> (static buffer, overwritten per call). */
+/* Full path of tests/fixtures/pa/<rel> (one of 4 rotating static buffers). */
 const char *t_fixture_path(const char *rel);
 /* Parsed JSON fixture. */
 json_t *t_json(const char *rel);
@@ -52,5 +52,17 @@ sign_buf t_sod(EVP_PKEY *ds_key, X509 *ds_cert, const EVP_MD *md, const int *dgs
 sign_buf t_dg15(EVP_PKEY *key);
 /* DG1 with a TD3 MRZ naming the issuing state (3 chars). */
 sign_buf t_dg1(const char *state);
+
+
+/* Active Authentication responses made with a private key (as a chip would):
+ * ISO/IEC 9796-2 scheme 1, partial recovery, random M1, trailer BC when
+ * trailer_id is 0 else trailer_id || CC; and ECDSA over the challenge, plain
+ * r||s (der = 0) or DER. */
+sign_buf t_aa_sign_rsa(EVP_PKEY *key, const EVP_MD *md, unsigned char trailer_id,
+    const unsigned char *ch, size_t chlen);
+sign_buf t_aa_sign_ec(EVP_PKEY *key, const EVP_MD *md, const unsigned char *ch, size_t chlen,
+    int der);
+/* Raw RSA private operation on a k-byte representative (F^d mod n). */
+sign_buf t_raw_rsa_sign(EVP_PKEY *key, const unsigned char *f, size_t k);
 
 #endif

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
@@ -522,6 +523,67 @@ out:
 	return rc;
 }
 
+/*
+ * Decoding a certificate costs OpenSSL 3 about 100 us (its public key goes
+ * through the decoder framework), more than verifying an ECDSA signature.  A
+ * batch of signatures embeds the same few certificates again and again, so the
+ * last CERT_CACHE decoded ones are kept, keyed by the SHA-256 of their DER,
+ * and shared (X509 objects are reference counted and safe to read from
+ * several threads).  The cache holds public data only.
+ */
+#define CERT_CACHE 32
+
+static struct {
+	unsigned char h[32];
+	X509 *x;
+} cache[CERT_CACHE];
+static unsigned int cache_next;
+static CRYPTO_RWLOCK *cache_lock;
+static CRYPTO_ONCE cache_once = CRYPTO_ONCE_STATIC_INIT;
+
+static void
+cache_init(void)
+{
+	cache_lock = CRYPTO_THREAD_lock_new();
+}
+
+static X509 *
+cert_decode(const unsigned char *der, size_t len)
+{
+	unsigned char h[32];
+	const unsigned char *p = der;
+	X509 *x = NULL;
+	unsigned int i;
+	int have_lock = CRYPTO_THREAD_run_once(&cache_once, cache_init) && cache_lock != NULL;
+
+	if (have_lock && EVP_Digest(der, len, h, NULL, EVP_sha256(), NULL) &&
+	    CRYPTO_THREAD_read_lock(cache_lock)) {
+		for (i = 0; i < CERT_CACHE && x == NULL; i++)
+			if (cache[i].x != NULL && memcmp(cache[i].h, h, 32) == 0 &&
+			    X509_up_ref(cache[i].x))
+				x = cache[i].x;
+		CRYPTO_THREAD_unlock(cache_lock);
+		if (x != NULL)
+			return x;
+	} else {
+		have_lock = 0;
+	}
+	x = d2i_X509(NULL, &p, (long)len);
+	if (x == NULL || p != der + len) {
+		X509_free(x);
+		ERR_clear_error();
+		return NULL;
+	}
+	if (have_lock && CRYPTO_THREAD_write_lock(cache_lock)) {
+		i = cache_next++ % CERT_CACHE;
+		X509_free(cache[i].x);
+		cache[i].x = X509_up_ref(x) ? x : NULL;
+		memcpy(cache[i].h, h, 32);
+		CRYPTO_THREAD_unlock(cache_lock);
+	}
+	return x;
+}
+
 int
 parse_certs(struct parsed *P, const char *name)
 {
@@ -537,7 +599,6 @@ parse_certs(struct parsed *P, const char *name)
 		goto bad;
 	in = ber_inner(&set);
 	while (in.len > 0) {
-		const unsigned char *p;
 		X509 *x;
 
 		if (ber_next(&in, &e) != 0)
@@ -547,13 +608,9 @@ parse_certs(struct parsed *P, const char *name)
 		if (sk_X509_num(P->x509s) >= CADES_MAX_CERTS)
 			return sign_error__set(SIGN_ERR_TOO_LARGE, 0,
 			    "%s embeds more than %d certificates", name, CADES_MAX_CERTS);
-		p = e.raw;
-		x = d2i_X509(NULL, &p, (long)e.raw_len);
-		if (x == NULL || p != e.raw + e.raw_len) {
-			X509_free(x);
-			ERR_clear_error();
+		x = cert_decode(e.raw, e.raw_len);
+		if (x == NULL)
 			goto bad;
-		}
 		if (!sk_X509_push(P->x509s, x)) {
 			X509_free(x);
 			return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");

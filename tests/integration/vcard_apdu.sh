@@ -7,6 +7,15 @@
 . "$top_srcdir/tests/integration/lib-card.sh"
 
 card_setup
+# scripts/pcscd-vpcd is idempotent: pcscd keeps running, the same process
+_p1=$(cat /run/pcscd/pcscd.pid 2>/dev/null)
+expect 0 '' sh "$top_srcdir/scripts/pcscd-vpcd"
+expect 0 '' sh "$top_srcdir/scripts/pcscd-vpcd" --check
+[ "$(cat /run/pcscd/pcscd.pid 2>/dev/null)" = "$_p1" ] && pass "pcscd-vpcd again: same pcscd ($_p1)" ||
+    fail "pcscd-vpcd restarted pcscd"
+expect 3 'unknown option' sh "$top_srcdir/scripts/pcscd-vpcd" --bogus
+expect 0 '^Virtual PCD 00 00	' "$VCARD_PCSC" list
+expect 0 '^Virtual PCD 00 01	' "$VCARD_PCSC" list
 command -v opensc-tool >/dev/null 2>&1 || skip_all "opensc-tool is missing (apt-get install opensc)"
 make_card "$T/card"
 M=$(sed -n 1p "$T/card/mrz.txt" | cut -c6-15)$(sed -n 2p "$T/card/mrz.txt" | cut -c1-7)$(sed -n 2p "$T/card/mrz.txt" | cut -c9-15)

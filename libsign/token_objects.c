@@ -782,10 +782,16 @@ sign_token_import_cert(sign_buf *uri_out, sign_token *tok, const char *cert_path
 	rc = store_cert(uri_out, tok, sk_X509_value(certs, 0), match->label, match->id,
 	    match->id_len, 0);
 	/* The rest of the certificate file and the chain: CA certificates. */
-	for (j = 1; rc == 0 && j < sk_X509_num(certs); j++)
-		if (sk_X509_push(chain != NULL ? chain : (chain = sk_X509_new_null()),
-		    X509_dup(sk_X509_value(certs, j))) <= 0)
+	for (j = 1; rc == 0 && j < sk_X509_num(certs); j++) {
+		X509 *ca = sk_X509_value(certs, j);
+
+		if (chain == NULL)
+			chain = sk_X509_new_null();
+		if (chain == NULL || !X509_up_ref(ca) || sk_X509_push(chain, ca) <= 0) {
 			rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+			break;
+		}
+	}
 	for (j = 0; rc == 0 && j < sk_X509_num(chain); j++) {
 		X509 *ca = sk_X509_value(chain, j);
 		const ASN1_OCTET_STRING *ski = X509_get0_subject_key_id(ca);

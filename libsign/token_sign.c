@@ -392,7 +392,7 @@ make_signer(sign_signer **out, sign_token *tok, const char *key_uri, const char 
 	struct tkey *k = NULL;
 	CK_OBJECT_HANDLE h[1];
 	CK_ULONG nh = 0;
-	int best_score = -2, nbest = 0, refused_any = 0, refused = 0;
+	int best_score = -2, nbest = 0, refused = 0;
 	size_t i;
 	int rc;
 
@@ -450,7 +450,6 @@ make_signer(sign_signer **out, sign_token *tok, const char *key_uri, const char 
 		} else if (with_cert) {
 			best_cert(&kcert, &refused, certs, o);
 			score = kcert != NULL ? 2 : refused > 0 ? 0 : 1;
-			refused_any += refused;
 		} else {
 			score = 1;
 		}
@@ -540,7 +539,6 @@ make_signer(sign_signer **out, sign_token *tok, const char *key_uri, const char 
 		*out = NULL;
 	}
 out:
-	(void)refused_any;
 	tkey_free(k);
 	EVP_PKEY_free(pub);
 	sign_cert_free(given);

@@ -15,6 +15,7 @@
 #include <libsign/config.h>
 #include <libsign/insurance.h>
 #include "kyso.h"
+#include "card_opts.h"
 
 #define SECTION "insurance"
 #define PASSWORD_MAX 256
@@ -23,15 +24,15 @@
 enum {
 	O_CONFIG = 256, O_GATEWAY, O_USERNAME, O_FACILITY, O_PASSWORD_SOURCE, O_STAFF_NAME,
 	O_STAFF_ID, O_CACERT, O_CLIENT_CERT, O_CLIENT_KEY, O_CLIENT_KEY_PIN, O_PKCS11_MODULE,
-	O_TIMEOUT, O_CONNECT_TIMEOUT, O_RETRIES, O_FROM, O_MA_THE, O_NAME, O_DOB,
-	O_MA_THE_FROM, O_BHYT_CODE, O_ALLOW_UNVERIFIED, O_JSON, O_WARN_DAYS
+	O_TIMEOUT, O_CONNECT_TIMEOUT, O_RETRIES, O_FROM, O_MA_THE, O_NAME,
+	O_MA_THE_FROM, O_BHYT_CODE, O_ALLOW_UNVERIFIED, O_JSON, O_WARN_DAYS, O_CARD
 };
 
 static const struct kyso_opt lookup_opts[] = {
+	{ "card", no_argument, O_CARD, NULL, "read the chip ID card now (reader, key and CSCA options below)" },
 	{ "from", required_argument, O_FROM, "FILE", "card data written by `kyso card read --json`" },
 	{ "ma-the", required_argument, O_MA_THE, "CODE", "card code typed in (with --name, --dob; unverified)" },
 	{ "name", required_argument, O_NAME, "NAME", "holder's full name, with --ma-the" },
-	{ "dob", required_argument, O_DOB, "DATE", "holder's date of birth dd/mm/yyyy, with --ma-the" },
 	{ "ma-the-from", required_argument, O_MA_THE_FROM, "id|bhyt", "send the card's citizen ID (default) or --bhyt-code" },
 	{ "bhyt-code", required_argument, O_BHYT_CODE, "CODE", "the BHYT card / social-insurance code to send" },
 	{ "allow-unverified", no_argument, O_ALLOW_UNVERIFIED, NULL, "look up card data that failed authentication" },
@@ -52,6 +53,8 @@ static const struct kyso_opt lookup_opts[] = {
 	{ "retries", required_argument, O_RETRIES, "N", "tries after the first on network errors/HTTP 5xx (default 2)" },
 	{ "expiry-warn-days", required_argument, O_WARN_DAYS, "DAYS", "warn when the card ends within (default 30)" },
 	{ "json", no_argument, O_JSON, NULL, "print one JSON object (schema 1)" },
+	/* --dob is the card key's date of birth with --card, the holder's with --ma-the */
+	KYSO_CARD_READER_OPTIONS, KYSO_CARD_KEY_OPTIONS, KYSO_CARD_TRUST_OPTIONS,
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -98,6 +101,9 @@ struct run {
 	const char *from, *ma_the, *name, *dob, *bhyt_code;
 	int allow_unverified;
 	int json;
+	int card;               /* --card */
+	int card_opts;          /* a card option was given */
+	struct kyso_card_opts co;
 	sign_config *cfg;
 	json_t *out;            /* the --json object, built as we go */
 };
@@ -294,35 +300,29 @@ out:
 	return e != 0 ? -1 : 0;
 }
 
+/*
+ * The holder and the verification verdict from card JSON (docs/card-json.md,
+ * schema 1: from a file, or made by a card read now).  what names the source
+ * in messages.  Refuses (exit 1) card data that failed authentication unless
+ * --allow-unverified.
+ */
 static int
-read_card_json(struct run *r, struct identity *id)
+take_card(struct run *r, struct identity *id, const json_t *j, const char *source,
+    const char *what)
 {
-	sign_buf data = SIGN_BUF_INIT;
-	json_t *j = NULL, *holder, *ver, *v;
+	const json_t *holder, *ver, *v;
 	const char *idn, *name, *dob, *passive, *active;
-	json_error_t err;
 	char *reasons = NULL;
 	int rc = 0, genuine;
 
-	if (read_bounded(r->from, CARD_JSON_MAX, &data) != 0) {
-		rc = failf(r, KYSO_EXIT_DATA, "cannot read the card data %s: %s", r->from,
-		    errno == EFBIG ? "larger than 16 MiB" : strerror(errno));
-		goto out;
-	}
-	j = json_loadb((const char *)data.data, data.len, JSON_REJECT_DUPLICATES, &err);
-	if (j == NULL) {
-		rc = failf(r, KYSO_EXIT_DATA, "%s is not JSON (%s, line %d); give the file "
-		    "`kyso card read --json` wrote", r->from, err.text, err.line);
-		goto out;
-	}
 	v = json_object_get(j, "schema");
 	holder = json_object_get(j, "holder");
 	ver = json_object_get(j, "verification");
 	if (!json_is_integer(v) || json_integer_value(v) != 1 || !json_is_object(holder) ||
 	    !json_is_object(ver)) {
-		rc = failf(r, KYSO_EXIT_DATA, "%s is not card data of schema 1 (needs \"schema\": 1, "
+		rc = failf(r, KYSO_EXIT_DATA, "%s: not card data of schema 1 (needs \"schema\": 1, "
 		    "\"holder\" and \"verification\"); give the file `kyso card read --json` "
-		    "wrote", r->from);
+		    "wrote", what);
 		goto out;
 	}
 	idn = jstr(holder, "id_number");
@@ -332,20 +332,25 @@ read_card_json(struct run *r, struct identity *id)
 	if (idn == NULL || !digits(idn, 12) || name == NULL || name[0] == '\0' || dob == NULL ||
 	    !json_is_boolean(v)) {
 		rc = failf(r, KYSO_EXIT_DATA, "%s lacks holder.id_number (12 digits), "
-		    "holder.full_name, holder.date_of_birth or verification.genuine", r->from);
+		    "holder.full_name, holder.date_of_birth or verification.genuine", what);
 		goto out;
 	}
 	genuine = json_is_true(v);
 	passive = jstr(ver, "passive");
 	active = jstr(ver, "active");
-	id->json = json_pack("{s:b,s:s,s:s,s:s?,s:s?,s:b}", "verified", genuine, "source",
-	    "card-json", "file", r->from, "passive", passive, "active", active, "genuine", genuine);
+	id->json = json_pack("{s:b,s:s,s:s?,s:s?,s:s?,s:b}", "verified", genuine, "source",
+	    source, strcmp(source, "card") == 0 ? "reader" : "file", strcmp(source, "card") == 0 ?
+	    r->co.reader : r->from, "passive", passive, "active", active, "genuine", genuine);
+	if (id->json == NULL) {
+		rc = failf(r, KYSO_EXIT_RUNTIME, "out of memory");
+		goto out;
+	}
 	v = json_object_get(ver, "reasons");
-	if (id->json != NULL && json_is_array(v)) {
+	if (json_is_array(v)) {
 		size_t i, n = 0;
 		json_t *e;
 
-		json_object_set(id->json, "reasons", v);
+		json_object_set(id->json, "reasons", (json_t *)v);
 		json_array_foreach(v, i, e)
 			if (json_is_string(e))
 				n += json_string_length(e) + 2;
@@ -358,14 +363,10 @@ read_card_json(struct run *r, struct identity *id)
 			}
 		}
 	}
-	if (id->json == NULL) {
-		rc = failf(r, KYSO_EXIT_RUNTIME, "out of memory");
-		goto out;
-	}
 	if (!genuine && !r->allow_unverified) {
-		rc = failf(r, KYSO_EXIT_FAILED, "the card data in %s failed authentication "
+		rc = failf(r, KYSO_EXIT_FAILED, "%s failed authentication "
 		    "(passive: %s, active: %s%s%s): not looked up; --allow-unverified looks it up "
-		    "anyway and records it as unverified", r->from, passive ? passive : "?",
+		    "anyway and records it as unverified", what, passive ? passive : "?",
 		    active ? active : "?", reasons != NULL && reasons[0] ? "; " : "",
 		    reasons != NULL ? reasons : "");
 		goto out;
@@ -378,8 +379,69 @@ read_card_json(struct run *r, struct identity *id)
 		rc = failf(r, KYSO_EXIT_RUNTIME, "out of memory");
 out:
 	free(reasons);
+	return rc;
+}
+
+static int
+read_card_json(struct run *r, struct identity *id)
+{
+	sign_buf data = SIGN_BUF_INIT;
+	json_error_t err;
+	json_t *j = NULL;
+	char what[4200];
+	int rc;
+
+	if (read_bounded(r->from, CARD_JSON_MAX, &data) != 0) {
+		rc = failf(r, KYSO_EXIT_DATA, "cannot read the card data %s: %s", r->from,
+		    errno == EFBIG ? "larger than 16 MiB" : strerror(errno));
+		goto out;
+	}
+	j = json_loadb((const char *)data.data, data.len, JSON_REJECT_DUPLICATES, &err);
+	if (j == NULL) {
+		rc = failf(r, KYSO_EXIT_DATA, "%s is not JSON (%s, line %d); give the file "
+		    "`kyso card read --json` wrote", r->from, err.text, err.line);
+		goto out;
+	}
+	snprintf(what, sizeof(what), "the card data in %s", r->from);
+	rc = take_card(r, id, j, "card-json", what);
+out:
 	json_decref(j);
 	sign_buf_dispose(&data);
+	return rc;
+}
+
+/* --card: read the chip now with the card options of `kyso card read`. */
+static int
+read_card_now(struct run *r, struct identity *id)
+{
+	struct kyso_card_result *cres = NULL;
+	char what[300];
+	json_t *j = NULL;
+	int rc;
+
+	if (r->dob != NULL && (rc = kyso_card_option(&r->co, KYSO_OPT_CARD_DOB, r->dob)) != 0)
+		return rc;
+	rc = kyso_card_read(&r->co, &cres);
+	if (cres == NULL) {
+		/* kyso_card_read printed why */
+		if (r->out != NULL)
+			set_str(r->out, "error", kyso_card_last_error());
+		return rc != 0 ? rc : KYSO_EXIT_RUNTIME;
+	}
+	j = kyso_card_json(cres);
+	if (j != NULL)      /* kyso_card_json leaves "schema" to kyso_json_emit */
+		json_object_set_new(j, "schema", json_integer(1));
+	snprintf(what, sizeof(what), "the card in %s", r->co.reader != NULL ? r->co.reader :
+	    "the reader");
+	if (j == NULL)
+		rc = failf(r, KYSO_EXIT_RUNTIME, "out of memory");
+	else if (rc == KYSO_EXIT_DATA)
+		rc = failf(r, rc, "%s: %s", what, kyso_card_why(cres) != NULL ?
+		    kyso_card_why(cres) : "its data do not parse");
+	else
+		rc = take_card(r, id, j, "card", what);
+	json_decref(j);
+	kyso_card_result_free(cres);
 	return rc;
 }
 
@@ -545,6 +607,7 @@ lookup_cb(int val, const char *arg, void *ud)
 {
 	struct run *r = ud;
 	size_t i;
+	int rc;
 
 	for (i = 0; i < S_N; i++) {
 		if (settings[i].opt == val) {
@@ -565,8 +628,11 @@ lookup_cb(int val, const char *arg, void *ud)
 	case O_NAME:
 		r->name = arg;
 		return 0;
-	case O_DOB:
-		r->dob = arg;
+	case KYSO_OPT_CARD_DOB:
+		r->dob = arg;       /* routed to the card options after parsing */
+		return 0;
+	case O_CARD:
+		r->card = 1;
 		return 0;
 	case O_BHYT_CODE:
 		r->bhyt_code = arg;
@@ -578,8 +644,14 @@ lookup_cb(int val, const char *arg, void *ud)
 		r->json = 1;
 		return 0;
 	default:
-		return KYSO_EXIT_USAGE;
+		break;
 	}
+	rc = kyso_card_option(&r->co, val, arg);
+	if (rc >= 0) {
+		r->card_opts = 1;
+		return rc;
+	}
+	return KYSO_EXIT_USAGE;
 }
 
 static int
@@ -655,7 +727,8 @@ check_settings(struct run *r, sign_insurance_options *o, const char **ma_the_fro
 		*ma_the_from = "id";
 	if (strcmp(*ma_the_from, "id") != 0 && strcmp(*ma_the_from, "bhyt") != 0)
 		return failf(r, KYSO_EXIT_USAGE, "ma-the-from '%s': use id or bhyt", *ma_the_from);
-	if (strcmp(*ma_the_from, "bhyt") == 0 && r->bhyt_code == NULL && r->from != NULL)
+	if (strcmp(*ma_the_from, "bhyt") == 0 && r->bhyt_code == NULL &&
+	    (r->from != NULL || r->card))
 		return failf(r, KYSO_EXIT_USAGE, "--ma-the-from bhyt needs --bhyt-code CODE (the "
 		    "chip does not hold the BHYT code)");
 	if (strcmp(*ma_the_from, "id") == 0 && r->bhyt_code != NULL)
@@ -678,11 +751,14 @@ get_identity(struct run *r, struct identity *id, const char *ma_the_from)
 {
 	int rc;
 
-	if (r->from != NULL && (r->ma_the != NULL || r->name != NULL || r->dob != NULL))
-		return failf(r, KYSO_EXIT_USAGE, "give either --from FILE or --ma-the, --name and "
-		    "--dob, not both");
-	if (r->from != NULL) {
-		rc = read_card_json(r, id);
+	if (r->card + (r->from != NULL) + (r->ma_the != NULL || r->name != NULL) > 1 ||
+	    (r->from != NULL && r->dob != NULL))
+		return failf(r, KYSO_EXIT_USAGE, "give one of --card, --from FILE, or --ma-the, "
+		    "--name and --dob");
+	if (r->card_opts && !r->card)
+		return failf(r, KYSO_EXIT_USAGE, "reader, card key and CSCA options go with --card");
+	if (r->from != NULL || r->card) {
+		rc = r->card ? read_card_now(r, id) : read_card_json(r, id);
 		if (rc != 0)
 			return rc;
 		id->ma_the = strdup(strcmp(ma_the_from, "bhyt") == 0 ? r->bhyt_code :
@@ -692,8 +768,8 @@ get_identity(struct run *r, struct identity *id, const char *ma_the_from)
 	if (r->ma_the == NULL && r->bhyt_code != NULL)
 		r->ma_the = r->bhyt_code;
 	if (r->ma_the == NULL || r->name == NULL || r->dob == NULL)
-		return failf(r, KYSO_EXIT_USAGE, "what to look up: --from FILE (card data), or "
-		    "--ma-the CODE --name NAME --dob dd/mm/yyyy");
+		return failf(r, KYSO_EXIT_USAGE, "what to look up: --card (read the chip), --from "
+		    "FILE (card data), or --ma-the CODE --name NAME --dob dd/mm/yyyy");
 	id->ma_the = strdup(r->ma_the);
 	id->name = strdup(r->name);
 	id->dob = strdup(r->dob);
@@ -707,8 +783,8 @@ get_identity(struct run *r, struct identity *id, const char *ma_the_from)
 static int
 lookup_main(int argc, char **argv)
 {
-	static const char usage[] = "kyso insurance lookup (--from CARD.json | --ma-the CODE "
-	    "--name NAME --dob dd/mm/yyyy) [OPTIONS]";
+	static const char usage[] = "kyso insurance lookup (--card [CARD OPTIONS] | --from "
+	    "CARD.json | --ma-the CODE --name NAME --dob dd/mm/yyyy) [OPTIONS]";
 	sign_insurance_options o = SIGN_INSURANCE_OPTIONS_INIT;
 	sign_insurance_request q = SIGN_INSURANCE_REQUEST_INIT;
 	sign_insurance_client *client = NULL;
@@ -743,7 +819,7 @@ lookup_main(int argc, char **argv)
 	merge(&r);
 	if ((rc = check_settings(&r, &o, &ma_the_from)) != 0)
 		goto out;
-	if (r.from == NULL)
+	if (r.from == NULL && !r.card)
 		ma_the_from = "manual";
 	if ((rc = get_identity(&r, &id, ma_the_from)) != 0)
 		goto out;

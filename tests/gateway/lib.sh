@@ -16,7 +16,9 @@ test_pki
 cat "$T/pki/tls-server.pem" "$T/pki/gov-ca.pem" > "$T/gw-server.pem"
 
 _gw_pids=""
-trap 'for _p in $_gw_pids; do kill "$_p" 2>/dev/null; done; rm -rf "$T"' EXIT
+# (with tests/integration/lib-card.sh sourced first, its card is stopped too)
+trap 'for _p in $_gw_pids; do kill "$_p" 2>/dev/null; done
+    command -v card_stop >/dev/null 2>&1 && card_stop >/dev/null 2>&1; rm -rf "$T"' EXIT
 
 # 127.0.0.1 only: never through a proxy.
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy

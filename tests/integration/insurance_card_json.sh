@@ -81,6 +81,8 @@ expect 6 'verification.genuine' lookup --from "$T/nogenuine.json"
 printf '{"schema": 1, "schema": 1}' > "$T/dup.json"
 expect 6 'is not JSON' lookup --from "$T/dup.json"
 expect 6 "cannot read the card data $T/none.json" lookup --from "$T/none.json"
-expect 3 'either --from FILE or --ma-the' lookup --from "$T/good.json" --ma-the 0112345678
+expect 3 'give one of --card, --from FILE, or --ma-the' lookup --from "$T/good.json" --ma-the 0112345678
+expect 3 'give one of --card, --from FILE, or --ma-the' lookup --from "$T/good.json" --dob 15/03/1990
+expect 3 'reader, card key and CSCA options go with --card' lookup --from "$T/good.json" --mrz-source env:X
 
 done_testing

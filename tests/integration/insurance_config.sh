@@ -100,4 +100,13 @@ expect 3 '00108500123X: the staff member.s ID must be a 12-digit' k --config "$T
 expect 3 'no gateway: set gateway' "$KYSO" insurance lookup --config "$T/public.conf" --gateway "" \
     --password-source env:KYSO_TEST_GW_PASSWORD --name "$HOLDER" $ARGS
 
+# the documented example is valid: every key known, and it works once pointed here
+cp "$top_srcdir/docs/kyso.conf.example" "$T/example.conf"
+chmod 600 "$T/example.conf"
+expect 0 'result: +000' k --config "$T/example.conf" --gateway "$GW_URL" \
+    --password-source env:KYSO_TEST_GW_PASSWORD --cacert "$T/pki/trust.pem"
+chmod 644 "$T/example.conf"
+expect 3 "chmod 600 $T/example.conf" k --config "$T/example.conf" --gateway "$GW_URL" \
+    --password-source env:KYSO_TEST_GW_PASSWORD --cacert "$T/pki/trust.pem"
+
 done_testing

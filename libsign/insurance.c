@@ -1103,20 +1103,28 @@ static int
 take_token(sign_insurance_client *c)
 {
 	json_t *req = NULL;
-	char *body = NULL, *url = NULL;
+	char *body = NULL, *url = NULL, *uj = NULL;
 	sign_buf ans = SIGN_BUF_INIT;
 	long status = 0;
 	time_t exp = 0;
+	size_t n = 0;
 	int rc = 0;
 
 	drop_token(c);
-	req = json_pack("{s:s,s:s}", "username", c->username, "password", c->md5);
-	body = req != NULL ? json_dumps(req, JSON_COMPACT) : NULL;
+	/* The body is put together here rather than by jansson, so that the only
+	 * copy of the password's MD5 is one we wipe. */
+	req = json_string(c->username);
+	uj = req != NULL ? json_dumps(req, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
 	url = join(c->base, TOKEN_PATH);
+	if (uj != NULL) {
+		n = strlen(uj) + sizeof(c->md5) + 32;
+		body = malloc(n);
+	}
 	if (body == NULL || url == NULL) {
 		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
 		goto out;
 	}
+	snprintf(body, n, "{\"username\":%s,\"password\":\"%s\"}", uj, c->md5);
 	c->token_count++;
 	rc = post(c, "token", url, url, body, &status, &ans);
 	if (rc != 0)
@@ -1143,12 +1151,10 @@ take_token(sign_insurance_client *c)
 	sign_log__msg(SIGN_LOG_DEBUG, "insurance: token taken%s", exp != 0 ? "" :
 	    " (no expiry given: kept until a 401)");
 out:
-	if (req != NULL) {
-		json_object_clear(req);
-		json_decref(req);
-	}
+	json_decref(req);
+	free(uj);
 	if (body != NULL)
-		sign__freezero(body, strlen(body));
+		sign__freezero(body, n);
 	free(url);
 	sign_buf_dispose(&ans);
 	return rc;

@@ -101,9 +101,8 @@ sign_pa__md_label(const EVP_MD *md)
 	}
 }
 
-/* A hash AlgorithmIdentifier: OID with absent or NULL parameters. */
-static int
-md_algid(const sign_tlv *algid, const EVP_MD **md, const char *what)
+int
+sign_pa__md_algid(const sign_tlv *algid, const EVP_MD **md, const char **name, const char *what)
 {
 	sign_tlv_iter it;
 	sign_tlv oid, par;
@@ -127,7 +126,7 @@ md_algid(const sign_tlv *algid, const EVP_MD **md, const char *what)
 	if (rc == 1 && (rc = sign_tlv__next(&it, &par)) != 0)
 		return rc < 0 ? rc : sign_error__set(SIGN_ERR_MALFORMED, 0,
 		    "%s: trailing data in AlgorithmIdentifier", what);
-	*md = sign_pa__md_by_oid(txt, NULL);
+	*md = sign_pa__md_by_oid(txt, name);
 	if (*md == NULL)
 		return sign_error__set(SIGN_ERR_UNSUPPORTED, 0, "%s: unsupported hash algorithm %s",
 		    what, txt);
@@ -166,7 +165,7 @@ pss_params(const sign_tlv *par, struct sign_pa__sigalg *out, const char *what)
 		if ((rc = explicit_inner(&el, &inner, what)) != 0)
 			return rc;
 		if (n == 0) {
-			if ((rc = md_algid(&inner, &out->md, what)) != 0)
+			if ((rc = sign_pa__md_algid(&inner, &out->md, NULL, what)) != 0)
 				return rc;
 		} else if (n == 1) {
 			sign_tlv_iter it2;
@@ -181,7 +180,7 @@ pss_params(const sign_tlv *par, struct sign_pa__sigalg *out, const char *what)
 			    sign_tlv__next(&it2, &oid) != 0)
 				return sign_error__set(SIGN_ERR_UNSUPPORTED, 0,
 				    "%s: RSASSA-PSS mask generation other than MGF1", what);
-			if ((rc = md_algid(&mdid, &out->mgf1_md, what)) != 0)
+			if ((rc = sign_pa__md_algid(&mdid, &out->mgf1_md, NULL, what)) != 0)
 				return rc;
 		} else {
 			if ((rc = sign_tlv__uint(&inner, &v, what)) != 0)

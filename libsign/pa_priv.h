@@ -27,6 +27,10 @@ int sign_pa__oid_text(const sign_tlv *oid, char *buf, size_t cap, const char *wh
  * "SHA-256" etc. */
 const EVP_MD *sign_pa__md_by_oid(const char *oid, const char **name);
 const char *sign_pa__md_label(const EVP_MD *md);
+/* A hash AlgorithmIdentifier (tag 30: OID, parameters absent or NULL):
+ * SIGN_ERR_MALFORMED, SIGN_ERR_UNSUPPORTED for unknown hashes. */
+int sign_pa__md_algid(const sign_tlv *algid, const EVP_MD **md, const char **name,
+    const char *what);
 
 /* A signature algorithm (CMS SignerInfo.signatureAlgorithm). */
 typedef enum {

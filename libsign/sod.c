@@ -197,28 +197,9 @@ parse_signer_info(struct sign_cms__sd *sd, const sign_tlv *si, const char *what)
 	} else {
 		return malformed(what, "unknown SignerIdentifier choice");
 	}
-	if ((rc = next_tag(&it, &dig, 0x30, what, "digestAlgorithm")) != 0)
+	if ((rc = next_tag(&it, &dig, 0x30, what, "digestAlgorithm")) != 0 ||
+	    (rc = sign_pa__md_algid(&dig, &sd->digest, &sd->digest_name, what)) != 0)
 		return rc;
-	{
-		sign_tlv_iter dit;
-		sign_tlv oid, par;
-		char txt[SIGN_PA__OID_MAX];
-
-		if ((rc = sign_tlv__iter_init(&dit, &dig, what)) != 0 ||
-		    (rc = next_tag(&dit, &oid, 0x06, what, "digestAlgorithm OID")) != 0 ||
-		    (rc = sign_pa__oid_text(&oid, txt, sizeof(txt), what)) != 0)
-			return rc;
-		rc = sign_tlv__next(&dit, &par);
-		if (rc < 0)
-			return rc;
-		if (rc == 1 && ((par.tag != 0x05 || par.len != 0) ||
-		    (rc = expect_end(&dit, what, "digestAlgorithm")) != 0))
-			return rc != 1 ? rc : malformed(what, "bad digestAlgorithm parameters");
-		sd->digest = sign_pa__md_by_oid(txt, &sd->digest_name);
-		if (sd->digest == NULL)
-			return sign_error__set(SIGN_ERR_UNSUPPORTED, 0,
-			    "%s: unsupported digest algorithm %s", what, txt);
-	}
 	if ((rc = next_tag(&it, &attrs, 0, what, "signatureAlgorithm")) != 0)
 		return rc;
 	if (attrs.tag == 0xA0) {
@@ -493,29 +474,9 @@ parse_lds(sign_sod *sod, const char *what)
 		return sign_error__set(SIGN_ERR_UNSUPPORTED, 0,
 		    "%s: LDSSecurityObject version %lu", what, v);
 	sod->version = (int)v;
-	if ((rc = next_tag(&it, &algid, 0x30, what, "hashAlgorithm")) != 0)
+	if ((rc = next_tag(&it, &algid, 0x30, what, "hashAlgorithm")) != 0 ||
+	    (rc = sign_pa__md_algid(&algid, &sod->md, &sod->md_name, what)) != 0)
 		return rc;
-	{
-		sign_tlv_iter ait;
-		sign_tlv oid, par;
-		char txt[SIGN_PA__OID_MAX];
-
-		if ((rc = sign_tlv__iter_init(&ait, &algid, what)) != 0 ||
-		    (rc = next_tag(&ait, &oid, 0x06, what, "hashAlgorithm OID")) != 0 ||
-		    (rc = sign_pa__oid_text(&oid, txt, sizeof(txt), what)) != 0)
-			return rc;
-		rc = sign_tlv__next(&ait, &par);
-		if (rc < 0)
-			return rc;
-		if (rc == 1 && (par.tag != 0x05 || par.len != 0))
-			return malformed(what, "bad hashAlgorithm parameters");
-		if (rc == 1 && (rc = expect_end(&ait, what, "hashAlgorithm")) != 0)
-			return rc;
-		sod->md = sign_pa__md_by_oid(txt, &sod->md_name);
-		if (sod->md == NULL)
-			return sign_error__set(SIGN_ERR_UNSUPPORTED, 0,
-			    "%s: unsupported DG hash algorithm %s", what, txt);
-	}
 	if ((rc = next_tag(&it, &dgh, 0x30, what, "dataGroupHashValues")) != 0 ||
 	    (rc = sign_tlv__iter_init(&dit, &dgh, what)) != 0)
 		return rc;

@@ -10,6 +10,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/cms.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
@@ -228,6 +230,69 @@ test_masterlist_tampered(void **state)
 	sign_buf_dispose(&an);
 }
 
+/* OpenSSL's CMS_verify with the anchor as trust store, as a referee: it
+ * agrees with sign_csca_store_add_masterlist on the good list, a wrong anchor
+ * and tampered lists.  (Purpose checks off: the ML signer has the ICAO
+ * master-list-signer EKU, which OpenSSL does not know.) */
+static int
+referee(const sign_buf *ml, const char *anchor)
+{
+	const unsigned char *p = ml->data;
+	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)ml->len);
+	X509_STORE *st = X509_STORE_new();
+	sign_buf a = t_fixture(anchor);
+	const unsigned char *q = a.data;
+	X509 *x = d2i_X509(NULL, &q, (long)a.len);
+	int ok = 0;
+
+	assert_non_null(x);
+	assert_int_equal(X509_STORE_add_cert(st, x), 1);
+	X509_STORE_set_purpose(st, X509_PURPOSE_ANY);
+	if (cms != NULL)
+		ok = CMS_verify(cms, NULL, st, NULL, NULL, CMS_BINARY) == 1;
+	ERR_clear_error();
+	CMS_ContentInfo_free(cms);
+	X509_STORE_free(st);
+	X509_free(x);
+	sign_buf_dispose(&a);
+	return ok;
+}
+
+static void
+test_masterlist_referee(void **state)
+{
+	static const char *const anchors[] = { "masterlist/test_csca.der",
+	    "masterlist/DE_ML_2026-05-28_csca-germany.der" };
+	sign_buf ml = t_fixture("masterlist/synthetic_test_ml.ml");
+	struct sign_cms__sd sd;
+	size_t i, k, offs[2];
+
+	(void)state;
+	assert_int_equal(sign_cms__parse(&sd, ml.data, ml.len, "ml"), 0);
+	offs[0] = (size_t)(sd.econtent - sd.raw) + 100;
+	offs[1] = (size_t)(sd.sig - sd.raw) + 10;
+	for (i = 0; i < 2; i++) {
+		sign_buf an = t_fixture(anchors[i]);
+		sign_csca_store *s = store_new();
+		int mine = sign_csca_store_add_masterlist(s, ml.data, ml.len, an.data, an.len) == 0;
+
+		assert_int_equal(mine, referee(&ml, anchors[i]));
+		assert_int_equal(mine, i == 0);
+		for (k = 0; k < 2; k++) {
+			sign_buf t = t_flip(&ml, offs[k]);
+
+			assert_int_not_equal(sign_csca_store_add_masterlist(s, t.data, t.len, an.data,
+			    an.len), 0);
+			assert_false(referee(&t, anchors[i]));
+			sign_buf_dispose(&t);
+		}
+		sign_csca_store_free(s);
+		sign_buf_dispose(&an);
+	}
+	sign_cms__clear(&sd);
+	sign_buf_dispose(&ml);
+}
+
 /* ---- paths with a synthetic PKI ---- */
 
 struct pki {
@@ -392,6 +457,7 @@ main(void)
 		cmocka_unit_test(test_masterlist_ok),
 		cmocka_unit_test(test_masterlist_wrong_anchor),
 		cmocka_unit_test(test_masterlist_tampered),
+		cmocka_unit_test(test_masterlist_referee),
 		cmocka_unit_test(test_path_link),
 		cmocka_unit_test(test_path_validity),
 		cmocka_unit_test(test_path_bad_and_not_ca),

@@ -15,6 +15,31 @@
  * holds the AA key is confirmed by the SOD, and AA passed (sign_pa_genuine()):
  * AA with an unauthenticated key proves nothing about the chip.
  *
+ * Choices (ICAO 9303-10/-11/-12 leave them to the inspection system):
+ *  - DG hashes are computed over the bytes exactly as given (as read from the
+ *    chip), compared in constant time.  A DG listed in the SOD but not read
+ *    (DG3 behind EAC) is reported as not checked and does not change the
+ *    verdict; a DG read but not listed in the SOD makes PA INDETERMINATE, so
+ *    unauthenticated data is never reported under a PASSED verdict.
+ *  - Validity: Document Signer keys are used for months, the documents they
+ *    sign live for years, and issuers let DS certificates expire before the
+ *    documents.  An expired (or not yet valid) DS or CSCA certificate is a
+ *    warning (SIGN_PA_R_EXPIRED / _NOT_YET_VALID), not a failure, unless
+ *    SIGN_PA_STRICT_VALIDITY is asked for.
+ *  - The DS certificate's countryName must equal the document's issuing state
+ *    (ICAO alpha-3 from DG1, mapped to alpha-2) and its CSCA's countryName;
+ *    a mismatch is FAILED.
+ *  - Path: DS -> CSCA in the store (issuer name, key identifiers, a CA whose
+ *    key verifies the DS), possibly through link certificates given with the
+ *    document (sign_pa_doc_add_cert) or in the SOD.  Everything in the store
+ *    is a trust anchor, including link certificates put there.  A CSCA whose
+ *    key identifier matches but whose signature fails makes PA FAILED; no
+ *    matching CSCA makes it INDETERMINATE.
+ *  - Compatibility: the RSA modulus of the BSI TR-03105 2008 DG15 is encoded
+ *    as a negative INTEGER and is read as unsigned (flagged); a SignerInfo
+ *    whose sid names the issuer with the RDNs in another order than the
+ *    certificate (a real Malaysian SOD) still finds its certificate.
+ *
  * THREAD SAFETY: objects are not internally locked.  A sign_csca_store may be
  * shared read-only by several threads once it is filled (sign_pa_verify()
  * takes it const); a sign_pa_doc, sign_sod, sign_dg14, sign_dg15 or

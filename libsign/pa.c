@@ -297,7 +297,7 @@ check_dgs(sign_pa_result *r, const sign_pa_doc *doc, const sign_sod *sod)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen, listed = 0;
-	char bad[80] = "", unlisted[80] = "", notread[80] = "";
+	char bad[128] = "", unlisted[128] = "", notread[128] = "";
 	size_t i;
 	int dg;
 
@@ -555,7 +555,7 @@ sign_pa_verify(sign_pa_result **out, const sign_pa_doc *doc, const sign_csca_sto
 	else
 		r->passive = SIGN_PA_PASSED;
 	if (r->passive == SIGN_PA_PASSED && r->message[0] == '\0')
-		msg_add(r, "the document's data is signed by its issuing state");
+		msg_add(r, "the data is authentic: signed by a Document Signer of a trusted CSCA");
 
 	if (rc != 0) {
 		/* NOT_FOUND / MALFORMED / UNSUPPORTED from the SOD itself. */

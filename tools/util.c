@@ -204,7 +204,7 @@ read_tty(const char *prompt, char *buf, size_t cap)
 	if (fd < 0 || !isatty(fd)) {
 		if (fd >= 0)
 			close(fd);
-		kyso_err("no terminal to ask for the %s: give it with --pin-source "
+		kyso_err("no terminal to ask for the %s: give its source as "
 		    "env:NAME, file:PATH or fd:N", prompt);
 		return KYSO_EXIT_AUTH;
 	}

@@ -87,7 +87,9 @@ int sign_csca_store_add_dir(sign_csca_store *store, const char *path);
  * the CSCA that issued it.  On any failure (bad signature, signer not
  * certified by an anchor, malformed list) nothing from the list is added:
  * SIGN_ERR_VERIFY (tampered list), SIGN_ERR_UNTRUSTED (signer not from an
- * anchor), SIGN_ERR_MALFORMED.
+ * anchor), SIGN_ERR_MALFORMED.  The signer certificate's validity period is
+ * not checked (the caller chose the list and its anchor); the anchor, when it
+ * is not the signer itself, must be a CA whose key verifies the signer.
  */
 int sign_csca_store_add_masterlist(sign_csca_store *store, const unsigned char *ml,
     size_t ml_len, const unsigned char *anchor, size_t anchor_len) SIGN_WARN_UNUSED;
@@ -299,7 +301,9 @@ int sign_pa_doc_set_aa(sign_pa_doc *doc, const unsigned char *challenge, size_t 
 
 /*
  * The files of a dump directory (`kyso card read --dump DIR`), exactly these
- * names; absent files are simply not read:
+ * names, each holding the file's bytes exactly as read from the chip; absent
+ * files are simply not read.  EF.COM is not covered by the SOD and PA does
+ * not use it.
  */
 #define SIGN_PA_DUMP_COM          "EF.COM"
 #define SIGN_PA_DUMP_SOD          "EF.SOD"

@@ -175,8 +175,9 @@ sign_signer__scheme(const sign_signer *s, sign_scheme want, sign_scheme *out)
 		want = is_rsa ? SIGN_SCHEME_RSA_PKCS1 : SIGN_SCHEME_ECDSA;
 	if (((want == SIGN_SCHEME_RSA_PKCS1 || want == SIGN_SCHEME_RSA_PSS) && !is_rsa) ||
 	    (want == SIGN_SCHEME_ECDSA && !is_ec))
-		return sign_error__set(SIGN_ERR_UNSUPPORTED, 0,
-		    "the signature scheme does not fit the key type");
+		return sign_error__set(SIGN_ERR_USAGE, 0,
+		    "the signature scheme does not fit the key type "
+		    "(RSA-PSS and PKCS#1 need an RSA key, ECDSA an EC key)");
 	*out = want;
 	return 0;
 }

@@ -116,11 +116,11 @@ verify_all(sign_signer *s, int rsa)
 			assert_int_equal(sign_token_signer_test(s, SIGN_SCHEME_RSA_PKCS1, mds[i], 2), 0);
 			assert_int_equal(sign_token_signer_test(s, SIGN_SCHEME_RSA_PSS, mds[i], 2), 0);
 			assert_int_equal(sign_token_signer_test(s, SIGN_SCHEME_ECDSA, mds[i], 1),
-			    SIGN_ERR_UNSUPPORTED);
+			    SIGN_ERR_USAGE);
 		} else {
 			assert_int_equal(sign_token_signer_test(s, SIGN_SCHEME_ECDSA, mds[i], 2), 0);
 			assert_int_equal(sign_token_signer_test(s, SIGN_SCHEME_RSA_PSS, mds[i], 1),
-			    SIGN_ERR_UNSUPPORTED);
+			    SIGN_ERR_USAGE);
 		}
 	}
 }

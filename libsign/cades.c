@@ -316,6 +316,7 @@ out:
 static int
 check_signer(sign_signer *signer, const sign_cades_sign_opts *opts)
 {
+	sign_scheme scheme;
 	uint32_t ku;
 
 	if (signer == NULL || opts == NULL)
@@ -337,6 +338,11 @@ check_signer(sign_signer *signer, const sign_cades_sign_opts *opts)
 		free(name);
 		return rc;
 	}
+	if (sign_signer__scheme(signer, opts->scheme, &scheme) != 0)
+		return sign_error__set(SIGN_ERR_USAGE, 0, "%s signatures need %s key",
+		    opts->scheme == SIGN_SCHEME_ECDSA ? "ECDSA" :
+		    opts->scheme == SIGN_SCHEME_RSA_PSS ? "RSA-PSS" : "RSA PKCS#1 v1.5",
+		    opts->scheme == SIGN_SCHEME_ECDSA ? "an EC" : "an RSA");
 	return md_ok_for_signing(opts->md);
 }
 

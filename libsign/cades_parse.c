@@ -638,7 +638,8 @@ hash_content_file(const char *path, struct mdset *m)
 		    (unsigned long)errno, "cannot open the signed content %s: %s", path,
 		    strerror(errno));
 	if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
-		rc = sign_error__set(SIGN_ERR_IO, 0, "the signed content %s is not a file", path);
+		rc = sign_error__set(SIGN_ERR_NOT_FOUND, 0, "the signed content %s is not a file",
+		    path);
 		goto out;
 	}
 	buf = malloc(CADES_IO_CHUNK);

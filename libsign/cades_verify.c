@@ -1012,6 +1012,15 @@ sign_cades_verify_file(sign_cades_report **out, const char *sig_path,
 	if (s.fd < 0)
 		return sign_error__set(errno == ENOENT ? SIGN_ERR_NOT_FOUND : SIGN_ERR_IO,
 		    (unsigned long)errno, "cannot open %s: %s", sig_path, strerror(errno));
+	{
+		struct stat st;
+
+		if (fstat(s.fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+			rc = sign_error__set(SIGN_ERR_NOT_FOUND, 0,
+			    "%s is a directory, not a signature file", sig_path);
+			goto out;
+		}
+	}
 	s.buf = malloc(CADES_IO_CHUNK);
 	if (s.buf == NULL) {
 		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");

@@ -137,6 +137,8 @@ expect 3 "(not for signing|does not allow signing)" sign \
     --key "pkcs11:token=T1;object=enc-only" -o enc.p7s to-trinh.txt
 [ -e enc.p7s ] && fail "output with an encryption-only certificate" || pass "no output (encryption-only)"
 
+expect 3 "RSA-PSS signatures need an RSA key" sign --key "pkcs11:token=T1;object=signer-ec" --pss \
+    -o x.p7s to-trinh.txt
 expect 3 "-o names one output" sign --key "$KEY" -o x.p7s to-trinh.txt phu-luc.txt
 expect 3 "--key URI is required" "$KYSO" sign to-trinh.txt
 expect 3 "--digest takes sha256" sign --key "$KEY" --digest md5 -o x.p7s to-trinh.txt

@@ -98,6 +98,9 @@ expect 0 "Trần Thị Bình" V --content doc.txt both.p7s
 expect 6 "no signed content was given" V good.p7s
 expect 6 "cannot open the signed content nothing.txt" V --content nothing.txt doc.txt.p7s
 expect 6 "cannot open nothing.p7s" V nothing.p7s
+mkdir -p adir.p7s
+expect 6 "adir.p7s is a directory" V --content doc.txt adir.p7s
+expect 6 "the signed content adir.p7s is not a file" V --content adir.p7s doc.txt.p7s
 head -c 300 /dev/urandom > junk.p7s
 expect 6 "junk.p7s is not a valid CMS signature" V --content doc.txt junk.p7s
 head -c 500 doc.txt.p7s > cut.p7s

@@ -445,7 +445,8 @@ test_sign_refusals(void **state)
 	assert_int_equal(sign_cades_sign_mem(&out, rsa, msg, 4, &o), SIGN_ERR_UNSUPPORTED);
 	o.md = SIGN_MD_DEFAULT;
 	o.scheme = SIGN_SCHEME_ECDSA;
-	assert_int_equal(sign_cades_sign_mem(&out, rsa, msg, 4, &o), SIGN_ERR_UNSUPPORTED);
+	assert_int_equal(sign_cades_sign_mem(&out, rsa, msg, 4, &o), SIGN_ERR_USAGE);
+	assert_non_null(strstr(sign_error_message(), "ECDSA signatures need an EC key"));
 	o.scheme = SIGN_SCHEME_AUTO;
 	o.version = 99;
 	assert_int_equal(sign_cades_sign_mem(&out, rsa, msg, 4, &o), SIGN_ERR_INVALID_ARG);

@@ -53,6 +53,9 @@ static void
 reset_max_read(sign_card__chan *ch)
 {
 	ch->max_read = ch->ext ? ch->ext_cap : short_max(ch);
+	ch->size_ok = 0;
+	ch->size_fail = 0;
+	ch->first_fail = 0;
 }
 
 void
@@ -363,17 +366,39 @@ b1_ne(size_t want)
 	return want + 1 + (want < 0x80 ? 1 : want < 0x100 ? 2 : want < 0x10000 ? 3 : 4);
 }
 
-/* File bytes one READ BINARY at off can bring with the current size. */
+/* File bytes one READ BINARY at off brings when the plain answer may have
+ * `size` bytes (B1 answers carry the DO53 header). */
 static size_t
-read_limit(const sign_card__chan *ch, size_t off)
+read_limit(size_t size, size_t off)
 {
-	size_t m = ch->max_read, d;
+	size_t d;
 
 	if (off <= 0x7FFF)
-		return m;
-	for (d = m; d > 0 && b1_ne(d) > m; d--)
+		return size;
+	for (d = size; d > 0 && b1_ne(d) > size; d--)
 		;
 	return d;
+}
+
+/* The plain answer size of a read of `n` file bytes at off. */
+static size_t
+plain_size(size_t n, size_t off)
+{
+	return off > 0x7FFF ? b1_ne(n) : n;
+}
+
+/* The answer size to ask for next: the size in use, or - once it is known
+ * to work and a larger one is known to fail - halfway between them, so a
+ * card's limit is found in a few reads (6700 for a larger size costs one
+ * repeated read; each success raises the size for the rest of the
+ * session).  A gap under 1/16 of the size is not worth probing. */
+static size_t
+next_size(const sign_card__chan *ch)
+{
+	if (ch->size_ok && ch->size_fail > ch->max_read + 1 &&
+	    ch->size_fail - ch->max_read > ch->max_read / 16)
+		return ch->max_read + (ch->size_fail - ch->max_read) / 2;
+	return ch->max_read;
 }
 
 /* One READ BINARY of `want` file bytes at off.  *got gets the file bytes
@@ -420,23 +445,53 @@ read_chunk(sign_card__chan *ch, size_t off, size_t want, const unsigned char **g
 	return 0;
 }
 
-/* Remember that the card answers at most `plain` bytes per READ BINARY. */
+/* The card answered at most `plain` bytes (a short answer mid-file, or
+ * 6Cxx): that is its limit for the session. */
 static void
 limit_read(sign_card__chan *ch, size_t plain)
 {
-	if (plain >= SIGN_CARD__READ_MIN && plain < ch->max_read) {
-		ch->max_read = plain;
+	if (plain < SIGN_CARD__READ_MIN)
+		return;
+	if (plain < ch->max_read)
 		ch->stepdowns++;
-		sign_log__msg(SIGN_LOG_DEBUG, "reading at most %zu bytes per command from now on",
-		    plain);
-	}
+	ch->max_read = plain;
+	ch->size_fail = plain + 1;
+	ch->size_ok = 1;
+	sign_log__msg(SIGN_LOG_DEBUG, "the card answers at most %zu bytes per read", plain);
+}
+
+/* Grow buf (cap) to hold at least need bytes, keeping the first have. */
+static int
+grow(unsigned char **buf, size_t *cap, size_t have, size_t need)
+{
+	unsigned char *p;
+
+	if (need <= *cap)
+		return 0;
+	p = malloc(need);
+	if (p == NULL)
+		return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+	if (have > 0)
+		memcpy(p, *buf, have);
+	sign__freezero(*buf, *cap);
+	*buf = p;
+	*cap = need;
+	return 0;
+}
+
+static int
+truncated(size_t have, size_t total, unsigned int sw)
+{
+	return sign_error__set(SIGN_ERR_CARD_RESPONSE, sw,
+	    "the file ends after %zu bytes although its length says %zu: it is truncated",
+	    have, total);
 }
 
 int
 sign_card__read_current(sign_card__chan *ch, size_t max_file, sign_buf *out)
 {
 	unsigned char *buf = NULL;
-	size_t have = 0, total = 0, cap = 0, pending = 0, hdr = 0, tot = 0;
+	size_t have = 0, total = 0, cap = 0, pending = 0, hdr = 0, tot = 0, first_fail = 0;
 	unsigned int tries = 0;
 	int rc = 0;
 
@@ -444,23 +499,37 @@ sign_card__read_current(sign_card__chan *ch, size_t max_file, sign_buf *out)
 		max_file = SIGN_CARD__FILE_MAX;
 	for (;;) {
 		const unsigned char *d = NULL;
-		size_t want, n = 0, ne, off = have;
+		size_t want, full, n = 0, size, off = have, k;
 		unsigned int sw = 0;
+		int probing;
 
 		if (total != 0 && have >= total)
 			break;
-		want = read_limit(ch, have);
+		/* Probe a larger size only where the file still has that much. */
+		size = next_size(ch);
+		if (size != ch->max_read && (total == 0 || pending != 0 ||
+		    read_limit(size, off) > total - have))
+			size = ch->max_read;
+		/* A first read refused earlier in the session (6700 before the
+		 * file's length was known): start the next files below it. */
+		if (total == 0 && ch->first_fail != 0 && size >= ch->first_fail) {
+			size_t below = sign_card__step_down(ch, ch->first_fail);
+
+			if (below != 0)
+				size = below;
+		}
+		probing = size != ch->max_read && total != 0;
+		full = want = read_limit(size, off);
 		if (total != 0 && want > total - have)
 			want = total - have;
 		if (pending != 0 && pending < want)
 			want = pending;
-		ne = have > 0x7FFF ? b1_ne(want) : want;
 		pending = 0;
 		if (want == 0) {
 			rc = sign_error__set(SIGN_ERR_CARD_RESPONSE, 0, "no read size left");
 			goto out;
 		}
-		rc = read_chunk(ch, have, want, &d, &n, &sw);
+		rc = read_chunk(ch, off, want, &d, &n, &sw);
 		if (rc != 0)
 			goto out;
 		if (sw == 0x9000 || sw == 0x6282) {
@@ -476,26 +545,19 @@ sign_card__read_current(sign_card__chan *ch, size_t max_file, sign_buf *out)
 				    n, want, have);
 				goto out;
 			}
-			if (have + n > cap) {
-				size_t ncap = total != 0 ? total : have + n;
-				unsigned char *p;
-
-				if (ncap < have + n)
-					ncap = have + n;
-				p = malloc(ncap);
-				if (p == NULL) {
-					rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
-					goto out;
-				}
-				if (have > 0)
-					memcpy(p, buf, have);
-				sign__freezero(buf, cap);
-				buf = p;
-				cap = ncap;
-			}
+			rc = grow(&buf, &cap, have, total != 0 ? total : have + n);
+			if (rc != 0)
+				goto out;
 			memcpy(buf + have, d, n);
 			have += n;
 			tries = 0;
+			if (n == full) {
+				/* A whole read of this size worked. */
+				if (size < ch->max_read)
+					ch->stepdowns++;
+				ch->max_read = size;
+				ch->size_ok = 1;
+			}
 			if (total == 0) {
 				rc = sign_tlv__header(buf, have, &hdr, &tot);
 				if (rc != 0) {
@@ -515,60 +577,46 @@ sign_card__read_current(sign_card__chan *ch, size_t max_file, sign_buf *out)
 					goto out;
 				}
 				total = tot;
-				if (have > total) {
-					/* Bytes after the TLV: erased-memory padding (00 or
-					 * FF) is not the file's; anything else is a malformed
-					 * file. */
-					size_t k;
-
-					for (k = total; k < have; k++) {
-						if (buf[k] != 0x00 && buf[k] != 0xFF) {
-							rc = sign_error__set(SIGN_ERR_CARD_RESPONSE, 0,
-							    "the file has %zu bytes of data after its "
-							    "%zu-byte TLV", have - total, total);
-							goto out;
-						}
-					}
-					have = total;
-				}
-				if (cap < total) {
-					unsigned char *p = malloc(total);
-
-					if (p == NULL) {
-						rc = sign_error__set(SIGN_ERR_NOMEM, 0,
-						    "out of memory");
+				/* Bytes after the TLV: erased-memory padding (00 or FF)
+				 * is not the file's; anything else is a malformed file. */
+				for (k = total; k < have; k++) {
+					if (buf[k] != 0x00 && buf[k] != 0xFF) {
+						rc = sign_error__set(SIGN_ERR_CARD_RESPONSE, 0,
+						    "the file has %zu bytes of data after its %zu-byte "
+						    "TLV", have - total, total);
 						goto out;
 					}
-					memcpy(p, buf, have);
-					sign__freezero(buf, cap);
-					buf = p;
-					cap = total;
 				}
-				if (have >= total)
-					break;
-				if (n < want && sw == 0x9000)
-					limit_read(ch, off > 0x7FFF ? b1_ne(n) : n);
-				else if (sw == 0x6282) {
-					rc = sign_error__set(SIGN_ERR_CARD_RESPONSE, sw,
-					    "the file ends after %zu bytes although its length "
-					    "says %zu: it is truncated", have, total);
+				if (have > total)
+					have = total;
+				rc = grow(&buf, &cap, have, total);
+				if (rc != 0)
 					goto out;
+				if (first_fail != 0 && total >= first_fail &&
+				    ch->max_read >= first_fail) {
+					/* The file is that long: the size was the card's
+					 * limit, not the file's end. */
+					size_t next = sign_card__step_down(ch, first_fail);
+
+					ch->size_fail = first_fail;
+					if (next != 0) {
+						ch->max_read = next;
+						ch->size_ok = 0;
+						ch->stepdowns++;
+					}
 				}
-				continue;
 			}
 			if (have < total) {
 				if (sw == 0x6282) {
-					rc = sign_error__set(SIGN_ERR_CARD_RESPONSE, sw,
-					    "the file ends after %zu bytes although its length "
-					    "says %zu: it is truncated", have, total);
+					rc = truncated(have, total, sw);
 					goto out;
 				}
 				if (n < want)
-					limit_read(ch, off > 0x7FFF ? b1_ne(n) : n);
+					limit_read(ch, plain_size(n, off));
 			}
 			continue;
 		}
-		if (++tries > 24) {
+		if (++tries > 32) {
 			rc = sign_error__set(SIGN_ERR_CARD_STATUS, sw,
 			    "the card refuses every read size (%04X)", sw);
 			goto out;
@@ -576,14 +624,7 @@ sign_card__read_current(sign_card__chan *ch, size_t max_file, sign_buf *out)
 		if ((sw & 0xFF00) == 0x6C00) {
 			size_t xx = (sw & 0xFF) != 0 ? (sw & 0xFF) : 256;
 
-			if (have > 0x7FFF) {
-				/* xx counts the DO53 header too */
-				size_t dd;
-
-				for (dd = xx; dd > 0 && b1_ne(dd) > xx; dd--)
-					;
-				xx = dd;
-			}
+			xx = read_limit(xx, off);       /* xx counts the DO53 header too */
 			if (xx == 0 || xx >= want) {
 				rc = sign_error__set(SIGN_ERR_CARD_RESPONSE, sw,
 				    "the card asks for a read length of %04X that does not help", sw);
@@ -591,26 +632,36 @@ sign_card__read_current(sign_card__chan *ch, size_t max_file, sign_buf *out)
 			}
 			pending = xx;
 			if (total != 0 && have + xx < total)
-				limit_read(ch, off > 0x7FFF ? b1_ne(xx) : xx);
+				limit_read(ch, plain_size(xx, off));
 			continue;
 		}
 		if (sw == 0x6700) {
 			size_t next;
 
 			if (total == 0 && want > 8) {
-				pending = 8;    /* the file may be shorter than the read */
+				/* The file may be shorter than the read, or the size too
+				 * large for the card: read the header, then decide. */
+				pending = 8;
+				first_fail = size;
+				if (ch->first_fail == 0 || size < ch->first_fail)
+					ch->first_fail = size;
 				continue;
 			}
-			next = sign_card__step_down(ch, ne);
+			if (probing) {
+				ch->size_fail = size;   /* back to the size that works */
+				continue;
+			}
+			ch->size_fail = size;
+			next = sign_card__step_down(ch, size);
 			if (next == 0) {
 				rc = sign_error__set(SIGN_ERR_CARD_STATUS, sw,
 				    "the card refuses reads of every length (6700)");
 				goto out;
 			}
 			ch->max_read = next;
+			ch->size_ok = 0;
 			ch->stepdowns++;
-			sign_log__msg(SIGN_LOG_DEBUG, "6700: reading at most %zu bytes per command",
-			    next);
+			sign_log__msg(SIGN_LOG_DEBUG, "6700: trying reads of %zu bytes", next);
 			continue;
 		}
 		if (sw == 0x6982) {
@@ -619,9 +670,7 @@ sign_card__read_current(sign_card__chan *ch, size_t max_file, sign_buf *out)
 			goto out;
 		}
 		if ((sw == 0x6B00 || sw == 0x6A86) && total != 0) {
-			rc = sign_error__set(SIGN_ERR_CARD_RESPONSE, sw,
-			    "the file ends after %zu bytes although its length says %zu: it is "
-			    "truncated", have, total);
+			rc = truncated(have, total, sw);
 			goto out;
 		}
 		rc = sign_error__set(SIGN_ERR_CARD_STATUS, sw, "READ BINARY failed: %04X (%s)",

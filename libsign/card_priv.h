@@ -48,7 +48,10 @@ typedef struct sign_card__chan {
 	sign_sm *sm;            /* NULL: plain commands */
 	int ext;                /* 1: extended APDUs usable (card and reader) */
 	size_t ext_cap;         /* largest plain answer for extended reads */
-	size_t max_read;        /* largest plain READ BINARY answer that works */
+	size_t max_read;        /* plain READ BINARY answer size in use */
+	int size_ok;            /* max_read is known to work */
+	size_t size_fail;       /* smallest size known to fail (0: none) */
+	size_t first_fail;      /* smallest first read refused with 6700 (0: none) */
 	unsigned long apdus;    /* APDUs transmitted (GET RESPONSE included) */
 	unsigned long long bytes_out, bytes_in;
 	unsigned long apdu_limit;

@@ -356,8 +356,16 @@ test_stepdown_6700_remembered(void **state)
 	assert_int_equal(sign_card__read_ef(&ch, 0x0102, 0, &b), 0);
 	assert_int_equal(b.len, f.len);
 	assert_memory_equal(b.data, f.file, f.len);
-	assert_int_equal(ch.max_read, 64);      /* 256 231 223 128 refused, 64 works */
+	/* 256 231 223 128 refused, 64 works, then halfway steps find the
+	 * limit: 96 works, 112 and 104 fail, 100 works; 4 more bytes are not
+	 * worth probing */
+	assert_int_equal(ch.max_read, 100);
+	assert_int_equal(ch.size_fail, 104);
+	assert_true(ch.stepdowns >= 4);
 	assert_true(ch.stepdowns >= 1);
+	/* select, 2 first reads, 4 ladder steps, 3 failed probes,
+	 * ceil(3005 / 100) + a few partial reads: near the minimum of 32 */
+	assert_true(f.n_cmds <= 1 + 2 + 4 + 3 + 31 + 3);
 	sign_buf_dispose(&b);
 	/* A second file starts at the remembered size: no 6700 at all. */
 	after_first = f.n_6700;
@@ -367,6 +375,41 @@ test_stepdown_6700_remembered(void **state)
 	sign_buf_dispose(&b);
 	sign_card__chan_clear(&ch);
 	free(f.file);
+}
+
+/* A 6700 on the first read of a small file is ambiguous (past the end, or
+ * too large for the card?): the next files start below it, and a file long
+ * enough settles it. */
+static void
+test_first_read_6700(void **state)
+{
+	struct fake small, big;
+	sign_card__chan ch;
+	sign_buf b = SIGN_BUF_INIT;
+	struct sign_card__transport tr = { fake_tx, NULL, 0 };
+
+	(void)state;
+	memset(&small, 0, sizeof(small));
+	memset(&big, 0, sizeof(big));
+	make_file(&small, 20);
+	make_file(&big, 3000);
+	small.max_le = big.max_le = 223;
+	tr.ctx = &small;
+	assert_int_equal(sign_card__chan_init(&ch, &tr), 0);
+	assert_int_equal(sign_card__read_ef(&ch, 0x011E, 0, &b), 0);
+	assert_int_equal(b.len, small.len);
+	assert_int_equal(small.n_6700, 1);              /* 256, then the header */
+	sign_buf_dispose(&b);
+	ch.tr.ctx = &big;
+	assert_int_equal(sign_card__read_ef(&ch, 0x0102, 0, &b), 0);
+	assert_int_equal(b.len, big.len);
+	assert_memory_equal(b.data, big.file, big.len);
+	assert_int_equal(big.n_6700, 1);                /* 231 once; 256 never again */
+	assert_int_equal(ch.max_read, 223);
+	sign_buf_dispose(&b);
+	sign_card__chan_clear(&ch);
+	free(small.file);
+	free(big.file);
 }
 
 static void
@@ -658,6 +701,7 @@ main(void)
 		cmocka_unit_test(test_get_response_t0),
 		cmocka_unit_test(test_6c_reissue),
 		cmocka_unit_test(test_stepdown_6700_remembered),
+		cmocka_unit_test(test_first_read_6700),
 		cmocka_unit_test(test_short_answers_remembered),
 		cmocka_unit_test(test_extended_and_b1),
 		cmocka_unit_test(test_bound),

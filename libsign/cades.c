@@ -534,7 +534,10 @@ sign_cades_sign_file(sign_signer *signer, const char *in_path, const char *out_p
 		    in_path);
 		goto out;
 	}
-	if (stat(out_path, &ost) == 0 && ost.st_dev == st.st_dev && ost.st_ino == st.st_ino) {
+	/* Replacing the input with its own signature would lose it.  (Without
+	 * overwrite an existing output is refused anyway.) */
+	if (opts->overwrite && stat(out_path, &ost) == 0 && ost.st_dev == st.st_dev &&
+	    ost.st_ino == st.st_ino) {
 		rc = sign_error__set(SIGN_ERR_USAGE, 0,
 		    "the output %s is the input file: choose another output", out_path);
 		goto out;

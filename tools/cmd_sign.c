@@ -174,6 +174,7 @@ kyso_cmd_sign(int argc, char **argv)
 	sign_signer *signer = NULL;
 	json_t *out = NULL, *files = NULL;
 	char **av = NULL, **outs = NULL, *name = NULL, *serial = NULL;
+	int *results = NULL;
 	int rc, first, nfiles, i, code = 0, done = 0;
 
 	memset(&a, 0, sizeof(a));
@@ -272,21 +273,28 @@ kyso_cmd_sign(int argc, char **argv)
 	}
 	name = signer_name(signer, &serial);
 	files = json_array();
+	results = calloc((size_t)nfiles, sizeof(*results));
+	if (results == NULL) {
+		code = finish_fail(out, KYSO_EXIT_RUNTIME, "out of memory");
+		out = NULL;
+		goto out;
+	}
+	/* Files are read, hashed and written on a few threads while the token
+	 * signs one digest at a time. */
+	rc = sign_cades_sign_files(signer, (const char *const *)argv + first,
+	    (const char *const *)outs, (size_t)nfiles, &so, results);
 	for (i = 0; i < nfiles; i++) {
-		const char *in = argv[first + i];
-
-		rc = sign_cades_sign_file(signer, in, outs[i], &so);
-		if (rc != 0)
-			break;
+		if (results[i] != 0)
+			continue;
 		done++;
 		if (out != NULL) {
 			json_t *f = json_object();
 
-			json_object_set_new(f, "input", json_string(in));
+			json_object_set_new(f, "input", json_string(argv[first + i]));
 			json_object_set_new(f, "output", json_string(outs[i]));
 			json_array_append_new(files, f);
 		} else {
-			printf("%s -> %s\n", in, outs[i]);
+			printf("%s -> %s\n", argv[first + i], outs[i]);
 		}
 	}
 	if (out != NULL) {
@@ -299,8 +307,8 @@ kyso_cmd_sign(int argc, char **argv)
 	}
 	if (rc != 0) {
 		if (done > 0)
-			fprintf(stderr, "%s: %d of %d file%s signed before the failure\n",
-			    kyso_progname, done, nfiles, nfiles == 1 ? "" : "s");
+			fprintf(stderr, "%s: %d of %d file%s signed (complete signatures); the "
+			    "others were not\n", kyso_progname, done, nfiles, nfiles == 1 ? "" : "s");
 		code = lib_fail(out, &a.pin, rc);
 		out = NULL;
 		goto out;
@@ -319,6 +327,7 @@ out:
 		for (i = 0; i < argc - first && i >= 0; i++)
 			free(outs[i]);
 	free(outs);
+	free(results);
 	free(av);
 	free(name);
 	free(serial);

@@ -13,6 +13,7 @@
 
 #include "test_cades_util.h"
 #include <openssl/rsa.h>
+#include <unistd.h>
 
 #define T_2026 ((time_t)1796144400)  /* 2026-12-01T17:00:00Z */
 #define T_2050 ((time_t)2529983167)  /* 2050-03-04T05:06:07Z */
@@ -626,6 +627,97 @@ test_sign_file_atomic(void **state)
 	sign_signer_free(enc);
 }
 
+static void
+test_sign_files_batch(void **state)
+{
+	static const unsigned int threads[] = { 1, 2, 4 };
+	struct counting c = { NULL, 0, 0 };
+	sign_signer *s = mk_counting(&c);
+	sign_trust *trust = mk_trust("root.pem");
+	sign_cades_sign_opts o = SIGN_CADES_SIGN_OPTS_INIT;
+	sign_cades_verify_opts vo = SIGN_CADES_VERIFY_OPTS_INIT;
+	char in[8][64], out[8][64], name[32];
+	const char *inp[8], *outp[8];
+	int res[8];
+	size_t i, t;
+
+	(void)state;
+	vo.trust = trust;
+	for (i = 0; i < 8; i++) {
+		snprintf(name, sizeof(name), "batch%zu.txt", i);
+		snprintf(in[i], sizeof(in[i]), "%s", work(name));
+		snprintf(name, sizeof(name), "batch%zu.txt.p7s", i);
+		snprintf(out[i], sizeof(out[i]), "%s", work(name));
+		inp[i] = in[i];
+		outp[i] = out[i];
+		assert_int_equal(write_file(in[i], name, strlen(name)), 0);
+	}
+	o.overwrite = 1;
+	for (t = 0; t < 3; t++) {
+		o.threads = threads[t];
+		c.calls = 0;
+		assert_int_equal(sign_cades_sign_files(s, inp, outp, 8, &o, res), 0);
+		assert_int_equal(c.calls, 8);   /* one private-key operation per file */
+		for (i = 0; i < 8; i++) {
+			sign_cades_report *r = NULL;
+
+			assert_int_equal(res[i], 0);
+			vo.content_path = in[i];
+			assert_int_equal(sign_cades_verify_file(&r, out[i], &vo), 0);
+			sign_cades_report_free(r);
+			unlink(out[i]);
+		}
+	}
+	/* a missing input: in order with one thread, the rest not attempted */
+	inp[2] = work("batch-missing.txt");
+	o.threads = 1;
+	assert_int_equal(sign_cades_sign_files(s, inp, outp, 8, &o, res), SIGN_ERR_NOT_FOUND);
+	assert_non_null(strstr(sign_error_message(), "batch-missing.txt"));
+	assert_int_equal(res[0], 0);
+	assert_int_equal(res[1], 0);
+	assert_int_equal(res[2], SIGN_ERR_NOT_FOUND);
+	for (i = 3; i < 8; i++)
+		assert_int_equal(res[i], SIGN_ERR_CANCELLED);
+	/* with threads: the error and message of the failed file; every file is
+	 * signed, failed, or not attempted, and what exists is complete */
+	o.threads = 4;
+	assert_int_equal(sign_cades_sign_files(s, inp, outp, 8, &o, res), SIGN_ERR_NOT_FOUND);
+	assert_non_null(strstr(sign_error_message(), "batch-missing.txt"));
+	assert_int_equal(res[2], SIGN_ERR_NOT_FOUND);
+	for (i = 0; i < 8; i++) {
+		struct stat st;
+
+		assert_true(res[i] == 0 || res[i] == SIGN_ERR_CANCELLED || i == 2);
+		if (res[i] == 0) {
+			sign_cades_report *r = NULL;
+
+			vo.content_path = in[i];
+			assert_int_equal(sign_cades_verify_file(&r, out[i], &vo), 0);
+			sign_cades_report_free(r);
+		} else if (i != 2) {
+			assert_int_equal(stat(out[i], &st), -1);
+		}
+	}
+	/* a token failure: nothing is written */
+	for (i = 0; i < 8; i++)
+		unlink(out[i]);
+	inp[2] = in[2];
+	c.fail = 1;
+	assert_int_equal(sign_cades_sign_files(s, inp, outp, 8, &o, res), SIGN_ERR_PIN_INCORRECT);
+	for (i = 0; i < 8; i++) {
+		struct stat st;
+
+		assert_int_not_equal(res[i], 0);
+		assert_int_equal(stat(out[i], &st), -1);
+	}
+	c.fail = 0;
+	assert_int_equal(count_files(work_dir, ".tmp"), 0);
+	assert_int_equal(sign_cades_sign_files(s, inp, outp, 0, &o, NULL), 0);
+	sign_trust_free(trust);
+	sign_signer_free(s);
+	sign_signer_free(c.inner);
+}
+
 int
 main(void)
 {
@@ -640,6 +732,7 @@ main(void)
 		cmocka_unit_test(test_sign_refusals),
 		cmocka_unit_test(test_sign_file_streaming),
 		cmocka_unit_test(test_sign_file_atomic),
+		cmocka_unit_test(test_sign_files_batch),
 	};
 
 	return cmocka_run_group_tests(tests, pki_setup, pki_teardown);

@@ -21,7 +21,8 @@
  * anchors must not race with verifications using it).  A report is
  * read-only and may be read from several threads.  Signing with one signer
  * from two threads at once is not allowed (see signer.h); everything else
- * may run in parallel.
+ * may run in parallel.  sign_cades_sign_files() serialises its own use of
+ * the signer across its threads.
  */
 #ifndef LIBSIGN_CADES_H
 #define LIBSIGN_CADES_H
@@ -78,11 +79,12 @@ typedef struct sign_cades_sign_opts {
 	int enveloping;         /* 1: embed the content (attached signature) */
 	int overwrite;          /* 1: replace an existing output file */
 	time_t signing_time;    /* the signing-time attribute; 0 = now */
+	unsigned int threads;   /* sign_cades_sign_files(): 0 = one per CPU (at most 4) */
 } sign_cades_sign_opts;
 
 #define SIGN_CADES_SIGN_OPTS_VERSION 1
 #define SIGN_CADES_SIGN_OPTS_INIT \
-	{ SIGN_CADES_SIGN_OPTS_VERSION, SIGN_MD_DEFAULT, SIGN_SCHEME_AUTO, 0, 0, 0 }
+	{ SIGN_CADES_SIGN_OPTS_VERSION, SIGN_MD_DEFAULT, SIGN_SCHEME_AUTO, 0, 0, 0, 0 }
 
 /*
  * Sign the file in_path into out_path (DER CMS).  The output is written
@@ -97,6 +99,21 @@ typedef struct sign_cades_sign_opts {
  */
 int sign_cades_sign_file(sign_signer *signer, const char *in_path, const char *out_path,
     const sign_cades_sign_opts *opts) SIGN_WARN_UNUSED;
+
+/*
+ * Sign n files, in[i] into out[i], each as sign_cades_sign_file() does, with
+ * one signer (one token session and login).  Reading, hashing and writing
+ * run on up to opts->threads threads while the signer is used by one thread
+ * at a time, so a batch goes at the token's signing rate.  results (may be
+ * NULL; n entries) receives for each file 0, its error, or
+ * SIGN_ERR_CANCELLED when it was not attempted because another file failed.
+ * After a failure no new file is started; files already signed keep their
+ * complete signatures, and no partial output is left.  Returns 0 when every
+ * file was signed, else the error (and message) of the failed file with the
+ * lowest index.
+ */
+int sign_cades_sign_files(sign_signer *signer, const char *const *in, const char *const *out,
+    size_t n, const sign_cades_sign_opts *opts, int *results) SIGN_WARN_UNUSED;
 
 /* The same for content in memory; out receives the DER signature. */
 int sign_cades_sign_mem(sign_buf *out, sign_signer *signer, const unsigned char *data,

@@ -16,16 +16,12 @@
 #include <libsign/insurance.h>
 #include "kyso.h"
 #include "card_opts.h"
+#include "gateway_opts.h"
 
-#define SECTION "insurance"
-#define PASSWORD_MAX 256
 #define CARD_JSON_MAX (16u * 1024 * 1024)
 
 enum {
-	O_CONFIG = 256, O_GATEWAY, O_USERNAME, O_FACILITY, O_PASSWORD_SOURCE, O_STAFF_NAME,
-	O_STAFF_ID, O_CACERT, O_CLIENT_CERT, O_CLIENT_KEY, O_CLIENT_KEY_PIN, O_PKCS11_MODULE,
-	O_TIMEOUT, O_CONNECT_TIMEOUT, O_RETRIES, O_FROM, O_MA_THE, O_NAME,
-	O_MA_THE_FROM, O_BHYT_CODE, O_ALLOW_UNVERIFIED, O_JSON, O_WARN_DAYS, O_CARD
+	O_FROM = 256, O_MA_THE, O_NAME, O_BHYT_CODE, O_ALLOW_UNVERIFIED, O_JSON, O_CARD
 };
 
 static const struct kyso_opt lookup_opts[] = {
@@ -33,25 +29,10 @@ static const struct kyso_opt lookup_opts[] = {
 	{ "from", required_argument, O_FROM, "FILE", "card data written by `kyso card read --json`" },
 	{ "ma-the", required_argument, O_MA_THE, "CODE", "card code typed in (with --name, --dob; unverified)" },
 	{ "name", required_argument, O_NAME, "NAME", "holder's full name, with --ma-the" },
-	{ "ma-the-from", required_argument, O_MA_THE_FROM, "id|bhyt", "send the card's citizen ID (default) or --bhyt-code" },
+	{ "ma-the-from", required_argument, KYSO_OPT_GW_MA_THE_FROM, "id|bhyt", "send the card's citizen ID (default) or --bhyt-code" },
 	{ "bhyt-code", required_argument, O_BHYT_CODE, "CODE", "the BHYT card / social-insurance code to send" },
 	{ "allow-unverified", no_argument, O_ALLOW_UNVERIFIED, NULL, "look up card data that failed authentication" },
-	{ "config", required_argument, O_CONFIG, "FILE", "configuration file (default $KYSO_CONF, SYSCONFDIR/kyso.conf)" },
-	{ "gateway", required_argument, O_GATEWAY, "URL", "gateway base URL (https://)" },
-	{ "username", required_argument, O_USERNAME, "USER", "facility account, e.g. 01001_BV" },
-	{ "facility-code", required_argument, O_FACILITY, "CODE", "this facility's code (default: username without _BV)" },
-	{ "password-source", required_argument, O_PASSWORD_SOURCE, "SRC", "gateway password from env:NAME|file:PATH|fd:N|tty" },
-	{ "staff-name", required_argument, O_STAFF_NAME, "NAME", "name of the staff member looking up (hoTenCb)" },
-	{ "staff-id", required_argument, O_STAFF_ID, "ID", "the staff member's 12-digit citizen ID (cccdCb)" },
-	{ "cacert", required_argument, O_CACERT, "FILE", "CA bundle to verify the gateway (default: system store)" },
-	{ "client-cert", required_argument, O_CLIENT_CERT, "FILE", "TLS client certificate (PEM)" },
-	{ "client-key", required_argument, O_CLIENT_KEY, "FILE|URI", "its key: PEM file (0600) or pkcs11: URI" },
-	{ "client-key-pin-source", required_argument, O_CLIENT_KEY_PIN, "SRC", "PIN of a pkcs11: client key (env:|file:|fd:|tty)" },
-	{ "pkcs11-module", required_argument, O_PKCS11_MODULE, "PATH", "PKCS#11 module of the client key" },
-	{ "timeout", required_argument, O_TIMEOUT, "SECONDS", "per request (default 30)" },
-	{ "connect-timeout", required_argument, O_CONNECT_TIMEOUT, "SECONDS", "per connection (default 10)" },
-	{ "retries", required_argument, O_RETRIES, "N", "tries after the first on network errors/HTTP 5xx (default 2)" },
-	{ "expiry-warn-days", required_argument, O_WARN_DAYS, "DAYS", "warn when the card ends within (default 30)" },
+	KYSO_GW_OPTIONS,
 	{ "json", no_argument, O_JSON, NULL, "print one JSON object (schema 1)" },
 	/* --dob is the card key's date of birth with --card, the holder's with --ma-the */
 	KYSO_CARD_READER_OPTIONS, KYSO_CARD_KEY_OPTIONS, KYSO_CARD_TRUST_OPTIONS,
@@ -63,48 +44,14 @@ static const struct kyso_opt codes_opts[] = {
 	{ NULL, 0, 0, NULL, NULL }
 };
 
-/* Settings shared by the command line and kyso.conf: the option value and the
- * file's key.  CLI values win. */
-enum {
-	S_GATEWAY, S_USERNAME, S_FACILITY, S_PASSWORD_SOURCE, S_PASSWORD_FILE, S_STAFF_NAME,
-	S_STAFF_ID, S_CACERT, S_CLIENT_CERT, S_CLIENT_KEY, S_CLIENT_KEY_PIN, S_PKCS11_MODULE,
-	S_TIMEOUT, S_CONNECT_TIMEOUT, S_RETRIES, S_MA_THE_FROM, S_WARN_DAYS, S_N
-};
-
-static const struct setting {
-	const char *key;        /* kyso.conf key */
-	int opt;                /* option value, 0: file only */
-} settings[S_N] = {
-	[S_GATEWAY] = { "gateway", O_GATEWAY },
-	[S_USERNAME] = { "username", O_USERNAME },
-	[S_FACILITY] = { "facility-code", O_FACILITY },
-	[S_PASSWORD_SOURCE] = { "password-source", O_PASSWORD_SOURCE },
-	[S_PASSWORD_FILE] = { "password-file", 0 },
-	[S_STAFF_NAME] = { "staff-name", O_STAFF_NAME },
-	[S_STAFF_ID] = { "staff-id", O_STAFF_ID },
-	[S_CACERT] = { "cacert", O_CACERT },
-	[S_CLIENT_CERT] = { "client-cert", O_CLIENT_CERT },
-	[S_CLIENT_KEY] = { "client-key", O_CLIENT_KEY },
-	[S_CLIENT_KEY_PIN] = { "client-key-pin-source", O_CLIENT_KEY_PIN },
-	[S_PKCS11_MODULE] = { "pkcs11-module", O_PKCS11_MODULE },
-	[S_TIMEOUT] = { "timeout", O_TIMEOUT },
-	[S_CONNECT_TIMEOUT] = { "connect-timeout", O_CONNECT_TIMEOUT },
-	[S_RETRIES] = { "retries", O_RETRIES },
-	[S_MA_THE_FROM] = { "ma-the-from", O_MA_THE_FROM },
-	[S_WARN_DAYS] = { "expiry-warn-days", O_WARN_DAYS },
-};
-
 struct run {
-	const char *cli[S_N];   /* command-line values */
-	const char *val[S_N];   /* merged values */
-	const char *config;
+	struct kyso_gw gw;      /* gateway settings (gateway_opts.h) */
 	const char *from, *ma_the, *name, *dob, *bhyt_code;
 	int allow_unverified;
 	int json;
 	int card;               /* --card */
 	int card_opts;          /* a card option was given */
 	struct kyso_card_opts co;
-	sign_config *cfg;
 	json_t *out;            /* the --json object, built as we go */
 };
 
@@ -146,107 +93,13 @@ set_str(json_t *obj, const char *key, const char *v)
 	json_object_set_new(obj, key, v != NULL ? json_string(v) : json_null());
 }
 
-/* ---- settings ------------------------------------------------------------ */
-
+/* The gateway module printed a failure: record it for --json. */
 static int
-is_known_key(const char *key)
+gw_failed(struct run *r, int code)
 {
-	size_t i;
-
-	for (i = 0; i < S_N; i++)
-		if (strcmp(settings[i].key, key) == 0)
-			return 1;
-	return 0;
-}
-
-static int
-load_config(struct run *r)
-{
-	const char *path = NULL, *sec, *key;
-	unsigned int line;
-	int expl = 0, rc;
-	size_t i;
-
-	sign_config_default_path(&path, &expl, r->config);
-	if (path == NULL)
-		return 0;
-	rc = sign_config_load(&r->cfg, path);
-	if (rc == SIGN_ERR_NOT_FOUND && !expl)
-		return 0;
-	if (rc != 0)
-		return fail_lib(r, rc, NULL);
-	for (i = 0; sign_config_entry(r->cfg, i, &sec, &key, NULL, &line) == 0; i++) {
-		if (strcmp(key, "password") == 0 && (sec == NULL || strcmp(sec, SECTION) == 0))
-			return failf(r, KYSO_EXIT_USAGE,
-			    "%s:%u: the password itself does not belong in the configuration; "
-			    "use password-source = file:PATH (mode 0600) or env:NAME", path, line);
-		if (sec != NULL && strcmp(sec, SECTION) == 0 && !is_known_key(key))
-			return failf(r, KYSO_EXIT_USAGE,
-			    "%s:%u: unknown setting '%s' in [%s] (see kyso-insurance(1))", path,
-			    line, key, SECTION);
-	}
-	if (r->out != NULL)
-		set_str(r->out, "config", path);
-	return 0;
-}
-
-static void
-merge(struct run *r)
-{
-	size_t i;
-
-	for (i = 0; i < S_N; i++) {
-		r->val[i] = r->cli[i];
-		if (r->val[i] == NULL && r->cfg != NULL)
-			r->val[i] = sign_config_get(r->cfg, SECTION, settings[i].key);
-		if (r->val[i] != NULL && r->val[i][0] == '\0')
-			r->val[i] = NULL;
-	}
-	/* the engine's module falls back to the global pkcs11-module key (token.h) */
-}
-
-/* Seconds with up to three decimals, (0, 600], into milliseconds. */
-static int
-parse_seconds(const char *s, long *ms)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || end == s || *end != '\0' || !(v > 0) || v > 600)
-		return -1;
-	*ms = (long)(v * 1000 + 0.5);
-	return *ms > 0 ? 0 : -1;
-}
-
-static int
-parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (s == NULL || !isdigit((unsigned char)s[0]))
-		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static int
-digits(const char *s, size_t n)
-{
-	size_t i;
-
-	if (strlen(s) != n)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!isdigit((unsigned char)s[i]))
-			return 0;
-	return 1;
+	if (r->out != NULL && json_object_get(r->out, "error") == NULL)
+		json_object_set_new(r->out, "error", json_string(kyso_gw_error(&r->gw)));
+	return code;
 }
 
 /* ---- card data ----------------------------------------------------------- */
@@ -329,7 +182,7 @@ take_card(struct run *r, struct identity *id, const json_t *j, const char *sourc
 	name = jstr(holder, "full_name");
 	dob = jstr(holder, "date_of_birth");
 	v = json_object_get(ver, "genuine");
-	if (idn == NULL || !digits(idn, 12) || name == NULL || name[0] == '\0' || dob == NULL ||
+	if (idn == NULL || !kyso_gw_digits(idn, 12) || name == NULL || name[0] == '\0' || dob == NULL ||
 	    !json_is_boolean(v)) {
 		rc = failf(r, KYSO_EXIT_DATA, "%s lacks holder.id_number (12 digits), "
 		    "holder.full_name, holder.date_of_birth or verification.genuine", what);
@@ -448,21 +301,6 @@ read_card_now(struct run *r, struct identity *id)
 /* ---- output -------------------------------------------------------------- */
 
 static const char *
-class_name(sign_insurance_class c)
-{
-	switch (c) {
-	case SIGN_INSURANCE_COVERED:
-		return "covered";
-	case SIGN_INSURANCE_NOT_COVERED:
-		return "not_covered";
-	case SIGN_INSURANCE_AUTH_ERROR:
-		return "auth_error";
-	default:
-		return "gateway_error";
-	}
-}
-
-static const char *
 fieldv(const sign_insurance_result *res, const char *name)
 {
 	const char *v = sign_insurance_result_field(res, name);
@@ -572,7 +410,7 @@ report(struct run *r, const sign_insurance_result *res, const struct identity *i
 	}
 	jres = json_object();
 	json_object_set_new(jres, "code", json_string(code));
-	json_object_set_new(jres, "class", json_string(class_name(cls)));
+	json_object_set_new(jres, "class", json_string(kyso_gw_class_name(cls)));
 	json_object_set_new(jres, "covered", json_boolean(cls == SIGN_INSURANCE_COVERED));
 	set_str(jres, "meaning_vi", vi);
 	set_str(jres, "meaning_en", en);
@@ -606,19 +444,11 @@ static int
 lookup_cb(int val, const char *arg, void *ud)
 {
 	struct run *r = ud;
-	size_t i;
 	int rc;
 
-	for (i = 0; i < S_N; i++) {
-		if (settings[i].opt == val) {
-			r->cli[i] = arg;
-			return 0;
-		}
-	}
-	switch (val) {
-	case O_CONFIG:
-		r->config = arg;
+	if (kyso_gw_option(&r->gw, val, arg) == 0)
 		return 0;
+	switch (val) {
 	case O_FROM:
 		r->from = arg;
 		return 0;
@@ -654,74 +484,12 @@ lookup_cb(int val, const char *arg, void *ud)
 	return KYSO_EXIT_USAGE;
 }
 
+/* Which code to send (the gateway settings are checked by then). */
 static int
-get_password(struct run *r, char *buf, size_t cap)
+check_ma_the_from(struct run *r, const char **ma_the_from)
 {
-	const char *src = r->val[S_PASSWORD_SOURCE];
-	char spec[4200];
-	int rc;
-
-	if (src == NULL && r->val[S_PASSWORD_FILE] != NULL) {
-		snprintf(spec, sizeof(spec), "file:%s", r->val[S_PASSWORD_FILE]);
-		src = spec;
-	}
-	if (src == NULL)
-		return failf(r, KYSO_EXIT_USAGE, "no gateway password source: set password-source "
-		    "= file:PATH or env:NAME in kyso.conf, or give --password-source");
-	if (strcmp(src, "tty") != 0 && !kyso_secret_spec_ok(src))
-		return failf(r, KYSO_EXIT_USAGE, "bad password source '%s': use env:NAME, "
-		    "file:PATH (mode 0600), fd:N or tty", src);
-	rc = kyso_secret_read(src, "gateway password", buf, cap);
-	if (rc != 0)
-		return failf(r, rc, "cannot read the gateway password from %s", src);
-	if (buf[0] == '\0')
-		return failf(r, KYSO_EXIT_AUTH, "the gateway password from %s is empty", src);
-	return 0;
-}
-
-static int
-check_settings(struct run *r, sign_insurance_options *o, const char **ma_the_from)
-{
-	unsigned long n;
-
-	if (r->val[S_GATEWAY] == NULL)
-		return failf(r, KYSO_EXIT_USAGE, "no gateway: set gateway = https://... in "
-		    "kyso.conf or give --gateway URL");
-	if (r->val[S_USERNAME] == NULL)
-		return failf(r, KYSO_EXIT_USAGE, "no facility account: set username in kyso.conf "
-		    "or give --username (e.g. 01001_BV)");
-	if (r->val[S_STAFF_NAME] == NULL)
-		return failf(r, KYSO_EXIT_USAGE, "no staff name: the gateway needs who looks up "
-		    "(staff-name in kyso.conf or --staff-name)");
-	if (r->val[S_STAFF_ID] == NULL || !digits(r->val[S_STAFF_ID], 12))
-		return failf(r, KYSO_EXIT_USAGE, "%s: the staff member's ID must be a 12-digit "
-		    "citizen ID number (staff-id / --staff-id)",
-		    r->val[S_STAFF_ID] != NULL ? r->val[S_STAFF_ID] : "no staff ID");
-	if ((r->val[S_CLIENT_CERT] == NULL) != (r->val[S_CLIENT_KEY] == NULL))
-		return failf(r, KYSO_EXIT_USAGE, "a client certificate needs both --client-cert "
-		    "and --client-key");
-	if (r->val[S_TIMEOUT] != NULL && parse_seconds(r->val[S_TIMEOUT], &o->timeout_ms) != 0)
-		return failf(r, KYSO_EXIT_USAGE, "timeout '%s': give seconds, more than 0 and at "
-		    "most 600", r->val[S_TIMEOUT]);
-	if (r->val[S_CONNECT_TIMEOUT] != NULL &&
-	    parse_seconds(r->val[S_CONNECT_TIMEOUT], &o->connect_timeout_ms) != 0)
-		return failf(r, KYSO_EXIT_USAGE, "connect-timeout '%s': give seconds, more than 0 "
-		    "and at most 600", r->val[S_CONNECT_TIMEOUT]);
-	if (r->val[S_RETRIES] != NULL) {
-		if (parse_uint(r->val[S_RETRIES], 9, &n) != 0)
-			return failf(r, KYSO_EXIT_USAGE, "retries '%s': give 0 to 9",
-			    r->val[S_RETRIES]);
-		o->tries = (unsigned int)n + 1;
-	}
-	if (r->val[S_WARN_DAYS] != NULL) {
-		if (parse_uint(r->val[S_WARN_DAYS], 3660, &n) != 0 || n == 0)
-			return failf(r, KYSO_EXIT_USAGE, "expiry-warn-days '%s': give 1 to 3660",
-			    r->val[S_WARN_DAYS]);
-		o->expiry_warn_days = (unsigned int)n;
-	}
-	/* which code to send */
-	*ma_the_from = r->val[S_MA_THE_FROM];
-	if (r->cli[S_MA_THE_FROM] == NULL && r->bhyt_code != NULL)
+	*ma_the_from = kyso_gw_get(&r->gw, KYSO_GW_MA_THE_FROM);
+	if (r->gw.cli[KYSO_GW_MA_THE_FROM] == NULL && r->bhyt_code != NULL)
 		*ma_the_from = "bhyt";
 	if (*ma_the_from == NULL)
 		*ma_the_from = "id";
@@ -734,15 +502,6 @@ check_settings(struct run *r, sign_insurance_options *o, const char **ma_the_fro
 	if (strcmp(*ma_the_from, "id") == 0 && r->bhyt_code != NULL)
 		return failf(r, KYSO_EXIT_USAGE, "--bhyt-code and --ma-the-from id contradict each "
 		    "other");
-	o->gateway = r->val[S_GATEWAY];
-	o->username = r->val[S_USERNAME];
-	o->facility_code = r->val[S_FACILITY];
-	o->staff_name = r->val[S_STAFF_NAME];
-	o->staff_id = r->val[S_STAFF_ID];
-	o->cacert = r->val[S_CACERT];
-	o->client_cert = r->val[S_CLIENT_CERT];
-	o->client_key = r->val[S_CLIENT_KEY];
-	o->pkcs11_module = r->val[S_PKCS11_MODULE];
 	return 0;
 }
 
@@ -785,19 +544,18 @@ lookup_main(int argc, char **argv)
 {
 	static const char usage[] = "kyso insurance lookup (--card [CARD OPTIONS] | --from "
 	    "CARD.json | --ma-the CODE --name NAME --dob dd/mm/yyyy) [OPTIONS]";
-	sign_insurance_options o = SIGN_INSURANCE_OPTIONS_INIT;
 	sign_insurance_request q = SIGN_INSURANCE_REQUEST_INIT;
 	sign_insurance_client *client = NULL;
 	sign_insurance_result *res = NULL;
 	struct identity id = { NULL, NULL, NULL, NULL, 0, NULL };
 	struct run r;
+	const sign_insurance_options *o = &r.gw.o;
 	const char *ma_the_from = "id";
-	char password[PASSWORD_MAX], pin[PASSWORD_MAX], facility[64] = "";
 	int rc, optind_out = 0, i;
 	json_t *jreq;
 
 	memset(&r, 0, sizeof(r));
-	password[0] = pin[0] = '\0';
+	kyso_gw_init(&r.gw);
 	for (i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--json") == 0)
 			r.json = 1;
@@ -814,10 +572,14 @@ lookup_main(int argc, char **argv)
 		    argv[optind_out]);
 		goto out;
 	}
-	if ((rc = load_config(&r)) != 0)
+	rc = kyso_gw_configure(&r.gw);
+	if (r.out != NULL && r.gw.config_path != NULL)
+		set_str(r.out, "config", r.gw.config_path);
+	if (rc != 0) {
+		rc = gw_failed(&r, rc);
 		goto out;
-	merge(&r);
-	if ((rc = check_settings(&r, &o, &ma_the_from)) != 0)
+	}
+	if ((rc = check_ma_the_from(&r, &ma_the_from)) != 0)
 		goto out;
 	if (r.from == NULL && !r.card)
 		ma_the_from = "manual";
@@ -825,61 +587,19 @@ lookup_main(int argc, char **argv)
 		goto out;
 	if (r.out != NULL)
 		json_object_set(r.out, "identity", id.json);
-	if ((rc = get_password(&r, password, sizeof(password))) != 0)
-		goto out;
-	o.password = password;
-	if (o.client_key != NULL && strncmp(o.client_key, "pkcs11:", 7) == 0) {
-		if (strstr(o.client_key, "pin-value") != NULL ||
-		    strstr(o.client_key, "pin-source") != NULL) {
-			rc = failf(&r, KYSO_EXIT_USAGE, "the client key URI carries a PIN: give it "
-			    "with --client-key-pin-source instead");
-			goto out;
-		}
-		if (r.val[S_CLIENT_KEY_PIN] == NULL) {
-			rc = failf(&r, KYSO_EXIT_AUTH, "the client key is on a token: give its PIN "
-			    "source (client-key-pin-source / --client-key-pin-source)");
-			goto out;
-		}
-		rc = kyso_secret_read(r.val[S_CLIENT_KEY_PIN], "client key PIN", pin, sizeof(pin));
-		if (rc != 0) {
-			rc = failf(&r, rc, "cannot read the client key PIN");
-			goto out;
-		}
-		o.client_key_pin = pin;
-		/* The module, as for tokens (token.h): --pkcs11-module, the URI's
-		 * module-path, $KYSO_PKCS11_MODULE, then kyso.conf. */
-		o.pkcs11_module = r.cli[S_PKCS11_MODULE];
-		if (o.pkcs11_module == NULL && strstr(o.client_key, "module-path=") == NULL &&
-		    getenv("KYSO_PKCS11_MODULE") == NULL)
-			o.pkcs11_module = r.val[S_PKCS11_MODULE];
-	} else {
-		o.pkcs11_module = NULL;
-	}
-	rc = sign_insurance_client_new(&client, &o);
-	OPENSSL_cleanse(password, sizeof(password));
-	OPENSSL_cleanse(pin, sizeof(pin));
-	if (rc != 0) {
-		rc = fail_lib(&r, rc, NULL);
+	if ((rc = kyso_gw_client(&r.gw, &client)) != 0) {
+		rc = gw_failed(&r, rc);
 		goto out;
 	}
 	q.ma_the = id.ma_the;
 	q.full_name = id.name;
 	q.birth_date = id.dob;
 	if (r.out != NULL) {
-		jreq = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "gateway", o.gateway,
-		    "username", o.username, "maThe", q.ma_the, "hoTen", q.full_name, "ngaySinh",
-		    q.birth_date, "hoTenCb", o.staff_name, "cccdCb", o.staff_id, "ma_the_from",
+		jreq = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "gateway", o->gateway,
+		    "username", o->username, "maThe", q.ma_the, "hoTen", q.full_name, "ngaySinh",
+		    q.birth_date, "hoTenCb", o->staff_name, "cccdCb", o->staff_id, "ma_the_from",
 		    ma_the_from);
 		json_object_set_new(r.out, "request", jreq != NULL ? jreq : json_null());
-	}
-	/* the facility the library compares maDKBD with */
-	if (o.facility_code != NULL) {
-		snprintf(facility, sizeof(facility), "%s", o.facility_code);
-	} else {
-		size_t ul = strlen(o.username);
-
-		if (ul > 3 && ul < sizeof(facility) && strcmp(o.username + ul - 3, "_BV") == 0)
-			snprintf(facility, sizeof(facility), "%.*s", (int)(ul - 3), o.username);
 	}
 	rc = sign_insurance_lookup(&res, client, &q);
 	if (rc != 0) {
@@ -891,9 +611,8 @@ lookup_main(int argc, char **argv)
 		goto out;
 	}
 	if (r.out != NULL)
-		set_str(r.out, "status", class_name(sign_insurance_result_class(res)));
-	report(&r, res, &id, facility, o.expiry_warn_days != 0 ? o.expiry_warn_days : 30,
-	    ma_the_from);
+		set_str(r.out, "status", kyso_gw_class_name(sign_insurance_result_class(res)));
+	report(&r, res, &id, r.gw.facility, r.gw.warn_days, ma_the_from);
 	switch (sign_insurance_result_class(res)) {
 	case SIGN_INSURANCE_COVERED:
 		rc = KYSO_EXIT_OK;
@@ -913,8 +632,6 @@ lookup_main(int argc, char **argv)
 		break;
 	}
 out:
-	OPENSSL_cleanse(password, sizeof(password));
-	OPENSSL_cleanse(pin, sizeof(pin));
 	if (r.out != NULL) {
 		if (json_object_get(r.out, "status") == NULL)
 			set_str(r.out, "status", "failed");
@@ -927,7 +644,7 @@ out:
 	}
 	sign_insurance_result_free(res);
 	sign_insurance_client_free(client);
-	sign_config_free(r.cfg);
+	kyso_gw_done(&r.gw);
 	json_decref(id.json);
 	free(id.ma_the);
 	free(id.name);
@@ -971,9 +688,9 @@ codes_main(int argc, char **argv)
 
 		if (json)
 			json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:i}", "code", code,
-			    "class", class_name(cls), "vi", vi, "en", en, "exit", ex));
+			    "class", kyso_gw_class_name(cls), "vi", vi, "en", en, "exit", ex));
 		else
-			printf("%s  %-13s exit %d  %s (%s)\n", code, class_name(cls), ex, vi, en);
+			printf("%s  %-13s exit %d  %s (%s)\n", code, kyso_gw_class_name(cls), ex, vi, en);
 	}
 	if (json) {
 		json_object_set_new(obj, "codes", arr);

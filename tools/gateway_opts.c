@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The VSS gateway settings: options, kyso.conf [insurance], checks, client. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include "gateway_opts.h"
+
+#define SECTION "insurance"
+#define SECRET_MAX 256
+
+/* Each setting: its kyso.conf key and option value (0: file only). */
+static const struct setting {
+	const char *key;
+	int opt;
+} settings[KYSO_GW_N] = {
+	[KYSO_GW_GATEWAY] = { "gateway", KYSO_OPT_GW_GATEWAY },
+	[KYSO_GW_USERNAME] = { "username", KYSO_OPT_GW_USERNAME },
+	[KYSO_GW_FACILITY] = { "facility-code", KYSO_OPT_GW_FACILITY },
+	[KYSO_GW_PASSWORD_SOURCE] = { "password-source", KYSO_OPT_GW_PASSWORD_SOURCE },
+	[KYSO_GW_PASSWORD_FILE] = { "password-file", 0 },
+	[KYSO_GW_STAFF_NAME] = { "staff-name", KYSO_OPT_GW_STAFF_NAME },
+	[KYSO_GW_STAFF_ID] = { "staff-id", KYSO_OPT_GW_STAFF_ID },
+	[KYSO_GW_CACERT] = { "cacert", KYSO_OPT_GW_CACERT },
+	[KYSO_GW_CLIENT_CERT] = { "client-cert", KYSO_OPT_GW_CLIENT_CERT },
+	[KYSO_GW_CLIENT_KEY] = { "client-key", KYSO_OPT_GW_CLIENT_KEY },
+	[KYSO_GW_CLIENT_KEY_PIN] = { "client-key-pin-source", KYSO_OPT_GW_CLIENT_KEY_PIN },
+	[KYSO_GW_PKCS11_MODULE] = { "pkcs11-module", KYSO_OPT_GW_PKCS11_MODULE },
+	[KYSO_GW_TIMEOUT] = { "timeout", KYSO_OPT_GW_TIMEOUT },
+	[KYSO_GW_CONNECT_TIMEOUT] = { "connect-timeout", KYSO_OPT_GW_CONNECT_TIMEOUT },
+	[KYSO_GW_RETRIES] = { "retries", KYSO_OPT_GW_RETRIES },
+	[KYSO_GW_MA_THE_FROM] = { "ma-the-from", KYSO_OPT_GW_MA_THE_FROM },
+	[KYSO_GW_WARN_DAYS] = { "expiry-warn-days", KYSO_OPT_GW_WARN_DAYS },
+};
+
+void
+kyso_gw_init(struct kyso_gw *g)
+{
+	sign_insurance_options o = SIGN_INSURANCE_OPTIONS_INIT;
+
+	memset(g, 0, sizeof(*g));
+	g->o = o;
+	g->warn_days = 30;
+}
+
+void
+kyso_gw_done(struct kyso_gw *g)
+{
+	sign_config_free(g->cfg);
+	g->cfg = NULL;
+}
+
+const char *
+kyso_gw_error(const struct kyso_gw *g)
+{
+	return g->error;
+}
+
+int
+kyso_gw_fail(struct kyso_gw *g, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(g->error, sizeof(g->error), fmt, ap);
+	va_end(ap);
+	kyso_err("%s", g->error);
+	return code;
+}
+
+const char *
+kyso_gw_get(const struct kyso_gw *g, enum kyso_gw_setting s)
+{
+	return (unsigned int)s < KYSO_GW_N ? g->val[s] : NULL;
+}
+
+const char *
+kyso_gw_class_name(sign_insurance_class c)
+{
+	switch (c) {
+	case SIGN_INSURANCE_COVERED:
+		return "covered";
+	case SIGN_INSURANCE_NOT_COVERED:
+		return "not_covered";
+	case SIGN_INSURANCE_AUTH_ERROR:
+		return "auth_error";
+	default:
+		return "gateway_error";
+	}
+}
+
+int
+kyso_gw_digits(const char *s, size_t n)
+{
+	size_t i;
+
+	if (s == NULL || strlen(s) != n)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+int
+kyso_gw_option(struct kyso_gw *g, int val, const char *arg)
+{
+	size_t i;
+
+	if (val == KYSO_OPT_GW_CONFIG) {
+		g->config = arg;
+		return 0;
+	}
+	for (i = 0; i < KYSO_GW_N; i++) {
+		if (settings[i].opt != 0 && settings[i].opt == val) {
+			g->cli[i] = arg;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int
+is_known_key(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < KYSO_GW_N; i++)
+		if (strcmp(settings[i].key, key) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+load_config(struct kyso_gw *g)
+{
+	const char *path = NULL, *sec, *key;
+	unsigned int line;
+	int expl = 0, rc;
+	size_t i;
+
+	sign_config_default_path(&path, &expl, g->config);
+	if (path == NULL)
+		return 0;
+	rc = sign_config_load(&g->cfg, path);
+	if (rc == SIGN_ERR_NOT_FOUND && !expl)
+		return 0;
+	if (rc != 0)
+		return kyso_gw_fail(g, kyso_exit_for(rc), "%s", sign_error_last() == rc ?
+		    sign_error_message() : sign_strerror(rc));
+	for (i = 0; sign_config_entry(g->cfg, i, &sec, &key, NULL, &line) == 0; i++) {
+		if (strcmp(key, "password") == 0 && (sec == NULL || strcmp(sec, SECTION) == 0))
+			return kyso_gw_fail(g, KYSO_EXIT_USAGE,
+			    "%s:%u: the password itself does not belong in the configuration; "
+			    "use password-source = file:PATH (mode 0600) or env:NAME", path, line);
+		if (sec != NULL && strcmp(sec, SECTION) == 0 && !is_known_key(key))
+			return kyso_gw_fail(g, KYSO_EXIT_USAGE,
+			    "%s:%u: unknown setting '%s' in [%s] (see kyso-insurance(1))", path,
+			    line, key, SECTION);
+	}
+	g->config_path = path;
+	return 0;
+}
+
+static void
+merge(struct kyso_gw *g)
+{
+	size_t i;
+
+	for (i = 0; i < KYSO_GW_N; i++) {
+		g->val[i] = g->cli[i];
+		if (g->val[i] == NULL && g->cfg != NULL)
+			g->val[i] = sign_config_get(g->cfg, SECTION, settings[i].key);
+		if (g->val[i] != NULL && g->val[i][0] == '\0')
+			g->val[i] = NULL;
+	}
+}
+
+/* Seconds with up to three decimals, (0, 600], into milliseconds. */
+static int
+parse_seconds(const char *s, long *ms)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !(v > 0) || v > 600)
+		return -1;
+	*ms = (long)(v * 1000 + 0.5);
+	return *ms > 0 ? 0 : -1;
+}
+
+static int
+parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (s == NULL || !isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+check(struct kyso_gw *g)
+{
+	sign_insurance_options *o = &g->o;
+	const char **v = g->val;
+	unsigned long n;
+
+	if (v[KYSO_GW_GATEWAY] == NULL)
+		return kyso_gw_fail(g, KYSO_EXIT_USAGE, "no gateway: set gateway = https://... in "
+		    "kyso.conf or give --gateway URL");
+	if (v[KYSO_GW_USERNAME] == NULL)
+		return kyso_gw_fail(g, KYSO_EXIT_USAGE, "no facility account: set username in "
+		    "kyso.conf or give --username (e.g. 01001_BV)");
+	if (v[KYSO_GW_STAFF_NAME] == NULL)
+		return kyso_gw_fail(g, KYSO_EXIT_USAGE, "no staff name: the gateway needs who "
+		    "looks up (staff-name in kyso.conf or --staff-name)");
+	if (v[KYSO_GW_STAFF_ID] == NULL || !kyso_gw_digits(v[KYSO_GW_STAFF_ID], 12))
+		return kyso_gw_fail(g, KYSO_EXIT_USAGE, "%s: the staff member's ID must be a "
+		    "12-digit citizen ID number (staff-id / --staff-id)",
+		    v[KYSO_GW_STAFF_ID] != NULL ? v[KYSO_GW_STAFF_ID] : "no staff ID");
+	if ((v[KYSO_GW_CLIENT_CERT] == NULL) != (v[KYSO_GW_CLIENT_KEY] == NULL))
+		return kyso_gw_fail(g, KYSO_EXIT_USAGE, "a client certificate needs both "
+		    "--client-cert and --client-key");
+	if (v[KYSO_GW_TIMEOUT] != NULL && parse_seconds(v[KYSO_GW_TIMEOUT], &o->timeout_ms) != 0)
+		return kyso_gw_fail(g, KYSO_EXIT_USAGE, "timeout '%s': give seconds, more than 0 "
+		    "and at most 600", v[KYSO_GW_TIMEOUT]);
+	if (v[KYSO_GW_CONNECT_TIMEOUT] != NULL &&
+	    parse_seconds(v[KYSO_GW_CONNECT_TIMEOUT], &o->connect_timeout_ms) != 0)
+		return kyso_gw_fail(g, KYSO_EXIT_USAGE, "connect-timeout '%s': give seconds, more "
+		    "than 0 and at most 600", v[KYSO_GW_CONNECT_TIMEOUT]);
+	if (v[KYSO_GW_RETRIES] != NULL) {
+		if (parse_uint(v[KYSO_GW_RETRIES], 9, &n) != 0)
+			return kyso_gw_fail(g, KYSO_EXIT_USAGE, "retries '%s': give 0 to 9",
+			    v[KYSO_GW_RETRIES]);
+		o->tries = (unsigned int)n + 1;
+	}
+	if (v[KYSO_GW_WARN_DAYS] != NULL) {
+		if (parse_uint(v[KYSO_GW_WARN_DAYS], 3660, &n) != 0 || n == 0)
+			return kyso_gw_fail(g, KYSO_EXIT_USAGE, "expiry-warn-days '%s': give 1 to "
+			    "3660", v[KYSO_GW_WARN_DAYS]);
+		o->expiry_warn_days = (unsigned int)n;
+		g->warn_days = (unsigned int)n;
+	}
+	o->gateway = v[KYSO_GW_GATEWAY];
+	o->username = v[KYSO_GW_USERNAME];
+	o->facility_code = v[KYSO_GW_FACILITY];
+	o->staff_name = v[KYSO_GW_STAFF_NAME];
+	o->staff_id = v[KYSO_GW_STAFF_ID];
+	o->cacert = v[KYSO_GW_CACERT];
+	o->client_cert = v[KYSO_GW_CLIENT_CERT];
+	o->client_key = v[KYSO_GW_CLIENT_KEY];
+	o->pkcs11_module = v[KYSO_GW_PKCS11_MODULE];
+	/* the facility the library compares maDKBD with */
+	if (o->facility_code != NULL) {
+		snprintf(g->facility, sizeof(g->facility), "%s", o->facility_code);
+	} else {
+		size_t ul = strlen(o->username);
+
+		if (ul > 3 && ul < sizeof(g->facility) && strcmp(o->username + ul - 3, "_BV") == 0)
+			snprintf(g->facility, sizeof(g->facility), "%.*s", (int)(ul - 3), o->username);
+	}
+	return 0;
+}
+
+int
+kyso_gw_configure(struct kyso_gw *g)
+{
+	int rc;
+
+	g->error[0] = '\0';
+	if ((rc = load_config(g)) != 0)
+		return rc;
+	merge(g);
+	return check(g);
+}
+
+static int
+get_password(struct kyso_gw *g, char *buf, size_t cap)
+{
+	const char *src = g->val[KYSO_GW_PASSWORD_SOURCE];
+	char spec[4200];
+	int rc;
+
+	if (src == NULL && g->val[KYSO_GW_PASSWORD_FILE] != NULL) {
+		snprintf(spec, sizeof(spec), "file:%s", g->val[KYSO_GW_PASSWORD_FILE]);
+		src = spec;
+	}
+	if (src == NULL)
+		return kyso_gw_fail(g, KYSO_EXIT_USAGE, "no gateway password source: set "
+		    "password-source = file:PATH or env:NAME in kyso.conf, or give "
+		    "--password-source");
+	if (strcmp(src, "tty") != 0 && !kyso_secret_spec_ok(src))
+		return kyso_gw_fail(g, KYSO_EXIT_USAGE, "bad password source '%s': use env:NAME, "
+		    "file:PATH (mode 0600), fd:N or tty", src);
+	rc = kyso_secret_read(src, "gateway password", buf, cap);
+	if (rc != 0)
+		return kyso_gw_fail(g, rc, "cannot read the gateway password from %s", src);
+	if (buf[0] == '\0')
+		return kyso_gw_fail(g, KYSO_EXIT_AUTH, "the gateway password from %s is empty",
+		    src);
+	return 0;
+}
+
+int
+kyso_gw_client(struct kyso_gw *g, sign_insurance_client **out)
+{
+	sign_insurance_options o = g->o;
+	char password[SECRET_MAX], pin[SECRET_MAX];
+	int rc;
+
+	*out = NULL;
+	password[0] = pin[0] = '\0';
+	if ((rc = get_password(g, password, sizeof(password))) != 0)
+		goto out;
+	o.password = password;
+	if (o.client_key != NULL && strncmp(o.client_key, "pkcs11:", 7) == 0) {
+		if (strstr(o.client_key, "pin-value") != NULL ||
+		    strstr(o.client_key, "pin-source") != NULL) {
+			rc = kyso_gw_fail(g, KYSO_EXIT_USAGE, "the client key URI carries a PIN: "
+			    "give it with --client-key-pin-source instead");
+			goto out;
+		}
+		if (g->val[KYSO_GW_CLIENT_KEY_PIN] == NULL) {
+			rc = kyso_gw_fail(g, KYSO_EXIT_AUTH, "the client key is on a token: give its "
+			    "PIN source (client-key-pin-source / --client-key-pin-source)");
+			goto out;
+		}
+		rc = kyso_secret_read(g->val[KYSO_GW_CLIENT_KEY_PIN], "client key PIN", pin,
+		    sizeof(pin));
+		if (rc != 0) {
+			rc = kyso_gw_fail(g, rc, "cannot read the client key PIN");
+			goto out;
+		}
+		o.client_key_pin = pin;
+		/* The module, as for tokens (token.h): --pkcs11-module, the URI's
+		 * module-path, $KYSO_PKCS11_MODULE, then kyso.conf. */
+		o.pkcs11_module = g->cli[KYSO_GW_PKCS11_MODULE];
+		if (o.pkcs11_module == NULL && strstr(o.client_key, "module-path=") == NULL &&
+		    getenv("KYSO_PKCS11_MODULE") == NULL)
+			o.pkcs11_module = g->val[KYSO_GW_PKCS11_MODULE];
+	} else {
+		o.pkcs11_module = NULL;
+	}
+	rc = sign_insurance_client_new(out, &o);
+	OPENSSL_cleanse(password, sizeof(password));
+	OPENSSL_cleanse(pin, sizeof(pin));
+	if (rc != 0)
+		rc = kyso_gw_fail(g, kyso_exit_for(rc), "%s", sign_error_last() == rc ?
+		    sign_error_message() : sign_strerror(rc));
+out:
+	OPENSSL_cleanse(password, sizeof(password));
+	OPENSSL_cleanse(pin, sizeof(pin));
+	return rc;
+}

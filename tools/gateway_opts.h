@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The VSS gateway settings of a kyso command: the command-line options and
+ * the [insurance] section of kyso.conf (command line wins), their checks,
+ * and the client made from them (the password and a token client key's PIN
+ * read from their sources, used once and wiped).  Shared by
+ * `kyso insurance lookup` and `kyso reception`.
+ *
+ * Use in a command:
+ *
+ *   static const struct kyso_opt opts[] = { ..., KYSO_GW_OPTIONS, ..., { NULL } };
+ *   struct kyso_gw gw;
+ *   kyso_gw_init(&gw);
+ *   // in the kyso_parse callback:
+ *   if ((rc = kyso_gw_option(&gw, val, arg)) >= 0) return rc;
+ *   // after parsing:
+ *   rc = kyso_gw_configure(&gw);            // kyso.conf + checks; fills gw.o
+ *   rc = kyso_gw_client(&gw, &client);      // reads the password, makes the client
+ *   ...
+ *   kyso_gw_done(&gw);
+ *
+ * Every failure prints "kyso <cmd>: cause; fix" and keeps the message for
+ * the command's JSON output (kyso_gw_error()).
+ */
+#ifndef KYSO_GATEWAY_OPTS_H
+#define KYSO_GATEWAY_OPTS_H
+
+#include <libsign.h>
+#include <libsign/config.h>
+#include <libsign/insurance.h>
+#include "kyso.h"
+
+/* getopt values of the gateway options (keep clear of them in option tables). */
+#define KYSO_OPT_GW_CONFIG          0x7d01
+#define KYSO_OPT_GW_GATEWAY         0x7d02
+#define KYSO_OPT_GW_USERNAME        0x7d03
+#define KYSO_OPT_GW_FACILITY        0x7d04
+#define KYSO_OPT_GW_PASSWORD_SOURCE 0x7d05
+#define KYSO_OPT_GW_STAFF_NAME      0x7d06
+#define KYSO_OPT_GW_STAFF_ID        0x7d07
+#define KYSO_OPT_GW_CACERT          0x7d08
+#define KYSO_OPT_GW_CLIENT_CERT     0x7d09
+#define KYSO_OPT_GW_CLIENT_KEY      0x7d0a
+#define KYSO_OPT_GW_CLIENT_KEY_PIN  0x7d0b
+#define KYSO_OPT_GW_PKCS11_MODULE   0x7d0c
+#define KYSO_OPT_GW_TIMEOUT         0x7d0d
+#define KYSO_OPT_GW_CONNECT_TIMEOUT 0x7d0e
+#define KYSO_OPT_GW_RETRIES         0x7d0f
+#define KYSO_OPT_GW_WARN_DAYS       0x7d10
+#define KYSO_OPT_GW_MA_THE_FROM     0x7d11   /* `kyso insurance lookup` only */
+
+#define KYSO_GW_OPTIONS \
+	{ "config", required_argument, KYSO_OPT_GW_CONFIG, "FILE", \
+	  "configuration file (default $KYSO_CONF, SYSCONFDIR/kyso.conf)" }, \
+	{ "gateway", required_argument, KYSO_OPT_GW_GATEWAY, "URL", "gateway base URL (https://)" }, \
+	{ "username", required_argument, KYSO_OPT_GW_USERNAME, "USER", \
+	  "facility account, e.g. 01001_BV" }, \
+	{ "facility-code", required_argument, KYSO_OPT_GW_FACILITY, "CODE", \
+	  "this facility's code (default: username without _BV)" }, \
+	{ "password-source", required_argument, KYSO_OPT_GW_PASSWORD_SOURCE, "SRC", \
+	  "gateway password from env:NAME|file:PATH|fd:N|tty" }, \
+	{ "staff-name", required_argument, KYSO_OPT_GW_STAFF_NAME, "NAME", \
+	  "name of the staff member looking up (hoTenCb)" }, \
+	{ "staff-id", required_argument, KYSO_OPT_GW_STAFF_ID, "ID", \
+	  "the staff member's 12-digit citizen ID (cccdCb)" }, \
+	{ "cacert", required_argument, KYSO_OPT_GW_CACERT, "FILE", \
+	  "CA bundle to verify the gateway (default: system store)" }, \
+	{ "client-cert", required_argument, KYSO_OPT_GW_CLIENT_CERT, "FILE", \
+	  "TLS client certificate (PEM)" }, \
+	{ "client-key", required_argument, KYSO_OPT_GW_CLIENT_KEY, "FILE|URI", \
+	  "its key: PEM file (0600) or pkcs11: URI" }, \
+	{ "client-key-pin-source", required_argument, KYSO_OPT_GW_CLIENT_KEY_PIN, "SRC", \
+	  "PIN of a pkcs11: client key (env:|file:|fd:|tty)" }, \
+	{ "pkcs11-module", required_argument, KYSO_OPT_GW_PKCS11_MODULE, "PATH", \
+	  "PKCS#11 module of the client key" }, \
+	{ "timeout", required_argument, KYSO_OPT_GW_TIMEOUT, "SECONDS", \
+	  "per request (default 30)" }, \
+	{ "connect-timeout", required_argument, KYSO_OPT_GW_CONNECT_TIMEOUT, "SECONDS", \
+	  "per connection (default 10)" }, \
+	{ "retries", required_argument, KYSO_OPT_GW_RETRIES, "N", \
+	  "tries after the first on network errors/HTTP 5xx (default 2)" }, \
+	{ "expiry-warn-days", required_argument, KYSO_OPT_GW_WARN_DAYS, "DAYS", \
+	  "warn when the card ends within (default 30)" }
+
+/* The settings, shared by the command line and kyso.conf's [insurance]. */
+enum kyso_gw_setting {
+	KYSO_GW_GATEWAY, KYSO_GW_USERNAME, KYSO_GW_FACILITY, KYSO_GW_PASSWORD_SOURCE,
+	KYSO_GW_PASSWORD_FILE, KYSO_GW_STAFF_NAME, KYSO_GW_STAFF_ID, KYSO_GW_CACERT,
+	KYSO_GW_CLIENT_CERT, KYSO_GW_CLIENT_KEY, KYSO_GW_CLIENT_KEY_PIN, KYSO_GW_PKCS11_MODULE,
+	KYSO_GW_TIMEOUT, KYSO_GW_CONNECT_TIMEOUT, KYSO_GW_RETRIES, KYSO_GW_MA_THE_FROM,
+	KYSO_GW_WARN_DAYS, KYSO_GW_N
+};
+
+struct kyso_gw {
+	const char *cli[KYSO_GW_N];     /* command-line values */
+	const char *val[KYSO_GW_N];     /* merged values (NULL: not set) */
+	const char *config;             /* --config */
+	const char *config_path;        /* the kyso.conf read, NULL when none */
+	sign_config *cfg;
+	sign_insurance_options o;       /* filled by kyso_gw_configure (no password) */
+	char facility[64];              /* facility-code, else username without "_BV" */
+	unsigned int warn_days;         /* expiry-warn-days, default 30 */
+	char error[1024];               /* the last message printed */
+};
+
+void kyso_gw_init(struct kyso_gw *g);
+/* Release the configuration (NULL-safe members). */
+void kyso_gw_done(struct kyso_gw *g);
+
+/* Handle one option from a kyso_parse callback: -1 when val is not a
+ * gateway option, else 0. */
+int kyso_gw_option(struct kyso_gw *g, int val, const char *arg);
+
+/*
+ * Read kyso.conf (--config, $KYSO_CONF, or SYSCONFDIR/kyso.conf when it
+ * exists), refusing a password in it and unknown keys in [insurance],
+ * merge it under the command line, and check the settings (gateway,
+ * account, staff, client certificate and key, timeouts, retries, warning
+ * days).  Fills g->o except the password and the client key's PIN and
+ * module.  0 or an exit status with the message printed.
+ */
+int kyso_gw_configure(struct kyso_gw *g);
+
+/*
+ * The client: reads the gateway password (and a pkcs11: client key's PIN)
+ * from their sources, creates the client (the password is hashed there) and
+ * wipes the clear texts.  0 or an exit status with the message printed.
+ */
+int kyso_gw_client(struct kyso_gw *g, sign_insurance_client **out);
+
+/* The merged value of a setting (NULL when not set). */
+const char *kyso_gw_get(const struct kyso_gw *g, enum kyso_gw_setting s);
+
+/* The message of the last failure printed ("" when none). */
+const char *kyso_gw_error(const struct kyso_gw *g);
+
+/* Print "kyso <cmd>: MESSAGE", keep it, and return code. */
+int kyso_gw_fail(struct kyso_gw *g, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* "covered", "not_covered", "auth_error", "gateway_error". */
+const char *kyso_gw_class_name(sign_insurance_class c);
+
+/* 1 when s is exactly n ASCII digits. */
+int kyso_gw_digits(const char *s, size_t n);
+
+#endif

@@ -19,5 +19,6 @@
 #include "libsign/card.h"
 #include "libsign/config.h"
 #include "libsign/insurance.h"
+#include "libsign/checkin.h"
 
 #endif

@@ -48,11 +48,12 @@ fi
 measure() {
 	python3 -c '
 import resource, subprocess, sys, time
+u0 = resource.getrusage(resource.RUSAGE_CHILDREN)
 t0 = time.monotonic()
 r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 t1 = time.monotonic()
 u = resource.getrusage(resource.RUSAGE_CHILDREN)
-print("%.4f %.4f" % (t1 - t0, u.ru_utime + u.ru_stime))
+print("%.4f %.4f" % (t1 - t0, u.ru_utime + u.ru_stime - u0.ru_utime - u0.ru_stime))
 sys.exit(r.returncode)' "$@"
 }
 div() { echo "$1 $2" | awk '{ printf "%.1f", $1 / $2 }'; }

@@ -327,6 +327,19 @@ warn(json_t *arr, int print, const char *id, const char *fmt, ...)
 		json_array_append_new(arr, json_pack("{s:s,s:s}", "id", id, "message", msg));
 }
 
+struct warn_ctx {
+	json_t *arr;
+	int print;
+};
+
+static void
+emit_warning(void *ud, const char *id, const char *message)
+{
+	struct warn_ctx *w = ud;
+
+	warn(w->arr, w->print, id, "%s", message);
+}
+
 static void
 report(struct run *r, const sign_insurance_result *res, const struct identity *id,
     const char *facility, unsigned int warn_days, const char *ma_the_from)
@@ -337,7 +350,7 @@ report(struct run *r, const sign_insurance_result *res, const struct identity *i
 	sign_insurance_class cls = sign_insurance_result_class(res);
 	const char *from = fieldv(res, "gtTheTu"), *to = fieldv(res, "gtTheDen");
 	const char *dk = fieldv(res, "maDKBD"), *dkname = fieldv(res, "tenDKBD");
-	unsigned int w = sign_insurance_result_warnings(res);
+	struct warn_ctx wctx;
 	int text = !r->json, has_days;
 	json_t *warns = r->json ? json_array() : NULL, *jres = NULL, *ans;
 	const char *raw;
@@ -347,13 +360,7 @@ report(struct run *r, const sign_insurance_result *res, const struct identity *i
 
 	has_days = sign_insurance_result_days_left(res, &days) == 0;
 	if (text) {
-		printf("BHYT:        %s\n", cls == SIGN_INSURANCE_COVERED ? "COVERED (có BHYT)" :
-		    cls == SIGN_INSURANCE_NOT_COVERED ? "NOT COVERED (không hưởng BHYT)" :
-		    "GATEWAY ERROR (lỗi cổng giám định)");
-		printf("result:      %s %s (%s)\n", code, vi != NULL ? vi : "mã không có trong bảng",
-		    en != NULL ? en : "code not in the table");
-		if (fieldv(res, "ghiChu") != NULL)
-			printf("note:        %s\n", fieldv(res, "ghiChu"));
+		kyso_gw_print_verdict(stdout, res);
 		printf("holder:      %s, born %s\n", sign_insurance_result_request(res, "hoTen"),
 		    sign_insurance_result_request(res, "ngaySinh"));
 		printf("looked up:   maThe %s (%s)\n", sign_insurance_result_request(res, "maThe"),
@@ -361,42 +368,11 @@ report(struct run *r, const sign_insurance_result *res, const struct identity *i
 		    strcmp(ma_the_from, "bhyt") == 0 ? "BHYT code" : "typed in");
 		printf("identity:    %s\n", id->verified ? "verified on the chip (genuine card)" :
 		    "NOT verified");
-		if (fieldv(res, "maThe") != NULL)
-			printf("card code:   %s\n", fieldv(res, "maThe"));
-		if (from != NULL || to != NULL) {
-			printf("valid:       %s to %s", from != NULL ? from : "?", to != NULL ? to : "?");
-			if (has_days)
-				printf(days >= 0 ? " (%ld days left)\n" : " (ended %ld days ago)\n",
-				    days >= 0 ? days : -days);
-			else
-				printf("\n");
-		}
-		if (dk != NULL)
-			printf("registered:  %s%s%s\n", dk, dkname != NULL ? " " : "",
-			    dkname != NULL ? dkname : "");
-		if (fieldv(res, "ngayDu5Nam") != NULL)
-			printf("5 years:     %s (ngày đủ 5 năm liên tục)\n", fieldv(res, "ngayDu5Nam"));
+		kyso_gw_print_card(stdout, res);
 	}
-	if (w & SIGN_INSURANCE_WARN_EXPIRES_SOON)
-		warn(warns, text, "expires_soon", "the card ends on %s, within %u days (%ld left)",
-		    to, warn_days, days);
-	if (w & SIGN_INSURANCE_WARN_EXPIRED)
-		warn(warns, text, "expired", "the card ended on %s", to);
-	if (w & SIGN_INSURANCE_WARN_NOT_YET_VALID)
-		warn(warns, text, "not_yet_valid", "the card is valid only from %s", from);
-	if (w & SIGN_INSURANCE_WARN_OTHER_FACILITY)
-		warn(warns, text, "other_facility",
-		    "registered at another facility: %s%s%s (this facility: %s)", dk,
-		    dkname != NULL ? " " : "", dkname != NULL ? dkname : "",
-		    facility[0] != '\0' ? facility : "?");
-	if (w & SIGN_INSURANCE_WARN_NEW_CARD)
-		warn(warns, text, "new_card", "a new card was issued: %s, valid %s to %s, "
-		    "registered at %s%s%s", fieldv(res, "maTheMoi") ? fieldv(res, "maTheMoi") : "?",
-		    fieldv(res, "gtTheTuMoi") ? fieldv(res, "gtTheTuMoi") : "?",
-		    fieldv(res, "gtTheDenMoi") ? fieldv(res, "gtTheDenMoi") : "?",
-		    fieldv(res, "maDKBDMoi") ? fieldv(res, "maDKBDMoi") : "?",
-		    fieldv(res, "tenDKBDMoi") ? " " : "",
-		    fieldv(res, "tenDKBDMoi") ? fieldv(res, "tenDKBDMoi") : "");
+	wctx.arr = warns;
+	wctx.print = text;
+	kyso_gw_warnings(res, facility, warn_days, emit_warning, &wctx);
 	if (!id->verified)
 		warn(warns, text, "unverified", "identity not verified: %s",
 		    strcmp(json_string_value(json_object_get(id->json, "source")), "manual") == 0 ?
@@ -423,7 +399,8 @@ report(struct run *r, const sign_insurance_result *res, const struct identity *i
 	    json_pack("{s:s,s:s?,s:b}", "code", dk, "name", dkname, "this_facility",
 	    facility[0] != '\0' && strcmp(dk, facility) == 0));
 	set_str(jres, "five_years", fieldv(res, "ngayDu5Nam"));
-	json_object_set_new(jres, "new_card", (w & SIGN_INSURANCE_WARN_NEW_CARD) ?
+	json_object_set_new(jres, "new_card",
+	    (sign_insurance_result_warnings(res) & SIGN_INSURANCE_WARN_NEW_CARD) ?
 	    json_pack("{s:s?,s:s?,s:s?,s:s?,s:s?}", "code", fieldv(res, "maTheMoi"),
 	    "valid_from", fieldv(res, "gtTheTuMoi"), "valid_to", fieldv(res, "gtTheDenMoi"),
 	    "facility", fieldv(res, "maDKBDMoi"), "facility_name", fieldv(res, "tenDKBDMoi")) :

@@ -366,3 +366,103 @@ out:
 	OPENSSL_cleanse(pin, sizeof(pin));
 	return rc;
 }
+
+/* ---- results ------------------------------------------------------------- */
+
+static const char *
+fieldv(const sign_insurance_result *res, const char *name)
+{
+	const char *v = sign_insurance_result_field(res, name);
+
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+void
+kyso_gw_print_verdict(FILE *fp, const sign_insurance_result *res)
+{
+	sign_insurance_class cls = sign_insurance_result_class(res);
+	const char *vi = sign_insurance_result_meaning_vi(res);
+	const char *en = sign_insurance_result_meaning_en(res);
+
+	fprintf(fp, "BHYT:        %s\n", cls == SIGN_INSURANCE_COVERED ? "COVERED (có BHYT)" :
+	    cls == SIGN_INSURANCE_NOT_COVERED ? "NOT COVERED (không hưởng BHYT)" :
+	    "GATEWAY ERROR (lỗi cổng giám định)");
+	fprintf(fp, "result:      %s %s (%s)\n", sign_insurance_result_code(res),
+	    vi != NULL ? vi : "mã không có trong bảng", en != NULL ? en : "code not in the table");
+	if (fieldv(res, "ghiChu") != NULL)
+		fprintf(fp, "note:        %s\n", fieldv(res, "ghiChu"));
+}
+
+void
+kyso_gw_print_card(FILE *fp, const sign_insurance_result *res)
+{
+	const char *from = fieldv(res, "gtTheTu"), *to = fieldv(res, "gtTheDen");
+	const char *dk = fieldv(res, "maDKBD"), *dkname = fieldv(res, "tenDKBD");
+	long days = 0;
+
+	if (fieldv(res, "maThe") != NULL)
+		fprintf(fp, "card code:   %s\n", fieldv(res, "maThe"));
+	if (from != NULL || to != NULL) {
+		fprintf(fp, "valid:       %s to %s", from != NULL ? from : "?", to != NULL ? to : "?");
+		if (sign_insurance_result_days_left(res, &days) == 0)
+			fprintf(fp, days >= 0 ? " (%ld days left)\n" : " (ended %ld days ago)\n",
+			    days >= 0 ? days : -days);
+		else
+			fprintf(fp, "\n");
+	}
+	if (dk != NULL)
+		fprintf(fp, "registered:  %s%s%s\n", dk, dkname != NULL ? " " : "",
+		    dkname != NULL ? dkname : "");
+	if (fieldv(res, "ngayDu5Nam") != NULL)
+		fprintf(fp, "5 years:     %s (ngày đủ 5 năm liên tục)\n", fieldv(res, "ngayDu5Nam"));
+}
+
+static void
+emitf(void (*emit)(void *, const char *, const char *), void *ud, const char *id,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+emitf(void (*emit)(void *, const char *, const char *), void *ud, const char *id,
+    const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	emit(ud, id, msg);
+}
+
+void
+kyso_gw_warnings(const sign_insurance_result *res, const char *facility,
+    unsigned int warn_days, void (*emit)(void *ud, const char *id, const char *message),
+    void *ud)
+{
+	unsigned int w = sign_insurance_result_warnings(res);
+	const char *from = fieldv(res, "gtTheTu"), *to = fieldv(res, "gtTheDen");
+	const char *dk = fieldv(res, "maDKBD"), *dkname = fieldv(res, "tenDKBD");
+	long days = 0;
+
+	(void)sign_insurance_result_days_left(res, &days);
+	if (w & SIGN_INSURANCE_WARN_EXPIRES_SOON)
+		emitf(emit, ud, "expires_soon", "the card ends on %s, within %u days (%ld left)",
+		    to, warn_days, days);
+	if (w & SIGN_INSURANCE_WARN_EXPIRED)
+		emitf(emit, ud, "expired", "the card ended on %s", to);
+	if (w & SIGN_INSURANCE_WARN_NOT_YET_VALID)
+		emitf(emit, ud, "not_yet_valid", "the card is valid only from %s", from);
+	if (w & SIGN_INSURANCE_WARN_OTHER_FACILITY)
+		emitf(emit, ud, "other_facility",
+		    "registered at another facility: %s%s%s (this facility: %s)", dk,
+		    dkname != NULL ? " " : "", dkname != NULL ? dkname : "",
+		    facility != NULL && facility[0] != '\0' ? facility : "?");
+	if (w & SIGN_INSURANCE_WARN_NEW_CARD)
+		emitf(emit, ud, "new_card", "a new card was issued: %s, valid %s to %s, "
+		    "registered at %s%s%s", fieldv(res, "maTheMoi") ? fieldv(res, "maTheMoi") : "?",
+		    fieldv(res, "gtTheTuMoi") ? fieldv(res, "gtTheTuMoi") : "?",
+		    fieldv(res, "gtTheDenMoi") ? fieldv(res, "gtTheDenMoi") : "?",
+		    fieldv(res, "maDKBDMoi") ? fieldv(res, "maDKBDMoi") : "?",
+		    fieldv(res, "tenDKBDMoi") ? " " : "",
+		    fieldv(res, "tenDKBDMoi") ? fieldv(res, "tenDKBDMoi") : "");
+}

@@ -141,6 +141,18 @@ int kyso_gw_fail(struct kyso_gw *g, int code, const char *fmt, ...)
 /* "covered", "not_covered", "auth_error", "gateway_error". */
 const char *kyso_gw_class_name(sign_insurance_class c);
 
+/* The desk lines of a result: "BHYT:", "result:" and "note:"; and
+ * "card code:", "valid:" (days left), "registered:" and "5 years:". */
+void kyso_gw_print_verdict(FILE *fp, const sign_insurance_result *res);
+void kyso_gw_print_card(FILE *fp, const sign_insurance_result *res);
+
+/* The warnings a result calls for (expires_soon, expired, not_yet_valid,
+ * other_facility, new_card): emit(ud, id, message) for each, in that order.
+ * facility is this facility's code ("" when unknown). */
+void kyso_gw_warnings(const sign_insurance_result *res, const char *facility,
+    unsigned int warn_days, void (*emit)(void *ud, const char *id, const char *message),
+    void *ud);
+
 /* 1 when s is exactly n ASCII digits. */
 int kyso_gw_digits(const char *s, size_t n);
 

@@ -407,14 +407,14 @@ kyso_card_trust(const struct kyso_card_opts *o, sign_csca_store **out)
 		else
 			rc = sign_csca_store_add_file(st, o->csca[i]);
 		if (rc != 0) {
-			rc = kyso_card_fail(rc, o->csca[i]);
+			rc = kyso_card_fail(rc, NULL);  /* the message names the file */
 			goto out;
 		}
 	}
 	for (i = 0; i < o->nml; i++) {
 		rc = sign_csca_store_add_masterlist_file(st, o->ml[i], o->ml_anchor);
 		if (rc != 0) {
-			rc = kyso_card_fail(rc, o->ml[i]);
+			rc = kyso_card_fail(rc, NULL);
 			goto out;
 		}
 	}

@@ -95,6 +95,41 @@ expect 6 'no EF.SOD' "$KYSO" card verify "$T/nothing" $CSCA
 # a dump never overwrites: a non-empty directory is refused before the card is read
 expect 3 'not empty' "$KYSO" card read --reader "$R" --mrz-source env:MRZ $CSCA --dump "$T/dump"
 
+# ---- trust from an ICAO master list (CMS, eContentType 2.23.136.1.1.2) ----
+( cd "$T" && umask 077 &&
+  openssl ecparam -name prime256v1 -genkey -noout -out mlca.key &&
+  openssl req -new -x509 -key mlca.key -sha256 -days 30 -subj "/C=VN/CN=Test ML CA" \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" -out mlca.pem &&
+  openssl ecparam -name prime256v1 -genkey -noout -out mls.key &&
+  openssl req -new -key mls.key -subj "/C=VN/CN=Test ML Signer" -out mls.csr &&
+  printf 'keyUsage=critical,digitalSignature\nextendedKeyUsage=2.23.136.1.1.3\n' >mls.ext &&
+  openssl x509 -req -in mls.csr -CA mlca.pem -CAkey mlca.key -CAcreateserial -days 30 \
+      -extfile mls.ext -out mls.pem &&
+  openssl x509 -in pki/csca.pem -outform DER -out csca.der &&
+  python3 -c '
+import sys
+def L(n):
+    if n < 0x80: return bytes([n])
+    b = n.to_bytes((n.bit_length() + 7) // 8, "big"); return bytes([0x80 | len(b)]) + b
+def T(t, v): return bytes([t]) + L(len(v)) + v
+c = open("csca.der", "rb").read()
+open("ml.der", "wb").write(T(0x30, T(0x02, b"\0") + T(0x31, c)))' &&
+  openssl cms -sign -binary -nodetach -in ml.der -econtent_type 2.23.136.1.1.2 -md sha256 \
+      -signer mls.pem -inkey mls.key -certfile mlca.pem -outform DER -out test.ml -nosmimecap
+) >"$T/ml.log" 2>&1 || { cat "$T/ml.log"; fail "making a master list"; }
+expect 0 'Genuine: +yes' "$KYSO" card read --reader "$R" --mrz-source env:MRZ --no-default-csca \
+    --master-list "$T/test.ml" --ml-signer-anchor "$T/mlca.pem"
+expect 2 '' "$KYSO" card read --reader "$R" --mrz-source env:MRZ --no-default-csca \
+    --master-list "$T/test.ml" --ml-signer-anchor "$T/pki/root.pem"
+grep -q '"holder"\|Genuine: *yes' "$T/.out" && fail "untrusted master list used" ||
+    pass "a master list from an unknown signer is not used (nothing read)"
+expect 3 'needs --ml-signer-anchor' "$KYSO" card read --reader "$R" --mrz-source env:MRZ \
+    --master-list "$T/test.ml"
+expect 6 "^kyso card: $T/pki/csca.pem: master list" "$KYSO" card read --reader "$R" \
+    --mrz-source env:MRZ --master-list "$T/pki/csca.pem" --ml-signer-anchor "$T/mlca.pem"
+expect 6 "^kyso card: $T/pki/csca.key: neither a DER certificate nor PEM" "$KYSO" card read \
+    --reader "$R" --mrz-source env:MRZ --csca "$T/pki/csca.key"
+
 # ---- the human summary and --stats ----
 expect 0 'Name: +Nguyễn Thị Hồng Nhung' "$KYSO" card read --reader "$R" --mrz-source env:MRZ $CSCA --stats
 for re in 'ID number: +001190012345' 'Date of birth: +15/03/1990' 'Sex: +Nữ' 'Expiry: +15/03/2030' \

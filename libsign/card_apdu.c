@@ -189,7 +189,7 @@ sign_card__transceive(sign_card__chan *ch, const unsigned char *cmd, size_t len,
 	for (;;) {
 		sw1 = ch->rx[n - 2];
 		sw2 = ch->rx[n - 1];
-		if (sw1 == 0x6C && short_le && !reissued && total == 0) {
+		if (sw1 == 0x6C && short_le && !reissued && total == 0 && send_len == len) {
 			/* Wrong Le: re-issue with the length the card names. */
 			reissued = 1;
 			ch->tx[len - 1] = (unsigned char)sw2;
@@ -234,7 +234,11 @@ sign_card__send(sign_card__chan *ch, const sign_apdu *a, const unsigned char **d
 	*dlen = 0;
 	*sw = 0;
 	if (ch->sm == NULL) {
-		rc = sign_card__encode(a, ch->tr.t0, ch->tx, TX_MAX, &len);
+		/* Encoded with Le; sign_card__transceive leaves it out for T=0. */
+		if (ext && ch->tr.t0)
+			return sign_error__set(SIGN_ERR_UNSUPPORTED, 0,
+			    "extended-length APDUs cannot be sent over T=0");
+		rc = sign_card__encode(a, 0, ch->tx, TX_MAX, &len);
 		if (rc != 0)
 			return rc;
 		rc = sign_card__transceive(ch, ch->tx, len, !ext && a->ne > 0, &r, &rlen);

@@ -32,6 +32,8 @@ struct fake {
 	int ext_ok;             /* extended APDUs accepted */
 	int end_6282;           /* short read at the end answers 6282 */
 	/* what it saw */
+	unsigned char last_cmd[300];
+	size_t last_len;
 	unsigned long n_cmds, n_b0, n_b1, n_ext, n_6700, n_getresp;
 	size_t max_off_b0, min_off_b1;
 	size_t last_le;
@@ -80,6 +82,10 @@ fake_tx(void *ctx, const unsigned char *c, size_t len, unsigned char *r, size_t 
 	(void)cap;
 	f->n_cmds++;
 	assert_true(len >= 4);
+	if (c[1] != 0xC0) {
+		f->last_len = len < sizeof(f->last_cmd) ? len : sizeof(f->last_cmd);
+		memcpy(f->last_cmd, c, f->last_len);
+	}
 	/* parse */
 	if (len == 5) {
 		le = c[4] ? c[4] : 256;
@@ -210,6 +216,12 @@ fake_tx(void *ctx, const unsigned char *c, size_t len, unsigned char *r, size_t 
 		*rlen = n;
 		return 0;
 	}
+	if (c[1] == 0x88) {         /* answers 20 bytes, through 61xx on T=0 */
+		memset(tmp, 0x5A, 20);
+		deliver(f, tmp, 20, 0x9000, r, &n);
+		*rlen = n;
+		return 0;
+	}
 	put_sw(r, &n, 0x6D00);
 	*rlen = n;
 	return 0;
@@ -313,6 +325,49 @@ test_get_response_t0(void **state)
 	sign_buf_dispose(&b);
 	sign_card__chan_clear(&ch);
 	free(f.file);
+}
+
+/* A case-4 command over T=0: sent without Le, data intact, the answer
+ * fetched with GET RESPONSE; over T=1 with Le. */
+static void
+test_case4_t0(void **state)
+{
+	static const unsigned char chal[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	struct fake f;
+	sign_card__chan ch;
+	sign_apdu a;
+	const unsigned char *d;
+	size_t dl;
+	unsigned int sw;
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	f.t0_chunks = 256;
+	open_chan(&ch, &f, 1);
+	memset(&a, 0, sizeof(a));
+	a.ins = 0x88;
+	a.data = chal;
+	a.lc = sizeof(chal);
+	a.ne = 256;
+	assert_int_equal(sign_card__send(&ch, &a, &d, &dl, &sw), 0);
+	assert_int_equal(sw, 0x9000);
+	assert_int_equal(dl, 20);
+	assert_int_equal(f.last_len, 13);
+	assert_memory_equal(f.last_cmd + 5, chal, 8);
+	assert_int_equal(f.n_getresp, 1);
+	/* extended never goes over T=0 */
+	a.ne = 1000;
+	assert_int_equal(sign_card__send(&ch, &a, &d, &dl, &sw), SIGN_ERR_UNSUPPORTED);
+	sign_card__chan_clear(&ch);
+	/* T=1: the same command carries Le */
+	memset(&f, 0, sizeof(f));
+	open_chan(&ch, &f, 0);
+	a.ne = 256;
+	assert_int_equal(sign_card__send(&ch, &a, &d, &dl, &sw), 0);
+	assert_int_equal(f.last_len, 14);
+	assert_int_equal(f.last_cmd[13], 0x00);
+	assert_int_equal(dl, 20);
+	sign_card__chan_clear(&ch);
 }
 
 static void
@@ -699,6 +754,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_encode),
 		cmocka_unit_test(test_get_response_t0),
+		cmocka_unit_test(test_case4_t0),
 		cmocka_unit_test(test_6c_reissue),
 		cmocka_unit_test(test_stepdown_6700_remembered),
 		cmocka_unit_test(test_first_read_6700),

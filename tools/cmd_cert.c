@@ -17,7 +17,7 @@ int kyso_cmd_cert(int argc, char **argv);
 
 #define WARN_DAYS 30
 
-enum { OPT_MODULE = 256, OPT_JSON, OPT_TOKEN, OPT_KEY, OPT_SUBJECT, OPT_OUT, OPT_FORCE,
+enum { OPT_MODULE = 256, OPT_JSON, OPT_TOKEN, OPT_KEY, OPT_SUBJECT, OPT_FORCE,
 	OPT_IN, OPT_CHAIN, OPT_MD };
 
 struct cert_args {
@@ -40,8 +40,7 @@ cert_opt(int val, const char *arg, void *ud)
 	case OPT_TOKEN: a->token = arg; return 0;
 	case OPT_KEY: a->key = arg; return 0;
 	case OPT_SUBJECT: a->subject = arg; return 0;
-	case 'o':
-	case OPT_OUT: a->out = arg; return 0;
+	case 'o': a->out = arg; return 0;
 	case OPT_FORCE: a->force = 1; return 0;
 	case OPT_IN: a->in = arg; return 0;
 	case OPT_CHAIN: a->chain = arg; return 0;
@@ -234,7 +233,7 @@ cert_request(int argc, char **argv)
 		{ "key", required_argument, OPT_KEY, "URI", "the private key on the token" },
 		{ "subject", required_argument, OPT_SUBJECT, "SUBJECT",
 		  "/C=VN/O=.../CN=Nguyễn Văn An (UTF-8, encoded as UTF8String)" },
-		{ "out", required_argument, OPT_OUT, "FILE", "write the PEM request to FILE "
+		{ "out", required_argument, 'o', "FILE", "write the PEM request to FILE "
 		  "(default: stdout); also -o" },
 		{ "force", no_argument, OPT_FORCE, NULL, "replace FILE if it exists" },
 		{ "md", required_argument, OPT_MD, "HASH", "sha256 (default), sha384, sha512" },
@@ -251,10 +250,6 @@ cert_request(int argc, char **argv)
 	int rc, optind_;
 
 	memset(&a, 0, sizeof(a));
-	/* -o is an alias of --out: rewrite it for getopt_long (long options only). */
-	for (rc = 1; rc < argc; rc++)
-		if (strcmp(argv[rc], "-o") == 0)
-			argv[rc] = (char *)"--out";
 	rc = kyso_parse(argc, argv, usage, opts, cert_opt, &a, &optind_);
 	if (rc != 0)
 		return rc;

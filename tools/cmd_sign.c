@@ -14,7 +14,7 @@
 
 int kyso_cmd_sign(int argc, char **argv);
 
-enum { OPT_KEY = 256, OPT_CERT, OPT_CHAIN, OPT_OUTPUT, OPT_FORCE, OPT_ENVELOPING, OPT_PSS,
+enum { OPT_KEY = 256, OPT_CERT, OPT_CHAIN, OPT_FORCE, OPT_ENVELOPING, OPT_PSS,
 	OPT_DIGEST, OPT_MODULE, OPT_JSON };
 
 static const char usage[] =
@@ -28,7 +28,7 @@ static const struct kyso_opt opts[] = {
 	  "signer certificate (default: the token's, same CKA_ID)" },
 	{ "chain", required_argument, OPT_CHAIN, "FILE", "CA certificates to embed (PEM or DER)" },
 	KYSO_PIN_OPTIONS,
-	{ "output", required_argument, OPT_OUTPUT, "OUT", "(or -o) output for a single FILE "
+	{ "output", required_argument, 'o', "OUT", "output for a single FILE "
 	  "(default FILE.p7s)" },
 	{ "force", no_argument, OPT_FORCE, NULL, "replace existing outputs" },
 	{ "enveloping", no_argument, OPT_ENVELOPING, NULL, "embed the content (attached signature)" },
@@ -57,7 +57,7 @@ sign_opt(int val, const char *arg, void *ud)
 	case OPT_KEY: a->key = arg; return 0;
 	case OPT_CERT: a->cert = arg; return 0;
 	case OPT_CHAIN: a->chain = arg; return 0;
-	case OPT_OUTPUT: a->output = arg; return 0;
+	case 'o': a->output = arg; return 0;
 	case OPT_FORCE: a->force = 1; return 0;
 	case OPT_ENVELOPING: a->enveloping = 1; return 0;
 	case OPT_PSS: a->pss = 1; return 0;
@@ -99,31 +99,6 @@ lib_fail(json_t *out, const struct kyso_pin *pin, int rc)
 	code = finish_fail(out, code, copy != NULL ? copy : sign_strerror(rc));
 	free(copy);
 	return code;
-}
-
-/* "-o OUT" and "-oOUT" become "--output OUT" (getopt_long gets no short options). */
-static char **
-rewrite_short(int argc, char **argv)
-{
-	char **v = calloc((size_t)argc + 2, sizeof(*v));
-	int i, j = 0, opts_done = 0;
-
-	if (v == NULL)
-		return NULL;
-	for (i = 0; i < argc; i++) {
-		if (!opts_done && strcmp(argv[i], "--") == 0)
-			opts_done = 1;
-		if (!opts_done && i > 0 && strcmp(argv[i], "-o") == 0) {
-			v[j++] = "--output";
-		} else if (!opts_done && i > 0 && strncmp(argv[i], "-o", 2) == 0) {
-			v[j++] = "--output";
-			v[j++] = argv[i] + 2;
-		} else {
-			v[j++] = argv[i];
-		}
-	}
-	v[j] = NULL;
-	return v;
 }
 
 static char *
@@ -173,17 +148,12 @@ kyso_cmd_sign(int argc, char **argv)
 	sign_cades_sign_opts so = SIGN_CADES_SIGN_OPTS_INIT;
 	sign_signer *signer = NULL;
 	json_t *out = NULL, *files = NULL;
-	char **av = NULL, **outs = NULL, *name = NULL, *serial = NULL;
+	char **outs = NULL, *name = NULL, *serial = NULL;
 	int *results = NULL;
 	int rc, first, nfiles, i, code = 0, done = 0;
 
 	memset(&a, 0, sizeof(a));
-	av = rewrite_short(argc, argv);
-	if (av == NULL) {
-		kyso_err("out of memory");
-		return KYSO_EXIT_RUNTIME;
-	}
-	rc = kyso_parse(argc, av, usage, opts, sign_opt, &a, &first);
+	rc = kyso_parse(argc, argv, usage, opts, sign_opt, &a, &first);
 	if (a.json)
 		out = json_object();
 	if (rc != 0) {
@@ -328,7 +298,6 @@ out:
 			free(outs[i]);
 	free(outs);
 	free(results);
-	free(av);
 	free(name);
 	free(serial);
 	json_decref(files);

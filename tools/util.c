@@ -2,6 +2,7 @@
 /* Option parsing, exit statuses, secret sources and JSON output. */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -26,10 +27,14 @@ kyso_help(FILE *fp, const char *usage, const struct kyso_opt *opts)
 	for (o = opts; o != NULL && o->name != NULL; o++) {
 		char left[64];
 
+		char sh[8] = "";
+
+		if (o->val > 0 && o->val < 128 && isalnum(o->val))
+			snprintf(sh, sizeof(sh), "-%c, ", o->val);
 		if (o->arg != NULL)
-			snprintf(left, sizeof(left), "--%s %s", o->name, o->arg);
+			snprintf(left, sizeof(left), "%s--%s %s", sh, o->name, o->arg);
 		else
-			snprintf(left, sizeof(left), "--%s", o->name);
+			snprintf(left, sizeof(left), "%s--%s", sh, o->name);
 		fprintf(fp, "  %-28s %s\n", left, o->help);
 	}
 	fprintf(fp, "  %-28s %s\n", "--help", "show this help");
@@ -42,7 +47,8 @@ kyso_parse(int argc, char **argv, const char *usage, const struct kyso_opt *opts
     int (*cb)(int val, const char *arg, void *ud), void *ud, int *optind_out)
 {
 	struct option *lo = NULL;
-	size_t n = 0, i;
+	char shorts[128];
+	size_t n = 0, i, k;
 	int c, rc = 0;
 
 	while (opts != NULL && opts[n].name != NULL)
@@ -59,9 +65,19 @@ kyso_parse(int argc, char **argv, const char *usage, const struct kyso_opt *opts
 	}
 	lo[n].name = "help";
 	lo[n].val = 0x7fff;
+	/* An option whose val is a letter or digit is also "-<val>". */
+	shorts[0] = '+';
+	for (i = 0, k = 1; i < n && k + 2 < sizeof(shorts); i++) {
+		if (opts[i].val > 0 && opts[i].val < 128 && isalnum(opts[i].val)) {
+			shorts[k++] = (char)opts[i].val;
+			if (opts[i].has_arg == required_argument)
+				shorts[k++] = ':';
+		}
+	}
+	shorts[k] = '\0';
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
 		if (c == 0x7fff) {
 			kyso_help(stdout, usage, opts);
 			free(lo);

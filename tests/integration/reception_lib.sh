@@ -8,6 +8,7 @@
 #                         (env:PIN), the chain, --record-dir $T/records, the card's reader, the
 #                         test CSCA and the MRZ key (env:MRZ)
 #   desk_nokey ARGS...    the same without the card key
+#                         (with DESK_EXEC set, in a subshell: exec kyso, so that $! is its pid)
 #   nrecords [DIR]        how many *.json records DIR ($T/records) holds
 #   unsigned [DIR]        how many of them have no .p7s beside them (must be 0)
 #   newest_record [DIR]   the path of the newest record
@@ -30,7 +31,7 @@ facility_token() {
 }
 
 desk_nokey() {
-	"$KYSO" reception --config "$T/kyso.conf" --sign-key "$FKEY" --pin-source env:PIN \
+	${DESK_EXEC:+exec} "$KYSO" reception --config "$T/kyso.conf" --sign-key "$FKEY" --pin-source env:PIN \
 	    --chain "$T/pki/chain.pem" --record-dir "$T/records" --reader "$CARD_READER" \
 	    --csca "$T/pki/csca.pem" --no-default-csca "$@"
 }

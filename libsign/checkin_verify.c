@@ -131,6 +131,30 @@ b64_ok(const json_t *root, const char *path)
 	return 0;
 }
 
+/* 1 when v or anything inside it is a real number (not in canonical form). */
+static int
+has_real(const json_t *v, int depth)
+{
+	const char *k;
+	json_t *e;
+	size_t i;
+
+	if (depth > 64)
+		return 1;
+	if (json_is_real(v))
+		return 1;
+	if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, k, e)
+			if (has_real(e, depth + 1))
+				return 1;
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, e)
+			if (has_real(e, depth + 1))
+				return 1;
+	}
+	return 0;
+}
+
 int
 sign_checkin__validate(const json_t *root)
 {
@@ -170,6 +194,9 @@ sign_checkin__validate(const json_t *root)
 	}
 	if (strcmp(str_at(root, "type"), "kyso-checkin") != 0)
 		return bad("\"type\" is not \"kyso-checkin\"");
+	if (has_real(root, 0))
+		return bad("numbers are integers (a fraction or exponent is not canonical), "
+		    "nested at most 64 deep");
 	if (sign_checkin__parse_time(str_at(root, "time"), &when) != 0)
 		return bad("%s", sign_error_message());
 	if (!one_of(str_at(root, "outcome"), outcomes) ||
@@ -597,8 +624,11 @@ check_card(sign_checkin_report *rep, const sign_checkin_verify_opts *opts)
 	    decode(root, "card.dg15", &e.dg15, &e.has_dg15) != 0 ||
 	    decode(root, "card.aa.challenge", &e.chal, &e.has_aa) != 0 ||
 	    decode(root, "card.aa.response", &e.resp, &has_resp) != 0) {
-		set(rep, SIGN_CHECKIN_CHECK_PASSIVE, SIGN_CADES_STATUS_FAILED, "%s",
+		snprintf(why, sizeof(why), "the record's evidence does not decode: %s",
 		    sign_error_message());
+		set(rep, SIGN_CHECKIN_CHECK_PASSIVE, SIGN_CADES_STATUS_FAILED, "%s", why);
+		set(rep, SIGN_CHECKIN_CHECK_ACTIVE, SIGN_CADES_STATUS_FAILED, "%s", why);
+		set(rep, SIGN_CHECKIN_CHECK_GENUINE, SIGN_CADES_STATUS_FAILED, "%s", why);
 		goto out;
 	}
 	/* the embedded files must be those recorded as read */
@@ -828,6 +858,7 @@ sign_checkin_verify_mem(sign_checkin_report **out, const unsigned char *record,
 	sign_checkin_verify_opts dflt = SIGN_CHECKIN_VERIFY_OPTS_INIT;
 	sign_checkin_report *rep = NULL;
 	sign_cades_indication ind;
+	size_t i;
 	int rc;
 
 	if (out == NULL || record == NULL || sig == NULL)
@@ -842,6 +873,9 @@ sign_checkin_verify_mem(sign_checkin_report **out, const unsigned char *record,
 	rep = calloc(1, sizeof(*rep));
 	if (rep == NULL)
 		return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+	/* a check no path sets can never pass */
+	for (i = 0; i < SIGN_CHECKIN_CHECK_COUNT; i++)
+		set(rep, (sign_checkin_check)i, SIGN_CADES_STATUS_INDETERMINATE, "not checked");
 	if ((rc = sign_checkin_parse(&rep->rec, record, record_len)) != 0)
 		goto fail;
 	co.trust = opts->trust;

@@ -942,6 +942,7 @@ kyso_cmd_reception(int argc, char **argv)
 		if (d.json)
 			json_error(rc, kyso_gw_error(&d.gw)[0] != '\0' ? kyso_gw_error(&d.gw) :
 			    kyso_card_last_error()[0] != '\0' ? kyso_card_last_error() :
+			    sign_error_last() != 0 ? sign_error_message() :
 			    "the session could not start (see the message above)");
 		goto out;
 	}

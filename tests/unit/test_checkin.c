@@ -601,6 +601,18 @@ move_card_last(json_t *j)
 }
 
 static void
+extra_real(json_t *j)
+{
+	json_object_set_new(j, "zz_extra", json_pack("{s:[f]}", "x", 1.5));
+}
+
+static void
+extra_string(json_t *j)
+{
+	json_object_set_new(j, "zz_extra", json_string("a member of a later minor version"));
+}
+
+static void
 test_canonical_only(void **state)
 {
 	sign_checkin *rec = full_record();
@@ -661,6 +673,13 @@ test_schema(void **state)
 	}
 	x = edited(&b, schema_2);
 	assert_int_equal(parse_rc(&x), SIGN_ERR_UNSUPPORTED);
+	sign_buf_dispose(&x);
+	/* unknown members are ignored, but not numbers outside the canonical form */
+	x = edited(&b, extra_string);
+	assert_int_equal(parse_rc(&x), 0);
+	sign_buf_dispose(&x);
+	x = edited(&b, extra_real);
+	assert_int_equal(parse_rc(&x), SIGN_ERR_MALFORMED);
 	sign_buf_dispose(&x);
 	sign_buf_dispose(&b);
 	sign_checkin_free(rec);

@@ -59,8 +59,10 @@ trap 'kill $LOOP 2>/dev/null; for _p in $_gw_pids; do kill "$_p" 2>/dev/null; do
 LOOP=
 mkfifo "$T/qr"
 card_start "$T/a" normal
-(DESK_EXEC=1; desk_nokey --loop --qr-source "file:$T/qr" --json) >"$T/loop.out" \
-    2>"$T/loop.err" &
+# the PIN crosses a pipe once: a second login would find it empty
+printf '%s\n' "$PIN" > "$T/pin.txt"
+(DESK_EXEC=1; desk_nokey --loop --qr-source "file:$T/qr" --json --pin-source fd:4) \
+    4<"$T/pin.txt" >"$T/loop.out" 2>"$T/loop.err" &
 LOOP=$!
 wait_for "the desk is ready" said 'ready: insert a patient' 1
 # 1: A, covered
@@ -100,6 +102,8 @@ grep -q 'the card was removed during the read' "$T/loop.err" && pass "removal re
     fail "removal not reported"
 [ "$(gw_count $TK)" -eq 1 ] && pass "one gateway token for the session (password read once)" ||
     fail "$(gw_count $TK) token requests"
+grep -q 'empty PIN' "$T/loop.err" && fail "the token was logged in again" ||
+    pass "one token login for three records"
 [ "$(unsigned)" -eq 0 ] && pass "every record has its signature" || fail "unsigned records"
 # --json: one line per patient - the records, and the failures as error objects
 python3 - "$T/loop.out" <<'EOF' && pass "--json: one object per patient" || { fail "--json lines"; cat "$T/loop.out" | cut -c1-200; }
@@ -149,6 +153,18 @@ rc=$?
     [ "$(nrecords)" -eq $((n + 1)) ] &&
     pass "a stale QR file is not used for the next card; --max-patients ends the session" ||
     { fail "QR file session (exit $rc)"; tail -5 "$T/file.err"; }
+
+# ---- SIGINT while waiting for the scanner ----------------------------------------
+(DESK_EXEC=1; desk_nokey --loop --qr-source "file:$T/qr") >"$T/int.out" 2>"$T/int.err" &
+LOOP=$!
+wait_for "SIGINT: the desk is ready" grep -q 'ready: insert' "$T/int.err"
+sleep 1
+kill -INT "$LOOP"
+wait "$LOOP"
+rc=$?
+[ "$rc" -eq 0 ] && grep -q 'session ended (SIGINT): 0 cards, 0 records written' "$T/int.err" &&
+    pass "SIGINT while waiting for a QR line: the session ends cleanly" ||
+    { fail "SIGINT (exit $rc)"; tail -3 "$T/int.err"; }
 
 # ---- usage -----------------------------------------------------------------------
 expect 3 'in --loop each card needs its own key' desk --loop

@@ -642,10 +642,24 @@ sign_checkin_add_file(sign_checkin *rec, unsigned int fid, const unsigned char *
 		return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
 	sod_digest = json_string_value(json_object_get(card, "sod_digest"));
 	if (fid == SIGN_LDS_FID_SOD) {
+		const char *k2;
+		json_t *v2;
+
 		/* the SOD's digest algorithm, for the data groups that follow */
-		if (sign_sod_parse(&sod, data, len) == 0 &&
-		    (rc = put(card, "sod_digest", json_string(sign_sod_digest_name(sod)))) != 0)
-			goto out;
+		if (sign_sod_parse(&sod, data, len) == 0) {
+			if (strcmp(sign_sod_digest_name(sod), "SHA-256") != 0) {
+				json_object_foreach(files, k2, v2) {
+					if (strncmp(k2, "DG", 2) == 0) {
+						rc = sign_error__set(SIGN_ERR_INVALID_ARG, 0, "add EF.SOD "
+						    "before the data groups: it hashes with %s",
+						    sign_sod_digest_name(sod));
+						goto out;
+					}
+				}
+			}
+			if ((rc = put(card, "sod_digest", json_string(sign_sod_digest_name(sod)))) != 0)
+				goto out;
+		}
 		sign_error_clear();
 		if ((rc = put(card, "sod", b64_json(data, len))) != 0)
 			goto out;

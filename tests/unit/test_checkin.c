@@ -1105,6 +1105,18 @@ test_verify_sha1_sod(void **state)
 	add_card(rec, 0, 1);
 	assert_string_equal(sign_checkin_get(rec, "card.sod_digest"), "SHA-1");
 	assert_int_equal(strlen(sign_checkin_get(rec, "card.files.DG1.sod_hash")), 40);
+	/* the SOD after a data group: its algorithm is not known in time */
+	{
+		sign_checkin *r2 = record_new(1773541800);
+		sign_checkin_card k = SIGN_CHECKIN_CARD_INIT;
+
+		assert_int_equal(sign_checkin_set_card(r2, &k), 0);
+		assert_int_equal(sign_checkin_add_file(r2, SIGN_LDS_FID_DG(1), C.dg1.data,
+		    C.dg1.len), 0);
+		assert_int_equal(sign_checkin_add_file(r2, SIGN_LDS_FID_SOD, C.sod.data, C.sod.len),
+		    SIGN_ERR_INVALID_ARG);
+		sign_checkin_free(r2);
+	}
 	b = canon(rec);
 	sig = sign_bytes(&b);
 	assert_int_equal(verify(&b, &sig, &rep, 1, 1), 0);

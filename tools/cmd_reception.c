@@ -87,6 +87,7 @@ struct desk {
 	struct stat qr_last;    /* that file as read for the previous card */
 	int qr_seen;
 	unsigned long served, records;
+	char error[1024];       /* why the session could not start (--json) */
 };
 
 /* One patient. */
@@ -128,6 +129,22 @@ visit_fail(struct visit *v, int code, const char *fmt, ...)
 	va_end(ap);
 	v->exit = code;
 	kyso_err("%s", v->msg);
+}
+
+static int
+desk_fail(struct desk *d, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Print why the session cannot start, keep it for --json, return code. */
+static int
+desk_fail(struct desk *d, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(d->error, sizeof(d->error), fmt, ap);
+	va_end(ap);
+	kyso_err("%s", d->error);
+	return code;
 }
 
 /* One JSON object on one line. */
@@ -210,36 +227,31 @@ default_record_dir(char *buf, size_t cap)
 
 /* mkdir -p, each directory made with mode 0700. */
 static int
-make_dirs(const char *dir)
+make_dirs(struct desk *d, const char *dir)
 {
 	char path[4096];
 	struct stat st;
 	size_t i, n = strlen(dir);
 
-	if (n == 0 || n >= sizeof(path)) {
-		kyso_err("--record-dir: bad directory name");
-		return KYSO_EXIT_USAGE;
-	}
+	if (n == 0 || n >= sizeof(path))
+		return desk_fail(d, KYSO_EXIT_USAGE, "--record-dir: bad directory name");
 	memcpy(path, dir, n + 1);
 	for (i = 1; i <= n; i++) {
 		if (path[i] != '/' && path[i] != '\0')
 			continue;
 		path[i] = '\0';
-		if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-			kyso_err("cannot create the record directory %s: %s", path, strerror(errno));
-			return KYSO_EXIT_RUNTIME;
-		}
+		if (mkdir(path, 0700) != 0 && errno != EEXIST)
+			return desk_fail(d, KYSO_EXIT_RUNTIME, "cannot create the record directory "
+			    "%s: %s", path, strerror(errno));
 		if (i < n)
 			path[i] = '/';
 	}
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		kyso_err("the record directory %s is not a directory", dir);
-		return KYSO_EXIT_USAGE;
-	}
-	if (access(dir, W_OK | X_OK) != 0) {
-		kyso_err("cannot write check-in records into %s: %s", dir, strerror(errno));
-		return KYSO_EXIT_RUNTIME;
-	}
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return desk_fail(d, KYSO_EXIT_USAGE, "the record directory %s is not a directory",
+		    dir);
+	if (access(dir, W_OK | X_OK) != 0)
+		return desk_fail(d, KYSO_EXIT_RUNTIME, "cannot write check-in records into %s: %s",
+		    dir, strerror(errno));
 	if ((st.st_mode & 077) != 0)
 		kyso_err("warning: the record directory %s is open to other users (mode %03o): "
 		    "records hold patients' data; chmod 700 it", dir, (unsigned)(st.st_mode & 0777));
@@ -263,38 +275,29 @@ loop_key_setup(struct desk *d)
 	d->qr_fd = -1;
 	if (o->mrz != NULL || o->mrz_source != NULL || o->doc_number != NULL || o->id != NULL ||
 	    o->qr != NULL || o->dob != NULL || spec == NULL || (strncmp(spec, "fd:", 3) != 0 &&
-	    strncmp(spec, "file:", 5) != 0) || !kyso_secret_spec_ok(spec)) {
-		kyso_err("in --loop each card needs its own key: give --qr-source fd:N (one line "
-		    "per patient from the QR scanner) or --qr-source file:PATH (a FIFO, or a file "
-		    "the scanner rewrites for each patient), and no other card key option");
-		return KYSO_EXIT_USAGE;
-	}
+	    strncmp(spec, "file:", 5) != 0) || !kyso_secret_spec_ok(spec))
+		return desk_fail(d, KYSO_EXIT_USAGE, "in --loop each card needs its own key: give "
+		    "--qr-source fd:N (one line per patient from the QR scanner) or --qr-source "
+		    "file:PATH (a FIFO, or a file the scanner rewrites for each patient), and no "
+		    "other card key option");
 	if (strncmp(spec, "fd:", 3) == 0) {
 		d->qr_fd = atoi(spec + 3);
-		if (fstat(d->qr_fd, &st) != 0) {
-			kyso_err("--qr-source %s: %s", spec, strerror(errno));
-			return KYSO_EXIT_USAGE;
-		}
+		if (fstat(d->qr_fd, &st) != 0)
+			return desk_fail(d, KYSO_EXIT_USAGE, "--qr-source %s: %s", spec, strerror(errno));
 		return 0;
 	}
-	if (stat(spec + 5, &st) != 0) {
-		kyso_err("--qr-source %s: %s", spec, strerror(errno));
-		return KYSO_EXIT_USAGE;
-	}
+	if (stat(spec + 5, &st) != 0)
+		return desk_fail(d, KYSO_EXIT_USAGE, "--qr-source %s: %s", spec, strerror(errno));
 	if (S_ISFIFO(st.st_mode)) {
 		/* read-write: the FIFO never reports end-of-file between scans */
 		d->qr_fd = open(spec + 5, O_RDWR | O_CLOEXEC);
-		if (d->qr_fd < 0) {
-			kyso_err("--qr-source %s: %s", spec, strerror(errno));
-			return KYSO_EXIT_USAGE;
-		}
+		if (d->qr_fd < 0)
+			return desk_fail(d, KYSO_EXIT_USAGE, "--qr-source %s: %s", spec, strerror(errno));
 		d->qr_own = 1;
 		return 0;
 	}
-	if (!S_ISREG(st.st_mode)) {
-		kyso_err("--qr-source %s: not a FIFO or a regular file", spec);
-		return KYSO_EXIT_USAGE;
-	}
+	if (!S_ISREG(st.st_mode))
+		return desk_fail(d, KYSO_EXIT_USAGE, "--qr-source %s: not a FIFO or a regular file", spec);
 	d->qr_file = 1;
 	return 0;
 }
@@ -309,49 +312,40 @@ session_open(struct desk *d)
 	int rc;
 
 	if (d->sign_key == NULL) {
-		kyso_err("--sign-key URI is required: the facility's key that signs the check-in "
-		    "records (e.g. pkcs11:token=LABEL;object=KEY)");
-		return KYSO_EXIT_USAGE;
+		return desk_fail(d, KYSO_EXIT_USAGE, "--sign-key URI is required: the facility's "
+		    "key that signs the check-in records (e.g. pkcs11:token=LABEL;object=KEY)");
 	}
 	if (strncmp(d->sign_key, "pkcs11:", 7) != 0) {
-		kyso_err("--sign-key takes a PKCS#11 URI (pkcs11:token=LABEL;object=KEY); list keys "
-		    "with kyso key list");
-		return KYSO_EXIT_USAGE;
+		return desk_fail(d, KYSO_EXIT_USAGE, "--sign-key takes a PKCS#11 URI "
+		    "(pkcs11:token=LABEL;object=KEY); list keys with kyso key list");
 	}
 	if ((rc = kyso_pin_check_uri(d->sign_key)) != 0 ||
 	    (rc = kyso_pin_check_uri(d->sign_cert)) != 0)
 		return rc;
-	if (d->max_patients > 0 && !d->loop) {
-		kyso_err("--max-patients goes with --loop");
-		return KYSO_EXIT_USAGE;
-	}
-	if (d->photo != NULL && d->no_photo) {
-		kyso_err("--photo and --no-photo contradict each other");
-		return KYSO_EXIT_USAGE;
-	}
+	if (d->max_patients > 0 && !d->loop)
+		return desk_fail(d, KYSO_EXIT_USAGE, "--max-patients goes with --loop");
+	if (d->photo != NULL && d->no_photo)
+		return desk_fail(d, KYSO_EXIT_USAGE, "--photo and --no-photo contradict each other");
 	if (d->loop) {
 		if ((rc = loop_key_setup(d)) != 0)
 			return rc;
-	} else if (!kyso_card_has_key(&d->co)) {
-		kyso_err("no card key: give --mrz-source env:NAME (the MRZ), --qr-source, or --id "
-		    "with --dob (see --help)");
-		return KYSO_EXIT_USAGE;
-	}
+	} else if (!kyso_card_has_key(&d->co))
+		return desk_fail(d, KYSO_EXIT_USAGE, "no card key: give --mrz-source env:NAME (the "
+		    "MRZ), --qr-source, or --id with --dob (see --help)");
 	/* the gateway settings, and the facility they name */
 	if ((rc = kyso_gw_configure(&d->gw)) != 0)
 		return rc;
-	if (d->gw.facility[0] == '\0') {
-		kyso_err("no facility code for the records: set facility-code in kyso.conf or give "
-		    "--facility-code (or a gateway username ending in _BV)");
-		return KYSO_EXIT_USAGE;
-	}
+	if (d->gw.facility[0] == '\0')
+		return desk_fail(d, KYSO_EXIT_USAGE, "no facility code for the records: set "
+		    "facility-code in kyso.conf or give --facility-code (or a gateway username "
+		    "ending in _BV)");
 	/* the CSCA set once, so that a bad --csca stops the session at once */
 	if ((rc = kyso_card_trust(&d->co, &st)) != 0)
 		return rc;
 	sign_csca_store_free(st);
 	if (d->record_dir == NULL)
 		d->record_dir = default_record_dir(d->dirbuf, sizeof(d->dirbuf));
-	if ((rc = make_dirs(d->record_dir)) != 0)
+	if ((rc = make_dirs(d, d->record_dir)) != 0)
 		return rc;
 	/* one login for the whole session */
 	to.module = d->sign_module;
@@ -931,16 +925,25 @@ kyso_cmd_reception(int argc, char **argv)
 	memset(&v, 0, sizeof(v));
 	kyso_gw_init(&d.gw);
 	d.qr_fd = -1;
+	/* --json also for a command line that does not parse */
+	for (first = 1; first < argc && strcmp(argv[first], "--") != 0; first++)
+		if (strcmp(argv[first], "--json") == 0)
+			d.json = 1;
 	rc = kyso_parse(argc, argv, usage, opts, opt_cb, &d, &first);
 	if (rc == 0 && first < argc) {
 		kyso_err("unexpected argument '%s' (see --help)", argv[first]);
 		rc = KYSO_EXIT_USAGE;
 	}
-	if (rc == 0)
-		rc = session_open(&d);
 	if (rc != 0) {
 		if (d.json)
-			json_error(rc, kyso_gw_error(&d.gw)[0] != '\0' ? kyso_gw_error(&d.gw) :
+			json_error(rc, "bad command line (see --help)");
+		goto out;
+	}
+	rc = session_open(&d);
+	if (rc != 0) {
+		if (d.json)
+			json_error(rc, d.error[0] != '\0' ? d.error :
+			    kyso_gw_error(&d.gw)[0] != '\0' ? kyso_gw_error(&d.gw) :
 			    kyso_card_last_error()[0] != '\0' ? kyso_card_last_error() :
 			    sign_error_last() != 0 ? sign_error_message() :
 			    "the session could not start (see the message above)");

@@ -48,20 +48,7 @@ kyso_card_fail(int rc, const char *what)
 		kyso_card__err("%s: %s", what, m);
 	else
 		kyso_card__err("%s", m);
-	return kyso_card__exit_for(rc);
-}
-
-int
-kyso_card__exit_for(int rc)
-{
-	switch (rc) {
-	case SIGN_ERR_CARD_STATUS:
-	case SIGN_ERR_CARD_RESPONSE:
-	case SIGN_ERR_ACCESS_DENIED:
-		return KYSO_EXIT_DATA;
-	default:
-		return kyso_exit_for(rc);
-	}
+	return kyso_exit_for(rc);
 }
 
 static int

@@ -37,7 +37,6 @@ struct kyso_card_result {
 };
 
 void kyso_card__err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int kyso_card__exit_for(int rc);
 const unsigned char *kyso_card__file(const struct kyso_card_result *r, unsigned int fid,
     size_t *len);
 /* AA verdict including a chip's refusal (FAILED) or an answer too large for

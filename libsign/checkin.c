@@ -15,6 +15,7 @@
 #include <openssl/crypto.h>
 
 #include "libsign/mrtd.h"
+#include "insurance_priv.h"
 
 /* Bound on one file read from the chip (card.h reads at most 256 KiB by
  * default; allow for a caller that raised it). */
@@ -228,21 +229,6 @@ sign_checkin__at(const json_t *root, const char *path)
 	return (json_t *)cur;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static long
-days_from_civil(long y, unsigned m, unsigned d)
-{
-	long era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (long)doe - 719468;
-}
-
 void
 sign_checkin__format_time(char out[32], time_t t)
 {
@@ -254,42 +240,18 @@ sign_checkin__format_time(char out[32], time_t t)
 		snprintf(out, 32, "1970-01-01T07:00:00+07:00");
 }
 
-static int
-num2(const char *s, int *v)
-{
-	if (!isdigit((unsigned char)s[0]) || !isdigit((unsigned char)s[1]))
-		return -1;
-	*v = (s[0] - '0') * 10 + (s[1] - '0');
-	return 0;
-}
-
 int
 sign_checkin__parse_time(const char *s, time_t *out)
 {
-	int y1, y2, mo, d, h, mi, sec, off = 0;
-	size_t n = strlen(s);
+	size_t n = s != NULL ? strlen(s) : 0;
 
-	if (n != 20 && n != 25)
-		goto bad;
-	if (num2(s, &y1) || num2(s + 2, &y2) || s[4] != '-' || num2(s + 5, &mo) || s[7] != '-' ||
-	    num2(s + 8, &d) || s[10] != 'T' || num2(s + 11, &h) || s[13] != ':' ||
-	    num2(s + 14, &mi) || s[16] != ':' || num2(s + 17, &sec))
-		goto bad;
-	if (n == 20 && s[19] != 'Z')
-		goto bad;
-	if (n == 25) {
-		if (strcmp(s + 19, "+07:00") != 0)
-			goto bad;
-		off = 7 * 3600;
-	}
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59)
-		goto bad;
-	*out = (time_t)(days_from_civil(y1 * 100 + y2, (unsigned)mo, (unsigned)d) * 86400L +
-	    h * 3600L + mi * 60L + sec - off);
-	return 0;
-bad:
+	/* exactly the two forms of the schema; the conversion (and the calendar
+	 * check) is the one the insurance module uses for the gateway's times */
+	if (((n == 20 && s[19] == 'Z') || (n == 25 && strcmp(s + 19, "+07:00") == 0)) &&
+	    s[10] == 'T' && sign_insurance__parse_iso8601(s, out) == 0)
+		return 0;
 	return sign_error__set(SIGN_ERR_MALFORMED, 0, "time '%s' is not "
-	    "YYYY-MM-DDThh:mm:ss+07:00 or YYYY-MM-DDThh:mm:ssZ", s);
+	    "YYYY-MM-DDThh:mm:ss+07:00 or YYYY-MM-DDThh:mm:ssZ", s != NULL ? s : "");
 }
 
 const char *
@@ -460,10 +422,23 @@ facility_code_ok(const char *s)
 	return 1;
 }
 
+/* A record owning *root (taken: *root becomes NULL). */
+static int
+wrap(sign_checkin **out, json_t **root)
+{
+	sign_checkin *rec = calloc(1, sizeof(*rec));
+
+	if (rec == NULL)
+		return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+	rec->root = *root;
+	*root = NULL;
+	*out = rec;
+	return 0;
+}
+
 int
 sign_checkin_new(sign_checkin **out, const sign_checkin_context *ctx)
 {
-	sign_checkin *rec = NULL;
 	json_t *root = NULL, *o;
 	char when[32];
 	int rc;
@@ -502,14 +477,7 @@ sign_checkin_new(sign_checkin **out, const sign_checkin_context *ctx)
 	    (rc = put(o, "name", text("the staff member's name", ctx->staff_name))) != 0 ||
 	    (rc = put(o, "id", json_string(ctx->staff_id))) != 0)
 		goto out;
-	rec = calloc(1, sizeof(*rec));
-	if (rec == NULL) {
-		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
-		goto out;
-	}
-	rec->root = root;
-	root = NULL;
-	*out = rec;
+	rc = wrap(out, &root);
 out:
 	json_decref(root);
 	return rc;
@@ -1101,7 +1069,6 @@ sign_checkin_parse(sign_checkin **out, const unsigned char *data, size_t len)
 	sign_buf canon = SIGN_BUF_INIT;
 	json_error_t err;
 	json_t *root = NULL, *schema;
-	sign_checkin *rec = NULL;
 	size_t i;
 	int rc = 0;
 
@@ -1140,14 +1107,7 @@ sign_checkin_parse(sign_checkin **out, const unsigned char *data, size_t len)
 	}
 	if ((rc = sign_checkin__validate(root)) != 0)
 		goto out;
-	rec = calloc(1, sizeof(*rec));
-	if (rec == NULL) {
-		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
-		goto out;
-	}
-	rec->root = root;
-	root = NULL;
-	*out = rec;
+	rc = wrap(out, &root);
 out:
 	sign_buf_dispose(&canon);
 	json_decref(root);

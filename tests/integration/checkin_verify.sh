@@ -7,19 +7,9 @@
 # re-signed by a facility that lies, through the record's own evidence; an
 # untrusted facility chain or an unknown CSCA is INDETERMINATE (2); a record
 # not in canonical form, a missing or foreign signature, another schema: 6.
-. "$top_srcdir/tests/integration/lib.sh"
-. "$top_srcdir/tests/integration/lib-card.sh"
-card_setup
-. "$top_srcdir/tests/gateway/lib.sh"
 . "$top_srcdir/tests/integration/reception_lib.sh"
 
-facility_token
-make_card "$T/card"
-MRZ=$(cat "$T/card/mrz.txt")
-export MRZ
-start_gateway main
-write_conf "$T/kyso.conf" "retries = 0"
-card_start "$T/card" normal
+desk_setup
 expect 0 'Outcome: +covered' desk
 card_stop
 R=$(newest_record)

@@ -8,20 +8,10 @@
 # sent to the gateway, a record saying "refused"; with --allow-unverified it is
 # looked up and recorded as unverified.  Card removed mid-read (4), a wrong MRZ
 # (5): no record.  Session errors: no key, a bad PIN, no facility code.
-. "$top_srcdir/tests/integration/lib.sh"
-. "$top_srcdir/tests/integration/lib-card.sh"
-card_setup
-. "$top_srcdir/tests/gateway/lib.sh"
 . "$top_srcdir/tests/integration/reception_lib.sh"
 
-facility_token
-make_card "$T/card"
-MRZ=$(cat "$T/card/mrz.txt")
-export MRZ
-start_gateway main
-write_conf "$T/kyso.conf" "retries = 0"
+desk_setup
 L=/api/egw/KQNhanLichSuKCB2024
-card_start "$T/card" normal
 
 # ---- a genuine card, covered ------------------------------------------------
 expect 0 'Outcome: +covered' desk --facility-name "Bệnh viện Thử nghiệm"

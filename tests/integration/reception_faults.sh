@@ -6,19 +6,9 @@
 # that is not JSON (6), a wrong gateway password (5), a gateway error code in
 # an HTTP 500 (7, outcome gateway_error); and a holder the gateway does not
 # know (not covered: 1).
-. "$top_srcdir/tests/integration/lib.sh"
-. "$top_srcdir/tests/integration/lib-card.sh"
-card_setup
-. "$top_srcdir/tests/gateway/lib.sh"
 . "$top_srcdir/tests/integration/reception_lib.sh"
 
-facility_token
-make_card "$T/card"
-MRZ=$(cat "$T/card/mrz.txt")
-export MRZ
-start_gateway main
-write_conf "$T/kyso.conf" "retries = 0"
-card_start "$T/card" normal
+desk_setup
 
 # gw NAME [gateway.py options]: a gateway of its own and $T/NAME.conf for it
 gw() {

@@ -1,7 +1,11 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Helpers for the kyso reception / kyso checkin tests (sourced after lib.sh,
-# lib-card.sh + card_setup, and tests/gateway/lib.sh; POSIX sh).
+# Helpers for the kyso reception / kyso checkin tests (POSIX sh).  Sourcing it
+# sources lib.sh, lib-card.sh (and runs card_setup: the test is skipped where
+# pcscd + vpcd cannot run) and tests/gateway/lib.sh.
 #
+#   desk_setup            the usual desk: facility_token, the default virtual card in
+#                         $T/card (its MRZ exported as MRZ) in the reader, the stand-in
+#                         gateway and $T/kyso.conf for it (retries = 0)
 #   facility_token        a fresh SoftHSM token "FAC" holding the test PKI's signer-ec key and
 #                         certificate (label "facility"): the facility's key.  Sets FKEY, PIN.
 #   desk ARGS...          kyso reception with kyso.conf ($T/kyso.conf), the facility key, its PIN
@@ -14,6 +18,10 @@
 #   newest_record [DIR]   the path of the newest record
 #   cverify ARGS...       kyso checkin verify trusting the test root and CSCA
 #   ossl_verify RECORD    the referee: openssl cms -verify of RECORD.p7s over RECORD
+. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/lib-card.sh"
+card_setup
+. "$top_srcdir/tests/gateway/lib.sh"
 command -v pkcs11-tool >/dev/null 2>&1 || skip_all "pkcs11-tool (opensc) is not installed"
 
 facility_token() {
@@ -69,4 +77,14 @@ cverify() {
 ossl_verify() {
 	openssl cms -verify -binary -content "$1" -inform DER -in "$1.p7s" \
 	    -CAfile "$T/pki/root.pem" -purpose any -out /dev/null
+}
+
+desk_setup() {
+	facility_token
+	make_card "$T/card"
+	MRZ=$(cat "$T/card/mrz.txt")
+	export MRZ
+	start_gateway main
+	write_conf "$T/kyso.conf" "retries = 0"
+	card_start "$T/card" normal
 }

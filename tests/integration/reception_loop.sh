@@ -9,10 +9,6 @@
 # read (never claiming coverage it did not get), and stops cleanly on SIGTERM.
 # Then: --qr-source fd:N (one line per card, the session ends with the source),
 # a QR file the scanner must rewrite for each card, --max-patients.
-. "$top_srcdir/tests/integration/lib.sh"
-. "$top_srcdir/tests/integration/lib-card.sh"
-card_setup
-. "$top_srcdir/tests/gateway/lib.sh"
 . "$top_srcdir/tests/integration/reception_lib.sh"
 
 facility_token

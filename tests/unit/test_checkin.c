@@ -379,6 +379,9 @@ test_time(void **state)
 	assert_int_equal(sign_checkin__parse_time("2026-03-15T09:30:00+08:00", &t),
 	    SIGN_ERR_MALFORMED);
 	assert_int_equal(sign_checkin__parse_time("2026-13-15T09:30:00Z", &t), SIGN_ERR_MALFORMED);
+	assert_int_equal(sign_checkin__parse_time("2026-02-30T09:30:00Z", &t), SIGN_ERR_MALFORMED);
+	assert_int_equal(sign_checkin__parse_time("2026-03-15T09:30:00.5Z", &t), SIGN_ERR_MALFORMED);
+	assert_int_equal(sign_checkin__parse_time("2026-03-15T09:30:00", &t), SIGN_ERR_MALFORMED);
 	assert_int_equal(sign_checkin__parse_time("2026-03-15 09:30:00Z", &t), SIGN_ERR_MALFORMED);
 }
 

@@ -601,9 +601,13 @@ patient(struct desk *d, const struct kyso_card_opts *co, struct visit *v)
 	}
 	rc = sign_checkin_write(&v->path, v->rec, d->signer, d->record_dir);
 	if (rc != 0) {
+		int code = kyso_exit_for(rc);
+
+		/* the token's own failures keep their status; the rest is I/O */
+		if (code != KYSO_EXIT_NODEVICE && code != KYSO_EXIT_AUTH)
+			code = KYSO_EXIT_RUNTIME;
 		sign_buf_dispose(&v->path);
-		visit_fail(v, kyso_exit_for(rc) == KYSO_EXIT_USAGE ? KYSO_EXIT_RUNTIME :
-		    kyso_exit_for(rc), "the check-in record was NOT written: %s",
+		visit_fail(v, code, "the check-in record was NOT written: %s",
 		    sign_error_last() == rc ? sign_error_message() : sign_strerror(rc));
 		return;
 	}

@@ -83,6 +83,14 @@ expect 0 'Photo: +not saved \(--no-photo\)' desk --no-photo
     fail "photo written with --no-photo"
 n=$(nrecords)
 
+# ---- the record cannot be written (a directory no file can be made in) ---------
+if [ -d /proc/self/fdinfo ] && ! touch /proc/self/fdinfo/x 2>/dev/null; then
+	expect 7 'the check-in record was NOT written: cannot create a file in /proc/' \
+	    desk --record-dir /proc/self/fdinfo
+	grep -q 'Record: *NOT WRITTEN' "$T/.out" && pass "desk: record not written" ||
+	    fail "desk summary without a record"
+fi
+
 # ---- no verdict: no record ------------------------------------------------------
 # a key that does not open this card (another date of birth)
 expect 5 'do(es)? not open|access key|MRZ' desk_nokey --id 001190012345 --dob 16/03/1990 \

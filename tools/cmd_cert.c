@@ -520,18 +520,13 @@ static const char cert_usage[] =
 int
 kyso_cmd_cert(int argc, char **argv)
 {
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fprintf(argc < 2 ? stderr : stdout, "usage: %s\n", cert_usage);
-		return argc < 2 ? KYSO_EXIT_USAGE : 0;
-	}
-	if (strcmp(argv[1], "request") == 0)
-		return cert_request(argc - 1, argv + 1);
-	if (strcmp(argv[1], "import") == 0)
-		return cert_import(argc - 1, argv + 1);
-	if (strcmp(argv[1], "list") == 0)
-		return cert_list(argc - 1, argv + 1);
-	if (strcmp(argv[1], "show") == 0)
-		return cert_show(argc - 1, argv + 1);
-	kyso_err("unknown subcommand '%s' (see kyso cert --help)", argv[1]);
-	return KYSO_EXIT_USAGE;
+	static const struct kyso_subcmd tab[] = {
+		{ "request", cert_request },
+		{ "import", cert_import },
+		{ "list", cert_list },
+		{ "show", cert_show },
+		{ NULL, NULL }
+	};
+
+	return kyso_subcmd_run(argc, argv, cert_usage, "cert", tab);
 }

@@ -346,16 +346,12 @@ static const char key_usage[] =
 int
 kyso_cmd_key(int argc, char **argv)
 {
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fprintf(argc < 2 ? stderr : stdout, "usage: %s\n", key_usage);
-		return argc < 2 ? KYSO_EXIT_USAGE : 0;
-	}
-	if (strcmp(argv[1], "generate") == 0)
-		return key_generate(argc - 1, argv + 1);
-	if (strcmp(argv[1], "list") == 0)
-		return key_list(argc - 1, argv + 1);
-	if (strcmp(argv[1], "test") == 0)
-		return key_test(argc - 1, argv + 1);
-	kyso_err("unknown subcommand '%s' (see kyso key --help)", argv[1]);
-	return KYSO_EXIT_USAGE;
+	static const struct kyso_subcmd tab[] = {
+		{ "generate", key_generate },
+		{ "list", key_list },
+		{ "test", key_test },
+		{ NULL, NULL }
+	};
+
+	return kyso_subcmd_run(argc, argv, key_usage, "key", tab);
 }

@@ -168,12 +168,10 @@ static const char token_usage[] =
 int
 kyso_cmd_token(int argc, char **argv)
 {
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fprintf(argc < 2 ? stderr : stdout, "usage: %s\n", token_usage);
-		return argc < 2 ? KYSO_EXIT_USAGE : 0;
-	}
-	if (strcmp(argv[1], "list") == 0)
-		return token_list(argc - 1, argv + 1);
-	kyso_err("unknown subcommand '%s' (see kyso token --help)", argv[1]);
-	return KYSO_EXIT_USAGE;
+	static const struct kyso_subcmd tab[] = {
+		{ "list", token_list },
+		{ NULL, NULL }
+	};
+
+	return kyso_subcmd_run(argc, argv, token_usage, "token", tab);
 }

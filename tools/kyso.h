@@ -27,6 +27,21 @@ struct kyso_cmd {
 	int (*run)(int argc, char **argv);
 };
 
+/* One subcommand of a command ("kyso key generate"); tables end with a zero entry. */
+struct kyso_subcmd {
+	const char *name;       /* "generate", "list", ... */
+	int (*run)(int argc, char **argv);
+};
+
+/*
+ * Dispatch argv[1] of command cmd ("key") to its entry in tab, which runs with
+ * argv shifted by one.  --help or -h prints "usage: <usage>" on stdout and
+ * returns 0; no subcommand prints it on stderr and returns 3; an unknown one
+ * prints "unknown subcommand 'x' (see kyso <cmd> --help)" and returns 3.
+ */
+int kyso_subcmd_run(int argc, char **argv, const char *usage, const char *cmd,
+    const struct kyso_subcmd *tab);
+
 /* Option table entry; the help text is generated from it. */
 struct kyso_opt {
 	const char *name;       /* long name without "--" */

@@ -334,3 +334,18 @@ kyso_hex(const unsigned char *p, size_t n)
 	s[2 * n] = '\0';
 	return s;
 }
+
+int
+kyso_subcmd_run(int argc, char **argv, const char *usage, const char *cmd,
+    const struct kyso_subcmd *tab)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fprintf(argc < 2 ? stderr : stdout, "usage: %s\n", usage);
+		return argc < 2 ? KYSO_EXIT_USAGE : 0;
+	}
+	for (; tab->name != NULL; tab++)
+		if (strcmp(argv[1], tab->name) == 0)
+			return tab->run(argc - 1, argv + 1);
+	kyso_err("unknown subcommand '%s' (see kyso %s --help)", argv[1], cmd);
+	return KYSO_EXIT_USAGE;
+}

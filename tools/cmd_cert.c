@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include "pin.h"
+#include "token_cli.h"
 
 int kyso_cmd_cert(int argc, char **argv);
 
@@ -47,26 +47,6 @@ cert_opt(int val, const char *arg, void *ud)
 	case OPT_MD: a->md = arg; return 0;
 	}
 	return KYSO_EXIT_USAGE;
-}
-
-/* The --json failure object (the message went to stderr already). */
-static int
-json_fail(json_t *out, int code, const char *msg)
-{
-	if (out != NULL) {
-		json_object_set_new(out, "ok", json_false());
-		json_object_set_new(out, "error", json_string(msg));
-		json_object_set_new(out, "exit", json_integer(code));
-		kyso_json_emit(out, 1);
-	}
-	return code;
-}
-
-static int
-usage_fail(json_t *out, const char *msg)
-{
-	kyso_err("%s", msg);
-	return json_fail(out, KYSO_EXIT_USAGE, msg);
 }
 
 /* ---- printing a certificate ---------------------------------------------- */
@@ -242,7 +222,6 @@ cert_request(int argc, char **argv)
 		{ NULL, 0, 0, NULL, NULL }
 	};
 	struct cert_args a;
-	sign_token_options o = SIGN_TOKEN_OPTIONS_INIT;
 	sign_signer *signer = NULL;
 	sign_token *tok = NULL;
 	sign_buf pem = SIGN_BUF_INIT;
@@ -254,28 +233,16 @@ cert_request(int argc, char **argv)
 	if (rc != 0)
 		return rc;
 	if (optind_ < argc)
-		return usage_fail(NULL, "too many arguments (see --help)");
+		return kyso_usage_fail(NULL, "too many arguments (see --help)");
 	if (a.key == NULL || a.subject == NULL)
-		return usage_fail(NULL, "--key and --subject are required");
+		return kyso_usage_fail(NULL, "--key and --subject are required");
 	if ((rc = kyso_pin_check_uri(a.key)) != 0)
 		return rc;
-	if (a.md != NULL) {
-		if (strcmp(a.md, "sha256") == 0)
-			md = SIGN_MD_SHA256;
-		else if (strcmp(a.md, "sha384") == 0)
-			md = SIGN_MD_SHA384;
-		else if (strcmp(a.md, "sha512") == 0)
-			md = SIGN_MD_SHA512;
-		else
-			return usage_fail(NULL, "--md takes sha256, sha384 or sha512");
-	}
+	if ((rc = kyso_md_option(&md, a.md, NULL)) != 0)
+		return rc;
 	if (a.out != NULL && !a.force && access(a.out, F_OK) == 0)
-		return usage_fail(NULL, "the output file exists; use --force to replace it");
-	o.module = a.module;
-	kyso_pin_setup(&a.pin, &o);
-	rc = sign_token_open(&tok, a.key, &o);
-	if (rc == 0)
-		rc = sign_token_login(tok);
+		return kyso_usage_fail(NULL, "the output file exists; use --force to replace it");
+	rc = kyso_token_login_open(&tok, a.key, a.module, 0, &a.pin);
 	if (rc == 0)
 		rc = sign_token_key_signer(&signer, tok, a.key);
 	if (rc == 0)
@@ -310,7 +277,6 @@ cert_import(int argc, char **argv)
 		{ NULL, 0, 0, NULL, NULL }
 	};
 	struct cert_args a;
-	sign_token_options o = SIGN_TOKEN_OPTIONS_INIT;
 	sign_token *tok = NULL;
 	sign_buf uri = SIGN_BUF_INIT;
 	json_t *out = NULL;
@@ -323,17 +289,12 @@ cert_import(int argc, char **argv)
 	if (a.json)
 		out = json_object();
 	if (optind_ < argc)
-		return usage_fail(out, "too many arguments (see --help)");
+		return kyso_usage_fail(out, "too many arguments (see --help)");
 	if (a.token == NULL || a.in == NULL)
-		return usage_fail(out, "--token and --in are required");
-	if (kyso_pin_check_uri(a.token) != 0)
-		return json_fail(out, KYSO_EXIT_USAGE, "the URI carries a PIN");
-	o.module = a.module;
-	o.flags = SIGN_TOKEN_OPEN_RW;
-	kyso_pin_setup(&a.pin, &o);
-	rc = sign_token_open(&tok, a.token, &o);
-	if (rc == 0)
-		rc = sign_token_login(tok);
+		return kyso_usage_fail(out, "--token and --in are required");
+	if (kyso_uri_check_json(a.token, out) != 0)
+		return KYSO_EXIT_USAGE;
+	rc = kyso_token_login_open(&tok, a.token, a.module, SIGN_TOKEN_OPEN_RW, &a.pin);
 	if (rc == 0)
 		rc = sign_token_import_cert(&uri, tok, a.in, a.chain);
 	sign_token_free(tok);
@@ -420,18 +381,14 @@ cert_list(int argc, char **argv)
 	rc = kyso_parse(argc, argv, usage, opts, cert_opt, &a, &optind_);
 	if (rc != 0)
 		return rc;
-	if (a.json) {
+	if (a.json)
 		out = json_object();
+	if (optind_ < argc || a.token == NULL)
+		return kyso_usage_fail(out, "--token URI is required (see --help)");
+	if (kyso_uri_check_json(a.token, out) != 0)
+		return KYSO_EXIT_USAGE;
+	if (a.json)
 		arr = json_array();
-	}
-	if (optind_ < argc || a.token == NULL) {
-		json_decref(arr);
-		return usage_fail(out, "--token URI is required (see --help)");
-	}
-	if (kyso_pin_check_uri(a.token) != 0) {
-		json_decref(arr);
-		return json_fail(out, KYSO_EXIT_USAGE, "the URI carries a PIN");
-	}
 	rc = token_certs(a.token, a.module, arr, &n);
 	if (rc != 0) {
 		json_decref(arr);
@@ -470,18 +427,18 @@ cert_show(int argc, char **argv)
 	if (a.json)
 		out = json_object();
 	if (optind_ + 1 != argc)
-		return usage_fail(out, "name one certificate file or pkcs11: URI (see --help)");
+		return kyso_usage_fail(out, "name one certificate file or pkcs11: URI (see --help)");
 	what = argv[optind_];
 	if (strncmp(what, "pkcs11:", 7) == 0) {
-		if (kyso_pin_check_uri(what) != 0)
-			return json_fail(out, KYSO_EXIT_USAGE, "the URI carries a PIN");
+		if (kyso_uri_check_json(what, out) != 0)
+			return KYSO_EXIT_USAGE;
 		if (out != NULL)
 			arr = json_array();
 		rc = token_certs(what, a.module, arr, &n);
 		if (rc == 0 && n == 0) {
 			kyso_err("no certificate matches %s (see kyso cert list)", what);
 			json_decref(arr);
-			return json_fail(out, KYSO_EXIT_DATA, "no certificate matches the URI");
+			return kyso_json_fail(out, KYSO_EXIT_DATA, "no certificate matches the URI");
 		}
 		if (rc != 0) {
 			json_decref(arr);

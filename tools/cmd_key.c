@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pin.h"
+#include "token_cli.h"
 
 int kyso_cmd_key(int argc, char **argv);
 
@@ -91,33 +91,12 @@ parse_hex(const char *s, unsigned char *out, size_t cap)
 	return hi >= 0 || n == 0 ? -1 : (int)n;
 }
 
-/* The --json failure object (the message went to stderr already). */
-static int
-json_fail(json_t *out, int code, const char *msg)
-{
-	if (out != NULL) {
-		json_object_set_new(out, "ok", json_false());
-		json_object_set_new(out, "error", json_string(msg));
-		json_object_set_new(out, "exit", json_integer(code));
-		kyso_json_emit(out, 1);
-	}
-	return code;
-}
-
-static int
-usage_fail(json_t *out, int code, const char *msg)
-{
-	kyso_err("%s", msg);
-	return json_fail(out, code, msg);
-}
-
 static int
 key_generate(int argc, char **argv)
 {
 	static const char usage[] = "kyso key generate --token URI --label LABEL [--id HEX] "
 	    "[--type TYPE] [--pin-source SRC] [--json]";
 	struct key_args a;
-	sign_token_options o = SIGN_TOKEN_OPTIONS_INIT;
 	sign_token *tok = NULL;
 	sign_key_type type = SIGN_KEY_RSA_2048;
 	sign_buf uri = SIGN_BUF_INIT;
@@ -132,21 +111,16 @@ key_generate(int argc, char **argv)
 	if (a.json)
 		out = json_object();
 	if (optind_ < argc)
-		return usage_fail(out, KYSO_EXIT_USAGE, "too many arguments (see --help)");
+		return kyso_usage_fail(out, "too many arguments (see --help)");
 	if (a.token == NULL || a.label == NULL || *a.label == '\0')
-		return usage_fail(out, KYSO_EXIT_USAGE, "--token and --label are required");
-	if (kyso_pin_check_uri(a.token) != 0)
-		return json_fail(out, KYSO_EXIT_USAGE, "the URI carries a PIN");
+		return kyso_usage_fail(out, "--token and --label are required");
+	if (kyso_uri_check_json(a.token, out) != 0)
+		return KYSO_EXIT_USAGE;
 	if (a.id != NULL && (idlen = parse_hex(a.id, id, sizeof(id))) < 0)
-		return usage_fail(out, KYSO_EXIT_USAGE, "--id takes hexadecimal bytes, e.g. 01a2");
+		return kyso_usage_fail(out, "--id takes hexadecimal bytes, e.g. 01a2");
 	if (a.type != NULL && (rc = sign_key_type_parse(&type, a.type)) != 0)
 		return kyso_pin_fail_json(NULL, rc, out);
-	o.module = a.module;
-	o.flags = SIGN_TOKEN_OPEN_RW;
-	kyso_pin_setup(&a.pin, &o);
-	rc = sign_token_open(&tok, a.token, &o);
-	if (rc == 0)
-		rc = sign_token_login(tok);
+	rc = kyso_token_login_open(&tok, a.token, a.module, SIGN_TOKEN_OPEN_RW, &a.pin);
 	if (rc == 0)
 		rc = sign_token_generate_key(&uri, tok, type, a.label, idlen > 0 ? id : NULL,
 		    (size_t)idlen);
@@ -173,7 +147,6 @@ key_list(int argc, char **argv)
 {
 	static const char usage[] = "kyso key list --token URI [--pin-source SRC] [--json]";
 	struct key_args a;
-	sign_token_options o = SIGN_TOKEN_OPTIONS_INIT;
 	sign_token *tok = NULL;
 	sign_token_objects *objs = NULL;
 	json_t *out = NULL, *arr;
@@ -187,16 +160,12 @@ key_list(int argc, char **argv)
 	if (a.json)
 		out = json_object();
 	if (optind_ < argc)
-		return usage_fail(out, KYSO_EXIT_USAGE, "too many arguments (see --help)");
+		return kyso_usage_fail(out, "too many arguments (see --help)");
 	if (a.token == NULL)
-		return usage_fail(out, KYSO_EXIT_USAGE, "--token is required");
-	if (kyso_pin_check_uri(a.token) != 0)
-		return json_fail(out, KYSO_EXIT_USAGE, "the URI carries a PIN");
-	o.module = a.module;
-	kyso_pin_setup(&a.pin, &o);
-	rc = sign_token_open(&tok, a.token, &o);
-	if (rc == 0)
-		rc = sign_token_login(tok);
+		return kyso_usage_fail(out, "--token is required");
+	if (kyso_uri_check_json(a.token, out) != 0)
+		return KYSO_EXIT_USAGE;
+	rc = kyso_token_login_open(&tok, a.token, a.module, 0, &a.pin);
 	if (rc == 0)
 		rc = sign_token_objects_new(&objs, tok, SIGN_TOKEN_OBJ_PRIVATE_KEY, a.token);
 	if (rc != 0) {
@@ -278,9 +247,9 @@ key_test(int argc, char **argv)
 	if (a.json)
 		out = json_object();
 	if (optind_ < argc || a.key == NULL)
-		return usage_fail(out, KYSO_EXIT_USAGE, "--key URI is required (see --help)");
-	if (kyso_pin_check_uri(a.key) != 0 || kyso_pin_check_uri(a.cert) != 0)
-		return json_fail(out, KYSO_EXIT_USAGE, "the URI carries a PIN");
+		return kyso_usage_fail(out, "--key URI is required (see --help)");
+	if (kyso_uri_check_json(a.key, out) != 0 || kyso_uri_check_json(a.cert, out) != 0)
+		return KYSO_EXIT_USAGE;
 	if (a.scheme != NULL) {
 		if (strcmp(a.scheme, "auto") == 0)
 			scheme = SIGN_SCHEME_AUTO;
@@ -291,23 +260,14 @@ key_test(int argc, char **argv)
 		else if (strcmp(a.scheme, "ecdsa") == 0)
 			scheme = SIGN_SCHEME_ECDSA;
 		else
-			return usage_fail(out, KYSO_EXIT_USAGE,
-			    "--scheme takes auto, pkcs1, pss or ecdsa");
+			return kyso_usage_fail(out, "--scheme takes auto, pkcs1, pss or ecdsa");
 	}
-	if (a.md != NULL) {
-		if (strcmp(a.md, "sha256") == 0)
-			md = SIGN_MD_SHA256;
-		else if (strcmp(a.md, "sha384") == 0)
-			md = SIGN_MD_SHA384;
-		else if (strcmp(a.md, "sha512") == 0)
-			md = SIGN_MD_SHA512;
-		else
-			return usage_fail(out, KYSO_EXIT_USAGE, "--md takes sha256, sha384 or sha512");
-	}
+	if ((rc = kyso_md_option(&md, a.md, out)) != 0)
+		return rc;
 	if (a.count != NULL) {
 		count = strtoul(a.count, &end, 10);
 		if (*a.count == '\0' || *end != '\0' || count < 1 || count > 1000)
-			return usage_fail(out, KYSO_EXIT_USAGE, "--count takes 1 to 1000");
+			return kyso_usage_fail(out, "--count takes 1 to 1000");
 	}
 	o.module = a.module;
 	kyso_pin_setup(&a.pin, &o);

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pin.h"
+#include "token_cli.h"
 
 int kyso_cmd_token(int argc, char **argv);
 
@@ -129,15 +129,8 @@ token_list(int argc, char **argv)
 	}
 	if (a.json)
 		out = json_object();
-	if ((rc = kyso_pin_check_uri(uri)) != 0) {
-		if (out != NULL) {
-			json_object_set_new(out, "ok", json_false());
-			json_object_set_new(out, "error", json_string("the URI carries a PIN"));
-			json_object_set_new(out, "exit", json_integer(rc));
-			kyso_json_emit(out, 1);
-		}
+	if ((rc = kyso_uri_check_json(uri, out)) != 0)
 		return rc;
-	}
 	o.module = a.module;
 	rc = sign_token_list_new(&l, uri, &o);
 	if (rc != 0)

@@ -112,15 +112,22 @@ unhex(const char *hex, size_t *len)
 	return out;
 }
 
-/* The hex string at JSON path obj.key. */
-static ICAO_UNUSED unsigned char *
-jhex(json_t *obj, const char *key, size_t *len)
+/* The string at JSON path obj.key. */
+static ICAO_UNUSED const char *
+jstr(json_t *obj, const char *key)
 {
 	json_t *v = json_object_get(obj, key);
 
 	if (!json_is_string(v))
 		fail_msg("JSON field %s missing", key);
-	return unhex(json_string_value(v), len);
+	return json_string_value(v);
+}
+
+/* The hex string at JSON path obj.key. */
+static ICAO_UNUSED unsigned char *
+jhex(json_t *obj, const char *key, size_t *len)
+{
+	return unhex(jstr(obj, key), len);
 }
 
 static ICAO_UNUSED void

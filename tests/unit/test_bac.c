@@ -24,16 +24,6 @@ teardown(void **state)
 	return 0;
 }
 
-static const char *
-jstr(json_t *o, const char *k)
-{
-	json_t *v = json_object_get(o, k);
-
-	if (!json_is_string(v))
-		fail_msg("JSON field %s missing", k);
-	return json_string_value(v);
-}
-
 static sign_mrz_key *
 d2_key(void)
 {

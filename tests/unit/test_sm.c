@@ -9,16 +9,6 @@
 static json_t *vec;
 static unsigned char ks_enc[16], ks_mac[16], ssc0[8];
 
-static const char *
-jstr(json_t *o, const char *k)
-{
-	json_t *v = json_object_get(o, k);
-
-	if (!json_is_string(v))
-		fail_msg("JSON field %s missing", k);
-	return json_string_value(v);
-}
-
 static void
 jfix(json_t *o, const char *k, unsigned char *out, size_t len)
 {

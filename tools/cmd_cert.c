@@ -17,38 +17,6 @@ int kyso_cmd_cert(int argc, char **argv);
 
 #define WARN_DAYS 30
 
-enum { OPT_MODULE = 256, OPT_JSON, OPT_TOKEN, OPT_KEY, OPT_SUBJECT, OPT_FORCE,
-	OPT_IN, OPT_CHAIN, OPT_MD };
-
-struct cert_args {
-	const char *module, *token, *key, *subject, *out, *in, *chain, *md;
-	int json, force;
-	struct kyso_pin pin;
-};
-
-static int
-cert_opt(int val, const char *arg, void *ud)
-{
-	struct cert_args *a = ud;
-	int rc = kyso_pin_option(&a->pin, val, arg);
-
-	if (rc >= 0)
-		return rc;
-	switch (val) {
-	case OPT_MODULE: a->module = arg; return 0;
-	case OPT_JSON: a->json = 1; return 0;
-	case OPT_TOKEN: a->token = arg; return 0;
-	case OPT_KEY: a->key = arg; return 0;
-	case OPT_SUBJECT: a->subject = arg; return 0;
-	case 'o': a->out = arg; return 0;
-	case OPT_FORCE: a->force = 1; return 0;
-	case OPT_IN: a->in = arg; return 0;
-	case OPT_CHAIN: a->chain = arg; return 0;
-	case OPT_MD: a->md = arg; return 0;
-	}
-	return KYSO_EXIT_USAGE;
-}
-
 /* ---- printing a certificate ---------------------------------------------- */
 
 static const char *
@@ -221,7 +189,7 @@ cert_request(int argc, char **argv)
 		KYSO_PIN_OPTIONS,
 		{ NULL, 0, 0, NULL, NULL }
 	};
-	struct cert_args a;
+	struct kyso_token_args a;
 	sign_signer *signer = NULL;
 	sign_token *tok = NULL;
 	sign_buf pem = SIGN_BUF_INIT;
@@ -229,7 +197,7 @@ cert_request(int argc, char **argv)
 	int rc, optind_;
 
 	memset(&a, 0, sizeof(a));
-	rc = kyso_parse(argc, argv, usage, opts, cert_opt, &a, &optind_);
+	rc = kyso_parse(argc, argv, usage, opts, kyso_token_opt, &a, &optind_);
 	if (rc != 0)
 		return rc;
 	if (optind_ < argc)
@@ -276,14 +244,14 @@ cert_import(int argc, char **argv)
 		{ "json", no_argument, OPT_JSON, NULL, "print one JSON object" },
 		{ NULL, 0, 0, NULL, NULL }
 	};
-	struct cert_args a;
+	struct kyso_token_args a;
 	sign_token *tok = NULL;
 	sign_buf uri = SIGN_BUF_INIT;
 	json_t *out = NULL;
 	int rc, optind_;
 
 	memset(&a, 0, sizeof(a));
-	rc = kyso_parse(argc, argv, usage, opts, cert_opt, &a, &optind_);
+	rc = kyso_parse(argc, argv, usage, opts, kyso_token_opt, &a, &optind_);
 	if (rc != 0)
 		return rc;
 	if (a.json)
@@ -372,13 +340,13 @@ cert_list(int argc, char **argv)
 		{ "json", no_argument, OPT_JSON, NULL, "print one JSON object" },
 		{ NULL, 0, 0, NULL, NULL }
 	};
-	struct cert_args a;
+	struct kyso_token_args a;
 	json_t *out = NULL, *arr = NULL;
 	size_t n;
 	int rc, optind_;
 
 	memset(&a, 0, sizeof(a));
-	rc = kyso_parse(argc, argv, usage, opts, cert_opt, &a, &optind_);
+	rc = kyso_parse(argc, argv, usage, opts, kyso_token_opt, &a, &optind_);
 	if (rc != 0)
 		return rc;
 	if (a.json)
@@ -413,7 +381,7 @@ cert_show(int argc, char **argv)
 		{ "json", no_argument, OPT_JSON, NULL, "print one JSON object" },
 		{ NULL, 0, 0, NULL, NULL }
 	};
-	struct cert_args a;
+	struct kyso_token_args a;
 	sign_cert *c = NULL;
 	json_t *out = NULL, *arr = NULL;
 	const char *what;
@@ -421,7 +389,7 @@ cert_show(int argc, char **argv)
 	int rc, optind_;
 
 	memset(&a, 0, sizeof(a));
-	rc = kyso_parse(argc, argv, usage, opts, cert_opt, &a, &optind_);
+	rc = kyso_parse(argc, argv, usage, opts, kyso_token_opt, &a, &optind_);
 	if (rc != 0)
 		return rc;
 	if (a.json)

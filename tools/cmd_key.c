@@ -11,15 +11,6 @@
 
 int kyso_cmd_key(int argc, char **argv);
 
-enum { OPT_MODULE = 256, OPT_JSON, OPT_TOKEN, OPT_LABEL, OPT_ID, OPT_TYPE, OPT_KEY, OPT_CERT,
-	OPT_SCHEME, OPT_MD, OPT_COUNT };
-
-struct key_args {
-	const char *module, *token, *label, *id, *type, *key, *cert, *scheme, *md, *count;
-	int json;
-	struct kyso_pin pin;
-};
-
 static const struct kyso_opt gen_opts[] = {
 	{ "token", required_argument, OPT_TOKEN, "URI", "the token (pkcs11:token=LABEL)" },
 	{ "label", required_argument, OPT_LABEL, "LABEL", "the key's label (CKA_LABEL)" },
@@ -39,30 +30,6 @@ static const struct kyso_opt list_opts[] = {
 	{ "json", no_argument, OPT_JSON, NULL, "print one JSON object" },
 	{ NULL, 0, 0, NULL, NULL }
 };
-
-static int
-key_opt(int val, const char *arg, void *ud)
-{
-	struct key_args *a = ud;
-	int rc = kyso_pin_option(&a->pin, val, arg);
-
-	if (rc >= 0)
-		return rc;
-	switch (val) {
-	case OPT_MODULE: a->module = arg; return 0;
-	case OPT_JSON: a->json = 1; return 0;
-	case OPT_TOKEN: a->token = arg; return 0;
-	case OPT_LABEL: a->label = arg; return 0;
-	case OPT_ID: a->id = arg; return 0;
-	case OPT_TYPE: a->type = arg; return 0;
-	case OPT_KEY: a->key = arg; return 0;
-	case OPT_CERT: a->cert = arg; return 0;
-	case OPT_SCHEME: a->scheme = arg; return 0;
-	case OPT_MD: a->md = arg; return 0;
-	case OPT_COUNT: a->count = arg; return 0;
-	}
-	return KYSO_EXIT_USAGE;
-}
 
 /* Parse HEX (":" separators allowed) into out; length or -1. */
 static int
@@ -96,7 +63,7 @@ key_generate(int argc, char **argv)
 {
 	static const char usage[] = "kyso key generate --token URI --label LABEL [--id HEX] "
 	    "[--type TYPE] [--pin-source SRC] [--json]";
-	struct key_args a;
+	struct kyso_token_args a;
 	sign_token *tok = NULL;
 	sign_key_type type = SIGN_KEY_RSA_2048;
 	sign_buf uri = SIGN_BUF_INIT;
@@ -105,7 +72,7 @@ key_generate(int argc, char **argv)
 	json_t *out = NULL;
 
 	memset(&a, 0, sizeof(a));
-	rc = kyso_parse(argc, argv, usage, gen_opts, key_opt, &a, &optind_);
+	rc = kyso_parse(argc, argv, usage, gen_opts, kyso_token_opt, &a, &optind_);
 	if (rc != 0)
 		return rc;
 	if (a.json)
@@ -146,7 +113,7 @@ static int
 key_list(int argc, char **argv)
 {
 	static const char usage[] = "kyso key list --token URI [--pin-source SRC] [--json]";
-	struct key_args a;
+	struct kyso_token_args a;
 	sign_token *tok = NULL;
 	sign_token_objects *objs = NULL;
 	json_t *out = NULL, *arr;
@@ -154,7 +121,7 @@ key_list(int argc, char **argv)
 	int rc, optind_;
 
 	memset(&a, 0, sizeof(a));
-	rc = kyso_parse(argc, argv, usage, list_opts, key_opt, &a, &optind_);
+	rc = kyso_parse(argc, argv, usage, list_opts, kyso_token_opt, &a, &optind_);
 	if (rc != 0)
 		return rc;
 	if (a.json)
@@ -227,7 +194,7 @@ key_test(int argc, char **argv)
 {
 	static const char usage[] = "kyso key test --key URI [--cert FILE|URI] [--scheme S] "
 	    "[--md HASH] [--count N] [--pin-source SRC] [--json]";
-	struct key_args a;
+	struct kyso_token_args a;
 	sign_token_options o = SIGN_TOKEN_OPTIONS_INIT;
 	sign_signer *signer = NULL;
 	sign_scheme scheme = SIGN_SCHEME_AUTO;
@@ -241,7 +208,7 @@ key_test(int argc, char **argv)
 	int rc, optind_;
 
 	memset(&a, 0, sizeof(a));
-	rc = kyso_parse(argc, argv, usage, test_opts, key_opt, &a, &optind_);
+	rc = kyso_parse(argc, argv, usage, test_opts, kyso_token_opt, &a, &optind_);
 	if (rc != 0)
 		return rc;
 	if (a.json)

@@ -10,13 +10,6 @@
 
 int kyso_cmd_token(int argc, char **argv);
 
-enum { OPT_MODULE = 256, OPT_JSON };
-
-struct list_args {
-	const char *module;
-	int json;
-};
-
 static const struct kyso_opt list_opts[] = {
 	{ "module", required_argument, OPT_MODULE, "PATH", "PKCS#11 module (default: "
 	  "KYSO_PKCS11_MODULE, kyso.conf, p11-kit proxy)" },
@@ -25,18 +18,6 @@ static const struct kyso_opt list_opts[] = {
 };
 
 static const char list_usage[] = "kyso token list [--module PATH] [--json] [PKCS11-URI]";
-
-static int
-list_opt(int val, const char *arg, void *ud)
-{
-	struct list_args *a = ud;
-
-	switch (val) {
-	case OPT_MODULE: a->module = arg; return 0;
-	case OPT_JSON: a->json = 1; return 0;
-	}
-	return KYSO_EXIT_USAGE;
-}
 
 static const char *
 pin_state(unsigned int f)
@@ -110,7 +91,7 @@ info_print(const sign_token_info *ti)
 static int
 token_list(int argc, char **argv)
 {
-	struct list_args a = { NULL, 0 };
+	struct kyso_token_args a;
 	sign_token_options o = SIGN_TOKEN_OPTIONS_INIT;
 	sign_token_list *l = NULL;
 	const char *uri = NULL;
@@ -118,7 +99,8 @@ token_list(int argc, char **argv)
 	size_t i;
 	int rc, optind_;
 
-	rc = kyso_parse(argc, argv, list_usage, list_opts, list_opt, &a, &optind_);
+	memset(&a, 0, sizeof(a));
+	rc = kyso_parse(argc, argv, list_usage, list_opts, kyso_token_opt, &a, &optind_);
 	if (rc != 0)
 		return rc;
 	if (optind_ < argc)

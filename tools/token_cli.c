@@ -7,6 +7,35 @@
 #include "token_cli.h"
 
 int
+kyso_token_opt(int val, const char *arg, void *ud)
+{
+	struct kyso_token_args *a = ud;
+	int rc = kyso_pin_option(&a->pin, val, arg);
+
+	if (rc >= 0)
+		return rc;
+	switch (val) {
+	case OPT_MODULE: a->module = arg; return 0;
+	case OPT_JSON: a->json = 1; return 0;
+	case OPT_TOKEN: a->token = arg; return 0;
+	case OPT_KEY: a->key = arg; return 0;
+	case OPT_LABEL: a->label = arg; return 0;
+	case OPT_ID: a->id = arg; return 0;
+	case OPT_TYPE: a->type = arg; return 0;
+	case OPT_CERT: a->cert = arg; return 0;
+	case OPT_SCHEME: a->scheme = arg; return 0;
+	case OPT_MD: a->md = arg; return 0;
+	case OPT_COUNT: a->count = arg; return 0;
+	case OPT_SUBJECT: a->subject = arg; return 0;
+	case 'o': a->out = arg; return 0;
+	case OPT_FORCE: a->force = 1; return 0;
+	case OPT_IN: a->in = arg; return 0;
+	case OPT_CHAIN: a->chain = arg; return 0;
+	}
+	return KYSO_EXIT_USAGE;
+}
+
+int
 kyso_json_fail(json_t *out, int code, const char *msg)
 {
 	if (out != NULL) {

@@ -9,6 +9,24 @@
 
 #include "pin.h"
 
+/* getopt values of the kyso token/key/cert options ('o' is --out). */
+enum { OPT_MODULE = 256, OPT_JSON, OPT_TOKEN, OPT_KEY, OPT_LABEL, OPT_ID, OPT_TYPE, OPT_CERT,
+	OPT_SCHEME, OPT_MD, OPT_COUNT, OPT_SUBJECT, OPT_FORCE, OPT_IN, OPT_CHAIN };
+
+/* What those options set; zero it before kyso_parse. */
+struct kyso_token_args {
+	const char *module, *token, *key, *label, *id, *type, *cert, *scheme, *md, *count;
+	const char *subject, *out, *in, *chain;
+	int json, force;
+	struct kyso_pin pin;
+};
+
+/*
+ * The kyso_parse callback for those options and the PIN options
+ * (ud: struct kyso_token_args *).  Returns 0 or an exit status.
+ */
+int kyso_token_opt(int val, const char *arg, void *ud);
+
 /*
  * When out is not NULL (--json), add "ok": false, "error": msg and
  * "exit": code to it and print it (kyso_json_emit, schema 1; out is

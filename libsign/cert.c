@@ -69,17 +69,10 @@ name_text(const X509_NAME *nm)
 static char *
 hex_text(const unsigned char *p, size_t n)
 {
-	static const char hx[] = "0123456789abcdef";
 	char *s = malloc(n * 2 + 1);
-	size_t i;
 
-	if (s == NULL)
-		return NULL;
-	for (i = 0; i < n; i++) {
-		s[2 * i] = hx[p[i] >> 4];
-		s[2 * i + 1] = hx[p[i] & 15];
-	}
-	s[2 * n] = '\0';
+	if (s != NULL)
+		sign__hex(s, p, n);
 	return s;
 }
 

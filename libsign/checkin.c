@@ -142,19 +142,6 @@ out:
 	return rc;
 }
 
-static void
-hex(char *out, const unsigned char *p, size_t n)
-{
-	static const char hx[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hx[p[i] >> 4];
-		out[2 * i + 1] = hx[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 int
 sign_checkin__digest_hex(char out[129], const char *name, const unsigned char *d, size_t len)
 {
@@ -177,7 +164,7 @@ sign_checkin__digest_hex(char out[129], const char *name, const unsigned char *d
 	if (alg == NULL || EVP_Digest(d, len, md, &ml, alg, NULL) != 1 || ml > 64)
 		rc = sign_error__openssl(SIGN_ERR_CRYPTO, "%s failed", name);
 	else
-		hex(out, md, ml);
+		sign__hex(out, md, ml);
 	EVP_MD_free(alg);
 	return rc;
 }
@@ -702,7 +689,7 @@ answer_json(const char *raw, size_t len, long status, const unsigned char sha[32
 		if (data == NULL)
 			return NULL;
 	}
-	hex(h, sha, 32);
+	sign__hex(h, sha, 32);
 	a = json_pack("{s:I,s:I,s:s,s:s,s:o}", "http_status", (json_int_t)status, "size",
 	    (json_int_t)len, "sha256", h, "encoding", enc, "data", data);
 	if (a == NULL)

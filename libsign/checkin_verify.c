@@ -502,14 +502,7 @@ compare_dg_hashes(const json_t *root, const sign_sod *sod, int *mismatch, int *u
 			if (hl > 64) {
 				got[0] = '\0';
 			} else {
-				static const char hx[] = "0123456789abcdef";
-				size_t k;
-
-				for (k = 0; k < hl; k++) {
-					got[2 * k] = hx[hash[k] >> 4];
-					got[2 * k + 1] = hx[hash[k] & 15];
-				}
-				got[2 * hl] = '\0';
+				sign__hex(got, hash, hl);
 			}
 			if (want == NULL || strcmp(want, got) != 0) {
 				if (*mismatch == 0)

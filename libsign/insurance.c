@@ -140,9 +140,8 @@ sign_insurance_code_get(size_t i, const char **code, sign_insurance_class *cls,
 int
 sign_insurance__md5_hex(char out[33], const char *s, size_t len)
 {
-	static const char hx[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
+	unsigned int mdlen = 0;
 	EVP_MD *md5 = NULL;
 	int rc = 0;
 
@@ -154,11 +153,7 @@ sign_insurance__md5_hex(char out[33], const char *s, size_t len)
 		    "MD5 is not available (the gateway's API needs it for the password)");
 		goto out;
 	}
-	for (i = 0; i < 16; i++) {
-		out[2 * i] = hx[md[i] >> 4];
-		out[2 * i + 1] = hx[md[i] & 15];
-	}
-	out[32] = '\0';
+	sign__hex(out, md, 16);
 out:
 	OPENSSL_cleanse(md, sizeof(md));
 	EVP_MD_free(md5);

@@ -28,6 +28,9 @@ int sign_buf__set(sign_buf *buf, const void *data, size_t len);
 /* Wipe and free any memory (NULL-safe). */
 void sign__freezero(void *ptr, size_t len);
 
+/* Lowercase hex of n bytes into out, which holds 2n + 1 bytes (NUL-terminated). */
+void sign__hex(char *out, const unsigned char *p, size_t n);
+
 /* Constant-time comparison: 0 when equal. */
 int sign__ct_memcmp(const void *a, const void *b, size_t len);
 

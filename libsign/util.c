@@ -45,6 +45,19 @@ sign_buf__set(sign_buf *buf, const void *data, size_t len)
 	return 0;
 }
 
+void
+sign__hex(char *out, const unsigned char *p, size_t n)
+{
+	static const char hx[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hx[p[i] >> 4];
+		out[2 * i + 1] = hx[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
 int
 sign__ct_memcmp(const void *a, const void *b, size_t len)
 {

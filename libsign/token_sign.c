@@ -67,36 +67,51 @@ sign_token__pss_params(sign_md md, CK_RSA_PKCS_PSS_PARAMS *p)
 	return 0;
 }
 
+/* One DER INTEGER of the big-endian magnitude p[0..n) at out; its length. */
+static size_t
+der_uint(unsigned char *out, const unsigned char *p, size_t n)
+{
+	size_t k = 0, pad, len;
+
+	while (n > 1 && *p == 0) {
+		p++;
+		n--;
+	}
+	pad = (*p & 0x80) ? 1 : 0;
+	len = n + pad;
+	out[k++] = 0x02;
+	if (len >= 0x80)
+		out[k++] = 0x81;
+	out[k++] = (unsigned char)len;
+	if (pad)
+		out[k++] = 0x00;
+	memcpy(out + k, p, n);
+	return k + n;
+}
+
 int
 sign_token__ecdsa_der(const unsigned char *rs, size_t len, sign_buf *out)
 {
-	ECDSA_SIG *es = NULL;
-	BIGNUM *r = NULL, *s = NULL;
-	unsigned char *der = NULL;
-	int n, rc = 0;
+	/* Ecdsa-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } (RFC 3279),
+	 * encoded directly: this runs once per signature. */
+	unsigned char ints[2 * (3 + 1 + 133)], der[4 + sizeof(ints)];
+	size_t n, k = 0;
 
 	if (len == 0 || len % 2 != 0 || len > 2 * 133)
 		return sign_error__set(SIGN_ERR_PKCS11, 0,
 		    "the token's ECDSA signature has an odd length (%zu bytes)", len);
-	r = BN_bin2bn(rs, (int)(len / 2), NULL);
-	s = BN_bin2bn(rs + len / 2, (int)(len / 2), NULL);
-	es = ECDSA_SIG_new();
-	if (r == NULL || s == NULL || es == NULL || !ECDSA_SIG_set0(es, r, s)) {
-		BN_free(r);
-		BN_free(s);
-		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
-		goto out;
+	n = der_uint(ints, rs, len / 2);
+	n += der_uint(ints + n, rs + len / 2, len / 2);
+	der[k++] = 0x30;
+	if (n >= 0x100) {
+		der[k++] = 0x82;
+		der[k++] = (unsigned char)(n >> 8);
+	} else if (n >= 0x80) {
+		der[k++] = 0x81;
 	}
-	n = i2d_ECDSA_SIG(es, &der);
-	if (n <= 0) {
-		rc = sign_error__openssl(SIGN_ERR_CRYPTO, "cannot encode the ECDSA signature");
-		goto out;
-	}
-	rc = sign_buf__set(out, der, (size_t)n);
-out:
-	OPENSSL_free(der);
-	ECDSA_SIG_free(es);
-	return rc;
+	der[k++] = (unsigned char)n;
+	memcpy(der + k, ints, n);
+	return sign_buf__set(out, der, k + n);
 }
 
 /* ---- the sign operation -------------------------------------------------- */

@@ -409,6 +409,40 @@ test_ecdsa_der(void **state)
 	BN_free(want);
 	ECDSA_SIG_free(es);
 	sign_buf_dispose(&der);
+	/* P-256, P-384 and P-521 sizes, values with and without leading zero
+	 * bytes or the top bit set, zero: the same bytes as OpenSSL's encoder. */
+	{
+		static const size_t sizes[] = { 64, 96, 132 };
+		unsigned char big[132], *ref = NULL;
+		size_t z, k, i;
+		int n;
+
+		for (z = 0; z < 3; z++) {
+			for (k = 0; k < 5; k++) {
+				BIGNUM *br, *bs;
+
+				for (i = 0; i < sizes[z]; i++)
+					big[i] = k == 0 ? 0x00 : k == 1 ? 0xff :
+					    k == 2 ? (unsigned char)(i < 3 ? 0 : i * 37 + 1) :
+					    k == 3 ? (unsigned char)(i * 91 + 128) :
+					    (unsigned char)(i == sizes[z] - 1);
+				assert_int_equal(sign_token__ecdsa_der(big, sizes[z], &der), 0);
+				br = BN_bin2bn(big, (int)sizes[z] / 2, NULL);
+				bs = BN_bin2bn(big + sizes[z] / 2, (int)sizes[z] / 2, NULL);
+				es = ECDSA_SIG_new();
+				assert_true(br != NULL && bs != NULL && es != NULL);
+				assert_int_equal(ECDSA_SIG_set0(es, br, bs), 1);
+				n = i2d_ECDSA_SIG(es, &ref);
+				assert_true(n > 0);
+				assert_int_equal((size_t)n, der.len);
+				assert_memory_equal(ref, der.data, der.len);
+				OPENSSL_free(ref);
+				ref = NULL;
+				ECDSA_SIG_free(es);
+				sign_buf_dispose(&der);
+			}
+		}
+	}
 	/* Odd or empty lengths are the token's error. */
 	assert_int_equal(sign_token__ecdsa_der(rs, 63, &der), SIGN_ERR_PKCS11);
 	assert_int_equal(sign_token__ecdsa_der(rs, 0, &der), SIGN_ERR_PKCS11);

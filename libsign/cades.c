@@ -8,12 +8,8 @@
  */
 #include "cades_priv.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/stat.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
@@ -120,8 +116,7 @@ out:
 	return rc;
 }
 
-/* An attribute SEQUENCE { type, SET { value } } appended as one element of
- * the array elems[*n]. */
+/* An attribute SEQUENCE { type, SET { value } } appended to elem. */
 static void
 attr_make(struct dbuf *elem, const struct oid *type, const struct dbuf *value)
 {
@@ -139,66 +134,64 @@ attr_make(struct dbuf *elem, const struct oid *type, const struct dbuf *value)
 	dbuf_free(&v);
 }
 
-/* DER ordering of SET OF elements: as octet strings, shorter padded with 0. */
-static int
-der_cmp(const void *a, const void *b)
-{
-	const struct dbuf *x = a, *y = b;
-	size_t n = x->len < y->len ? x->len : y->len;
-	int c = memcmp(x->p, y->p, n);
+/* The content-type attribute: id-data.  30 18 { OID contentType, SET { OID id-data } } */
+static const unsigned char attr_content_type[] = {
+	0x30, 0x18, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x03,
+	0x31, 0x0b, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01
+};
 
-	if (c != 0)
-		return c;
-	return (x->len > y->len) - (x->len < y->len);
-}
-
+/* The signing-time attribute for t (UTCTime 1950-2049, else GeneralizedTime,
+ * RFC 5652 11.3), cached in clk for the second it was made for. */
 static void
-time_encode(struct dbuf *b, time_t t)
+clock_attr(struct cades_clock *clk, time_t t)
 {
 	struct tm tm;
 	char s[32];
+	size_t n, k = 0;
+	unsigned char tag;
 
+	if (clk->len > 0 && clk->t == t)
+		return;
 	gmtime_r(&t, &tm);
-	/* RFC 5652 11.3: UTCTime from 1950 to 2049, GeneralizedTime otherwise */
 	if (tm.tm_year >= 50 && tm.tm_year < 150) {
 		snprintf(s, sizeof(s), "%02d%02d%02d%02d%02d%02dZ", tm.tm_year % 100,
 		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-		dbuf_tlv(b, 0x17, s, strlen(s));
+		tag = 0x17;
 	} else {
 		snprintf(s, sizeof(s), "%04d%02d%02d%02d%02d%02dZ", tm.tm_year + 1900,
 		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-		dbuf_tlv(b, 0x18, s, strlen(s));
+		tag = 0x18;
 	}
+	n = strlen(s);          /* at most 31: the attribute fits in clk->attr */
+	clk->attr[k++] = 0x30;
+	clk->attr[k++] = (unsigned char)(2 + OID_SIGNING_TIME.len + 2 + 2 + n);
+	clk->attr[k++] = 0x06;
+	clk->attr[k++] = (unsigned char)OID_SIGNING_TIME.len;
+	memcpy(clk->attr + k, OID_SIGNING_TIME.der, OID_SIGNING_TIME.len);
+	k += OID_SIGNING_TIME.len;
+	clk->attr[k++] = 0x31;
+	clk->attr[k++] = (unsigned char)(2 + n);
+	clk->attr[k++] = tag;
+	clk->attr[k++] = (unsigned char)n;
+	memcpy(clk->attr + k, s, n);
+	clk->len = k + n;
+	clk->t = t;
 }
 
-int
-sign_cades__signed_attrs(struct dbuf *out, const unsigned char *content_digest, size_t dlen,
-    sign_md md, time_t signing_time, X509 *cert)
+/* The signing-certificate-v2 attribute: SigningCertificateV2 { certs {
+ * ESSCertIDv2 { hashAlgorithm DEFAULT sha256, certHash } } }.  No
+ * issuerSerial: EN 319 122-1 says it should not be included (the
+ * SignerIdentifier has it). */
+static int
+ess_attr(struct dbuf *out, X509 *cert, sign_md md, const EVP_MD *evp)
 {
-	struct dbuf attrs[4] = { DBUF_INIT, DBUF_INIT, DBUF_INIT, DBUF_INIT };
-	struct dbuf v = DBUF_INIT, set = DBUF_INIT;
+	struct dbuf v = DBUF_INIT;
 	unsigned char *der = NULL, h[EVP_MAX_MD_SIZE];
 	unsigned int hl = 0;
-	int n, rc = 0, i;
+	int n, rc = 0;
 
-	md = md_norm(md);
-	/* content-type: id-data */
-	dbuf_tlv(&v, 0x06, OID_DATA.der, OID_DATA.len);
-	attr_make(&attrs[0], &OID_CONTENT_TYPE, &v);
-	dbuf_free(&v);
-	/* signing-time */
-	time_encode(&v, signing_time);
-	attr_make(&attrs[1], &OID_SIGNING_TIME, &v);
-	dbuf_free(&v);
-	/* message-digest */
-	dbuf_tlv(&v, 0x04, content_digest, dlen);
-	attr_make(&attrs[2], &OID_MESSAGE_DIGEST, &v);
-	dbuf_free(&v);
-	/* signing-certificate-v2: SigningCertificateV2 { certs { ESSCertIDv2 {
-	 * hashAlgorithm DEFAULT sha256, certHash } } }.  No issuerSerial: EN 319
-	 * 122-1 says it should not be included (the SignerIdentifier has it). */
 	n = i2d_X509(cert, &der);
-	if (n <= 0 || !EVP_Digest(der, (size_t)n, h, &hl, sign_md__evp(md), NULL)) {
+	if (n <= 0 || !EVP_Digest(der, (size_t)n, h, &hl, evp, NULL)) {
 		rc = sign_error__openssl(SIGN_ERR_CRYPTO, "cannot hash the signer certificate");
 		goto out;
 	}
@@ -208,31 +201,131 @@ sign_cades__signed_attrs(struct dbuf *out, const unsigned char *content_digest, 
 	dbuf_wrap(&v, 0x30);  /* ESSCertIDv2 */
 	dbuf_wrap(&v, 0x30);  /* certs */
 	dbuf_wrap(&v, 0x30);  /* SigningCertificateV2 */
-	attr_make(&attrs[3], &OID_SIGNING_CERT_V2, &v);
-	for (i = 0; i < 4; i++) {
-		if (attrs[i].err != 0 || v.err != 0) {
-			rc = sign_error__set(SIGN_ERR_NOMEM, 0, "cannot encode the signed attributes");
-			goto out;
-		}
+	attr_make(out, &OID_SIGNING_CERT_V2, &v);
+	if (out->err != 0 || v.err != 0)
+		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "cannot encode the signed attributes");
+out:
+	dbuf_free(&v);
+	OPENSSL_free(der);
+	return rc;
+}
+
+struct span {
+	const unsigned char *p;
+	size_t len;
+};
+
+/* DER ordering of SET OF elements: as octet strings, shorter padded with 0. */
+static int
+span_cmp(const struct span *x, const struct span *y)
+{
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->p, y->p, n);
+
+	if (c != 0)
+		return c;
+	return (x->len > y->len) - (x->len < y->len);
+}
+
+/* The four attributes, sorted, as a DER SET into t->attrs. */
+static int
+attrs_assemble(struct cades_tbs *t, const struct dbuf *ess, const struct cades_clock *clk,
+    const unsigned char *digest, size_t dlen)
+{
+	unsigned char md_attr[2 + 2 + 9 + 2 + 2 + EVP_MAX_MD_SIZE];
+	struct span a[4], tmp;
+	size_t total = 0, off, i, j;
+
+	if (dlen > EVP_MAX_MD_SIZE)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "the digest is too long");
+	/* message-digest: 30 L { OID messageDigest, SET { OCTET STRING digest } } */
+	md_attr[0] = 0x30;
+	md_attr[1] = (unsigned char)(2 + OID_MESSAGE_DIGEST.len + 2 + 2 + dlen);
+	md_attr[2] = 0x06;
+	md_attr[3] = (unsigned char)OID_MESSAGE_DIGEST.len;
+	memcpy(md_attr + 4, OID_MESSAGE_DIGEST.der, OID_MESSAGE_DIGEST.len);
+	off = 4 + OID_MESSAGE_DIGEST.len;
+	md_attr[off++] = 0x31;
+	md_attr[off++] = (unsigned char)(2 + dlen);
+	md_attr[off++] = 0x04;
+	md_attr[off++] = (unsigned char)dlen;
+	memcpy(md_attr + off, digest, dlen);
+	off += dlen;
+
+	a[0].p = attr_content_type;
+	a[0].len = sizeof(attr_content_type);
+	a[1].p = clk->attr;
+	a[1].len = clk->len;
+	a[2].p = md_attr;
+	a[2].len = off;
+	a[3].p = ess->p;
+	a[3].len = ess->len;
+	for (i = 1; i < 4; i++) {
+		tmp = a[i];
+		for (j = i; j > 0 && span_cmp(&a[j - 1], &tmp) > 0; j--)
+			a[j] = a[j - 1];
+		a[j] = tmp;
 	}
-	qsort(attrs, 4, sizeof(attrs[0]), der_cmp);
 	for (i = 0; i < 4; i++)
-		dbuf_put(&set, attrs[i].p, attrs[i].len);
-	dbuf_wrap(&set, 0x31);
-	if (set.err != 0) {
-		rc = sign_error__set(set.err, 0, "cannot encode the signed attributes");
-		goto out;
+		total += a[i].len;
+	if (total + der_hdr_size(total) > sizeof(t->attrs))
+		return sign_error__set(SIGN_ERR_TOO_LARGE, 0,
+		    "the signed attributes are too large");
+	/* SET header: total is below 64 KiB */
+	off = 0;
+	t->attrs[off++] = 0x31;
+	if (total >= 0x100) {
+		t->attrs[off++] = 0x82;
+		t->attrs[off++] = (unsigned char)(total >> 8);
+	} else if (total >= 0x80) {
+		t->attrs[off++] = 0x81;
 	}
-	dbuf_put(out, set.p, set.len);
+	t->attrs[off++] = (unsigned char)total;
+	for (i = 0; i < 4; i++) {
+		memcpy(t->attrs + off, a[i].p, a[i].len);
+		off += a[i].len;
+	}
+	t->attrs_len = off;
+	return 0;
+}
+
+int
+sign_cades__signed_attrs(struct dbuf *out, const unsigned char *content_digest, size_t dlen,
+    sign_md md, time_t signing_time, X509 *cert)
+{
+	struct dbuf ess = DBUF_INIT;
+	struct cades_clock clk = CADES_CLOCK_INIT;
+	struct cades_tbs *t = NULL;
+	int rc;
+
+	md = md_norm(md);
+	t = malloc(sizeof(*t));
+	if (t == NULL)
+		return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+	rc = ess_attr(&ess, cert, md, sign_md__evp(md));
+	if (rc != 0)
+		goto out;
+	clock_attr(&clk, signing_time);
+	rc = attrs_assemble(t, &ess, &clk, content_digest, dlen);
+	if (rc != 0)
+		goto out;
+	dbuf_put(out, t->attrs, t->attrs_len);
 	if (out->err != 0)
 		rc = sign_error__set(out->err, 0, "out of memory");
 out:
-	for (i = 0; i < 4; i++)
-		dbuf_free(&attrs[i]);
-	dbuf_free(&v);
-	dbuf_free(&set);
-	OPENSSL_free(der);
+	dbuf_free(&ess);
+	free(t);
 	return rc;
+}
+
+/* DER ordering of SET OF elements held in dbufs. */
+static int
+der_cmp(const void *a, const void *b)
+{
+	const struct dbuf *x = a, *y = b;
+	struct span sx = { x->p, x->len }, sy = { y->p, y->len };
+
+	return span_cmp(&sx, &sy);
 }
 
 /* The certificates [0] IMPLICIT CertificateSet: signer and chain, each once,
@@ -346,286 +439,181 @@ check_signer(sign_signer *signer, const sign_cades_sign_opts *opts)
 	return md_ok_for_signing(opts->md);
 }
 
-int
-sign_cades__build(struct dbuf *head, struct dbuf *tail, sign_signer *signer,
-    const unsigned char *digest, size_t dlen, uint64_t content_len,
-    const sign_cades_sign_opts *opts)
+/* ---- the plan: what every signature of a batch shares --------------------- */
+
+void
+sign_cades__plan_free(struct cades_plan *p)
 {
-	struct dbuf attrs = DBUF_INIT, si = DBUF_INIT, sis = DBUF_INIT, certs = DBUF_INIT;
-	struct dbuf algs = DBUF_INIT, encap = DBUF_INIT;
-	sign_buf sig = SIGN_BUF_INIT;
-	unsigned char h[EVP_MAX_MD_SIZE];
-	unsigned int hl = 0;
-	sign_scheme scheme;
-	sign_md md = md_norm(opts->md);
-	uint64_t octets = 0, enc_len, sd_len, ci_inner;
+	if (p == NULL)
+		return;
+	EVP_MD_free(p->evp);
+	p->evp = NULL;
+	dbuf_free(&p->ess_attr);
+	dbuf_free(&p->si_head);
+	dbuf_free(&p->sig_alg);
+	dbuf_free(&p->certs);
+	dbuf_free(&p->algs);
+}
+
+int
+sign_cades__plan_init(struct cades_plan *p, sign_signer *signer, const sign_cades_sign_opts *opts)
+{
 	int rc;
 
-	rc = sign_signer__scheme(signer, opts->scheme, &scheme);
+	memset(p, 0, sizeof(*p));
+	rc = check_signer(signer, opts);
 	if (rc != 0)
-		goto out;
-	rc = sign_cades__signed_attrs(&attrs, digest, dlen, md,
-	    opts->signing_time != 0 ? opts->signing_time : time(NULL), signer->cert);
+		return rc;
+	p->signer = signer;
+	p->md = md_norm(opts->md);
+	p->signing_time = opts->signing_time;
+	p->enveloping = opts->enveloping != 0;
+	rc = sign_signer__scheme(signer, opts->scheme, &p->scheme);
 	if (rc != 0)
-		goto out;
+		return rc;
+	/* An explicit fetch: EVP_sha256() and friends are looked up in the
+	 * provider store again on every EVP_DigestInit. */
+	p->evp = EVP_MD_fetch(NULL, EVP_MD_get0_name(sign_md__evp(p->md)), NULL);
+	if (p->evp == NULL || EVP_MD_get_size(p->evp) <= 0)
+		return sign_error__openssl(SIGN_ERR_CRYPTO, "the %s digest is not available",
+		    sign_cades__md_name(p->md));
+	p->md_len = (size_t)EVP_MD_get_size(p->evp);
+	rc = ess_attr(&p->ess_attr, signer->cert, p->md, p->evp);
+	if (rc != 0)
+		return rc;
+	dbuf_put(&p->si_head, "\x02\x01\x01", 3);           /* version 1 */
+	rc = encode_sid(&p->si_head, signer->cert);
+	if (rc != 0)
+		return rc;
+	sign_cades__put_md_algid(&p->si_head, p->md);
+	rc = sign_cades__sig_algid(&p->sig_alg, p->scheme, p->md);
+	if (rc != 0)
+		return rc;
+	rc = encode_certs(&p->certs, signer);
+	if (rc != 0)
+		return rc;
+	sign_cades__put_md_algid(&p->algs, p->md);
+	dbuf_wrap(&p->algs, 0x31);
+	if (p->si_head.err || p->sig_alg.err || p->certs.err || p->algs.err || p->ess_attr.err)
+		return sign_error__set(SIGN_ERR_NOMEM, 0, "cannot encode the signature");
+	return 0;
+}
+
+int
+sign_cades__plan_tbs(const struct cades_plan *p, struct cades_tbs *t,
+    const unsigned char *digest, size_t dlen, EVP_MD_CTX *ctx, struct cades_clock *clk)
+{
+	int rc;
+
+	if (dlen != p->md_len)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "digest length mismatch");
+	clock_attr(clk, p->signing_time != 0 ? p->signing_time : time(NULL));
+	rc = attrs_assemble(t, &p->ess_attr, clk, digest, dlen);
+	if (rc != 0)
+		return rc;
 	/* The signature covers the DER of the attributes with the SET tag. */
-	if (!EVP_Digest(attrs.p, attrs.len, h, &hl, sign_md__evp(md), NULL)) {
-		rc = sign_error__openssl(SIGN_ERR_CRYPTO, "cannot hash the signed attributes");
-		goto out;
-	}
-	rc = sign_signer__sign(signer, scheme, md, h, hl, &sig);
-	if (rc != 0)
-		goto out;
+	if (!EVP_DigestInit_ex2(ctx, p->evp, NULL) ||
+	    !EVP_DigestUpdate(ctx, t->attrs, t->attrs_len) ||
+	    !EVP_DigestFinal_ex(ctx, t->hash, &t->hash_len))
+		return sign_error__openssl(SIGN_ERR_CRYPTO, "cannot hash the signed attributes");
+	return 0;
+}
 
-	/* SignerInfo */
-	dbuf_put(&si, "\x02\x01\x01", 3);                 /* version 1 */
-	if ((rc = encode_sid(&si, signer->cert)) != 0)
-		goto out;
-	sign_cades__put_md_algid(&si, md);
-	attrs.p[0] = 0xa0;                                 /* [0] IMPLICIT */
-	dbuf_put(&si, attrs.p, attrs.len);
-	if ((rc = sign_cades__sig_algid(&si, scheme, md)) != 0)
-		goto out;
-	dbuf_tlv(&si, 0x04, sig.data, sig.len);
-	dbuf_wrap(&si, 0x30);
-	dbuf_put(&sis, si.p, si.len);
-	dbuf_wrap(&sis, 0x31);
+int
+sign_cades__plan_sign(const struct cades_plan *p, const struct cades_tbs *t, sign_buf *sig)
+{
+	return sign_signer__sign(p->signer, p->scheme, p->md, t->hash, t->hash_len, sig);
+}
 
-	if ((rc = encode_certs(&certs, signer)) != 0)
-		goto out;
-	sign_cades__put_md_algid(&algs, md);
-	dbuf_wrap(&algs, 0x31);
+int
+sign_cades__plan_encode(const struct cades_plan *p, const struct cades_tbs *t,
+    const unsigned char *sig, size_t sig_len, uint64_t content_len, struct dbuf *head,
+    struct dbuf *tail)
+{
+	static const unsigned char a0 = 0xa0;   /* signedAttrs [0] IMPLICIT */
+	struct dbuf *rest = content_len != UINT64_MAX ? tail : head;
+	uint64_t si_len, sis_inner, sis_len, enc_len, octets = 0, sd_len, ci_inner;
 
+	si_len = p->si_head.len + t->attrs_len + p->sig_alg.len + der_hdr_size(sig_len) + sig_len;
+	sis_inner = der_hdr_size(si_len) + si_len;
+	sis_len = der_hdr_size(sis_inner) + sis_inner;
 	/* EncapsulatedContentInfo: id-data, with [0] { OCTET STRING } when enveloping */
-	dbuf_tlv(&encap, 0x06, OID_DATA.der, OID_DATA.len);
-	enc_len = encap.len;
+	enc_len = 2 + OID_DATA.len;
 	if (content_len != UINT64_MAX) {
+		if (content_len > UINT64_MAX / 2)
+			return sign_error__set(SIGN_ERR_TOO_LARGE, 0, "the content is too large");
 		octets = der_hdr_size(content_len) + content_len;
 		enc_len += der_hdr_size(octets) + octets;
 	}
-	sd_len = 3 + algs.len + der_hdr_size(enc_len) + enc_len + certs.len + sis.len;
+	sd_len = 3 + p->algs.len + der_hdr_size(enc_len) + enc_len + p->certs.len + sis_len;
 	ci_inner = 2 + OID_SIGNED_DATA.len + der_hdr_size(der_hdr_size(sd_len) + sd_len) +
 	    der_hdr_size(sd_len) + sd_len;
-	if (si.err || sis.err || certs.err || algs.err || encap.err) {
-		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "cannot encode the signature");
-		goto out;
-	}
 
 	dbuf_hdr(head, 0x30, ci_inner);
 	dbuf_tlv(head, 0x06, OID_SIGNED_DATA.der, OID_SIGNED_DATA.len);
 	dbuf_hdr(head, 0xa0, der_hdr_size(sd_len) + sd_len);
 	dbuf_hdr(head, 0x30, sd_len);
 	dbuf_put(head, "\x02\x01\x01", 3);                /* CMSVersion 1 */
-	dbuf_put(head, algs.p, algs.len);
+	dbuf_put(head, p->algs.p, p->algs.len);
 	dbuf_hdr(head, 0x30, enc_len);
-	dbuf_put(head, encap.p, encap.len);
+	dbuf_tlv(head, 0x06, OID_DATA.der, OID_DATA.len);
 	if (content_len != UINT64_MAX) {
 		dbuf_hdr(head, 0xa0, octets);
 		dbuf_hdr(head, 0x04, content_len);
 	}
-	dbuf_put(tail, certs.p, certs.len);
-	dbuf_put(tail, sis.p, sis.len);
-	if (content_len == UINT64_MAX) {
-		dbuf_put(head, tail->p, tail->len);
-		tail->len = 0;
-	}
+	dbuf_put(rest, p->certs.p, p->certs.len);
+	dbuf_hdr(rest, 0x31, sis_inner);
+	dbuf_hdr(rest, 0x30, si_len);
+	dbuf_put(rest, p->si_head.p, p->si_head.len);
+	dbuf_put(rest, &a0, 1);
+	dbuf_put(rest, t->attrs + 1, t->attrs_len - 1);
+	dbuf_put(rest, p->sig_alg.p, p->sig_alg.len);
+	dbuf_tlv(rest, 0x04, sig, sig_len);
 	if (head->err != 0 || tail->err != 0)
-		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "cannot encode the signature");
-out:
-	dbuf_free(&attrs);
-	dbuf_free(&si);
-	dbuf_free(&sis);
-	dbuf_free(&certs);
-	dbuf_free(&algs);
-	dbuf_free(&encap);
-	sign_buf_dispose(&sig);
-	return rc;
-}
-
-/* Stream fd through the digest (and into out when not NULL).  max bounds the
- * bytes read (UINT64_MAX: to the end); *total receives the count. */
-static int
-stream_fd(int fd, const char *path, EVP_MD_CTX *ctx, FILE *out, const char *out_path,
-    uint64_t max, uint64_t *total)
-{
-	unsigned char *buf = NULL;
-	uint64_t n = 0;
-	ssize_t r;
-	int rc = 0;
-
-	buf = malloc(CADES_IO_CHUNK);
-	if (buf == NULL)
-		return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
-	for (;;) {
-		size_t want = CADES_IO_CHUNK;
-
-		if (max != UINT64_MAX && max - n < want)
-			want = (size_t)(max - n);
-		if (want == 0)
-			break;
-		r = read(fd, buf, want);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = sign_error__set(SIGN_ERR_IO, (unsigned long)errno, "reading %s: %s",
-			    path, strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		if (!EVP_DigestUpdate(ctx, buf, (size_t)r)) {
-			rc = sign_error__openssl(SIGN_ERR_CRYPTO, "digest failed");
-			goto out;
-		}
-		if (out != NULL && fwrite(buf, 1, (size_t)r, out) != (size_t)r) {
-			rc = sign_error__set(SIGN_ERR_IO, (unsigned long)errno, "writing %s: %s",
-			    out_path, strerror(errno));
-			goto out;
-		}
-		n += (uint64_t)r;
-	}
-	*total = n;
-out:
-	free(buf);
-	return rc;
-}
-
-static int
-digest_init(EVP_MD_CTX **ctx, sign_md md)
-{
-	*ctx = EVP_MD_CTX_new();
-	if (*ctx == NULL || !EVP_DigestInit_ex(*ctx, sign_md__evp(md), NULL))
-		return sign_error__openssl(SIGN_ERR_CRYPTO, "cannot start the digest");
+		return sign_error__set(SIGN_ERR_NOMEM, 0, "cannot encode the signature");
 	return 0;
-}
-
-int
-sign_cades_sign_file(sign_signer *signer, const char *in_path, const char *out_path,
-    const sign_cades_sign_opts *opts)
-{
-	struct dbuf head = DBUF_INIT, tail = DBUF_INIT;
-	EVP_MD_CTX *ctx = NULL;
-	unsigned char d1[EVP_MAX_MD_SIZE], d2[EVP_MAX_MD_SIZE];
-	unsigned int l1 = 0, l2 = 0;
-	uint64_t n1 = 0, n2 = 0;
-	struct stat st, ost;
-	FILE *out = NULL;
-	char *tmp = NULL;
-	int fd = -1, rc;
-
-	if (in_path == NULL || out_path == NULL)
-		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no input or output path");
-	rc = check_signer(signer, opts);
-	if (rc != 0)
-		return rc;
-	fd = open(in_path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		rc = sign_error__set(errno == ENOENT ? SIGN_ERR_NOT_FOUND : SIGN_ERR_IO,
-		    (unsigned long)errno, "cannot open %s: %s", in_path, strerror(errno));
-		goto out;
-	}
-	if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
-		rc = sign_error__set(SIGN_ERR_IO, 0, "%s is not a file", in_path);
-		goto out;
-	}
-	if (opts->enveloping && !S_ISREG(st.st_mode)) {
-		rc = sign_error__set(SIGN_ERR_USAGE, 0,
-		    "%s is not a regular file: an enveloping signature reads its input twice",
-		    in_path);
-		goto out;
-	}
-	/* Replacing the input with its own signature would lose it.  (Without
-	 * overwrite an existing output is refused anyway.) */
-	if (opts->overwrite && stat(out_path, &ost) == 0 && ost.st_dev == st.st_dev &&
-	    ost.st_ino == st.st_ino) {
-		rc = sign_error__set(SIGN_ERR_USAGE, 0,
-		    "the output %s is the input file: choose another output", out_path);
-		goto out;
-	}
-	rc = sign__atomic_open(out_path, opts->overwrite, &out, &tmp);
-	if (rc != 0)
-		goto out;
-	if ((rc = digest_init(&ctx, md_norm(opts->md))) != 0)
-		goto out;
-	rc = stream_fd(fd, in_path, ctx, NULL, NULL, UINT64_MAX, &n1);
-	if (rc != 0)
-		goto out;
-	if (!EVP_DigestFinal_ex(ctx, d1, &l1)) {
-		rc = sign_error__openssl(SIGN_ERR_CRYPTO, "digest failed");
-		goto out;
-	}
-	rc = sign_cades__build(&head, &tail, signer, d1, l1,
-	    opts->enveloping ? n1 : UINT64_MAX, opts);
-	if (rc != 0)
-		goto out;
-	if (fwrite(head.p, 1, head.len, out) != head.len) {
-		rc = sign_error__set(SIGN_ERR_IO, (unsigned long)errno, "writing %s: %s",
-		    out_path, strerror(errno));
-		goto out;
-	}
-	if (opts->enveloping) {
-		/* Second pass: embed the content, and make sure it is what was signed. */
-		unsigned char probe;
-
-		if (lseek(fd, 0, SEEK_SET) != 0 ||
-		    !EVP_DigestInit_ex(ctx, sign_md__evp(md_norm(opts->md)), NULL)) {
-			rc = sign_error__set(SIGN_ERR_IO, (unsigned long)errno,
-			    "cannot read %s again", in_path);
-			goto out;
-		}
-		rc = stream_fd(fd, in_path, ctx, out, out_path, n1, &n2);
-		if (rc != 0)
-			goto out;
-		if (!EVP_DigestFinal_ex(ctx, d2, &l2)) {
-			rc = sign_error__openssl(SIGN_ERR_CRYPTO, "digest failed");
-			goto out;
-		}
-		if (n2 != n1 || read(fd, &probe, 1) != 0 || l1 != l2 || memcmp(d1, d2, l1) != 0) {
-			rc = sign_error__set(SIGN_ERR_IO, 0,
-			    "%s changed while it was being signed: sign it again", in_path);
-			goto out;
-		}
-		if (fwrite(tail.p, 1, tail.len, out) != tail.len) {
-			rc = sign_error__set(SIGN_ERR_IO, (unsigned long)errno, "writing %s: %s",
-			    out_path, strerror(errno));
-			goto out;
-		}
-	}
-	rc = sign__atomic_commit(out, tmp, out_path, opts->overwrite);
-	out = NULL;
-	tmp = NULL;
-out:
-	if (out != NULL || tmp != NULL)
-		sign__atomic_abort(out, tmp);
-	if (fd >= 0)
-		close(fd);
-	EVP_MD_CTX_free(ctx);
-	dbuf_free(&head);
-	dbuf_free(&tail);
-	return rc;
 }
 
 int
 sign_cades_sign_mem(sign_buf *out, sign_signer *signer, const unsigned char *data, size_t len,
     const sign_cades_sign_opts *opts)
 {
+	struct cades_plan plan;
+	struct cades_clock clk = CADES_CLOCK_INIT;
+	struct cades_tbs *t = NULL;
 	struct dbuf head = DBUF_INIT, tail = DBUF_INIT;
+	sign_buf sig = SIGN_BUF_INIT;
+	EVP_MD_CTX *ctx = NULL;
 	unsigned char d[EVP_MAX_MD_SIZE];
 	unsigned int dl = 0;
 	int rc;
 
+	memset(&plan, 0, sizeof(plan));
 	if (out == NULL || (data == NULL && len > 0))
 		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no output or data given");
-	rc = check_signer(signer, opts);
-	if (rc != 0)
-		return rc;
-	if (!EVP_Digest(data, len, d, &dl, sign_md__evp(md_norm(opts->md)), NULL))
-		return sign_error__openssl(SIGN_ERR_CRYPTO, "digest failed");
-	rc = sign_cades__build(&head, &tail, signer, d, dl,
-	    opts->enveloping ? (uint64_t)len : UINT64_MAX, opts);
+	rc = sign_cades__plan_init(&plan, signer, opts);
 	if (rc != 0)
 		goto out;
-	if (opts->enveloping)
+	t = malloc(sizeof(*t));
+	ctx = EVP_MD_CTX_new();
+	if (t == NULL || ctx == NULL) {
+		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+		goto out;
+	}
+	if (!EVP_DigestInit_ex2(ctx, plan.evp, NULL) || !EVP_DigestUpdate(ctx, data, len) ||
+	    !EVP_DigestFinal_ex(ctx, d, &dl)) {
+		rc = sign_error__openssl(SIGN_ERR_CRYPTO, "digest failed");
+		goto out;
+	}
+	rc = sign_cades__plan_tbs(&plan, t, d, dl, ctx, &clk);
+	if (rc == 0)
+		rc = sign_cades__plan_sign(&plan, t, &sig);
+	if (rc == 0)
+		rc = sign_cades__plan_encode(&plan, t, sig.data, sig.len,
+		    plan.enveloping ? (uint64_t)len : UINT64_MAX, &head, &tail);
+	if (rc != 0)
+		goto out;
+	if (plan.enveloping)
 		dbuf_put(&head, data, len);
 	dbuf_put(&head, tail.p, tail.len);
 	if (head.err != 0) {
@@ -634,6 +622,10 @@ sign_cades_sign_mem(sign_buf *out, sign_signer *signer, const unsigned char *dat
 	}
 	rc = sign_buf__set(out, head.p, head.len);
 out:
+	sign_cades__plan_free(&plan);
+	EVP_MD_CTX_free(ctx);
+	free(t);
+	sign_buf_dispose(&sig);
 	dbuf_free(&head);
 	dbuf_free(&tail);
 	return rc;

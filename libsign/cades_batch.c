@@ -1,135 +1,814 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Batch signing: many files, one signer.  A token signs one digest at a time;
- * the rest of a file's work (open, read, hash, encode, write, fsync, rename)
- * can overlap with the next file's signature.  Worker threads each run
- * sign_cades_sign_file() on the next file of the list through a signer
- * wrapper that serialises the private-key operations with a mutex, so the
- * token is never used from two threads at once.
+ * Signing files: one (sign_cades_sign_file) or a batch with one signer
+ * (sign_cades_sign_files).  Each file goes through four steps:
+ *
+ *   prepare  open and hash the input; the signed attributes and their digest
+ *   sign     the private-key operation, one at a time
+ *   write    the SignedData into a new temporary file beside the output
+ *   commit   a group of written files made durable with one sync of their
+ *            file system, each temporary file renamed to its output, then
+ *            the directory synced
+ *
+ * What does not depend on the file (certificates, ESS attribute, algorithm
+ * identifiers, the fetched digest) is encoded once per batch (struct
+ * cades_plan).  Threads take whichever step is ready, the token's first.
+ * Files are prepared in order and signed lowest prepared first, so a thread
+ * that is slow (or descheduled on a busy machine) with one file never holds
+ * the token up: the signer prepares the next files itself.
+ *
+ * Guarantees: an output appears only complete (a temporary file renamed, or
+ * linked without replacing when not overwriting), and only after its bytes
+ * reached the disk; a file is reported as signed only once its output is in
+ * place and its directory synced.  A file that cannot be prepared stops the
+ * batch there: the files before it are signed, none after it.  After any
+ * other failure nothing new is signed.  Either way the files signed are
+ * written and committed, and no temporary file is left.  At most BATCH_RING files
+ * are between prepare and commit, so a process killed by a signal leaves at
+ * most that many temporary files, and never a partial output.
  */
 #include "cades_priv.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #define BATCH_MAX_THREADS 4
+#define BATCH_RING 256       /* files between prepare and commit */
+#define BATCH_GROUP 64       /* files made durable by one sync (<= BATCH_RING / 2) */
+#define BATCH_WAKE 32        /* work that wakes a sleeping thread */
+#define BATCH_FEED 2         /* files kept ready (or being prepared) for the signer */
 
-struct locked {
-	sign_signer *inner;
-	pthread_mutex_t mu;
+enum job_state {
+	J_FREE = 0,
+	J_PREPARING,
+	J_READY,       /* prepared: attributes and their digest made */
+	J_SIGNING,
+	J_SIGNED,
+	J_WRITING,
+	J_WRITTEN,     /* complete temporary file, closed, not yet synced or renamed */
+	J_FAILED
 };
 
-static int
-locked_sign(void *ctx, sign_scheme scheme, sign_md md, const unsigned char *digest,
-    size_t dlen, sign_buf *sig)
-{
-	struct locked *l = ctx;
-	int rc;
+struct job {
+	size_t idx;
+	enum job_state state;
+	char *tmp;                  /* the temporary output while there is one */
+	uint64_t content_len;
+	unsigned char digest[EVP_MAX_MD_SIZE];
+	unsigned int dlen;
+	sign_buf sig;
+	struct cades_tbs tbs;
+};
 
-	pthread_mutex_lock(&l->mu);
-	rc = sign_signer__sign(l->inner, scheme, md, digest, dlen, sig);
-	pthread_mutex_unlock(&l->mu);
-	return rc;
-}
+struct batch;
 
-static void
-locked_free(void *ctx)
-{
-	struct locked *l = ctx;
-
-	pthread_mutex_destroy(&l->mu);
-	free(l);
-}
-
-static const struct sign_signer_ops locked_ops = { locked_sign, locked_free };
-
-/* A signer sharing inner's key, certificate and chain, safe across threads. */
-static int
-locked_signer(sign_signer **out, sign_signer *inner)
-{
-	struct locked *l;
-	sign_signer *s = NULL;
-	int i, rc;
-
-	*out = NULL;
-	l = calloc(1, sizeof(*l));
-	if (l == NULL)
-		return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
-	if (pthread_mutex_init(&l->mu, NULL) != 0) {
-		free(l);
-		return sign_error__set(SIGN_ERR_GENERIC, 0, "cannot create a mutex");
-	}
-	l->inner = inner;
-	rc = sign_signer__new(&s, &locked_ops, l, inner->pub);
-	if (rc != 0)
-		return rc;
-	if (inner->cert != NULL) {
-		X509_up_ref(inner->cert);
-		s->cert = inner->cert;
-	}
-	for (i = 0; i < sk_X509_num(inner->chain); i++) {
-		X509 *x = sk_X509_value(inner->chain, i);
-
-		if (!sk_X509_push(s->chain, x)) {
-			sign_signer_free(s);
-			return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
-		}
-		X509_up_ref(x);
-	}
-	*out = s;
-	return 0;
-}
+/* One thread's working set. */
+struct worker {
+	struct batch *b;
+	unsigned char *buf;         /* CADES_IO_CHUNK bytes */
+	EVP_MD_CTX *ctx;
+	struct cades_clock clk;
+	struct dbuf head, tail;
+	pthread_t tid;
+};
 
 struct batch {
-	sign_signer *signer;
+	struct cades_plan plan;
 	const char *const *in;
 	const char *const *out;
 	size_t n;
-	const sign_cades_sign_opts *opts;
+	int overwrite;
+	int sync_each;              /* fsync each file when written (no group sync) */
+	unsigned int nthreads;
 	int *results;
-	pthread_mutex_t mu;         /* guards the fields below */
-	size_t next;
-	int stop;
-	size_t fail_idx;            /* lowest failed index, n when none */
+	struct job ring[BATCH_RING];
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	/* guarded by mu */
+	size_t next_prep;           /* next file to prepare */
+	size_t sign_lo;             /* no file below waits to be signed */
+	size_t write_lo;            /* no file below waits to be written */
+	size_t next_commit;         /* first file not committed */
+	size_t limit;               /* an input failed: no file from there on is signed */
+	int halt;                   /* another failure: nothing new is started */
+	size_t n_ready, n_signed, n_preparing;
+	int token_busy, committing;
+	unsigned int busy, waiting; /* threads in a step; threads asleep */
+	size_t fail_idx;            /* lowest failed file, n when none */
 	int fail_rc;
 	unsigned long fail_backend;
 	char fail_msg[512];
 };
 
-static void *
-worker(void *arg)
+#define JOB(b, i) (&(b)->ring[(i) % BATCH_RING])
+
+/* ---- steps (run without the lock, on one job owned by the thread) -------- */
+
+/* "writing PATH failed: ERRNO-TEXT" */
+static int
+write_error(int e, const char *path)
 {
-	struct batch *b = arg;
+	return sign_error__set(SIGN_ERR_IO, (unsigned long)e, "writing %s failed: %s", path,
+	    strerror(e));
+}
+
+static int
+write_all(int fd, const unsigned char *p, size_t n, const char *path)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return write_error(w < 0 ? errno : ENOSPC, path);
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Hash fd from its current offset to the end (or max bytes) into w->ctx,
+ * copying to out_fd when >= 0.  *total: bytes read. */
+static int
+hash_fd(struct worker *w, int fd, const char *path, uint64_t max, int out_fd,
+    const char *out_path, uint64_t *total)
+{
+	uint64_t n = 0;
+	int rc;
 
 	for (;;) {
-		size_t i;
-		int rc;
+		size_t want = CADES_IO_CHUNK;
+		ssize_t r;
 
-		pthread_mutex_lock(&b->mu);
-		if (b->stop || b->next >= b->n) {
-			pthread_mutex_unlock(&b->mu);
+		if (max != UINT64_MAX && max - n < want)
+			want = (size_t)(max - n);
+		if (want == 0)
 			break;
+		r = read(fd, w->buf, want);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno == EISDIR)
+			return sign_error__set(SIGN_ERR_IO, 0, "%s is not a file", path);
+		if (r < 0)
+			return sign_error__set(SIGN_ERR_IO, (unsigned long)errno, "reading %s: %s",
+			    path, strerror(errno));
+		if (r == 0)
+			break;
+		if (!EVP_DigestUpdate(w->ctx, w->buf, (size_t)r))
+			return sign_error__openssl(SIGN_ERR_CRYPTO, "digest failed");
+		if (out_fd >= 0 && (rc = write_all(out_fd, w->buf, (size_t)r, out_path)) != 0)
+			return rc;
+		n += (uint64_t)r;
+	}
+	*total = n;
+	return 0;
+}
+
+/* Open and hash the input; the signed attributes. */
+static int
+step_prepare(struct worker *w, struct job *j)
+{
+	struct batch *b = w->b;
+	const char *in = b->in[j->idx], *out = b->out[j->idx];
+	int check = b->plan.enveloping || b->overwrite;
+	struct stat st, ost;
+	int fd, rc;
+
+	if (in == NULL || out == NULL)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no input or output path");
+	fd = open(in, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return sign_error__set(errno == ENOENT ? SIGN_ERR_NOT_FOUND : SIGN_ERR_IO,
+		    (unsigned long)errno, "cannot open %s: %s", in, strerror(errno));
+	/* (Without this check a directory is refused by read(): EISDIR.) */
+	if (check && fstat(fd, &st) != 0) {
+		rc = sign_error__set(SIGN_ERR_IO, (unsigned long)errno, "cannot read %s: %s", in,
+		    strerror(errno));
+		goto out;
+	}
+	if (check && S_ISDIR(st.st_mode)) {
+		rc = sign_error__set(SIGN_ERR_IO, 0, "%s is not a file", in);
+		goto out;
+	}
+	if (b->plan.enveloping && !S_ISREG(st.st_mode)) {
+		rc = sign_error__set(SIGN_ERR_USAGE, 0,
+		    "%s is not a regular file: an enveloping signature reads its input twice", in);
+		goto out;
+	}
+	/* Replacing the input with its own signature would lose it. */
+	if (b->overwrite && stat(out, &ost) == 0 && ost.st_dev == st.st_dev &&
+	    ost.st_ino == st.st_ino) {
+		rc = sign_error__set(SIGN_ERR_USAGE, 0,
+		    "the output %s is the input file: choose another output", out);
+		goto out;
+	}
+	/* Checked again when the output is put in place; here so that no
+	 * signature is spent on a file whose output exists. */
+	if (!b->overwrite && access(out, F_OK) == 0) {
+		rc = sign_error__set(SIGN_ERR_EXISTS, 0,
+		    "%s already exists (use --force to replace it)", out);
+		goto out;
+	}
+	if (!EVP_DigestInit_ex2(w->ctx, b->plan.evp, NULL)) {
+		rc = sign_error__openssl(SIGN_ERR_CRYPTO, "cannot start the digest");
+		goto out;
+	}
+	rc = hash_fd(w, fd, in, UINT64_MAX, -1, NULL, &j->content_len);
+	if (rc != 0)
+		goto out;
+	if (!EVP_DigestFinal_ex(w->ctx, j->digest, &j->dlen)) {
+		rc = sign_error__openssl(SIGN_ERR_CRYPTO, "digest failed");
+		goto out;
+	}
+	rc = sign_cades__plan_tbs(&b->plan, &j->tbs, j->digest, j->dlen, w->ctx, &w->clk);
+out:
+	close(fd);
+	return rc;
+}
+
+/* Enveloping: the content again, into the output, and the proof that it is
+ * what was signed. */
+static int
+copy_content(struct worker *w, struct job *j, int out_fd)
+{
+	struct batch *b = w->b;
+	const char *in = b->in[j->idx], *out = b->out[j->idx];
+	unsigned char d2[EVP_MAX_MD_SIZE], probe;
+	unsigned int l2 = 0;
+	uint64_t n2 = 0;
+	struct stat st;
+	int fd, rc;
+
+	/* O_NONBLOCK: a FIFO put in the file's place must not hang us */
+	fd = open(in, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		rc = sign_error__set(SIGN_ERR_IO, 0,
+		    "%s changed while it was being signed: sign it again", in);
+		goto out;
+	}
+	if (!EVP_DigestInit_ex2(w->ctx, b->plan.evp, NULL)) {
+		rc = sign_error__openssl(SIGN_ERR_CRYPTO, "cannot start the digest");
+		goto out;
+	}
+	rc = hash_fd(w, fd, in, j->content_len, out_fd, out, &n2);
+	if (rc != 0)
+		goto out;
+	if (!EVP_DigestFinal_ex(w->ctx, d2, &l2)) {
+		rc = sign_error__openssl(SIGN_ERR_CRYPTO, "digest failed");
+		goto out;
+	}
+	if (n2 != j->content_len || read(fd, &probe, 1) != 0 || l2 != j->dlen ||
+	    memcmp(d2, j->digest, l2) != 0)
+		rc = sign_error__set(SIGN_ERR_IO, 0,
+		    "%s changed while it was being signed: sign it again", in);
+out:
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/* The SignedData into a new temporary file beside the output.  On failure
+ * the temporary file is removed. */
+static int
+step_write(struct worker *w, struct job *j)
+{
+	struct batch *b = w->b;
+	const char *out = b->out[j->idx];
+	size_t len;
+	int fd, rc;
+
+	dbuf_reset(&w->head);
+	dbuf_reset(&w->tail);
+	rc = sign_cades__plan_encode(&b->plan, &j->tbs, j->sig.data, j->sig.len,
+	    b->plan.enveloping ? j->content_len : UINT64_MAX, &w->head, &w->tail);
+	if (rc != 0)
+		return rc;
+	len = strlen(out) + sizeof(".tmpXXXXXX");
+	j->tmp = malloc(len);
+	if (j->tmp == NULL)
+		return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+	snprintf(j->tmp, len, "%s.tmpXXXXXX", out);
+	fd = mkostemp(j->tmp, O_CLOEXEC);
+	if (fd < 0) {
+		rc = sign_error__set(SIGN_ERR_IO, (unsigned long)errno,
+		    "cannot create a file beside %s: %s", out, strerror(errno));
+		free(j->tmp);
+		j->tmp = NULL;
+		return rc;
+	}
+	rc = write_all(fd, w->head.p, w->head.len, out);
+	if (rc == 0 && b->plan.enveloping) {
+		rc = copy_content(w, j, fd);
+		if (rc == 0)
+			rc = write_all(fd, w->tail.p, w->tail.len, out);
+	}
+	if (rc == 0 && b->sync_each && fsync(fd) != 0)
+		rc = write_error(errno, out);
+	if (close(fd) != 0 && rc == 0)
+		rc = write_error(errno, out);
+	if (rc != 0) {
+		unlink(j->tmp);
+		free(j->tmp);
+		j->tmp = NULL;
+	}
+	return rc;
+}
+
+/* Put a complete, synced temporary file in place; the temporary name is
+ * gone afterwards, whatever the result. */
+static int
+publish(const char *tmp, const char *path, int overwrite)
+{
+	int e;
+
+	if (overwrite) {
+		if (rename(tmp, path) == 0)
+			return 0;
+		e = errno;
+		unlink(tmp);
+		return sign_error__set(SIGN_ERR_IO, (unsigned long)e, "cannot create %s: %s", path,
+		    strerror(e));
+	}
+#ifdef RENAME_NOREPLACE
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+		return 0;
+	e = errno;
+	if (e != EINVAL && e != ENOSYS && e != ENOTSUP)
+		goto fail;
+#endif
+	/* link() fails if the target appeared meanwhile: no clobbering. */
+	e = link(tmp, path) == 0 ? 0 : errno;
+#ifdef RENAME_NOREPLACE
+fail:
+#endif
+	unlink(tmp);
+	if (e == 0)
+		return 0;
+	if (e == EEXIST)
+		return sign_error__set(SIGN_ERR_EXISTS, (unsigned long)e,
+		    "%s already exists (use --force to replace it)", path);
+	return sign_error__set(SIGN_ERR_IO, (unsigned long)e, "cannot create %s: %s", path,
+	    strerror(e));
+}
+
+/* ---- scheduling (with the lock held) ------------------------------------ */
+
+static int
+can_prepare(const struct batch *b)
+{
+	return !b->halt && b->next_prep < b->limit && b->next_prep < b->next_commit + BATCH_RING;
+}
+
+/*
+ * Wake a sleeping thread when there is a batch of work for it: a wake-up
+ * costs system calls and a context switch on both sides, more than writing
+ * a small signature.  (force: a failure or the end.)  A thread that finds
+ * work below the threshold does it itself.
+ */
+static void
+wake(struct batch *b, int force)
+{
+	size_t room;
+
+	if (b->waiting == 0)
+		return;
+	if (force) {
+		pthread_cond_broadcast(&b->cv);
+		return;
+	}
+	room = can_prepare(b) ? b->next_commit + BATCH_RING - b->next_prep : 0;
+	if (b->n_signed >= BATCH_WAKE || (b->n_ready < BATCH_WAKE && room >= BATCH_WAKE))
+		pthread_cond_signal(&b->cv);
+}
+
+/*
+ * A file failed: record why (the lowest failed file's error is the batch's).
+ * A file that cannot be prepared (its input unreadable, its output there
+ * already) stops the batch at that file (at_file): the files before it are
+ * still signed, as they would be one after the other.  Any other failure
+ * (token, disk) stops everything new at once.
+ */
+static void
+job_fail(struct batch *b, struct job *j, int rc, int at_file)
+{
+	j->state = J_FAILED;
+	b->results[j->idx] = rc;
+	if (!at_file)
+		b->halt = 1;
+	else if (j->idx < b->limit)
+		b->limit = j->idx;
+	if (j->idx < b->fail_idx) {
+		b->fail_idx = j->idx;
+		b->fail_rc = rc;
+		b->fail_backend = sign_error_last() == rc ? sign_error_backend() : 0;
+		snprintf(b->fail_msg, sizeof(b->fail_msg), "%s",
+		    sign_error_last() == rc ? sign_error_message() : sign_strerror(rc));
+	}
+	wake(b, 1);
+}
+
+/* The lowest prepared file, or NULL. */
+static struct job *
+find_ready(struct batch *b)
+{
+	size_t i;
+
+	if (b->sign_lo < b->next_commit)
+		b->sign_lo = b->next_commit;
+	while (b->sign_lo < b->next_prep && JOB(b, b->sign_lo)->state > J_READY)
+		b->sign_lo++;
+	for (i = b->sign_lo; i < b->next_prep && i < b->limit; i++)
+		if (JOB(b, i)->state == J_READY)
+			return JOB(b, i);
+	return NULL;
+}
+
+/* The lowest signed file, or NULL. */
+static struct job *
+find_signed(struct batch *b)
+{
+	size_t i;
+
+	if (b->write_lo < b->next_commit)
+		b->write_lo = b->next_commit;
+	while (b->write_lo < b->next_prep && JOB(b, b->write_lo)->state > J_SIGNED)
+		b->write_lo++;
+	for (i = b->write_lo; i < b->next_prep; i++)
+		if (JOB(b, i)->state == J_SIGNED)
+			return JOB(b, i);
+	return NULL;
+}
+
+/* Nothing more will happen to the file before its commit: written, failed,
+ * or (after a failure) prepared but never to be signed. */
+static int
+settled(const struct batch *b, const struct job *j)
+{
+	return j->state == J_WRITTEN || j->state == J_FAILED ||
+	    (j->state == J_READY && (b->halt || j->idx >= b->limit));
+}
+
+/* The number of files from next_commit on that make a group to commit now. */
+static size_t
+committable(const struct batch *b)
+{
+	/* the last group ends where preparing has stopped for good */
+	size_t k = 0, end = b->halt || b->next_prep >= b->limit ? b->next_prep : b->n;
+
+	while (b->next_commit + k < end && k < BATCH_GROUP &&
+	    settled(b, JOB(b, b->next_commit + k)))
+		k++;
+	if (k == BATCH_GROUP || (k > 0 && b->next_commit + k == end))
+		return k;
+	return 0;
+}
+
+/* Length of the directory part of path (0: the current directory). */
+static size_t
+dir_len(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	if (s == NULL)
+		return 0;
+	return s == path ? 1 : (size_t)(s - path);
+}
+
+struct gdir {
+	const char *path;           /* an output in it */
+	size_t len;
+	int fd;                     /* -1 when it cannot be opened */
+	dev_t dev;
+};
+
+static int
+same_dir(const struct gdir *d, const char *path)
+{
+	return dir_len(path) == d->len && strncmp(d->path, path, d->len) == 0;
+}
+
+/* Mark the written files of [first, first + k) in directory d (all when d
+ * is NULL) failed with the thread's last error rc. */
+static void
+fail_written(struct batch *b, size_t first, size_t k, const struct gdir *d, int rc)
+{
+	size_t i;
+
+	pthread_mutex_lock(&b->mu);
+	for (i = 0; i < k; i++) {
+		struct job *j = JOB(b, first + i);
+
+		if (j->state != J_WRITTEN || (d != NULL && !same_dir(d, b->out[j->idx])))
+			continue;
+		if (j->tmp != NULL) {
+			unlink(j->tmp);
+			free(j->tmp);
+			j->tmp = NULL;
 		}
-		i = b->next++;
-		pthread_mutex_unlock(&b->mu);
-		rc = sign_cades_sign_file(b->signer, b->in[i], b->out[i], b->opts);
-		b->results[i] = rc;
+		job_fail(b, j, rc, 0);
+	}
+	pthread_mutex_unlock(&b->mu);
+}
+
+/*
+ * Commit the written files of [first, first + k): (1) their bytes on disk,
+ * one syncfs() per file system (fsync() of each file where syncfs() is
+ * missing or the directory cannot be opened); (2) each renamed to its
+ * output; (3) each directory synced, so that the new names are on disk too.
+ * Runs without the lock: the jobs stay this thread's until next_commit moves.
+ */
+static void
+commit_group(struct batch *b, size_t first, size_t k)
+{
+	struct gdir dirs[BATCH_GROUP];
+	size_t nd = 0, i, d, e;
+	struct stat st;
+	int rc;
+
+	for (i = 0; i < k; i++) {
+		struct job *j = JOB(b, first + i);
+
+		if (j->state != J_WRITTEN)
+			continue;
+		for (d = 0; d < nd && !same_dir(&dirs[d], b->out[j->idx]); d++)
+			;
+		if (d < nd)
+			continue;
+		dirs[nd].path = b->out[j->idx];
+		dirs[nd].len = dir_len(dirs[nd].path);
+		if (dirs[nd].len == 0) {
+			dirs[nd].fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		} else {
+			char *s = strndup(dirs[nd].path, dirs[nd].len);
+
+			dirs[nd].fd = s != NULL ? open(s, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+			free(s);
+		}
+		/* (a directory with mode -wx cannot be opened: see below) */
+		dirs[nd].dev = dirs[nd].fd >= 0 && fstat(dirs[nd].fd, &st) == 0 ? st.st_dev : 0;
+		nd++;
+	}
+	/* 1. the bytes */
+	for (d = 0; d < nd && !b->sync_each; d++) {
+		for (e = 0; e < d; e++)
+			if (dirs[e].fd >= 0 && dirs[e].dev == dirs[d].dev)
+				break;
+		if (e < d)
+			continue;   /* that file system is synced already */
+#ifdef __linux__
+		if (dirs[d].fd >= 0) {
+			if (syncfs(dirs[d].fd) != 0) {
+				rc = write_error(errno, dirs[d].path);
+				fail_written(b, first, k, &dirs[d], rc);
+			}
+			continue;
+		}
+#endif
+		for (i = 0; i < k; i++) {
+			struct job *j = JOB(b, first + i);
+			int fd;
+
+			if (j->state != J_WRITTEN || !same_dir(&dirs[d], b->out[j->idx]))
+				continue;
+			fd = open(j->tmp, O_WRONLY | O_CLOEXEC);
+			if (fd < 0 || fsync(fd) != 0) {
+				rc = write_error(errno, b->out[j->idx]);
+				pthread_mutex_lock(&b->mu);
+				unlink(j->tmp);
+				free(j->tmp);
+				j->tmp = NULL;
+				job_fail(b, j, rc, 0);
+				pthread_mutex_unlock(&b->mu);
+			}
+			if (fd >= 0)
+				close(fd);
+		}
+	}
+	/* 2. the names */
+	for (i = 0; i < k; i++) {
+		struct job *j = JOB(b, first + i);
+
+		if (j->state != J_WRITTEN)
+			continue;
+		rc = publish(j->tmp, b->out[j->idx], b->overwrite);
+		free(j->tmp);
+		j->tmp = NULL;
 		if (rc != 0) {
 			pthread_mutex_lock(&b->mu);
-			b->stop = 1;
-			if (i < b->fail_idx) {
-				b->fail_idx = i;
-				b->fail_rc = rc;
-				b->fail_backend = sign_error_last() == rc ? sign_error_backend() : 0;
-				snprintf(b->fail_msg, sizeof(b->fail_msg), "%s",
-				    sign_error_last() == rc ? sign_error_message() : sign_strerror(rc));
-			}
+			job_fail(b, j, rc, 0);
 			pthread_mutex_unlock(&b->mu);
 		}
 	}
+	/* 3. the directories */
+	for (d = 0; d < nd; d++) {
+		if (dirs[d].fd < 0)
+			continue;
+		if (fsync(dirs[d].fd) != 0 && errno != EINVAL && errno != ENOTSUP &&
+		    errno != EBADF) {
+			rc = sign_error__set(SIGN_ERR_IO, (unsigned long)errno,
+			    "cannot sync the directory of %s: %s; its signature may not survive "
+			    "a crash", dirs[d].path, strerror(errno));
+			/* the outputs are complete but not reported as signed */
+			pthread_mutex_lock(&b->mu);
+			for (i = 0; i < k; i++) {
+				struct job *j = JOB(b, first + i);
+
+				if (j->state == J_WRITTEN && same_dir(&dirs[d], b->out[j->idx]))
+					job_fail(b, j, rc, 0);
+			}
+			pthread_mutex_unlock(&b->mu);
+		}
+		close(dirs[d].fd);
+	}
+	for (i = 0; i < k; i++) {
+		struct job *j = JOB(b, first + i);
+
+		if (j->state == J_WRITTEN)
+			b->results[j->idx] = 0;
+	}
+}
+
+/* Release a slot (committed, failed or never signed). */
+static void
+job_clear(struct job *j)
+{
+	if (j->tmp != NULL) {
+		unlink(j->tmp);
+		free(j->tmp);
+		j->tmp = NULL;
+	}
+	sign_buf_dispose(&j->sig);
+	j->state = J_FREE;
+}
+
+static void
+do_sign(struct batch *b, struct job *j)
+{
+	int rc;
+
+	j->state = J_SIGNING;
+	b->token_busy = 1;
+	b->n_ready--;
+	b->busy++;
+	pthread_mutex_unlock(&b->mu);
+	rc = sign_cades__plan_sign(&b->plan, &j->tbs, &j->sig);
+	pthread_mutex_lock(&b->mu);
+	b->busy--;
+	b->token_busy = 0;
+	if (rc != 0) {
+		job_fail(b, j, rc, 0);
+		return;
+	}
+	j->state = J_SIGNED;
+	b->n_signed++;
+	wake(b, 0);
+}
+
+static void
+do_prepare(struct worker *w, struct batch *b)
+{
+	struct job *j = JOB(b, b->next_prep);
+	int rc;
+
+	j->idx = b->next_prep++;
+	j->state = J_PREPARING;
+	b->n_preparing++;
+	b->busy++;
+	pthread_mutex_unlock(&b->mu);
+	rc = step_prepare(w, j);
+	pthread_mutex_lock(&b->mu);
+	b->busy--;
+	b->n_preparing--;
+	if (rc != 0) {
+		job_fail(b, j, rc, 1);
+		return;
+	}
+	j->state = J_READY;
+	b->n_ready++;
+	wake(b, 0);
+}
+
+static void
+do_write(struct worker *w, struct batch *b, struct job *j)
+{
+	int rc;
+
+	j->state = J_WRITING;
+	b->n_signed--;
+	b->busy++;
+	pthread_mutex_unlock(&b->mu);
+	rc = step_write(w, j);
+	pthread_mutex_lock(&b->mu);
+	b->busy--;
+	if (rc != 0) {
+		job_fail(b, j, rc, 0);
+		return;
+	}
+	j->state = J_WRITTEN;
+	wake(b, 0);
+}
+
+static void
+do_commit(struct batch *b, size_t k)
+{
+	size_t i = b->next_commit;
+	struct job *j;
+
+	b->committing = 1;
+	b->busy++;
+	pthread_mutex_unlock(&b->mu);
+	commit_group(b, i, k);
+	pthread_mutex_lock(&b->mu);
+	for (; k > 0; k--, i++) {
+		j = JOB(b, i);
+		if (j->state == J_READY)
+			b->n_ready--;    /* never to be signed: stays SIGN_ERR_CANCELLED */
+		job_clear(j);
+	}
+	b->next_commit = i;
+	b->committing = 0;
+	b->busy--;
+	wake(b, 0);
+}
+
+/*
+ * The loop every thread runs: take the most useful step that is ready (sign;
+ * prepare when the signer is about to run dry and other threads can write;
+ * write; commit; prepare ahead), else sleep; leave when no step is ready and
+ * no thread is in one.
+ */
+static void
+run(struct worker *w)
+{
+	struct batch *b = w->b;
+	struct job *j;
+	size_t k;
+
+	pthread_mutex_lock(&b->mu);
+	for (;;) {
+		if (!b->token_busy && !b->halt && b->n_ready > 0 && (j = find_ready(b)) != NULL)
+			do_sign(b, j);
+		else if (b->nthreads > 1 && b->n_ready + b->n_preparing < BATCH_FEED &&
+		    can_prepare(b))
+			do_prepare(w, b);
+		else if (b->n_signed > 0 && (j = find_signed(b)) != NULL)
+			do_write(w, b, j);
+		else if (!b->committing && (k = committable(b)) > 0)
+			do_commit(b, k);
+		else if (can_prepare(b))
+			do_prepare(w, b);
+		else if (b->busy == 0)
+			break;
+		else {
+			b->waiting++;
+			pthread_cond_wait(&b->cv, &b->mu);
+			b->waiting--;
+		}
+	}
+	wake(b, 1);
+	pthread_mutex_unlock(&b->mu);
+}
+
+static void *
+helper_main(void *arg)
+{
+	run(arg);
 	return NULL;
+}
+
+static int
+worker_init(struct worker *w, struct batch *b)
+{
+	struct cades_clock clk = CADES_CLOCK_INIT;
+	struct dbuf empty = DBUF_INIT;
+
+	w->b = b;
+	w->clk = clk;
+	w->head = empty;
+	w->tail = empty;
+	w->buf = malloc(CADES_IO_CHUNK);
+	w->ctx = EVP_MD_CTX_new();
+	if (w->buf == NULL || w->ctx == NULL)
+		return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+	return 0;
+}
+
+static void
+worker_free(struct worker *w)
+{
+	free(w->buf);
+	w->buf = NULL;
+	EVP_MD_CTX_free(w->ctx);
+	w->ctx = NULL;
+	dbuf_free(&w->head);
+	dbuf_free(&w->tail);
 }
 
 static unsigned int
@@ -151,56 +830,111 @@ int
 sign_cades_sign_files(sign_signer *signer, const char *const *in, const char *const *out,
     size_t n, const sign_cades_sign_opts *opts, int *results)
 {
-	struct batch b;
-	pthread_t tid[BATCH_MAX_THREADS];
-	unsigned int nt, started = 0, k;
-	int *res = results, rc = 0;
+	struct batch *b = NULL;
+	struct worker w[BATCH_MAX_THREADS];
+	unsigned int nt, t;
+	int *res = results, rc = 0, locks = 0;
 	size_t i;
 
+	memset(w, 0, sizeof(w));
 	if (signer == NULL || opts == NULL || (n > 0 && (in == NULL || out == NULL)))
 		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no signer, options or files");
 	if (n == 0)
 		return 0;
-	memset(&b, 0, sizeof(b));
 	if (res == NULL && (res = calloc(n, sizeof(*res))) == NULL)
 		return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
 	for (i = 0; i < n; i++)
 		res[i] = SIGN_ERR_CANCELLED;
-	b.in = in;
-	b.out = out;
-	b.n = n;
-	b.opts = opts;
-	b.results = res;
-	b.fail_idx = n;
-	nt = thread_count(opts, n);
-	if (nt > 1 && (locked_signer(&b.signer, signer) != 0 ||
-	    pthread_mutex_init(&b.mu, NULL) != 0)) {
-		sign_signer_free(b.signer);
-		b.signer = NULL;
-		nt = 1;
-	}
-	if (nt <= 1) {
-		/* one thread: in order, stop at the first failure */
-		for (i = 0; i < n; i++) {
-			rc = res[i] = sign_cades_sign_file(signer, in[i], out[i], opts);
-			if (rc != 0)
-				break;
-		}
+	b = calloc(1, sizeof(*b));
+	if (b == NULL) {
+		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
 		goto out;
 	}
-	for (k = 0; k < nt; k++)
-		if (pthread_create(&tid[k], NULL, worker, &b) == 0)
-			started++;
-	if (started == 0)
-		worker(&b);   /* no thread could start: do the work here */
-	for (k = 0; k < started; k++)
-		pthread_join(tid[k], NULL);
-	pthread_mutex_destroy(&b.mu);
-	if (b.fail_idx < n)
-		rc = sign_error__set(b.fail_rc, b.fail_backend, "%s", b.fail_msg);
+	rc = sign_cades__plan_init(&b->plan, signer, opts);
+	if (rc != 0) {
+		for (i = 0; i < n; i++)   /* no file can be signed */
+			res[i] = rc;
+		goto out;
+	}
+	b->in = in;
+	b->out = out;
+	b->n = n;
+	b->overwrite = opts->overwrite != 0;
+#ifdef __linux__
+	b->sync_each = n == 1;      /* one file: fsync() it, no need for syncfs() */
+#else
+	b->sync_each = 1;
+#endif
+	b->results = res;
+	b->limit = n;
+	b->fail_idx = n;
+	if (pthread_mutex_init(&b->mu, NULL) != 0) {
+		rc = sign_error__set(SIGN_ERR_GENERIC, 0, "cannot create a mutex");
+		goto out;
+	}
+	if (pthread_cond_init(&b->cv, NULL) != 0) {
+		pthread_mutex_destroy(&b->mu);
+		rc = sign_error__set(SIGN_ERR_GENERIC, 0, "cannot create a condition variable");
+		goto out;
+	}
+	locks = 1;
+	rc = worker_init(&w[0], b);
+	if (rc != 0)
+		goto out;
+	nt = thread_count(opts, n);
+	b->nthreads = 1;
+	for (t = 1; t < nt; t++) {
+		if (worker_init(&w[t], b) != 0) {
+			worker_free(&w[t]);
+			break;
+		}
+		/* counted before it starts: it reads nthreads under the lock */
+		pthread_mutex_lock(&b->mu);
+		b->nthreads++;
+		pthread_mutex_unlock(&b->mu);
+		if (pthread_create(&w[t].tid, NULL, helper_main, &w[t]) != 0) {
+			pthread_mutex_lock(&b->mu);
+			b->nthreads--;
+			pthread_mutex_unlock(&b->mu);
+			worker_free(&w[t]);
+			break;
+		}
+	}
+	run(&w[0]);
+	for (t = 1; t < b->nthreads; t++)
+		pthread_join(w[t].tid, NULL);
+	/* Files prepared but never signed, after a failure. */
+	for (i = 0; i < BATCH_RING; i++)
+		job_clear(&b->ring[i]);
+	if (b->fail_idx < n)
+		rc = sign_error__set(b->fail_rc, b->fail_backend, "%s", b->fail_msg);
 out:
-	sign_signer_free(b.signer);
+	for (t = 0; t < BATCH_MAX_THREADS; t++)
+		worker_free(&w[t]);
+	if (b != NULL) {
+		if (locks) {
+			pthread_cond_destroy(&b->cv);
+			pthread_mutex_destroy(&b->mu);
+		}
+		sign_cades__plan_free(&b->plan);
+		free(b);
+	}
 	if (res != results)
 		free(res);
 	return rc;
+}
+
+int
+sign_cades_sign_file(sign_signer *signer, const char *in_path, const char *out_path,
+    const sign_cades_sign_opts *opts)
+{
+	sign_cades_sign_opts one;
+
+	if (in_path == NULL || out_path == NULL)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no input or output path");
+	if (opts == NULL)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no signer or options given");
+	one = *opts;
+	one.threads = 1;
+	return sign_cades_sign_files(signer, &in_path, &out_path, 1, &one, NULL);
 }

@@ -20,6 +20,13 @@ dbuf_free(struct dbuf *b)
 	b->err = 0;
 }
 
+void
+dbuf_reset(struct dbuf *b)
+{
+	b->len = 0;
+	b->err = 0;
+}
+
 static int
 dbuf_reserve(struct dbuf *b, size_t more)
 {

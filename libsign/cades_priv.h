@@ -125,6 +125,10 @@ const char *sign_cades__md_name(sign_md md);
 
 /* ---- signing internals --------------------------------------------------- */
 
+/* Empty b without freeing its memory (for reuse). */
+#define dbuf_reset sign_cades__dbuf_reset
+void dbuf_reset(struct dbuf *b);
+
 /*
  * The DER SET OF the four signed attributes (content-type id-data,
  * signing-time, message-digest, signing-certificate-v2 over cert with md),
@@ -136,16 +140,76 @@ int sign_cades__signed_attrs(struct dbuf *out, const unsigned char *content_dige
 /* The signatureAlgorithm AlgorithmIdentifier for scheme/md. */
 int sign_cades__sig_algid(struct dbuf *out, sign_scheme scheme, sign_md md);
 
+/* Upper bound of the DER signed attributes (the largest digest, a
+ * GeneralizedTime, the ESS attribute with a hash AlgorithmIdentifier). */
+#define CADES_ATTRS_MAX 512
+
 /*
- * A complete signature around a precomputed content digest.  For an
- * enveloping signature (content_len != UINT64_MAX) the encoding is split:
- * head (up to and including the eContent OCTET STRING header), then the
- * content_len content bytes go between, then tail.  For a detached one
- * content_len is UINT64_MAX and tail is empty.
+ * Everything of a signature that does not depend on the content, encoded
+ * once per batch: the ESS signing-certificate-v2 attribute (the certificate
+ * is encoded and hashed once, not per file), the certificates field, the
+ * SignerIdentifier, the algorithm identifiers, and the digest fetched once
+ * (OpenSSL 3 looks a digest up in its provider store on each implicit use).
+ * Read-only once made: threads share it.
  */
-int sign_cades__build(struct dbuf *head, struct dbuf *tail, sign_signer *signer,
-    const unsigned char *digest, size_t dlen, uint64_t content_len,
+struct cades_plan {
+	sign_signer *signer;        /* borrowed */
+	sign_scheme scheme;         /* resolved: never AUTO */
+	sign_md md;                 /* never DEFAULT */
+	EVP_MD *evp;                /* fetched once */
+	size_t md_len;
+	time_t signing_time;        /* 0: the clock when each file is signed */
+	int enveloping;
+	struct dbuf ess_attr;       /* the signing-certificate-v2 Attribute */
+	struct dbuf si_head;        /* SignerInfo: version, sid, digestAlgorithm */
+	struct dbuf sig_alg;        /* SignerInfo: signatureAlgorithm */
+	struct dbuf certs;          /* SignedData: [0] certificates */
+	struct dbuf algs;           /* SignedData: digestAlgorithms */
+};
+
+/* What is signed for one content: the DER signed attributes and their digest. */
+struct cades_tbs {
+	unsigned char attrs[CADES_ATTRS_MAX];
+	size_t attrs_len;
+	unsigned char hash[EVP_MAX_MD_SIZE];
+	unsigned int hash_len;
+};
+
+/* The signing-time attribute of the last second used: one per thread. */
+struct cades_clock {
+	time_t t;
+	unsigned char attr[64];
+	size_t len;
+};
+
+#define CADES_CLOCK_INIT { (time_t)-1, { 0 }, 0 }
+
+/* Check signer and opts for signing (key usage, scheme, digest) and encode
+ * the constant parts.  sign_cades__plan_free() also after a failure. */
+int sign_cades__plan_init(struct cades_plan *p, sign_signer *signer,
     const sign_cades_sign_opts *opts);
+void sign_cades__plan_free(struct cades_plan *p);
+
+/* The signed attributes over a content digest (dlen == p->md_len) and the
+ * digest to sign, hashed with ctx (a reusable context); clk caches the
+ * encoded signing time. */
+int sign_cades__plan_tbs(const struct cades_plan *p, struct cades_tbs *t,
+    const unsigned char *digest, size_t dlen, EVP_MD_CTX *ctx, struct cades_clock *clk);
+
+/*
+ * The SignedData around a signature value.  For an enveloping signature
+ * (content_len != UINT64_MAX) the encoding is split: head (up to and
+ * including the eContent OCTET STRING header), then the content_len content
+ * bytes go between, then tail.  For a detached one content_len is UINT64_MAX
+ * and tail stays empty.  head and tail are appended to.
+ */
+int sign_cades__plan_encode(const struct cades_plan *p, const struct cades_tbs *t,
+    const unsigned char *sig, size_t sig_len, uint64_t content_len, struct dbuf *head,
+    struct dbuf *tail);
+
+/* Private-key operation of the plan's signer over t->hash. */
+int sign_cades__plan_sign(const struct cades_plan *p, const struct cades_tbs *t,
+    sign_buf *sig);
 
 /* ---- reading signatures (cades_parse.c) ---------------------------------- */
 

@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
@@ -43,6 +44,11 @@
 #define BATCH_GROUP 64       /* files made durable by one sync (<= BATCH_RING / 2) */
 #define BATCH_WAKE 32        /* work that wakes a sleeping thread */
 #define BATCH_FEED 2         /* files kept ready (or being prepared) for the signer */
+/* A smaller group is committed when its first file was written this long ago,
+ * or when a signature takes this long (a smart card, a PIN asked for each
+ * signature): signatures already made are not held back for long. */
+#define BATCH_AGE_NS (100 * 1000000LL)
+#define BATCH_SLOW_NS (10 * 1000000LL)
 
 enum job_state {
 	J_FREE = 0,
@@ -59,6 +65,7 @@ struct job {
 	size_t idx;
 	enum job_state state;
 	char *tmp;                  /* the temporary output while there is one */
+	int64_t written_at;         /* J_WRITTEN since (monotonic ns) */
 	uint64_t content_len;
 	unsigned char digest[EVP_MAX_MD_SIZE];
 	unsigned int dlen;
@@ -97,7 +104,8 @@ struct batch {
 	size_t next_commit;         /* first file not committed */
 	size_t limit;               /* an input failed: no file from there on is signed */
 	int halt;                   /* another failure: nothing new is started */
-	size_t n_ready, n_signed, n_preparing;
+	int slow;                   /* the last signature took BATCH_SLOW_NS or more */
+	size_t n_ready, n_signed, n_preparing, n_writing;
 	int token_busy, committing;
 	unsigned int busy, waiting; /* threads in a step; threads asleep */
 	size_t fail_idx;            /* lowest failed file, n when none */
@@ -107,6 +115,15 @@ struct batch {
 };
 
 #define JOB(b, i) (&(b)->ring[(i) % BATCH_RING])
+
+static int64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
 
 /* ---- steps (run without the lock, on one job owned by the thread) -------- */
 
@@ -384,7 +401,8 @@ wake(struct batch *b, int force)
 		return;
 	}
 	room = can_prepare(b) ? b->next_commit + BATCH_RING - b->next_prep : 0;
-	if (b->n_signed >= BATCH_WAKE || (b->n_ready < BATCH_WAKE && room >= BATCH_WAKE))
+	if (b->n_signed >= BATCH_WAKE || (b->n_signed > 0 && b->slow) ||
+	    (b->n_ready < BATCH_WAKE && room >= BATCH_WAKE))
 		pthread_cond_signal(&b->cv);
 }
 
@@ -455,17 +473,30 @@ settled(const struct batch *b, const struct job *j)
 	    (j->state == J_READY && (b->halt || j->idx >= b->limit));
 }
 
-/* The number of files from next_commit on that make a group to commit now. */
+/* The files from next_commit on that are settled (at most a group). */
+static size_t
+settled_run(const struct batch *b, size_t *end)
+{
+	size_t k = 0;
+
+	/* the last group ends where preparing has stopped for good */
+	*end = b->halt || b->next_prep >= b->limit ? b->next_prep : b->n;
+	while (b->next_commit + k < *end && k < BATCH_GROUP &&
+	    settled(b, JOB(b, b->next_commit + k)))
+		k++;
+	return k;
+}
+
+/* The number of files from next_commit on to commit now: a full group, the
+ * last one, or a smaller one when waiting would hold signatures back. */
 static size_t
 committable(const struct batch *b)
 {
-	/* the last group ends where preparing has stopped for good */
-	size_t k = 0, end = b->halt || b->next_prep >= b->limit ? b->next_prep : b->n;
+	const struct job *first = JOB(b, b->next_commit);
+	size_t end, k = settled_run(b, &end);
 
-	while (b->next_commit + k < end && k < BATCH_GROUP &&
-	    settled(b, JOB(b, b->next_commit + k)))
-		k++;
-	if (k == BATCH_GROUP || (k > 0 && b->next_commit + k == end))
+	if (k == BATCH_GROUP || (k > 0 && (b->next_commit + k == end || b->slow ||
+	    first->state != J_WRITTEN || now_ns() - first->written_at >= BATCH_AGE_NS)))
 		return k;
 	return 0;
 }
@@ -651,6 +682,7 @@ job_clear(struct job *j)
 static void
 do_sign(struct batch *b, struct job *j)
 {
+	int64_t t0;
 	int rc;
 
 	j->state = J_SIGNING;
@@ -658,8 +690,11 @@ do_sign(struct batch *b, struct job *j)
 	b->n_ready--;
 	b->busy++;
 	pthread_mutex_unlock(&b->mu);
+	t0 = now_ns();
 	rc = sign_cades__plan_sign(&b->plan, &j->tbs, &j->sig);
+	t0 = now_ns() - t0;
 	pthread_mutex_lock(&b->mu);
+	b->slow = t0 >= BATCH_SLOW_NS;
 	b->busy--;
 	b->token_busy = 0;
 	if (rc != 0) {
@@ -702,16 +737,19 @@ do_write(struct worker *w, struct batch *b, struct job *j)
 
 	j->state = J_WRITING;
 	b->n_signed--;
+	b->n_writing++;
 	b->busy++;
 	pthread_mutex_unlock(&b->mu);
 	rc = step_write(w, j);
 	pthread_mutex_lock(&b->mu);
 	b->busy--;
+	b->n_writing--;
 	if (rc != 0) {
 		job_fail(b, j, rc, 0);
 		return;
 	}
 	j->state = J_WRITTEN;
+	j->written_at = now_ns();
 	wake(b, 0);
 }
 
@@ -738,6 +776,38 @@ do_commit(struct batch *b, size_t k)
 	wake(b, 0);
 }
 
+/* Nothing to do until another thread finishes a step; but written files
+ * waiting for their group are committed after BATCH_AGE_NS at the latest. */
+static void
+sleep_until_work(struct batch *b)
+{
+	const struct job *first = JOB(b, b->next_commit);
+	struct timespec ts;
+	size_t end;
+	int64_t t;
+
+	b->waiting++;
+	if (!b->committing && settled_run(b, &end) > 0 && first->state == J_WRITTEN) {
+		t = first->written_at + BATCH_AGE_NS;
+		ts.tv_sec = (time_t)(t / 1000000000LL);
+		ts.tv_nsec = (long)(t % 1000000000LL);
+		pthread_cond_timedwait(&b->cv, &b->mu, &ts);
+	} else {
+		pthread_cond_wait(&b->cv, &b->mu);
+	}
+	b->waiting--;
+}
+
+/* A slow token (BATCH_SLOW_NS a signature): each signature is put in place
+ * before the next one is asked for, so that a batch interrupted while the
+ * token (or its user, for a PIN) takes its time loses nothing signed. */
+static int
+hold_token(const struct batch *b)
+{
+	return b->slow && (b->n_signed > 0 || b->n_writing > 0 || b->committing ||
+	    committable(b) > 0);
+}
+
 /*
  * The loop every thread runs: take the most useful step that is ready (sign;
  * prepare when the signer is about to run dry and other threads can write;
@@ -753,7 +823,8 @@ run(struct worker *w)
 
 	pthread_mutex_lock(&b->mu);
 	for (;;) {
-		if (!b->token_busy && !b->halt && b->n_ready > 0 && (j = find_ready(b)) != NULL)
+		if (!b->token_busy && !b->halt && b->n_ready > 0 && !hold_token(b) &&
+		    (j = find_ready(b)) != NULL)
 			do_sign(b, j);
 		else if (b->nthreads > 1 && b->n_ready + b->n_preparing < BATCH_FEED &&
 		    can_prepare(b))
@@ -766,11 +837,8 @@ run(struct worker *w)
 			do_prepare(w, b);
 		else if (b->busy == 0)
 			break;
-		else {
-			b->waiting++;
-			pthread_cond_wait(&b->cv, &b->mu);
-			b->waiting--;
-		}
+		else
+			sleep_until_work(b);
 	}
 	wake(b, 1);
 	pthread_mutex_unlock(&b->mu);
@@ -809,6 +877,21 @@ worker_free(struct worker *w)
 	w->ctx = NULL;
 	dbuf_free(&w->head);
 	dbuf_free(&w->tail);
+}
+
+/* A condition variable timed on CLOCK_MONOTONIC (see now_ns). */
+static int
+cond_init(pthread_cond_t *cv)
+{
+	pthread_condattr_t a;
+	int rc;
+
+	if (pthread_condattr_init(&a) != 0)
+		return -1;
+	rc = pthread_condattr_setclock(&a, CLOCK_MONOTONIC) != 0 ||
+	    pthread_cond_init(cv, &a) != 0 ? -1 : 0;
+	pthread_condattr_destroy(&a);
+	return rc;
 }
 
 static unsigned int
@@ -872,7 +955,7 @@ sign_cades_sign_files(sign_signer *signer, const char *const *in, const char *co
 		rc = sign_error__set(SIGN_ERR_GENERIC, 0, "cannot create a mutex");
 		goto out;
 	}
-	if (pthread_cond_init(&b->cv, NULL) != 0) {
+	if (cond_init(&b->cv) != 0) {
 		pthread_mutex_destroy(&b->mu);
 		rc = sign_error__set(SIGN_ERR_GENERIC, 0, "cannot create a condition variable");
 		goto out;

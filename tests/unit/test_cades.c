@@ -477,6 +477,11 @@ struct counting {
 	int fail_at;
 	int active;
 	int overlapped;
+	/* a slow token: each signature takes slow_ms; at call n > 1, done[n - 2]
+	 * is set when out[n - 2] exists (committed before this signature) */
+	int slow_ms;
+	const char *const *out;
+	int *done;
 };
 
 static int
@@ -489,6 +494,14 @@ counting_sign(void *ctx, sign_scheme scheme, sign_md md, const unsigned char *di
 	if (__atomic_add_fetch(&c->active, 1, __ATOMIC_SEQ_CST) > 1)
 		__atomic_store_n(&c->overlapped, 1, __ATOMIC_SEQ_CST);
 	n = __atomic_add_fetch(&c->calls, 1, __ATOMIC_SEQ_CST);
+	if (c->slow_ms > 0) {
+		struct timespec ts = { 0, c->slow_ms * 1000000L };
+		struct stat st;
+
+		if (n > 1 && c->out != NULL && stat(c->out[n - 2], &st) == 0)
+			c->done[n - 2] = 1;
+		nanosleep(&ts, NULL);
+	}
 	if (c->fail || n == c->fail_at)
 		rc = sign_error__set(SIGN_ERR_PIN_INCORRECT, 0, "wrong PIN (test)");
 	else
@@ -578,7 +591,7 @@ test_sign_file_streaming(void **state)
 static void
 test_sign_file_atomic(void **state)
 {
-	struct counting c = { NULL, 0, 0, 0, 0, 0 };
+	struct counting c = { NULL, 0, 0, 0, 0, 0, 0, NULL, NULL };
 	sign_signer *s = mk_counting(&c);
 	sign_cades_sign_opts o = SIGN_CADES_SIGN_OPTS_INIT;
 	sign_buf before = SIGN_BUF_INIT, after = SIGN_BUF_INIT;
@@ -641,7 +654,7 @@ static void
 test_sign_files_batch(void **state)
 {
 	static const unsigned int threads[] = { 1, 2, 4 };
-	struct counting c = { NULL, 0, 0, 0, 0, 0 };
+	struct counting c = { NULL, 0, 0, 0, 0, 0, 0, NULL, NULL };
 	sign_signer *s = mk_counting(&c);
 	sign_trust *trust = mk_trust("root.pem");
 	sign_cades_sign_opts o = SIGN_CADES_SIGN_OPTS_INIT;
@@ -779,7 +792,7 @@ test_sign_files_pipeline(void **state)
 	enum { N = 150 };
 	static const unsigned int threads[] = { 1, 2, 4 };
 	static char in[N][PIPE_PATH], out[N][PIPE_PATH];
-	struct counting c = { NULL, 0, 0, 0, 0, 0 };
+	struct counting c = { NULL, 0, 0, 0, 0, 0, 0, NULL, NULL };
 	sign_signer *s = mk_counting(&c);
 	sign_cades_sign_opts o = SIGN_CADES_SIGN_OPTS_INIT;
 	const char *inp[N], *outp[N];
@@ -875,6 +888,48 @@ test_sign_files_pipeline(void **state)
 	sign_signer_free(c.inner);
 }
 
+
+/* With a slow token (a smart card: 50-500 ms a signature) each signature is
+ * in place before the next one is asked for, whatever the threads: an
+ * interrupted batch keeps every signature made. */
+static void
+test_sign_files_slow_token(void **state)
+{
+	enum { N = 6 };
+	static const unsigned int threads[] = { 1, 2 };
+	char in[N][PIPE_PATH], out[N][PIPE_PATH], name[64];
+	const char *inp[N], *outp[N];
+	int res[N], done[N];
+	struct counting c = { NULL, 0, 0, 0, 0, 0, 15, NULL, NULL };
+	sign_signer *s = mk_counting(&c);
+	sign_cades_sign_opts o = SIGN_CADES_SIGN_OPTS_INIT;
+	size_t i, t;
+
+	(void)state;
+	for (i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "slow%zu.txt", i);
+		snprintf(in[i], sizeof(in[i]), "%s", work(name));
+		snprintf(out[i], sizeof(out[i]), "%s.p7s", in[i]);
+		assert_int_equal(write_file(in[i], name, strlen(name)), 0);
+		inp[i] = in[i];
+		outp[i] = out[i];
+	}
+	c.out = outp;
+	c.done = done;
+	for (t = 0; t < 2; t++) {
+		memset(done, 0, sizeof(done));
+		c.calls = 0;
+		o.threads = threads[t];
+		assert_int_equal(sign_cades_sign_files(s, inp, outp, N, &o, res), 0);
+		for (i = 0; i + 1 < N; i++)
+			assert_true(done[i]);   /* in place before the signature of file i + 1 */
+		assert_int_equal(check_batch(work_dir, in, out, res, N), N);
+		unlink_outputs(out, N);
+	}
+	sign_signer_free(s);
+	sign_signer_free(c.inner);
+}
+
 int
 main(void)
 {
@@ -891,6 +946,7 @@ main(void)
 		cmocka_unit_test(test_sign_file_atomic),
 		cmocka_unit_test(test_sign_files_batch),
 		cmocka_unit_test(test_sign_files_pipeline),
+		cmocka_unit_test(test_sign_files_slow_token),
 	};
 
 	return cmocka_run_group_tests(tests, pki_setup, pki_teardown);

@@ -17,15 +17,20 @@
  * that is slow (or descheduled on a busy machine) with one file never holds
  * the token up: the signer prepares the next files itself.
  *
+ * Groups fill in milliseconds with a fast token; with a slow one (a smart
+ * card, a PIN asked for each signature) each signature is in place before
+ * the next is asked for, and no written file waits more than BATCH_AGE_NS.
+ *
  * Guarantees: an output appears only complete (a temporary file renamed, or
  * linked without replacing when not overwriting), and only after its bytes
  * reached the disk; a file is reported as signed only once its output is in
  * place and its directory synced.  A file that cannot be prepared stops the
  * batch there: the files before it are signed, none after it.  After any
  * other failure nothing new is signed.  Either way the files signed are
- * written and committed, and no temporary file is left.  At most BATCH_RING files
- * are between prepare and commit, so a process killed by a signal leaves at
- * most that many temporary files, and never a partial output.
+ * written and committed, and no temporary file is left.  A process killed
+ * by a signal leaves no partial output; it may leave temporary files: at
+ * most BATCH_RING, in practice one or two groups with a fast token, and
+ * only the one being written with a slow token.
  */
 #include "cades_priv.h"
 

@@ -107,8 +107,12 @@ int sign_cades_sign_file(sign_signer *signer, const char *in_path, const char *o
  * at a time, so a batch goes at the token's signing rate.  results (may be
  * NULL; n entries) receives for each file 0, its error, or
  * SIGN_ERR_CANCELLED when it was not attempted because another file failed.
- * After a failure no new file is started; files already signed keep their
- * complete signatures, and no partial output is left.  Returns 0 when every
+ * A file that cannot be read stops the batch at that file (the files before
+ * it are still signed); any other failure stops new signatures at once.
+ * Files already signed keep their complete signatures, and no partial output
+ * is left.  Outputs are made durable per group (one sync, then each renamed
+ * into place and its directory synced); a file counts as signed only once
+ * its signature is on disk.  Returns 0 when every
  * file was signed, else the error (and message) of the failed file with the
  * lowest index.
  */

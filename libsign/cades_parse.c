@@ -179,6 +179,20 @@ cont_next(struct src *s, const struct scont *c, struct shdr *h)
 	return 1;
 }
 
+/* The next element must be there with this tag: 0, or "malformed: what". */
+static int
+cont_expect(struct src *s, const struct scont *c, unsigned char tag, const char *what,
+    struct shdr *h)
+{
+	int rc = cont_next(s, c, h);
+
+	if (rc < 0)
+		return rc;
+	if (rc == 0 || h->tag != tag)
+		return src_malformed(s, what);
+	return 0;
+}
+
 static int
 cont_end(struct src *s, const struct scont *c)
 {
@@ -373,12 +387,10 @@ small_field(struct src *s, const struct scont *c, unsigned char tag, struct dbuf
     const char *what)
 {
 	struct shdr h;
-	int rc = cont_next(s, c, &h);
+	int rc = cont_expect(s, c, tag, what, &h);
 
-	if (rc < 0)
+	if (rc != 0)
 		return rc;
-	if (rc == 0 || h.tag != tag)
-		return src_malformed(s, what);
 	return src_capture(s, &h, out, CADES_MAX_SMALL, 0);
 }
 
@@ -433,19 +445,11 @@ parse_signed_data(struct src *s, struct parsed *P, struct mdset *m)
 		rc = src_malformed(s, "the content type is not signedData");
 		goto out;
 	}
-	if ((rc = cont_next(s, &ci, &h)) < 0)
+	if ((rc = cont_expect(s, &ci, 0xa0, "no [0] content", &h)) != 0)
 		goto out;
-	if (rc == 0 || h.tag != 0xa0) {
-		rc = src_malformed(s, "no [0] content");
-		goto out;
-	}
 	cont_open(s, &h, &e0);
-	if ((rc = cont_next(s, &e0, &h)) < 0)
+	if ((rc = cont_expect(s, &e0, 0x30, "no SignedData SEQUENCE", &h)) != 0)
 		goto out;
-	if (rc == 0 || h.tag != 0x30) {
-		rc = src_malformed(s, "no SignedData SEQUENCE");
-		goto out;
-	}
 	cont_open(s, &h, &sd);
 	dbuf_free(&tmp);
 	if ((rc = small_field(s, &sd, 0x02, &tmp, "no version")) != 0)
@@ -458,12 +462,8 @@ parse_signed_data(struct src *s, struct parsed *P, struct mdset *m)
 		goto out;
 	}
 	/* EncapsulatedContentInfo */
-	if ((rc = cont_next(s, &sd, &h)) < 0)
+	if ((rc = cont_expect(s, &sd, 0x30, "no encapContentInfo", &h)) != 0)
 		goto out;
-	if (rc == 0 || h.tag != 0x30) {
-		rc = src_malformed(s, "no encapContentInfo");
-		goto out;
-	}
 	cont_open(s, &h, &ec);
 	if ((rc = small_field(s, &ec, 0x06, &P->econtent_type, "no eContentType")) != 0)
 		goto out;

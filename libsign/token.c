@@ -106,17 +106,16 @@ sign_token__login_error(sign_token *tok, CK_RV rv, int context)
 	}
 }
 
-int
-sign_token__do_login(sign_token *tok, CK_USER_TYPE user, const char *key_label)
+/* C_Login as user; ti is the token's info just read (its PIN flags). */
+static int
+login_as(sign_token *tok, CK_USER_TYPE user, const char *key_label, const sign_token_info *ti)
 {
-	const sign_token_info *ti;
 	sign_pin_request req;
 	char pin[PIN_CAP];
 	size_t len;
 	CK_RV rv;
 	int rc;
 
-	ti = sign_token_get_info(tok);
 	rc = sign_token__login_precheck(ti->flags,
 	    (tok->flags & SIGN_TOKEN_FORCE_LAST_TRY) != 0, ti->label);
 	if (rc != 0)
@@ -166,6 +165,12 @@ sign_token__do_login(sign_token *tok, CK_USER_TYPE user, const char *key_label)
 }
 
 int
+sign_token__do_login(sign_token *tok, CK_USER_TYPE user, const char *key_label)
+{
+	return login_as(tok, user, key_label, sign_token_get_info(tok));
+}
+
+int
 sign_token_login(sign_token *tok)
 {
 	const sign_token_info *ti;
@@ -192,7 +197,7 @@ sign_token_login(sign_token *tok)
 		tok->logged_in = 1;
 		return 0;
 	}
-	rc = sign_token__do_login(tok, CKU_USER, NULL);
+	rc = login_as(tok, CKU_USER, NULL, ti);
 	if (rc == 0)
 		tok->logged_in = 1;
 	return rc;
@@ -200,7 +205,7 @@ sign_token_login(sign_token *tok)
 
 int
 sign_token__open_slot(sign_token **out, struct sign_p11_module *mod, PKCS11_SLOT *slot,
-    const sign_token_options *opts)
+    const sign_token_options *opts, struct sign_token_info_store *st)
 {
 	sign_token *tok;
 	CK_RV rv;
@@ -221,9 +226,14 @@ sign_token__open_slot(sign_token **out, struct sign_p11_module *mod, PKCS11_SLOT
 		tok->pin_ud = opts->pin_userdata;
 		tok->flags = opts->flags;
 	}
-	rc = sign_token__info_read(mod, tok->slot_id, &tok->info);
-	if (rc != 0)
-		goto fail;
+	if (st != NULL) {
+		tok->info = *st;
+		memset(st, 0, sizeof(*st));
+	} else {
+		rc = sign_token__info_read(mod, tok->slot_id, &tok->info);
+		if (rc != 0)
+			goto fail;
+	}
 	rv = mod->f->C_OpenSession(tok->slot_id, CKF_SERIAL_SESSION |
 	    ((tok->flags & SIGN_TOKEN_OPEN_RW) ? CKF_RW_SESSION : 0), NULL, NULL,
 	    &tok->session);
@@ -246,7 +256,7 @@ int
 sign_token_open(sign_token **out, const char *uri, const sign_token_options *opts)
 {
 	struct sign_p11_module *mod = NULL;
-	struct sign_token_info_store st;
+	struct sign_token_info_store st, pick;
 	P11KitUri *u = NULL;
 	PKCS11_SLOT *found = NULL;
 	const char *path;
@@ -255,6 +265,7 @@ sign_token_open(sign_token **out, const char *uri, const sign_token_options *opt
 	int rc;
 
 	memset(&st, 0, sizeof(st));
+	memset(&pick, 0, sizeof(pick));
 	if (out == NULL)
 		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no output for the token");
 	*out = NULL;
@@ -282,7 +293,10 @@ sign_token_open(sign_token **out, const char *uri, const sign_token_options *opt
 				    st.label);
 			if (sign_token__slot_matches(u, mod, &st)) {
 				found = &mod->slots[i];
-				n++;
+				if (n++ == 0) {
+					pick = st;
+					memset(&st, 0, sizeof(st));
+				}
 			}
 		}
 		sign_token__info_clear(&st);
@@ -298,10 +312,11 @@ sign_token_open(sign_token **out, const char *uri, const sign_token_options *opt
 		    "%u tokens match (%s); name one with pkcs11:token=LABEL or serial=", n, seen);
 		goto out;
 	}
-	rc = sign_token__open_slot(out, mod, found, opts);
+	rc = sign_token__open_slot(out, mod, found, opts, &pick);
 	mod = NULL;
 out:
 	sign_token__info_clear(&st);
+	sign_token__info_clear(&pick);
 	sign_token__module_put(mod);
 	p11_kit_uri_free(u);
 	return rc;

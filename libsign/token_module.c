@@ -209,6 +209,9 @@ module_load(struct sign_p11_module **out, const char *path)
 		    "cannot use the PKCS#11 module");
 		goto out_unload;
 	}
+	rv = m->f->C_GetInfo(&m->info);
+	sign_token__trace("C_GetInfo", rv);
+	m->have_info = rv == CKR_OK;
 	sign_log__msg(SIGN_LOG_TRACE, "PKCS11_enumerate_slots()");
 	if (PKCS11_enumerate_slots(m->ctx, &m->slots, &m->nslots) != 0) {
 		m->slots = NULL;
@@ -362,6 +365,7 @@ sign_token__info_read(struct sign_p11_module *mod, CK_SLOT_ID slot_id,
 		ti.flags = 0;
 	}
 	st->raw = ti;
+	st->raw_slot = si;
 	st->has_token = present;
 	st->slot_description = space_dup(si.slotDescription, sizeof(si.slotDescription));
 	st->slot_manufacturer = space_dup(si.manufacturerID, sizeof(si.manufacturerID));
@@ -407,31 +411,18 @@ struct sign_token_list {
 	size_t n;
 };
 
-/* 1 when the URI's slot and token attributes match st. */
-static int
-uri_matches(P11KitUri *u, const struct sign_token_info_store *st, CK_SLOT_INFO *si)
-{
-	CK_SLOT_ID want = p11_kit_uri_get_slot_id(u);
-
-	if (want != (CK_SLOT_ID)-1 && want != st->info.slot_id)
-		return 0;
-	if (si != NULL && !p11_kit_uri_match_slot_info(u, si))
-		return 0;
-	return p11_kit_uri_match_token_info(u, &st->raw);
-}
-
 int
 sign_token__slot_matches(P11KitUri *u, struct sign_p11_module *mod,
     const struct sign_token_info_store *st)
 {
-	CK_SLOT_INFO si;
-	CK_INFO mi;
+	CK_SLOT_ID want = p11_kit_uri_get_slot_id(u);
 
-	if (mod->f->C_GetInfo(&mi) == CKR_OK && !p11_kit_uri_match_module_info(u, &mi))
+	if (mod->have_info && !p11_kit_uri_match_module_info(u, &mod->info))
 		return 0;
-	if (mod->f->C_GetSlotInfo(st->info.slot_id, &si) != CKR_OK)
+	if (want != (CK_SLOT_ID)-1 && want != st->info.slot_id)
 		return 0;
-	return uri_matches(u, st, &si);
+	return p11_kit_uri_match_slot_info(u, &st->raw_slot) &&
+	    p11_kit_uri_match_token_info(u, &st->raw);
 }
 
 int

@@ -34,6 +34,8 @@ struct sign_p11_module {
 	CK_FUNCTION_LIST *f;        /* the module's functions */
 	PKCS11_SLOT *slots;         /* libp11's slot list */
 	unsigned int nslots;
+	CK_INFO info;               /* C_GetInfo, read once at load */
+	int have_info;
 };
 
 /* Owned strings behind a sign_token_info. */
@@ -43,6 +45,7 @@ struct sign_token_info_store {
 	char *label, *manufacturer, *model, *serial;
 	char *uri;
 	CK_TOKEN_INFO raw;          /* as the module gave it (for URIs) */
+	CK_SLOT_INFO raw_slot;
 	int has_token;
 };
 
@@ -69,7 +72,8 @@ void sign_token__module_put(struct sign_p11_module *mod);
 int sign_token__info_read(struct sign_p11_module *mod, CK_SLOT_ID slot_id,
     struct sign_token_info_store *st);
 void sign_token__info_clear(struct sign_token_info_store *st);
-/* 1 when the URI's module, slot and token attributes match the slot st. */
+/* 1 when the URI's module, slot and token attributes match the slot st (as
+ * read by sign_token__info_read: no PKCS#11 call). */
 int sign_token__slot_matches(P11KitUri *u, struct sign_p11_module *mod,
     const struct sign_token_info_store *st);
 /* Map PKCS#11 token flags to SIGN_TOKEN_* flags. */
@@ -121,9 +125,10 @@ int sign_token__attr(sign_token *tok, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type
 int sign_token__attr_bool(sign_token *tok, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
     int def);
 sign_token *sign_token__ref(sign_token *tok);
-/* Open the token in slot of mod (mod reference taken). */
+/* Open the token in slot of mod (mod reference taken).  st, when not NULL,
+ * is the slot's info just read, moved into the token (else it is read). */
 int sign_token__open_slot(sign_token **out, struct sign_p11_module *mod, PKCS11_SLOT *slot,
-    const sign_token_options *opts);
+    const sign_token_options *opts, struct sign_token_info_store *st);
 
 /* ---- token_objects.c ---- */
 

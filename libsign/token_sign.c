@@ -17,6 +17,9 @@
 #include <openssl/x509v3.h>
 
 #define SIG_CAP 1024
+#define KEY_MAX 64          /* private keys one URI may match */
+#define KEY_ATTR_CAP 256    /* bytes of a key's CKA_ID or CKA_LABEL */
+#define CERT_MAX 16         /* certificates with one id or one subject */
 
 /* ---- encodings ----------------------------------------------------------- */
 
@@ -283,29 +286,119 @@ cert_rank(const sign_cert *c, time_t now)
 	return r;
 }
 
+/* A private key found on the token for a signer. */
+struct keyref {
+	CK_OBJECT_HANDLE h;
+	unsigned char id[KEY_ATTR_CAP];
+	size_t id_len;
+	char label[KEY_ATTR_CAP + 1];
+};
+
+/* The key's CKA_ID and CKA_LABEL, in one call. */
+static int
+key_attrs(sign_token *tok, struct keyref *k)
+{
+	CK_ATTRIBUTE a[2] = {
+		{ CKA_ID, k->id, KEY_ATTR_CAP },
+		{ CKA_LABEL, k->label, KEY_ATTR_CAP },
+	};
+	CK_RV rv;
+
+	rv = tok->mod->f->C_GetAttributeValue(tok->session, k->h, a, 2);
+	sign_token__trace("C_GetAttributeValue(CKA_ID, CKA_LABEL)", rv);
+	if (rv == CKR_BUFFER_TOO_SMALL)
+		return sign_error__set(SIGN_ERR_TOO_LARGE, 0,
+		    "a private key's id or label on the token is longer than %d bytes",
+		    KEY_ATTR_CAP);
+	if (rv != CKR_OK && rv != CKR_ATTRIBUTE_TYPE_INVALID && rv != CKR_ATTRIBUTE_SENSITIVE)
+		return sign_token__p11_error(SIGN_ERR_PKCS11, rv, "C_GetAttributeValue",
+		    "cannot read a private key's id and label");
+	k->id_len = a[0].ulValueLen <= KEY_ATTR_CAP ? (size_t)a[0].ulValueLen : 0;
+	k->label[a[1].ulValueLen <= KEY_ATTR_CAP ? a[1].ulValueLen : 0] = '\0';
+	return 0;
+}
+
 /*
- * The best certificate among certs with the key's id.  *best NULL and
- * *refused set when there are some but none may sign.
+ * The private keys matching u (its id= and object=, whatever its type=
+ * says): at most KEY_MAX.
  */
 static int
-best_cert(sign_cert **best, int *refused, const sign_token_objects *certs,
-    const sign_token_object *key)
+find_keys(struct keyref *keys, size_t *n, sign_token *tok, P11KitUri *u)
 {
+	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+	CK_ATTRIBUTE t[4] = { { CKA_CLASS, &cls, sizeof(cls) } };
+	CK_OBJECT_HANDLE h[KEY_MAX + 1];
+	CK_ATTRIBUTE_TYPE want[] = { CKA_ID, CKA_LABEL };
+	CK_ULONG nt = 1, got = 0, i;
+	int rc;
+
+	*n = 0;
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		CK_ATTRIBUTE *a = p11_kit_uri_get_attribute(u, want[i]);
+
+		if (a != NULL)
+			t[nt++] = *a;
+	}
+	rc = sign_token__find(tok, t, nt, h, KEY_MAX + 1, &got);
+	if (rc != 0)
+		return rc;
+	if (got > KEY_MAX)
+		return sign_error__set(SIGN_ERR_USAGE, 0,
+		    "more than %d private keys on token '%s' match; name one with id= or "
+		    "object= (see kyso key list)", KEY_MAX, tok->info.info.label);
+	for (i = 0; i < got; i++) {
+		keys[i].h = h[i];
+		rc = key_attrs(tok, &keys[i]);
+		if (rc != 0)
+			return rc;
+	}
+	*n = got;
+	return 0;
+}
+
+/* The certificate in object h, decoded (NULL when malformed). */
+static sign_cert *
+cert_object(sign_token *tok, CK_OBJECT_HANDLE h)
+{
+	unsigned char *der = NULL;
+	sign_cert *c = NULL;
+	CK_ULONG len = 0;
+
+	if (sign_token__attr(tok, h, CKA_VALUE, &der, &len) == 0)
+		(void)sign_cert_from_der(&c, der, len);
+	OPENSSL_free(der);
+	return c;
+}
+
+/*
+ * The best certificate on the token with the key's id.  *best NULL and
+ * *refused set when there are some but none may sign.  Only those
+ * certificates are read and decoded, not the token's others.
+ */
+static int
+best_cert(sign_cert **best, int *refused, sign_token *tok, const struct keyref *key)
+{
+	CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
+	CK_CERTIFICATE_TYPE ct = CKC_X_509;
+	CK_ATTRIBUTE t[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_CERTIFICATE_TYPE, &ct, sizeof(ct) },
+		{ CKA_ID, (void *)key->id, (CK_ULONG)key->id_len },
+	};
+	CK_OBJECT_HANDLE h[CERT_MAX];
+	CK_ULONG n = 0, i;
 	sign_cert *c = NULL, *pick = NULL;
-	int best_rank = -1, rank, rc = 0;
+	int best_rank = -1, rank, rc;
 	time_t now = time(NULL);
-	size_t i;
 
 	*best = NULL;
 	*refused = 0;
-	for (i = 0; i < sign_token_objects_count(certs); i++) {
-		const sign_token_object *o = sign_token_objects_get(certs, i);
-
-		if (o->cert_der == NULL || o->id_len != key->id_len ||
-		    (o->id_len > 0 && memcmp(o->id, key->id, o->id_len) != 0))
-			continue;
-		rc = sign_cert_from_der(&c, o->cert_der, o->cert_len);
-		if (rc != 0)
+	rc = sign_token__find(tok, t, 3, h, CERT_MAX, &n);
+	if (rc != 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		c = cert_object(tok, h[i]);
+		if (c == NULL)
 			continue;
 		rank = cert_rank(c, now);
 		if (rank < 0) {
@@ -356,59 +449,80 @@ load_cert(sign_cert **out, sign_token *tok, const char *cert)
 	return rc;
 }
 
+/* The CA certificate on the token that issued x: looked up by its subject
+ * (CKA_SUBJECT, which PKCS#11 requires on certificate objects); NULL when
+ * none. */
+static X509 *
+token_issuer(sign_token *tok, X509 *x)
+{
+	CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
+	unsigned char *name = NULL;
+	CK_OBJECT_HANDLE h[CERT_MAX];
+	CK_ULONG n = 0, i;
+	X509 *next = NULL;
+	int len;
+
+	len = i2d_X509_NAME(X509_get_issuer_name(x), &name);
+	if (len > 0) {
+		CK_ATTRIBUTE t[] = {
+			{ CKA_CLASS, &cls, sizeof(cls) },
+			{ CKA_SUBJECT, name, (CK_ULONG)len },
+		};
+
+		if (sign_token__find(tok, t, 2, h, CERT_MAX, &n) != 0)
+			n = 0;
+	}
+	for (i = 0; i < n && next == NULL; i++) {
+		sign_cert *c = cert_object(tok, h[i]);
+		X509 *ca = c != NULL ? sign_cert__x509(c) : NULL;
+
+		if (ca != NULL && X509_cmp(ca, x) != 0 && X509_check_issued(ca, x) == X509_V_OK &&
+		    X509_up_ref(ca) == 1)
+			next = ca;
+		sign_cert_free(c);
+	}
+	OPENSSL_free(name);
+	return next;
+}
+
 /* Add the CA certificates on the token that issued x (up the chain). */
 static void
-add_token_chain(sign_signer *s, const sign_token_objects *certs, X509 *x)
+add_token_chain(sign_signer *s, sign_token *tok, X509 *x)
 {
-	int depth, added;
-	size_t i;
+	int depth;
 
 	for (depth = 0; depth < 8 && x != NULL && X509_self_signed(x, 0) != 1; depth++) {
-		X509 *next = NULL;
+		X509 *next = token_issuer(tok, x);
 
-		for (i = 0; i < sign_token_objects_count(certs) && next == NULL; i++) {
-			const sign_token_object *o = sign_token_objects_get(certs, i);
-			const unsigned char *p = o->cert_der;
-			X509 *ca;
-
-			if (p == NULL)
-				continue;
-			ca = d2i_X509(NULL, &p, (long)o->cert_len);
-			if (ca != NULL && X509_cmp(ca, x) != 0 &&
-			    X509_check_issued(ca, x) == X509_V_OK)
-				next = ca;
-			else
-				X509_free(ca);
-		}
-		added = 0;
-		if (next != NULL && X509_self_signed(next, 0) != 1) {
-			if (sk_X509_push(s->chain, next))
-				added = 1;
+		if (next == NULL || X509_self_signed(next, 0) == 1 || !sk_X509_push(s->chain, next)) {
+			X509_free(next);
+			break;
 		}
 		x = next;
-		if (!added)
-			X509_free(next);
-		if (!added)
-			break;
 	}
 	ERR_clear_error();
 }
 
+/*
+ * The signer for the key named by key_uri on tok.  Reads only what the
+ * choice needs: the matching private keys' ids and labels, the
+ * certificates with their ids, and the CA certificates up the chosen
+ * certificate's chain, found by subject (a token holding many objects is
+ * not listed, and no other certificate is decoded).
+ */
 static int
 make_signer(sign_signer **out, sign_token *tok, const char *key_uri, const char *cert,
     int with_cert)
 {
-	sign_token_objects *keys = NULL, *certs = NULL;
-	const sign_token_object *key = NULL;
+	struct keyref *keys = NULL;
+	const struct keyref *key = NULL;
 	sign_cert *given = NULL, *chosen = NULL, *kcert = NULL;
 	struct sign_token_info_store *st;
 	P11KitUri *u = NULL;
 	EVP_PKEY *pub = NULL;
 	struct tkey *k = NULL;
-	CK_OBJECT_HANDLE h[1];
-	CK_ULONG nh = 0;
 	int best_score = -2, nbest = 0, refused = 0;
-	size_t i;
+	size_t i, nkeys = 0;
 	int rc;
 
 	if (out == NULL || tok == NULL || key_uri == NULL)
@@ -423,8 +537,6 @@ make_signer(sign_signer **out, sign_token *tok, const char *key_uri, const char 
 		    "the key URI names another token than '%s'", st->info.label);
 		goto out;
 	}
-	/* type=cert or type=public name the pair: look for the private key. */
-	p11_kit_uri_clear_attribute(u, CKA_CLASS);
 	rc = sign_token_login(tok);
 	if (rc != 0)
 		goto out;
@@ -435,12 +547,17 @@ make_signer(sign_signer **out, sign_token *tok, const char *key_uri, const char 
 		if (rc != 0)
 			goto out;
 	}
-	rc = sign_token__objects(&keys, tok, SIGN_TOKEN_OBJ_PRIVATE_KEY, u);
-	if (rc == 0)
-		rc = sign_token__objects(&certs, tok, SIGN_TOKEN_OBJ_CERT, NULL);
+	keys = calloc(KEY_MAX, sizeof(*keys));
+	if (keys == NULL) {
+		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+		goto out;
+	}
+	/* type=cert or type=public name the pair: find_keys looks for the
+	 * private key. */
+	rc = find_keys(keys, &nkeys, tok, u);
 	if (rc != 0)
 		goto out;
-	if (sign_token_objects_count(keys) == 0) {
+	if (nkeys == 0) {
 		rc = sign_error__set(SIGN_ERR_KEY_NOT_FOUND, 0,
 		    "no private key on token '%s' matches %s (see kyso key list)",
 		    st->info.label, key_uri);
@@ -449,8 +566,8 @@ make_signer(sign_signer **out, sign_token *tok, const char *key_uri, const char 
 	/* Score each matching key: 2 with a signing certificate (or the given
 	 * certificate is its), 1 without any certificate, 0 with only
 	 * certificates that may not sign, -1 not the given certificate's key. */
-	for (i = 0; i < sign_token_objects_count(keys); i++) {
-		const sign_token_object *o = sign_token_objects_get(keys, i);
+	for (i = 0; i < nkeys; i++) {
+		const struct keyref *o = &keys[i];
 		int score;
 
 		kcert = NULL;
@@ -463,7 +580,9 @@ make_signer(sign_signer **out, sign_token *tok, const char *key_uri, const char 
 			EVP_PKEY_free(kp);
 			ERR_clear_error();
 		} else if (with_cert) {
-			best_cert(&kcert, &refused, certs, o);
+			rc = best_cert(&kcert, &refused, tok, o);
+			if (rc != 0)
+				goto out;
 			score = kcert != NULL ? 2 : refused > 0 ? 0 : 1;
 		} else {
 			score = 1;
@@ -513,21 +632,6 @@ make_signer(sign_signer **out, sign_token *tok, const char *key_uri, const char 
 		rc = sign_error__openssl(SIGN_ERR_UNSUPPORTED, "cannot read the public key");
 		goto out;
 	}
-	{
-		CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
-		CK_ATTRIBUTE t[] = {
-			{ CKA_CLASS, &cls, sizeof(cls) },
-			{ CKA_ID, (void *)key->id, (CK_ULONG)key->id_len },
-			{ CKA_LABEL, (void *)key->label, (CK_ULONG)strlen(key->label) },
-		};
-
-		rc = sign_token__find(tok, t, *key->label ? 3 : 2, h, 1, &nh);
-		if (rc == 0 && nh == 0)
-			rc = sign_error__set(SIGN_ERR_KEY_NOT_FOUND, 0,
-			    "the private key '%s' vanished from the token", key->label);
-		if (rc != 0)
-			goto out;
-	}
 	k = calloc(1, sizeof(*k));
 	if (k == NULL || (k->label = strdup(key->label)) == NULL) {
 		free(k);
@@ -536,8 +640,8 @@ make_signer(sign_signer **out, sign_token *tok, const char *key_uri, const char 
 		goto out;
 	}
 	k->tok = sign_token__ref(tok);
-	k->h = h[0];
-	k->always_auth = sign_token__attr_bool(tok, h[0], CKA_ALWAYS_AUTHENTICATE, 0);
+	k->h = key->h;
+	k->always_auth = sign_token__attr_bool(tok, key->h, CKA_ALWAYS_AUTHENTICATE, 0);
 	sign_log__msg(SIGN_LOG_DEBUG, "signing with key '%s' on token '%s'%s", k->label,
 	    st->info.label, k->always_auth ? " (PIN asked for each signature)" : "");
 	rc = sign_signer__new(out, &tkey_ops, k, pub);
@@ -547,7 +651,7 @@ make_signer(sign_signer **out, sign_token *tok, const char *key_uri, const char 
 	if (chosen != NULL) {
 		rc = sign_signer__set_x509(*out, sign_cert__x509(chosen));
 		if (rc == 0)
-			add_token_chain(*out, certs, sign_cert__x509(chosen));
+			add_token_chain(*out, tok, sign_cert__x509(chosen));
 	}
 	if (rc != 0) {
 		sign_signer_free(*out);
@@ -558,8 +662,7 @@ out:
 	EVP_PKEY_free(pub);
 	sign_cert_free(given);
 	sign_cert_free(chosen);
-	sign_token_objects_free(keys);
-	sign_token_objects_free(certs);
+	free(keys);
 	p11_kit_uri_free(u);
 	return rc;
 }

@@ -62,6 +62,16 @@ expect 0 "no certificate" "$KYSO" cert list --token "$U;object=none"
 # The key now signs with its certificate (and the chain from the token).
 expect 0 "certificate: C=VN, O=Bộ Y tế, CN=Nguyễn Văn An" "$KYSO" key test --key "$U;id=%C1" \
     --pin-source env:PIN
+# kyso sign finds the issuing CA on the token by its subject and embeds it: with
+# no --chain, openssl verifies against the root alone.
+printf 'Tờ trình\n' >"$T/doc.txt"
+expect 0 "1 file signed by Nguyễn Văn An \\(serial 4b59\\)" "$KYSO" sign --key "$U;id=%C1" \
+    --pin-source env:PIN "$T/doc.txt"
+n=$(openssl pkcs7 -inform DER -in "$T/doc.txt.p7s" -print_certs 2>/dev/null | grep -c '^subject=')
+[ "$n" = 2 ] && pass "signer and CA certificate embedded" || fail "$n certificates embedded"
+expect 0 "Verification successful" openssl cms -verify -binary -inform DER -in "$T/doc.txt.p7s" \
+    -content "$T/doc.txt" -CAfile "$P/root.pem" -purpose any -out /dev/null
+expect 0 "TOTAL-PASSED" "$KYSO" verify --trust "$P/root.pem" "$T/doc.txt.p7s"
 
 # Refusals: no matching key (exit 6), bad files.
 expect 6 "no private key on token 'T1' matches the public key of" "$KYSO" cert import \

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +141,48 @@ signer_name(sign_signer *signer, char **serial)
 	return s;
 }
 
+/* The check of every input and output, run beside the module's loading. */
+struct precheck {
+	char *const *in;
+	char **outs;
+	int n, force;
+	const char *output;
+	int code;                   /* 0, or the exit status of the first failure */
+	char msg[600];
+};
+
+static void *
+precheck_run(void *arg)
+{
+	struct precheck *pc = arg;
+	struct stat st;
+	int i;
+
+	for (i = 0; i < pc->n; i++) {
+		const char *in = pc->in[i];
+
+		if (stat(in, &st) != 0 || S_ISDIR(st.st_mode)) {
+			snprintf(pc->msg, sizeof(pc->msg), "cannot read %s: %s; check the file name",
+			    in, stat(in, &st) == 0 ? "a directory" : strerror(errno));
+			pc->code = KYSO_EXIT_DATA;
+			return NULL;
+		}
+		pc->outs[i] = out_name(in, pc->output);
+		if (pc->outs[i] == NULL) {
+			snprintf(pc->msg, sizeof(pc->msg), "out of memory");
+			pc->code = KYSO_EXIT_RUNTIME;
+			return NULL;
+		}
+		if (!pc->force && stat(pc->outs[i], &st) == 0) {
+			snprintf(pc->msg, sizeof(pc->msg),
+			    "%s already exists; use --force to replace it", pc->outs[i]);
+			pc->code = KYSO_EXIT_USAGE;
+			return NULL;
+		}
+	}
+	return NULL;
+}
+
 int
 kyso_cmd_sign(int argc, char **argv)
 {
@@ -147,6 +190,10 @@ kyso_cmd_sign(int argc, char **argv)
 	sign_token_options to = SIGN_TOKEN_OPTIONS_INIT;
 	sign_cades_sign_opts so = SIGN_CADES_SIGN_OPTS_INIT;
 	sign_signer *signer = NULL;
+	sign_token *tok = NULL;
+	struct precheck pc;
+	pthread_t checker;
+	int checking = 0;
 	json_t *out = NULL, *files = NULL;
 	char **outs = NULL, *name = NULL, *serial = NULL;
 	int *results = NULL;
@@ -198,43 +245,43 @@ kyso_cmd_sign(int argc, char **argv)
 	so.enveloping = a.enveloping;
 	so.overwrite = a.force;
 
-	/* Check every input and output before logging in: no PIN is asked for a
-	 * batch that cannot be done. */
+	/* Every input and output is checked before logging in (no PIN is asked
+	 * for a batch that cannot be done), on a thread while the module loads
+	 * and the token is opened: for a thousand files the checks take as
+	 * long as the loading. */
 	outs = calloc((size_t)nfiles, sizeof(*outs));
 	if (outs == NULL) {
 		code = finish_fail(out, KYSO_EXIT_RUNTIME, "out of memory");
 		goto out;
 	}
-	for (i = 0; i < nfiles; i++) {
-		const char *in = argv[first + i];
-		struct stat st;
-		char msg[600];
-
-		if (stat(in, &st) != 0 || S_ISDIR(st.st_mode)) {
-			snprintf(msg, sizeof(msg), "cannot read %s: %s; check the file name", in,
-			    stat(in, &st) == 0 ? "a directory" : strerror(errno));
-			kyso_err("%s", msg);
-			code = finish_fail(out, KYSO_EXIT_DATA, msg);
-			goto out;
-		}
-		outs[i] = out_name(in, a.output);
-		if (outs[i] == NULL) {
-			code = finish_fail(out, KYSO_EXIT_RUNTIME, "out of memory");
-			goto out;
-		}
-		if (!a.force && stat(outs[i], &st) == 0) {
-			snprintf(msg, sizeof(msg), "%s already exists; use --force to replace it",
-			    outs[i]);
-			kyso_err("%s", msg);
-			code = finish_fail(out, KYSO_EXIT_USAGE, msg);
-			goto out;
-		}
+	memset(&pc, 0, sizeof(pc));
+	pc.in = argv + first;
+	pc.outs = outs;
+	pc.n = nfiles;
+	pc.force = a.force;
+	pc.output = a.output;
+	if (pthread_create(&checker, NULL, precheck_run, &pc) != 0) {
+		precheck_run(&pc);
+		checking = 0;
+	} else {
+		checking = 1;
 	}
 
 	/* One token session and one login for the whole batch. */
 	to.module = a.module;
 	kyso_pin_setup(&a.pin, &to);
-	rc = sign_token_signer_open(&signer, a.key, a.cert, &to);
+	rc = sign_token_open(&tok, a.key, &to);
+	if (checking)
+		pthread_join(checker, NULL);
+	if (pc.code != 0) {
+		kyso_err("%s", pc.msg);
+		code = finish_fail(out, pc.code, pc.msg);
+		goto out;
+	}
+	if (rc == 0)
+		rc = sign_token_login(tok);
+	if (rc == 0)
+		rc = sign_token_signer(&signer, tok, a.key, a.cert);
 	if (rc == 0 && a.chain != NULL)
 		rc = sign_signer_add_chain_file(signer, a.chain);
 	if (rc != 0) {
@@ -302,5 +349,6 @@ out:
 	free(serial);
 	json_decref(files);
 	sign_signer_free(signer);
+	sign_token_free(tok);
 	return code;
 }

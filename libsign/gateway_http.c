@@ -2,18 +2,30 @@
 /* The insurance gateway's HTTPS transport: libcurl with certificate
  * verification always on, an optional client certificate whose key is a PEM
  * file or a PKCS#11 token key (through the pkcs11 OpenSSL engine), bounded
- * answers, and errors sorted into transient and final ones. */
+ * answers, and errors sorted into transient and final ones.
+ *
+ * libcurl is loaded with dlopen() when the first gateway client is made, not
+ * linked: it brings some 25 shared libraries (GSSAPI, LDAP, SSH, HTTP/2...)
+ * whose loading every other kyso command would pay for. */
 #define OPENSSL_SUPPRESS_DEPRECATED 1 /* the pkcs11 ENGINE API */
 #include "insurance_priv.h"
 
 #include <ctype.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
+/* Only the types and constants come from curl.h; the functions are reached
+ * through pointers (below), which curl's GCC argument checks for
+ * curl_easy_setopt() and curl_easy_getinfo() do not wrap: every call passes
+ * exactly the type its option takes (long, curl_off_t, a string, an object
+ * pointer, a callback). */
 #include <curl/curl.h>
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
@@ -26,6 +38,91 @@
 #endif
 
 #define MAX_PEM (1024 * 1024)
+
+/* configure finds it: the libcurl we compile against (curl.h's types) */
+#ifndef SIGN_LIBCURL_SONAME
+#error "config.h does not define SIGN_LIBCURL_SONAME"
+#endif
+
+/* ---- libcurl, loaded on first use ---------------------------------------- */
+
+/* The functions used, each pointer typed from curl.h's own declaration. */
+#define CURL_FUNCTIONS(X) \
+	X(curl_global_init) \
+	X(curl_easy_init) \
+	X(curl_easy_setopt) \
+	X(curl_easy_perform) \
+	X(curl_easy_getinfo) \
+	X(curl_easy_cleanup) \
+	X(curl_easy_strerror) \
+	X(curl_slist_append) \
+	X(curl_slist_free_all)
+
+#define CURL_POINTER(f) static __typeof__(f) *p_##f;
+CURL_FUNCTIONS(CURL_POINTER)
+#undef CURL_POINTER
+
+/* A missing or broken libcurl is SIGN_ERR_NETWORK: like a gateway that
+ * cannot be reached, a runtime failure of the network backend (kyso exit 7),
+ * not bad input data. */
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static int curl_load_rc;            /* 0 once loaded, else SIGN_ERR_NETWORK */
+static char curl_load_msg[512];     /* why it could not be loaded */
+
+/* Runs once per process.  The handle is never closed: libcurl keeps global
+ * state (and OpenSSL's) that must outlive every client. */
+static void
+curl_load_once(void)
+{
+	const char *missing = NULL;
+	void *h;
+	CURLcode cc;
+
+	h = dlopen(SIGN_LIBCURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (h == NULL) {
+		const char *why = dlerror();
+
+		snprintf(curl_load_msg, sizeof(curl_load_msg),
+		    "the HTTPS client library %s could not be loaded (%s); install the package "
+		    "that provides it (Debian: libcurl4)", SIGN_LIBCURL_SONAME,
+		    why != NULL ? why : "no reason given");
+		curl_load_rc = SIGN_ERR_NETWORK;
+		return;
+	}
+#define CURL_RESOLVE(f) \
+	if (missing == NULL && (p_##f = (__typeof__(p_##f))dlsym(h, #f)) == NULL) \
+		missing = #f;
+	CURL_FUNCTIONS(CURL_RESOLVE)
+#undef CURL_RESOLVE
+	if (missing != NULL) {
+		snprintf(curl_load_msg, sizeof(curl_load_msg),
+		    "the HTTPS client library %s has no function %s: it is not libcurl; install "
+		    "the package that provides it (Debian: libcurl4)", SIGN_LIBCURL_SONAME,
+		    missing);
+		curl_load_rc = SIGN_ERR_NETWORK;
+		return;
+	}
+	/* Here rather than implicitly in the first curl_easy_init(): under the
+	 * once, clients made at the same time by several threads are safe. */
+	cc = p_curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (cc != CURLE_OK) {
+		snprintf(curl_load_msg, sizeof(curl_load_msg),
+		    "libcurl could not be initialised (curl_global_init: %s)",
+		    p_curl_easy_strerror(cc));
+		curl_load_rc = SIGN_ERR_NETWORK;
+	}
+}
+
+/* 0 when libcurl's functions can be called; the reason otherwise. */
+static int
+curl_load(void)
+{
+	if (pthread_once(&curl_once, curl_load_once) != 0)
+		return sign_error__set(SIGN_ERR_GENERIC, 0, "pthread_once failed loading libcurl");
+	if (curl_load_rc != 0)
+		return sign_error__set(curl_load_rc, 0, "%s", curl_load_msg);
+	return 0;
+}
 
 struct gw {
 	CURL *curl;
@@ -52,9 +149,11 @@ gw_free(void *ctx)
 
 	if (g == NULL)
 		return;
+	/* (both NULL unless libcurl was loaded) */
 	if (g->curl != NULL)
-		curl_easy_cleanup(g->curl);
-	curl_slist_free_all(g->headers);
+		p_curl_easy_cleanup(g->curl);
+	if (g->headers != NULL)
+		p_curl_slist_free_all(g->headers);
 	free(g->base);
 	X509_free(g->cert);
 	sk_X509_pop_free(g->chain, X509_free);
@@ -119,7 +218,7 @@ on_ssl_ctx(CURL *curl, void *sslctx, void *ud)
 static int
 map_curl_error(struct gw *g, CURLcode cc, int *transient)
 {
-	const char *detail = g->errbuf[0] != '\0' ? g->errbuf : curl_easy_strerror(cc);
+	const char *detail = g->errbuf[0] != '\0' ? g->errbuf : p_curl_easy_strerror(cc);
 
 	*transient = 0;
 	switch (cc) {
@@ -193,19 +292,19 @@ gw_post(void *ctx, const char *url, const char *log_url, const char *body, size_
 	g->len = 0;
 	g->too_large = 0;
 	g->errbuf[0] = '\0';
-	if (curl_easy_setopt(g->curl, CURLOPT_URL, url) != CURLE_OK ||
-	    curl_easy_setopt(g->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)blen) != CURLE_OK ||
-	    curl_easy_setopt(g->curl, CURLOPT_POSTFIELDS, body) != CURLE_OK)
+	if (p_curl_easy_setopt(g->curl, CURLOPT_URL, url) != CURLE_OK ||
+	    p_curl_easy_setopt(g->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)blen) != CURLE_OK ||
+	    p_curl_easy_setopt(g->curl, CURLOPT_POSTFIELDS, body) != CURLE_OK)
 		return sign_error__set(SIGN_ERR_GENERIC, 0, "libcurl refused the request's options");
-	cc = curl_easy_perform(g->curl);
+	cc = p_curl_easy_perform(g->curl);
 	/* libcurl keeps a copy of the URL (it holds the token): drop it now. */
-	curl_easy_setopt(g->curl, CURLOPT_URL, "https://invalid.invalid/");
-	curl_easy_setopt(g->curl, CURLOPT_POSTFIELDS, "");
+	p_curl_easy_setopt(g->curl, CURLOPT_URL, "https://invalid.invalid/");
+	p_curl_easy_setopt(g->curl, CURLOPT_POSTFIELDS, "");
 	if (cc != CURLE_OK) {
 		rc = map_curl_error(g, cc, transient);
 		goto out;
 	}
-	curl_easy_getinfo(g->curl, CURLINFO_RESPONSE_CODE, &code);
+	p_curl_easy_getinfo(g->curl, CURLINFO_RESPONSE_CODE, &code);
 	*status = code;
 	rc = sign_buf__set(answer, g->buf != NULL ? g->buf : (unsigned char *)"", g->len);
 out:
@@ -490,6 +589,10 @@ sign_gateway__new(struct sign_insurance__transport *out, const sign_insurance_op
 		    "cannot read the CA bundle %s: %s", o->cacert, strerror(errno));
 		goto out;
 	}
+	/* Before the client key: no token login when nothing can be sent. */
+	rc = curl_load();
+	if (rc != 0)
+		goto out;
 	if (o->client_cert != NULL) {
 		rc = load_cert(g, o->client_cert);
 		if (rc != 0)
@@ -513,49 +616,49 @@ sign_gateway__new(struct sign_insurance__transport *out, const sign_insurance_op
 			goto out;
 		}
 	}
-	g->curl = curl_easy_init();
+	g->curl = p_curl_easy_init();
 	if (g->curl == NULL) {
 		rc = sign_error__set(SIGN_ERR_GENERIC, 0, "libcurl could not be initialised");
 		goto out;
 	}
-	g->headers = curl_slist_append(NULL, "Content-Type: application/json; charset=utf-8");
+	g->headers = p_curl_slist_append(NULL, "Content-Type: application/json; charset=utf-8");
 	if (g->headers != NULL)
-		g->headers = curl_slist_append(g->headers, "Accept: application/json");
+		g->headers = p_curl_slist_append(g->headers, "Accept: application/json");
 	if (g->headers == NULL) {
 		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
 		goto out;
 	}
 	snprintf(ua, sizeof(ua), "kyso/%s", sign_version());
-	if (curl_easy_setopt(g->curl, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	if (p_curl_easy_setopt(g->curl, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
 #if LIBCURL_VERSION_NUM >= 0x075500
-	    curl_easy_setopt(g->curl, CURLOPT_PROTOCOLS_STR, "https") != CURLE_OK ||
-	    curl_easy_setopt(g->curl, CURLOPT_REDIR_PROTOCOLS_STR, "https") != CURLE_OK ||
+	    p_curl_easy_setopt(g->curl, CURLOPT_PROTOCOLS_STR, "https") != CURLE_OK ||
+	    p_curl_easy_setopt(g->curl, CURLOPT_REDIR_PROTOCOLS_STR, "https") != CURLE_OK ||
 #else
-	    curl_easy_setopt(g->curl, CURLOPT_PROTOCOLS, (long)CURLPROTO_HTTPS) != CURLE_OK ||
-	    curl_easy_setopt(g->curl, CURLOPT_REDIR_PROTOCOLS, (long)CURLPROTO_HTTPS) != CURLE_OK ||
+	    p_curl_easy_setopt(g->curl, CURLOPT_PROTOCOLS, (long)CURLPROTO_HTTPS) != CURLE_OK ||
+	    p_curl_easy_setopt(g->curl, CURLOPT_REDIR_PROTOCOLS, (long)CURLPROTO_HTTPS) != CURLE_OK ||
 #endif
-	    curl_easy_setopt(g->curl, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
-	    curl_easy_setopt(g->curl, CURLOPT_VERBOSE, 0L) != CURLE_OK ||
-	    curl_easy_setopt(g->curl, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
-	    curl_easy_setopt(g->curl, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
-	    curl_easy_setopt(g->curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2) != CURLE_OK ||
-	    curl_easy_setopt(g->curl, CURLOPT_CONNECTTIMEOUT_MS,
+	    p_curl_easy_setopt(g->curl, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
+	    p_curl_easy_setopt(g->curl, CURLOPT_VERBOSE, 0L) != CURLE_OK ||
+	    p_curl_easy_setopt(g->curl, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
+	    p_curl_easy_setopt(g->curl, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
+	    p_curl_easy_setopt(g->curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2) != CURLE_OK ||
+	    p_curl_easy_setopt(g->curl, CURLOPT_CONNECTTIMEOUT_MS,
 	    o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 10000L) != CURLE_OK ||
-	    curl_easy_setopt(g->curl, CURLOPT_TIMEOUT_MS, g->timeout_ms) != CURLE_OK ||
-	    curl_easy_setopt(g->curl, CURLOPT_HTTPHEADER, g->headers) != CURLE_OK ||
-	    curl_easy_setopt(g->curl, CURLOPT_USERAGENT, ua) != CURLE_OK ||
-	    curl_easy_setopt(g->curl, CURLOPT_WRITEFUNCTION, on_data) != CURLE_OK ||
-	    curl_easy_setopt(g->curl, CURLOPT_WRITEDATA, g) != CURLE_OK ||
-	    curl_easy_setopt(g->curl, CURLOPT_ERRORBUFFER, g->errbuf) != CURLE_OK ||
+	    p_curl_easy_setopt(g->curl, CURLOPT_TIMEOUT_MS, g->timeout_ms) != CURLE_OK ||
+	    p_curl_easy_setopt(g->curl, CURLOPT_HTTPHEADER, g->headers) != CURLE_OK ||
+	    p_curl_easy_setopt(g->curl, CURLOPT_USERAGENT, ua) != CURLE_OK ||
+	    p_curl_easy_setopt(g->curl, CURLOPT_WRITEFUNCTION, on_data) != CURLE_OK ||
+	    p_curl_easy_setopt(g->curl, CURLOPT_WRITEDATA, g) != CURLE_OK ||
+	    p_curl_easy_setopt(g->curl, CURLOPT_ERRORBUFFER, g->errbuf) != CURLE_OK ||
 	    (o->cacert != NULL &&
-	    curl_easy_setopt(g->curl, CURLOPT_CAINFO, o->cacert) != CURLE_OK)) {
+	    p_curl_easy_setopt(g->curl, CURLOPT_CAINFO, o->cacert) != CURLE_OK)) {
 		rc = sign_error__set(SIGN_ERR_UNSUPPORTED, 0,
 		    "this libcurl lacks a needed feature (HTTPS, TLS 1.2 or CA settings)");
 		goto out;
 	}
 	if (g->cert != NULL &&
-	    (curl_easy_setopt(g->curl, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx) != CURLE_OK ||
-	    curl_easy_setopt(g->curl, CURLOPT_SSL_CTX_DATA, g) != CURLE_OK)) {
+	    (p_curl_easy_setopt(g->curl, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx) != CURLE_OK ||
+	    p_curl_easy_setopt(g->curl, CURLOPT_SSL_CTX_DATA, g) != CURLE_OK)) {
 		rc = sign_error__set(SIGN_ERR_UNSUPPORTED, 0,
 		    "this libcurl is not built with OpenSSL: it cannot use a client certificate "
 		    "from libsign");

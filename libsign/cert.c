@@ -235,6 +235,17 @@ fill_info(sign_cert *c)
 }
 
 int
+sign_cert_from_signer(sign_cert **out, const sign_signer *signer)
+{
+	if (out == NULL || signer == NULL)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no signer or output");
+	*out = NULL;
+	if (signer->cert == NULL)
+		return sign_error__set(SIGN_ERR_NOT_FOUND, 0, "the signer has no certificate");
+	return sign_cert__from_x509(out, signer->cert);
+}
+
+int
 sign_cert__from_x509(sign_cert **out, X509 *x)
 {
 	sign_cert *c;

@@ -371,6 +371,36 @@ test_request_rsa(void **state)
 	EVP_PKEY_free(rsa);
 }
 
+/* The signer's certificate as a sign_cert: the same certificate, none before
+ * one is set. */
+static void
+test_from_signer(void **state)
+{
+	X509 *x = make_cert("Ch\xe1\xbb\xaf k\xc3\xbd", "critical, nonRepudiation", NULL, NULL,
+	    -1, 30, 77);
+	sign_signer *s = NULL;
+	sign_cert *c = NULL;
+	unsigned char *der = NULL;
+	int n;
+
+	(void)state;
+	assert_int_equal(sign_signer__from_pkey(&s, eckey), 0);
+	assert_int_equal(sign_cert_from_signer(&c, s), SIGN_ERR_NOT_FOUND);
+	assert_null(c);
+	assert_int_equal(sign_cert_from_signer(&c, NULL), SIGN_ERR_INVALID_ARG);
+	n = i2d_X509(x, &der);
+	assert_true(n > 0);
+	assert_int_equal(sign_signer_set_cert(s, der, (size_t)n), 0);
+	assert_int_equal(sign_cert_from_signer(&c, s), 0);
+	assert_string_equal(sign_cert_get_info(c)->serial, "4d");
+	assert_non_null(strstr(sign_cert_get_info(c)->subject, "CN=Ch\xe1\xbb\xaf k\xc3\xbd"));
+	sign_signer_free(s);   /* c holds its own reference */
+	assert_int_equal(sign_cert_get_info(c)->key_bits, 256);
+	sign_cert_free(c);
+	OPENSSL_free(der);
+	X509_free(x);
+}
+
 int
 main(void)
 {
@@ -383,6 +413,7 @@ main(void)
 		cmocka_unit_test(test_parse_subject),
 		cmocka_unit_test(test_request),
 		cmocka_unit_test(test_request_rsa),
+		cmocka_unit_test(test_from_signer),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -66,6 +66,9 @@ typedef struct sign_cert_info {
 int sign_cert_from_der(sign_cert **out, const unsigned char *der, size_t len);
 /* Read the first certificate of a PEM or DER file. */
 int sign_cert_from_file(sign_cert **out, const char *path);
+/* The certificate a signer signs with, without decoding it again;
+ * SIGN_ERR_NOT_FOUND when the signer has none. */
+int sign_cert_from_signer(sign_cert **out, const sign_signer *signer);
 void sign_cert_free(sign_cert *cert);
 
 /* Borrowed, valid while cert lives. */

@@ -2,6 +2,7 @@
 /* kyso sign: CAdES-B-B signatures of files with a key on a PKCS#11 token. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 
 #include <libsign/cades.h>
 #include <libsign/cert.h>
+#include "dirlist.h"
 #include "pin.h"
 
 int kyso_cmd_sign(int argc, char **argv);
@@ -121,15 +123,13 @@ out_name(const char *in, const char *output)
 static char *
 signer_name(sign_signer *signer, char **serial)
 {
-	const unsigned char *der;
-	size_t len;
 	sign_cert *c = NULL;
 	const sign_cert_info *ci;
 	const char *cn;
 	char *s = NULL;
 
 	*serial = NULL;
-	if (sign_signer_cert(signer, &der, &len) != 0 || sign_cert_from_der(&c, der, len) != 0)
+	if (sign_cert_from_signer(&c, signer) != 0)
 		return NULL;
 	ci = sign_cert_get_info(c);
 	cn = strstr(ci->subject, "CN=");
@@ -147,38 +147,110 @@ struct precheck {
 	char **outs;
 	int n, force;
 	const char *output;
+	const char *chain;          /* --chain, read once here to warm OpenSSL up */
 	int code;                   /* 0, or the exit status of the first failure */
 	char msg[600];
 };
+
+/* Length of the directory part of path, its final '/' included (0: none). */
+static size_t
+dir_part(const char *path)
+{
+	const char *sl = strrchr(path, '/');
+
+	return sl != NULL ? (size_t)(sl - path) + 1 : 0;
+}
+
+/* Many files in one directory are checked against one listing of it. */
+static struct kyso_dirlist *
+list_dir(const struct precheck *pc)
+{
+	struct kyso_dirlist *l = NULL;
+	size_t len;
+	int i;
+
+	if (pc->n < 16 || pc->output != NULL)
+		return NULL;
+	len = dir_part(pc->in[0]);
+	for (i = 1; i < pc->n; i++)
+		if (dir_part(pc->in[i]) != len || strncmp(pc->in[i], pc->in[0], len) != 0)
+			return NULL;
+	return kyso_dirlist_open(&l, pc->in[0], len) == 0 ? l : NULL;
+}
+
+/*
+ * 1 when path is a file that can be read (as far as the listing or stat()
+ * tell), 0 when it is missing, -1 when it is a directory.  A name the
+ * listing shows as a regular file needs no stat(); anything else (absent,
+ * a symbolic link, a type the file system does not give) is stat()ed.
+ */
+static int
+input_ok(const char *path, const struct kyso_dirlist *l)
+{
+	unsigned char t = DT_UNKNOWN;
+	struct stat st;
+
+	if (l != NULL && kyso_dirlist_find(l, path + dir_part(path), &t) && t == DT_REG)
+		return 1;
+	if (stat(path, &st) != 0)
+		return 0;
+	return S_ISDIR(st.st_mode) ? -1 : 1;
+}
+
+/* 1 when path exists (a name in the listing, or stat() succeeds). */
+static int
+output_exists(const char *path, const struct kyso_dirlist *l)
+{
+	unsigned char t = DT_UNKNOWN;
+	struct stat st;
+
+	if (l != NULL) {
+		if (!kyso_dirlist_find(l, path + dir_part(path), &t))
+			return 0;
+		if (t != DT_LNK && t != DT_UNKNOWN)
+			return 1;
+	}
+	return stat(path, &st) == 0;
+}
 
 static void *
 precheck_run(void *arg)
 {
 	struct precheck *pc = arg;
-	struct stat st;
-	int i;
+	struct kyso_dirlist *l = list_dir(pc);
+	int i, ok;
 
 	for (i = 0; i < pc->n; i++) {
 		const char *in = pc->in[i];
 
-		if (stat(in, &st) != 0 || S_ISDIR(st.st_mode)) {
+		if ((ok = input_ok(in, l)) <= 0) {
 			snprintf(pc->msg, sizeof(pc->msg), "cannot read %s: %s; check the file name",
-			    in, stat(in, &st) == 0 ? "a directory" : strerror(errno));
+			    in, ok < 0 ? "a directory" : strerror(errno));
 			pc->code = KYSO_EXIT_DATA;
-			return NULL;
+			break;
 		}
 		pc->outs[i] = out_name(in, pc->output);
 		if (pc->outs[i] == NULL) {
 			snprintf(pc->msg, sizeof(pc->msg), "out of memory");
 			pc->code = KYSO_EXIT_RUNTIME;
-			return NULL;
+			break;
 		}
-		if (!pc->force && stat(pc->outs[i], &st) == 0) {
+		if (!pc->force && output_exists(pc->outs[i], l)) {
 			snprintf(pc->msg, sizeof(pc->msg),
 			    "%s already exists; use --force to replace it", pc->outs[i]);
 			pc->code = KYSO_EXIT_USAGE;
-			return NULL;
+			break;
 		}
+	}
+	kyso_dirlist_free(l);
+	/* OpenSSL sets its certificate and key decoders up on first use (about
+	 * half a millisecond): let that happen here, beside the module's
+	 * loading, rather than on the way to the first signature. */
+	if (pc->chain != NULL) {
+		sign_cert *c = NULL;
+
+		if (sign_cert_from_file(&c, pc->chain) == 0)
+			sign_cert_free(c);
 	}
 	return NULL;
 }
@@ -260,6 +332,7 @@ kyso_cmd_sign(int argc, char **argv)
 	pc.n = nfiles;
 	pc.force = a.force;
 	pc.output = a.output;
+	pc.chain = a.chain;
 	if (pthread_create(&checker, NULL, precheck_run, &pc) != 0) {
 		precheck_run(&pc);
 		checking = 0;

@@ -175,6 +175,32 @@ expect 0 "g69.txt.p7s: TOTAL-PASSED" "$KYSO" verify --trust "$P/root.pem" g*.txt
 if ls ./*.tmp* >/dev/null 2>&1; then fail "temporary files left by the batch"
 else pass "no temporary file left by the batch"; fi
 
+# Before the login, a batch of 16 files or more in one directory is checked
+# against one listing of it: the same refusals as one stat() per file.
+mkdir -p "$T/chk"
+cd "$T/chk" || exit 1
+i=0
+while [ "$i" -lt 20 ]; do printf '%d\n' "$i" > "h$i.txt"; i=$((i + 1)); done
+: > h7.txt.p7s
+expect 3 "^kyso sign: h7.txt.p7s already exists; use --force to replace it$" \
+    sign --key "$KEY" h*.txt
+rm h7.txt.p7s
+mkdir h12.dir
+expect 6 "cannot read h12.dir: a directory" sign --key "$KEY" h*.txt h12.dir
+expect 6 "cannot read h99.txt: No such file or directory" sign --key "$KEY" h*.txt h99.txt
+ln -s h3.txt link.txt
+ln -s nowhere.txt dangling.txt
+expect 6 "cannot read dangling.txt: No such file or directory" sign --key "$KEY" h*.txt dangling.txt
+ln -s h5.txt h5.txt.p7s
+expect 3 "h5.txt.p7s already exists" sign --key "$KEY" h*.txt
+rm h5.txt.p7s
+ls ./*.p7s >/dev/null 2>&1 && fail "outputs written by refused batches" ||
+    pass "refused batches wrote nothing"
+expect 0 "21 files signed" sign --key "$KEY" h*.txt link.txt
+[ -s link.txt.p7s ] && [ -s h19.txt.p7s ] && pass "a symbolic link among the inputs is signed" ||
+    fail "outputs missing"
+cd "$T/many" || exit 1
+
 # ---- a failure in the middle of a batch: the files signed stay signed, complete;
 # the failed one has no output; nothing temporary is left ------------------------
 mkdir -p "$T/mid"

@@ -58,8 +58,17 @@
 	X(curl_slist_append) \
 	X(curl_slist_free_all)
 
+/* libssl's, for the client certificate in CURLOPT_SSL_CTX_FUNCTION: found
+ * through libcurl's handle (an OpenSSL libcurl depends on libssl), so that
+ * libsign does not link libssl either. */
+#define SSL_FUNCTIONS(X) \
+	X(SSL_CTX_use_certificate) \
+	X(SSL_CTX_use_PrivateKey) \
+	X(SSL_CTX_ctrl)
+
 #define CURL_POINTER(f) static __typeof__(f) *p_##f;
 CURL_FUNCTIONS(CURL_POINTER)
+SSL_FUNCTIONS(CURL_POINTER)
 #undef CURL_POINTER
 
 /* A missing or broken libcurl is SIGN_ERR_NETWORK: like a gateway that
@@ -94,6 +103,11 @@ curl_load_once(void)
 		missing = #f;
 	CURL_FUNCTIONS(CURL_RESOLVE)
 #undef CURL_RESOLVE
+	/* Not fatal here: without them only a client certificate is refused
+	 * (libcurl not built with OpenSSL, see gateway__new). */
+#define SSL_RESOLVE(f) p_##f = (__typeof__(p_##f))dlsym(h, #f);
+	SSL_FUNCTIONS(SSL_RESOLVE)
+#undef SSL_RESOLVE
 	if (missing != NULL) {
 		snprintf(curl_load_msg, sizeof(curl_load_msg),
 		    "the HTTPS client library %s has no function %s: it is not libcurl; install "
@@ -205,9 +219,12 @@ on_ssl_ctx(CURL *curl, void *sslctx, void *ud)
 	SSL_CTX *ctx = sslctx;
 
 	(void)curl;
-	if (SSL_CTX_use_certificate(ctx, g->cert) != 1 || SSL_CTX_use_PrivateKey(ctx, g->key) != 1 ||
+	/* (SSL_CTX_set1_chain is SSL_CTX_ctrl(SSL_CTRL_CHAIN, 1)) */
+	if (p_SSL_CTX_use_certificate == NULL || p_SSL_CTX_use_PrivateKey == NULL ||
+	    p_SSL_CTX_ctrl == NULL || p_SSL_CTX_use_certificate(ctx, g->cert) != 1 ||
+	    p_SSL_CTX_use_PrivateKey(ctx, g->key) != 1 ||
 	    (g->chain != NULL && sk_X509_num(g->chain) > 0 &&
-	    SSL_CTX_set1_chain(ctx, g->chain) != 1)) {
+	    p_SSL_CTX_ctrl(ctx, SSL_CTRL_CHAIN, 1, g->chain) != 1)) {
 		ERR_clear_error();
 		return CURLE_SSL_CERTPROBLEM;
 	}
@@ -656,8 +673,9 @@ sign_gateway__new(struct sign_insurance__transport *out, const sign_insurance_op
 		    "this libcurl lacks a needed feature (HTTPS, TLS 1.2 or CA settings)");
 		goto out;
 	}
-	if (g->cert != NULL &&
-	    (p_curl_easy_setopt(g->curl, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx) != CURLE_OK ||
+	if (g->cert != NULL && (p_SSL_CTX_use_certificate == NULL ||
+	    p_SSL_CTX_use_PrivateKey == NULL || p_SSL_CTX_ctrl == NULL ||
+	    p_curl_easy_setopt(g->curl, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx) != CURLE_OK ||
 	    p_curl_easy_setopt(g->curl, CURLOPT_SSL_CTX_DATA, g) != CURLE_OK)) {
 		rc = sign_error__set(SIGN_ERR_UNSUPPORTED, 0,
 		    "this libcurl is not built with OpenSSL: it cannot use a client certificate "

@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Build property: neither libsign.so nor the kyso program needs libcurl (the
-# insurance gateway client dlopen()s it), and no libcurl function is called
-# directly (an undefined curl_* symbol would bind to nothing at run time).
+# insurance gateway client dlopen()s it) or libssl, and no libcurl or libssl
+# function is called directly (an undefined symbol would bind to nothing at
+# run time).
 . "$top_srcdir/tests/integration/lib.sh"
 
 LIB=$top_builddir/libsign/.libs/libsign.so
@@ -36,5 +37,12 @@ grep -q 'curl' "$T/prog.needed" && fail "kyso needs libcurl: $(grep curl "$T/pro
 grep -q '^curl_' "$T/lib.und" &&
     fail "libsign.so calls libcurl directly: $(grep '^curl_' "$T/lib.und" | tr '\n' ' ')" ||
     pass "libsign.so calls no curl_* function directly"
+# libssl too: the client certificate's three SSL_CTX functions are found
+# through libcurl's handle
+grep -q 'libssl' "$T/lib.needed" && fail "libsign.so needs libssl" ||
+    pass "libsign.so does not need libssl"
+grep -q '^SSL_' "$T/lib.und" &&
+    fail "libsign.so calls libssl directly: $(grep '^SSL_' "$T/lib.und" | tr '\n' ' ')" ||
+    pass "libsign.so calls no SSL_* function directly"
 
 done_testing

@@ -113,15 +113,36 @@ sign_signer_cert(const sign_signer *s, const unsigned char **der, size_t *len)
 	return 0;
 }
 
+struct sign_chain {
+	STACK_OF(X509) *certs;
+};
+
+void
+sign_chain_free(sign_chain *c)
+{
+	if (c == NULL)
+		return;
+	sk_X509_pop_free(c->certs, X509_free);
+	free(c);
+}
+
 int
-sign_signer_add_chain_file(sign_signer *s, const char *path)
+sign_chain_read(sign_chain **out, const char *path)
 {
 	STACK_OF(X509_INFO) *infos = NULL;
+	sign_chain *c = NULL;
 	BIO *bio = NULL;
-	int rc = 0, added = 0, i;
+	X509 *x = NULL;
+	int rc = 0, i;
 
-	if (s == NULL || path == NULL)
+	if (out == NULL || path == NULL)
 		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no chain file given");
+	*out = NULL;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL || (c->certs = sk_X509_new_null()) == NULL) {
+		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+		goto out;
+	}
 	bio = BIO_new_file(path, "rb");
 	if (bio == NULL) {
 		rc = sign_error__openssl(SIGN_ERR_NOT_FOUND, "cannot open %s", path);
@@ -134,33 +155,76 @@ sign_signer_add_chain_file(sign_signer *s, const char *path)
 
 			if (xi->x509 == NULL)
 				continue;
-			if (!sk_X509_push(s->chain, xi->x509)) {
+			if (!sk_X509_push(c->certs, xi->x509)) {
 				rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
 				goto out;
 			}
 			xi->x509 = NULL;
-			added++;
 		}
 	} else {
-		X509 *x;
-
 		ERR_clear_error();
 		BIO_reset(bio);
 		x = d2i_X509_bio(bio, NULL);
 		if (x != NULL) {
-			if (!sk_X509_push(s->chain, x)) {
-				X509_free(x);
+			if (!sk_X509_push(c->certs, x)) {
 				rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
 				goto out;
 			}
-			added++;
+			x = NULL;
 		}
 	}
-	if (added == 0)
+	if (sk_X509_num(c->certs) == 0) {
 		rc = sign_error__openssl(SIGN_ERR_MALFORMED, "%s holds no certificate", path);
+		goto out;
+	}
+	*out = c;
+	c = NULL;
 out:
+	X509_free(x);
 	sk_X509_INFO_pop_free(infos, X509_INFO_free);
 	BIO_free(bio);
+	sign_chain_free(c);
+	return rc;
+}
+
+int
+sign_signer_add_chain(sign_signer *s, const sign_chain *c)
+{
+	int i, n;
+
+	if (s == NULL || c == NULL)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no signer or chain");
+	n = sk_X509_num(s->chain);
+	for (i = 0; i < sk_X509_num(c->certs); i++) {
+		X509 *x = sk_X509_value(c->certs, i);
+
+		if (!X509_up_ref(x))
+			goto fail;
+		if (!sk_X509_push(s->chain, x)) {
+			X509_free(x);
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	/* all or nothing */
+	while (sk_X509_num(s->chain) > n)
+		X509_free(sk_X509_pop(s->chain));
+	return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+}
+
+int
+sign_signer_add_chain_file(sign_signer *s, const char *path)
+{
+	sign_chain *c = NULL;
+	int rc;
+
+	if (s == NULL || path == NULL)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no chain file given");
+	rc = sign_chain_read(&c, path);
+	if (rc == 0)
+		rc = sign_signer_add_chain(s, c);
+	sign_chain_free(c);
 	return rc;
 }
 

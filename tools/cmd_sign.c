@@ -147,7 +147,10 @@ struct precheck {
 	char **outs;
 	int n, force;
 	const char *output;
-	const char *chain;          /* --chain, read once here to warm OpenSSL up */
+	const char *chain_path;     /* --chain, read here */
+	sign_chain *chain;
+	int chain_rc;               /* its error, message in chain_msg */
+	char chain_msg[600];
 	int code;                   /* 0, or the exit status of the first failure */
 	char msg[600];
 };
@@ -243,14 +246,14 @@ precheck_run(void *arg)
 		}
 	}
 	kyso_dirlist_free(l);
-	/* OpenSSL sets its certificate and key decoders up on first use (about
-	 * half a millisecond): let that happen here, beside the module's
-	 * loading, rather than on the way to the first signature. */
-	if (pc->chain != NULL) {
-		sign_cert *c = NULL;
-
-		if (sign_cert_from_file(&c, pc->chain) == 0)
-			sign_cert_free(c);
+	/* The --chain file too, beside the module's loading (and OpenSSL sets
+	 * its certificate decoders up here, on first use). */
+	if (pc->code == 0 && pc->chain_path != NULL) {
+		pc->chain_rc = sign_chain_read(&pc->chain, pc->chain_path);
+		if (pc->chain_rc != 0)
+			snprintf(pc->chain_msg, sizeof(pc->chain_msg), "%s",
+			    sign_error_last() == pc->chain_rc ? sign_error_message() :
+			    sign_strerror(pc->chain_rc));
 	}
 	return NULL;
 }
@@ -272,6 +275,7 @@ kyso_cmd_sign(int argc, char **argv)
 	int rc, first, nfiles, i, code = 0, done = 0;
 
 	memset(&a, 0, sizeof(a));
+	memset(&pc, 0, sizeof(pc));
 	rc = kyso_parse(argc, argv, usage, opts, sign_opt, &a, &first);
 	if (a.json)
 		out = json_object();
@@ -326,13 +330,12 @@ kyso_cmd_sign(int argc, char **argv)
 		code = finish_fail(out, KYSO_EXIT_RUNTIME, "out of memory");
 		goto out;
 	}
-	memset(&pc, 0, sizeof(pc));
 	pc.in = argv + first;
 	pc.outs = outs;
 	pc.n = nfiles;
 	pc.force = a.force;
 	pc.output = a.output;
-	pc.chain = a.chain;
+	pc.chain_path = a.chain;
 	if (pthread_create(&checker, NULL, precheck_run, &pc) != 0) {
 		precheck_run(&pc);
 		checking = 0;
@@ -351,12 +354,17 @@ kyso_cmd_sign(int argc, char **argv)
 		code = finish_fail(out, pc.code, pc.msg);
 		goto out;
 	}
+	if (pc.chain_rc != 0) {
+		kyso_err("%s", pc.chain_msg);
+		code = finish_fail(out, kyso_exit_for(pc.chain_rc), pc.chain_msg);
+		goto out;
+	}
 	if (rc == 0)
 		rc = sign_token_login(tok);
 	if (rc == 0)
 		rc = sign_token_signer(&signer, tok, a.key, a.cert);
-	if (rc == 0 && a.chain != NULL)
-		rc = sign_signer_add_chain_file(signer, a.chain);
+	if (rc == 0 && pc.chain != NULL)
+		rc = sign_signer_add_chain(signer, pc.chain);
 	if (rc != 0) {
 		code = lib_fail(out, &a.pin, rc);
 		goto out;
@@ -423,5 +431,6 @@ out:
 	json_decref(files);
 	sign_signer_free(signer);
 	sign_token_free(tok);
+	sign_chain_free(pc.chain);
 	return code;
 }

@@ -531,6 +531,45 @@ mk_counting(struct counting *c)
 	return s;
 }
 
+/* A chain read ahead (sign_chain_read) and added to two signers; the
+ * failures. */
+static void
+test_chain_read(void **state)
+{
+	sign_signer *a = mk_signer("signer-rsa"), *b = mk_signer("signer-ec");
+	sign_chain *c = NULL;
+	char cmd[1200];
+	int n0;
+	FILE *f;
+
+	(void)state;
+	n0 = sk_X509_num(a->chain);   /* mk_signer added chain.pem */
+	assert_int_equal(sign_chain_read(&c, work("absent.pem")), SIGN_ERR_NOT_FOUND);
+	assert_null(c);
+	f = fopen(work("junk.pem"), "w");
+	assert_non_null(f);
+	fputs("not a certificate\n", f);
+	fclose(f);
+	assert_int_equal(sign_chain_read(&c, work("junk.pem")), SIGN_ERR_MALFORMED);
+	assert_null(c);
+	snprintf(cmd, sizeof(cmd), "cat '%s' '%s' > '%s'", pki("gov-ca.pem"), pki("root.pem"),
+	    work("two.pem"));
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(sign_chain_read(&c, work("two.pem")), 0);
+	assert_int_equal(sign_signer_add_chain(a, c), 0);
+	assert_int_equal(sign_signer_add_chain(b, c), 0);
+	assert_int_equal(sk_X509_num(a->chain), n0 + 2);
+	assert_int_equal(sk_X509_num(b->chain), n0 + 2);
+	sign_chain_free(c);           /* the signers hold their own references */
+	assert_int_equal(X509_cmp(sk_X509_value(a->chain, n0 + 1),
+	    sk_X509_value(b->chain, n0 + 1)), 0);
+	assert_int_equal(X509_check_issued(sk_X509_value(a->chain, n0 + 1),
+	    sk_X509_value(a->chain, n0)), X509_V_OK);
+	assert_int_equal(sign_signer_add_chain(a, NULL), SIGN_ERR_INVALID_ARG);
+	sign_signer_free(a);
+	sign_signer_free(b);
+}
+
 static unsigned char *
 make_data(size_t n)
 {
@@ -944,6 +983,7 @@ main(void)
 		cmocka_unit_test(test_sign_refusals),
 		cmocka_unit_test(test_sign_file_streaming),
 		cmocka_unit_test(test_sign_file_atomic),
+		cmocka_unit_test(test_chain_read),
 		cmocka_unit_test(test_sign_files_batch),
 		cmocka_unit_test(test_sign_files_pipeline),
 		cmocka_unit_test(test_sign_files_slow_token),

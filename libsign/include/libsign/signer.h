@@ -4,7 +4,8 @@
  * its certificate and chain.  Tokens hand out signers (sign_token_signer());
  * the CAdES module signs with them.
  *
- * THREAD SAFETY: a signer must not be used from two threads at once.
+ * THREAD SAFETY: a signer must not be used from two threads at once; a
+ * sign_chain may be read on one thread and used on another.
  */
 #ifndef LIBSIGN_SIGNER_H
 #define LIBSIGN_SIGNER_H
@@ -47,6 +48,17 @@ int sign_signer_set_cert(sign_signer *signer, const unsigned char *der, size_t l
 
 /* Add intermediate certificates (PEM or DER file) to embed in signatures. */
 int sign_signer_add_chain_file(sign_signer *signer, const char *path);
+
+/* The same in two steps, so that the file can be read before the signer
+ * exists (while a token is being opened, say): the certificates of a PEM
+ * (several) or DER file; SIGN_ERR_NOT_FOUND when it cannot be opened,
+ * SIGN_ERR_MALFORMED when it holds no certificate. */
+typedef struct sign_chain sign_chain;
+int sign_chain_read(sign_chain **out, const char *path);
+/* Add the chain's certificates to the signer's (the chain stays the
+ * caller's; it may be added to several signers). */
+int sign_signer_add_chain(sign_signer *signer, const sign_chain *chain);
+void sign_chain_free(sign_chain *chain);
 
 /* Software signer from a PEM private key and a PEM/DER certificate file.
  * For tests and tooling; users sign with token keys. */

@@ -466,7 +466,7 @@ sign_checkin_new(sign_checkin **out, const sign_checkin_context *ctx)
 		goto out;
 	rc = wrap(out, &root);
 out:
-	json_decref(root);
+	sign__json_dispose(root);
 	return rc;
 }
 
@@ -475,7 +475,7 @@ sign_checkin_free(sign_checkin *rec)
 {
 	if (rec == NULL)
 		return;
-	json_decref(rec->root);
+	sign__json_dispose(rec->root);
 	free(rec);
 }
 
@@ -560,7 +560,7 @@ sign_checkin_set_card(sign_checkin *rec, const sign_checkin_card *c)
 	card = NULL;
 	rc = put(rec->root, "identity", json_string(genuine ? "verified" : "unverified"));
 out:
-	json_decref(card);
+	sign__json_dispose(card);
 	return rc;
 }
 
@@ -631,7 +631,7 @@ sign_checkin_add_file(sign_checkin *rec, unsigned int fid, const unsigned char *
 	rc = put(files, key, e);
 	e = NULL;
 out:
-	json_decref(e);
+	sign__json_dispose(e);
 	sign_sod_free(sod);
 	return rc;
 }
@@ -644,8 +644,8 @@ request_json(const char *gateway, const char *username, const char *ma_the, cons
 	int rc;
 
 	if (l == NULL || q == NULL) {
-		json_decref(l);
-		json_decref(q);
+		sign__json_dispose(l);
+		sign__json_dispose(q);
 		sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
 		return NULL;
 	}
@@ -660,7 +660,7 @@ request_json(const char *gateway, const char *username, const char *ma_the, cons
 	    (rc = put(l, "answer", json_null())) != 0 ||
 	    (rc = put(l, "result", json_null())) != 0 ||
 	    (rc = put(l, "error", json_null())) != 0) {
-		json_decref(l);
+		sign__json_dispose(l);
 		return NULL;
 	}
 	return l;
@@ -768,7 +768,7 @@ sign_checkin_set_lookup(sign_checkin *rec, const char *gateway, const char *user
 	rc = put(rec->root, "outcome", json_string(sign_checkin_outcome_str(
 	    outcome_of_class(sign_insurance_result_class(res)))));
 out:
-	json_decref(l);
+	sign__json_dispose(l);
 	return rc;
 }
 
@@ -818,7 +818,7 @@ sign_checkin_set_lookup_error(sign_checkin *rec, const char *gateway, const char
 	l = NULL;
 	rc = put(rec->root, "outcome", json_string("lookup_failed"));
 out:
-	json_decref(l);
+	sign__json_dispose(l);
 	return rc;
 }
 
@@ -836,7 +836,7 @@ sign_checkin_add_warning(sign_checkin *rec, const char *id, const char *message)
 		return sign_error_last();
 	mj = text("the warning", message);
 	if (mj == NULL) {
-		json_decref(idj);
+		sign__json_dispose(idj);
 		return sign_error_last();
 	}
 	if (json_array_append_new(w, json_pack("{s:o,s:o}", "id", idj, "message", mj)) != 0)
@@ -1097,6 +1097,6 @@ sign_checkin_parse(sign_checkin **out, const unsigned char *data, size_t len)
 	rc = wrap(out, &root);
 out:
 	sign_buf_dispose(&canon);
-	json_decref(root);
+	sign__json_dispose(root);
 	return rc;
 }

@@ -440,6 +440,45 @@ sign_insurance__code_from_json(const json_t *v, char out[17])
 	return 0;
 }
 
+void
+sign__json_wipe(json_t *j)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	if (j == NULL)
+		return;
+	switch (json_typeof(j)) {
+	case JSON_STRING:
+		/* jansson's own copy of the value: writable, length known */
+		OPENSSL_cleanse((char *)json_string_value(j), json_string_length(j));
+		break;
+	case JSON_ARRAY:
+		json_array_foreach(j, i, v)
+			if (v->refcount == 1)
+				sign__json_wipe(v);
+		break;
+	case JSON_OBJECT:
+		json_object_foreach(j, key, v)
+			if (v->refcount == 1)
+				sign__json_wipe(v);
+		break;
+	default:
+		break;
+	}
+}
+
+void
+sign__json_dispose(json_t *j)
+{
+	if (j == NULL)
+		return;
+	if (j->refcount == 1)
+		sign__json_wipe(j);
+	json_decref(j);
+}
+
 static json_t *
 load_object(const char *data, size_t len, const char *what)
 {
@@ -461,7 +500,7 @@ load_object(const char *data, size_t len, const char *what)
 		return NULL;
 	}
 	if (!json_is_object(j)) {
-		json_decref(j);
+		sign__json_dispose(j);
 		sign_error__set(SIGN_ERR_SERVER_RESPONSE, 0,
 		    "the gateway's %s answer is JSON but not an object", what);
 		return NULL;
@@ -480,7 +519,7 @@ sign_insurance__has_code(const char *data, size_t len)
 	j = json_loadb(data, len, JSON_REJECT_DUPLICATES, NULL);
 	has = json_is_object(j) && json_object_get(j, "maKetQua") != NULL &&
 	    !json_is_null(json_object_get(j, "maKetQua"));
-	json_decref(j);
+	sign__json_dispose(j);
 	return has;
 }
 
@@ -499,7 +538,7 @@ answer_code(const char *data, size_t len, char code[17])
 	    sign_insurance__code_from_json(json_object_get(j, "maKetQua"), code) == 0 &&
 	    all_digits(code, strlen(code)) && strlen(code) <= 4)
 		v = (int)num(code, strlen(code));
-	json_decref(j);
+	sign__json_dispose(j);
 	return v;
 }
 
@@ -621,7 +660,7 @@ out:
 		*access = NULL;
 		*id_token = NULL;
 	}
-	json_decref(j);
+	sign__json_dispose(j);
 	return rc;
 }
 
@@ -653,7 +692,7 @@ sign_insurance_result_free(sign_insurance_result *r)
 	if (r == NULL)
 		return;
 	sign__freezero(r->raw, r->raw_len + 1);
-	json_decref(r->answer);
+	sign__json_dispose(r->answer);
 	for (i = 0; i < REQ_N; i++)
 		free(r->req[i]);
 	free(r);
@@ -1146,7 +1185,7 @@ take_token(sign_insurance_client *c)
 	sign_log__msg(SIGN_LOG_DEBUG, "insurance: token taken%s", exp != 0 ? "" :
 	    " (no expiry given: kept until a 401)");
 out:
-	json_decref(req);
+	sign__json_dispose(req);
 	free(uj);
 	if (body != NULL)
 		sign__freezero(body, n);
@@ -1315,7 +1354,7 @@ sign_insurance_lookup(sign_insurance_result **out, sign_insurance_client *c,
 	res = NULL;
 out:
 	sign_insurance_result_free(res);
-	json_decref(jbody);
+	sign__json_dispose(jbody);
 	free(body);
 	if (url != NULL)
 		sign__freezero(url, strlen(url));

@@ -97,4 +97,15 @@ int sign_insurance__has_code(const char *data, size_t len);
 /* ISO 8601 date-time to time_t; 0 or SIGN_ERR_MALFORMED. */
 int sign_insurance__parse_iso8601(const char *s, time_t *out);
 
+/*
+ * Gateway answers and check-in records carry personal data (names, ID and
+ * card numbers, dates of birth) and the gateway's access token.  wipe zeroes
+ * every string value of j and of the arrays and objects under it that no one
+ * else holds (reference count 1; a part held elsewhere is left whole).
+ * dispose wipes, then drops the reference, when it is the last one
+ * (otherwise it only drops it).  NULL-safe.
+ */
+void sign__json_wipe(json_t *j);
+void sign__json_dispose(json_t *j);
+
 #endif

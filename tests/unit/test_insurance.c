@@ -548,6 +548,40 @@ test_answer_too_large(void **state)
 	assert_null(r);
 }
 
+/* Answers are wiped before they are freed: every string under the tree,
+ * but not a part that someone else still holds. */
+static void
+test_json_wipe(void **state)
+{
+	const char *text = "{\"maKetQua\":\"000\",\"hoTen\":\"Nguy\u1ec5n V\u0103n An\","
+	    "\"dsLichSuKCB2018\":[{\"maThe\":\"HS4010123456789\"},\"x\"],"
+	    "\"held\":{\"token\":\"abc.def\"},\"n\":42}";
+	json_t *root = json_loads(text, 0, NULL), *held;
+	const char *name, *card, *token;
+	size_t i, nlen, clen;
+
+	(void)state;
+	assert_non_null(root);
+	name = json_string_value(json_object_get(root, "hoTen"));
+	nlen = strlen(name);
+	card = json_string_value(json_object_get(json_array_get(
+	    json_object_get(root, "dsLichSuKCB2018"), 0), "maThe"));
+	clen = strlen(card);
+	held = json_incref(json_object_get(root, "held"));
+	token = json_string_value(json_object_get(held, "token"));
+	sign__json_wipe(root);
+	for (i = 0; i < nlen; i++)
+		assert_int_equal(name[i], 0);
+	for (i = 0; i < clen; i++)
+		assert_int_equal(card[i], 0);
+	assert_string_equal(token, "abc.def");       /* held elsewhere: whole */
+	assert_int_equal(json_integer_value(json_object_get(root, "n")), 42);
+	sign__json_dispose(root);                     /* frees the rest */
+	assert_string_equal(json_string_value(json_object_get(held, "token")), "abc.def");
+	sign__json_dispose(held);
+	sign__json_dispose(NULL);
+}
+
 int
 main(void)
 {
@@ -566,6 +600,7 @@ main(void)
 		cmocka_unit_test(test_answer_malformed),
 		cmocka_unit_test(test_answer_warnings),
 		cmocka_unit_test(test_answer_too_large),
+		cmocka_unit_test(test_json_wipe),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

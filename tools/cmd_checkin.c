@@ -8,12 +8,13 @@
 
 #include <libsign/checkin.h>
 #include "card_opts.h"
+#include "trust_opts.h"
 
 int kyso_cmd_checkin(int argc, char **argv);
 
 #define MAX_RECORDS 256
 
-enum { O_TRUST = 0x7901, O_NO_DEFAULT_TRUST, O_SIGNATURE, O_JSON };
+enum { O_SIGNATURE = 0x7901, O_JSON };
 
 static const char usage[] =
     "kyso checkin verify RECORD.json... [--trust FILE|DIR]... [--no-default-trust]\n"
@@ -21,10 +22,7 @@ static const char usage[] =
     "                          [--no-default-csca] [--signature SIG] [--json]";
 
 static const struct kyso_opt opts[] = {
-	{ "trust", required_argument, O_TRUST, "FILE|DIR",
-	  "trust anchors for the facility's certificate (repeatable)" },
-	{ "no-default-trust", no_argument, O_NO_DEFAULT_TRUST, NULL,
-	  "do not trust the installed Vietnamese roots" },
+	KYSO_TRUST_OPTIONS("trust anchors for the facility's certificate (repeatable)"),
 	{ "signature", required_argument, O_SIGNATURE, "SIG",
 	  "the signature file (default RECORD.json.p7s; one record only)" },
 	{ "json", no_argument, O_JSON, NULL, "print one JSON object" },
@@ -34,8 +32,8 @@ static const struct kyso_opt opts[] = {
 
 struct args {
 	struct kyso_card_opts co;
-	sign_trust *trust;      /* --trust anchors, loaded as given */
-	int no_default, json;
+	struct kyso_trust_opts trust;
+	int json;
 	const char *signature;
 	const char *records[MAX_RECORDS];
 	int nrecords;
@@ -47,13 +45,9 @@ opt_cb(int val, const char *arg, void *ud)
 	struct args *a = ud;
 	int rc = kyso_card_option(&a->co, val, arg);
 
-	if (rc >= 0)
+	if (rc >= 0 || (rc = kyso_trust_option(&a->trust, val, arg)) >= 0)
 		return rc;
 	switch (val) {
-	case O_TRUST:
-		rc = sign_trust_add_path(a->trust, arg);
-		return rc == 0 ? 0 : kyso_fail(rc);
-	case O_NO_DEFAULT_TRUST: a->no_default = 1; return 0;
 	case O_SIGNATURE: a->signature = arg; return 0;
 	case O_JSON: a->json = 1; return 0;
 	default: return KYSO_EXIT_USAGE;
@@ -220,8 +214,6 @@ verify_main(int argc, char **argv)
 	int rc, i, code = KYSO_EXIT_OK;
 
 	memset(&a, 0, sizeof(a));
-	if ((rc = sign_trust_new(&a.trust)) != 0)
-		return kyso_fail(rc);
 	rc = parse(argc, argv, &a);
 	if (rc == 0 && a.nrecords == 0) {
 		kyso_err("no record given (see --help)");
@@ -231,11 +223,8 @@ verify_main(int argc, char **argv)
 		kyso_err("--signature names the signature of one record");
 		rc = KYSO_EXIT_USAGE;
 	}
-	if (rc == 0 && !a.no_default) {
-		rc = sign_trust_add_default(a.trust);
-		rc = rc == SIGN_ERR_NOT_FOUND ? 0 : rc != 0 ? kyso_fail(rc) : 0;
-	}
-	trust = a.trust;
+	if (rc == 0)
+		rc = kyso_trust_load(&trust, &a.trust, 0, NULL);
 	if (rc == 0)
 		rc = kyso_card_trust(&a.co, &csca);
 	if (a.json) {

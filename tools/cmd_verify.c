@@ -10,23 +10,20 @@
 
 #include <libsign/cades.h>
 #include "kyso.h"
+#include "trust_opts.h"
 
 int kyso_cmd_verify(int argc, char **argv);
 
 /* The JSON schema version of `kyso verify --json` (docs/verify-json.md). */
 #define VERIFY_JSON_SCHEMA 1
-#define MAX_TRUST 64
 
-enum { OPT_TRUST = 256, OPT_NO_DEFAULT_TRUST, OPT_CONTENT, OPT_JSON };
+enum { OPT_CONTENT = 256, OPT_JSON };
 
 static const char usage[] =
     "kyso verify [--trust FILE|DIR]... [--no-default-trust] [--content FILE] [--json] SIG...";
 
 static const struct kyso_opt opts[] = {
-	{ "trust", required_argument, OPT_TRUST, "FILE|DIR",
-	  "add trust anchors (PEM/DER file or directory); repeatable" },
-	{ "no-default-trust", no_argument, OPT_NO_DEFAULT_TRUST, NULL,
-	  "do not trust the installed Vietnamese roots" },
+	KYSO_TRUST_OPTIONS("add trust anchors (PEM/DER file or directory); repeatable"),
 	{ "content", required_argument, OPT_CONTENT, "FILE",
 	  "the signed file of a detached signature (default: SIG without .p7s)" },
 	{ "json", no_argument, OPT_JSON, NULL, "print one JSON object (docs/verify-json.md)" },
@@ -34,9 +31,7 @@ static const struct kyso_opt opts[] = {
 };
 
 struct verify_args {
-	const char *trust[MAX_TRUST];
-	int ntrust;
-	int no_default;
+	struct kyso_trust_opts trust;
 	const char *content;
 	int json;
 };
@@ -45,17 +40,11 @@ static int
 verify_opt(int val, const char *arg, void *ud)
 {
 	struct verify_args *a = ud;
+	int rc = kyso_trust_option(&a->trust, val, arg);
 
+	if (rc >= 0)
+		return rc;
 	switch (val) {
-	case OPT_TRUST:
-		if (a->ntrust >= MAX_TRUST) {
-			kyso_err("at most %d --trust options; put the anchors in one directory",
-			    MAX_TRUST);
-			return KYSO_EXIT_USAGE;
-		}
-		a->trust[a->ntrust++] = arg;
-		return 0;
-	case OPT_NO_DEFAULT_TRUST: a->no_default = 1; return 0;
 	case OPT_CONTENT: a->content = arg; return 0;
 	case OPT_JSON: a->json = 1; return 0;
 	}
@@ -316,43 +305,6 @@ verify_one(const char *sig, const sign_trust *trust, const struct verify_args *a
 	return code;
 }
 
-static int
-load_trust(sign_trust **out, const struct verify_args *a, json_t *top, const char **dflt)
-{
-	sign_trust *t = NULL;
-	int rc, i;
-
-	*dflt = NULL;
-	rc = sign_trust_new(&t);
-	if (rc != 0)
-		return kyso_fail(rc);
-	if (!a->no_default) {
-		*dflt = sign_trust_default_dir();
-		rc = sign_trust_add_default(t);
-		if (rc == SIGN_ERR_NOT_FOUND) {
-			/* No installed store (a build tree): go on with --trust, and
-			 * say so when there is none. */
-			if (a->ntrust == 0)
-				kyso_err("the default trust store %s is missing; install kyso or "
-				    "set KYSO_TRUST_DIR, or name anchors with --trust", *dflt);
-			*dflt = NULL;
-		} else if (rc != 0) {
-			sign_trust_free(t);
-			return kyso_fail(rc);
-		}
-	}
-	for (i = 0; i < a->ntrust; i++) {
-		rc = sign_trust_add_path(t, a->trust[i]);
-		if (rc != 0) {
-			sign_trust_free(t);
-			return kyso_fail(rc);
-		}
-	}
-	json_object_set_new(top, "trust_anchors", json_integer((json_int_t)sign_trust_count(t)));
-	*out = t;
-	return 0;
-}
-
 int
 kyso_cmd_verify(int argc, char **argv)
 {
@@ -368,8 +320,9 @@ kyso_cmd_verify(int argc, char **argv)
 		kyso_err("no signature file given (see --help)");
 		rc = KYSO_EXIT_USAGE;
 	}
-	if (rc == 0)
-		rc = load_trust(&trust, &a, top, &dflt);
+	if (rc == 0 && (rc = kyso_trust_load(&trust, &a.trust, 1, &dflt)) == 0)
+		json_object_set_new(top, "trust_anchors",
+		    json_integer((json_int_t)sign_trust_count(trust)));
 	if (rc != 0) {
 		code = rc;
 		json_object_set_new(top, "indication", json_null());

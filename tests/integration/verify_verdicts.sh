@@ -130,6 +130,14 @@ expect 2 "default trust store .*no-such-dir is missing" "$KYSO" verify doc.txt.p
 KYSO_TRUST_DIR=$P
 expect 0 "TOTAL-PASSED" "$KYSO" verify doc.txt.p7s
 KYSO_TRUST_DIR="$top_srcdir/certs/trust"
+many=""
+i=0
+while [ "$i" -le 64 ]; do many="$many --trust $P/root.pem"; i=$((i + 1)); done
+# shellcheck disable=SC2086
+expect 3 "at most 64 --trust options; put the anchors in one directory" "$KYSO" verify $many \
+    doc.txt.p7s
+expect 6 "cannot open the trust anchors" "$KYSO" checkin verify --trust "$T/none.pem" \
+    doc.txt
 
 # ---- --json: one object, also on failure --------------------------------------------
 json_check() { # EXIT PYTHON-ASSERTION ARGS...

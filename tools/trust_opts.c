@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* --trust and --no-default-trust: see trust_opts.h. */
+#include "config.h"
+
+#include <getopt.h>
+#include <stddef.h>
+
+#include "kyso.h"
+#include "trust_opts.h"
+
+int
+kyso_trust_option(struct kyso_trust_opts *t, int val, const char *arg)
+{
+	switch (val) {
+	case KYSO_OPT_TRUST:
+		if (t->npaths >= KYSO_TRUST_MAX) {
+			kyso_err("at most %d --trust options; put the anchors in one directory",
+			    KYSO_TRUST_MAX);
+			return KYSO_EXIT_USAGE;
+		}
+		t->paths[t->npaths++] = arg;
+		return 0;
+	case KYSO_OPT_NO_DEFAULT_TRUST:
+		t->no_default = 1;
+		return 0;
+	}
+	return -1;
+}
+
+int
+kyso_trust_load(sign_trust **out, const struct kyso_trust_opts *t, int warn_missing,
+    const char **dflt)
+{
+	sign_trust *st = NULL;
+	const char *dir = NULL;
+	int rc, i;
+
+	*out = NULL;
+	if (dflt != NULL)
+		*dflt = NULL;
+	rc = sign_trust_new(&st);
+	if (rc != 0)
+		return kyso_fail(rc);
+	if (!t->no_default) {
+		dir = sign_trust_default_dir();
+		rc = sign_trust_add_default(st);
+		if (rc == SIGN_ERR_NOT_FOUND) {
+			/* No installed store (a build tree): go on with --trust. */
+			if (warn_missing && t->npaths == 0)
+				kyso_err("the default trust store %s is missing; install kyso or "
+				    "set KYSO_TRUST_DIR, or name anchors with --trust", dir);
+			dir = NULL;
+		} else if (rc != 0) {
+			sign_trust_free(st);
+			return kyso_fail(rc);
+		}
+	}
+	for (i = 0; i < t->npaths; i++) {
+		rc = sign_trust_add_path(st, t->paths[i]);
+		if (rc != 0) {
+			sign_trust_free(st);
+			return kyso_fail(rc);
+		}
+	}
+	if (dflt != NULL)
+		*dflt = dir;
+	*out = st;
+	return 0;
+}

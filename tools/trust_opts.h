@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * --trust FILE|DIR (repeatable) and --no-default-trust, shared by the
+ * commands that verify a signature against trust anchors:
+ *
+ *   static const struct kyso_opt opts[] = { ..., KYSO_TRUST_OPTIONS("help"), { NULL } };
+ *   // in the kyso_parse callback:
+ *   if ((rc = kyso_trust_option(&t, val, arg)) >= 0) return rc;
+ *   // then:
+ *   if ((rc = kyso_trust_load(&store, &t, 1, &dflt)) != 0) return rc;
+ */
+#ifndef KYSO_TRUST_OPTS_H
+#define KYSO_TRUST_OPTS_H
+
+#include <libsign/cades.h>
+
+#define KYSO_TRUST_MAX 64
+#define KYSO_OPT_TRUST            0x7a01
+#define KYSO_OPT_NO_DEFAULT_TRUST 0x7a02
+
+#define KYSO_TRUST_OPTIONS(help) \
+	{ "trust", required_argument, KYSO_OPT_TRUST, "FILE|DIR", help }, \
+	{ "no-default-trust", no_argument, KYSO_OPT_NO_DEFAULT_TRUST, NULL, \
+	  "do not trust the installed Vietnamese roots" }
+
+struct kyso_trust_opts {
+	const char *paths[KYSO_TRUST_MAX];
+	int npaths;
+	int no_default;
+};
+
+/* A trust option: 0 taken, an exit status when refused, -1 not a trust
+ * option. */
+int kyso_trust_option(struct kyso_trust_opts *t, int val, const char *arg);
+/*
+ * The trust store: the installed roots (unless --no-default-trust) and each
+ * --trust path.  A missing installed store (a build tree) is no error; with
+ * warn_missing and no --trust it is said on stderr.  *dflt: the default
+ * store's directory when it was loaded, else NULL.  0, or the exit status
+ * after a message.
+ */
+int kyso_trust_load(sign_trust **out, const struct kyso_trust_opts *t, int warn_missing,
+    const char **dflt);
+
+#endif

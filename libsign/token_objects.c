@@ -158,8 +158,8 @@ find_by_id(sign_token *tok, CK_OBJECT_CLASS cls, const unsigned char *id, size_t
 	return sign_token__find(tok, t, 2, h, max, n);
 }
 
-static int
-x509_from_object(X509 **out, sign_token *tok, CK_OBJECT_HANDLE h)
+int
+sign_token__x509(X509 **out, sign_token *tok, CK_OBJECT_HANDLE h)
 {
 	unsigned char *der = NULL;
 	const unsigned char *p;
@@ -196,7 +196,7 @@ sign_token__pubkey(EVP_PKEY **out, sign_token *tok, const unsigned char *id, siz
 			return 0;
 	rc = find_by_id(tok, CKO_CERTIFICATE, id, id_len, h, &n, 4);
 	for (i = 0; rc == 0 && i < n; i++) {
-		if (x509_from_object(&x, tok, h[i]) == 0) {
+		if (sign_token__x509(&x, tok, h[i]) == 0) {
 			*out = X509_get_pubkey(x);
 			X509_free(x);
 			if (*out != NULL)

@@ -136,6 +136,9 @@ int sign_token__open_slot(sign_token **out, struct sign_p11_module *mod, PKCS11_
  * with id (in that order); SIGN_ERR_KEY_NOT_FOUND when none. */
 int sign_token__pubkey(EVP_PKEY **out, sign_token *tok, const unsigned char *id,
     size_t id_len);
+/* The X.509 certificate in object h (its CKA_VALUE, exactly one DER
+ * certificate); SIGN_ERR_MALFORMED when it is not one. */
+int sign_token__x509(X509 **out, sign_token *tok, CK_OBJECT_HANDLE h);
 /* An EVP_PKEY from a public key object's attributes. */
 int sign_token__pubkey_from_object(EVP_PKEY **out, sign_token *tok, CK_OBJECT_HANDLE h);
 

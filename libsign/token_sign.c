@@ -356,17 +356,16 @@ find_keys(struct keyref *keys, size_t *n, sign_token *tok, P11KitUri *u)
 	return 0;
 }
 
-/* The certificate in object h, decoded (NULL when malformed). */
+/* The certificate in object h with its details (NULL when malformed). */
 static sign_cert *
 cert_object(sign_token *tok, CK_OBJECT_HANDLE h)
 {
-	unsigned char *der = NULL;
 	sign_cert *c = NULL;
-	CK_ULONG len = 0;
+	X509 *x = NULL;
 
-	if (sign_token__attr(tok, h, CKA_VALUE, &der, &len) == 0)
-		(void)sign_cert_from_der(&c, der, len);
-	OPENSSL_free(der);
+	if (sign_token__x509(&x, tok, h) == 0)
+		(void)sign_cert__from_x509(&c, x);
+	X509_free(x);
 	return c;
 }
 
@@ -473,13 +472,13 @@ token_issuer(sign_token *tok, X509 *x)
 			n = 0;
 	}
 	for (i = 0; i < n && next == NULL; i++) {
-		sign_cert *c = cert_object(tok, h[i]);
-		X509 *ca = c != NULL ? sign_cert__x509(c) : NULL;
+		X509 *ca = NULL;
 
-		if (ca != NULL && X509_cmp(ca, x) != 0 && X509_check_issued(ca, x) == X509_V_OK &&
-		    X509_up_ref(ca) == 1)
+		if (sign_token__x509(&ca, tok, h[i]) == 0 && X509_cmp(ca, x) != 0 &&
+		    X509_check_issued(ca, x) == X509_V_OK)
 			next = ca;
-		sign_cert_free(c);
+		else
+			X509_free(ca);
 	}
 	OPENSSL_free(name);
 	return next;

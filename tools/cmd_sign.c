@@ -149,8 +149,6 @@ struct precheck {
 	const char *output;
 	const char *chain_path;     /* --chain, read here */
 	sign_chain *chain;
-	int chain_rc;               /* its error, message in chain_msg */
-	char chain_msg[600];
 	int code;                   /* 0, or the exit status of the first failure */
 	char msg[600];
 };
@@ -221,7 +219,7 @@ precheck_run(void *arg)
 {
 	struct precheck *pc = arg;
 	struct kyso_dirlist *l = list_dir(pc);
-	int i, ok;
+	int i, ok, rc;
 
 	for (i = 0; i < pc->n; i++) {
 		const char *in = pc->in[i];
@@ -248,12 +246,11 @@ precheck_run(void *arg)
 	kyso_dirlist_free(l);
 	/* The --chain file too, beside the module's loading (and OpenSSL sets
 	 * its certificate decoders up here, on first use). */
-	if (pc->code == 0 && pc->chain_path != NULL) {
-		pc->chain_rc = sign_chain_read(&pc->chain, pc->chain_path);
-		if (pc->chain_rc != 0)
-			snprintf(pc->chain_msg, sizeof(pc->chain_msg), "%s",
-			    sign_error_last() == pc->chain_rc ? sign_error_message() :
-			    sign_strerror(pc->chain_rc));
+	if (pc->code == 0 && pc->chain_path != NULL &&
+	    (rc = sign_chain_read(&pc->chain, pc->chain_path)) != 0) {
+		snprintf(pc->msg, sizeof(pc->msg), "%s",
+		    sign_error_last() == rc ? sign_error_message() : sign_strerror(rc));
+		pc->code = kyso_exit_for(rc);
 	}
 	return NULL;
 }
@@ -352,11 +349,6 @@ kyso_cmd_sign(int argc, char **argv)
 	if (pc.code != 0) {
 		kyso_err("%s", pc.msg);
 		code = finish_fail(out, pc.code, pc.msg);
-		goto out;
-	}
-	if (pc.chain_rc != 0) {
-		kyso_err("%s", pc.chain_msg);
-		code = finish_fail(out, kyso_exit_for(pc.chain_rc), pc.chain_msg);
 		goto out;
 	}
 	if (rc == 0)

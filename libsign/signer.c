@@ -127,64 +127,77 @@ sign_chain_free(sign_chain *c)
 }
 
 int
+sign__read_certs(STACK_OF(X509) **out, const char *path)
+{
+	STACK_OF(X509) *sk = NULL;
+	STACK_OF(X509_INFO) *infos = NULL;
+	sign_buf data = SIGN_BUF_INIT;
+	BIO *bio = NULL;
+	int rc, i;
+
+	*out = NULL;
+	rc = sign__read_file(path, 4 * 1024 * 1024, &data);
+	if ((rc == SIGN_ERR_NOT_FOUND || rc == SIGN_ERR_IO) && sign_error_backend() != 0)
+		return sign_error__set(rc, sign_error_backend(), "cannot read %s: %s; check the "
+		    "file name", path, strerror((int)sign_error_backend()));
+	if (rc != 0)
+		return rc;
+	sk = sk_X509_new_null();
+	bio = BIO_new_mem_buf(data.data, (int)data.len);
+	if (sk == NULL || bio == NULL) {
+		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+		goto out;
+	}
+	infos = PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL);
+	for (i = 0; infos != NULL && i < sk_X509_INFO_num(infos); i++) {
+		X509_INFO *xi = sk_X509_INFO_value(infos, i);
+
+		if (xi->x509 != NULL && sk_X509_push(sk, xi->x509))
+			xi->x509 = NULL;
+	}
+	if (sk_X509_num(sk) == 0) {
+		const unsigned char *p = data.data;
+		X509 *x;
+
+		ERR_clear_error();
+		x = d2i_X509(NULL, &p, (long)data.len);
+		if (x == NULL || p != data.data + data.len || !sk_X509_push(sk, x)) {
+			X509_free(x);
+			rc = sign_error__openssl(SIGN_ERR_MALFORMED,
+			    "%s holds no PEM or DER certificate", path);
+			goto out;
+		}
+	}
+	ERR_clear_error();
+	*out = sk;
+	sk = NULL;
+out:
+	sk_X509_INFO_pop_free(infos, X509_INFO_free);
+	sk_X509_pop_free(sk, X509_free);
+	BIO_free(bio);
+	sign_buf_dispose(&data);
+	return rc;
+}
+
+int
 sign_chain_read(sign_chain **out, const char *path)
 {
-	STACK_OF(X509_INFO) *infos = NULL;
-	sign_chain *c = NULL;
-	BIO *bio = NULL;
-	X509 *x = NULL;
-	int rc = 0, i;
+	sign_chain *c;
+	int rc;
 
 	if (out == NULL || path == NULL)
 		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no chain file given");
 	*out = NULL;
 	c = calloc(1, sizeof(*c));
-	if (c == NULL || (c->certs = sk_X509_new_null()) == NULL) {
-		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
-		goto out;
-	}
-	bio = BIO_new_file(path, "rb");
-	if (bio == NULL) {
-		rc = sign_error__openssl(SIGN_ERR_NOT_FOUND, "cannot open %s", path);
-		goto out;
-	}
-	infos = PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL);
-	if (infos != NULL) {
-		for (i = 0; i < sk_X509_INFO_num(infos); i++) {
-			X509_INFO *xi = sk_X509_INFO_value(infos, i);
-
-			if (xi->x509 == NULL)
-				continue;
-			if (!sk_X509_push(c->certs, xi->x509)) {
-				rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
-				goto out;
-			}
-			xi->x509 = NULL;
-		}
-	} else {
-		ERR_clear_error();
-		BIO_reset(bio);
-		x = d2i_X509_bio(bio, NULL);
-		if (x != NULL) {
-			if (!sk_X509_push(c->certs, x)) {
-				rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
-				goto out;
-			}
-			x = NULL;
-		}
-	}
-	if (sk_X509_num(c->certs) == 0) {
-		rc = sign_error__openssl(SIGN_ERR_MALFORMED, "%s holds no certificate", path);
-		goto out;
+	if (c == NULL)
+		return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+	rc = sign__read_certs(&c->certs, path);
+	if (rc != 0) {
+		free(c);
+		return rc;
 	}
 	*out = c;
-	c = NULL;
-out:
-	X509_free(x);
-	sk_X509_INFO_pop_free(infos, X509_INFO_free);
-	BIO_free(bio);
-	sign_chain_free(c);
-	return rc;
+	return 0;
 }
 
 int

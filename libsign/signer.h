@@ -39,6 +39,10 @@ int sign_signer__sign(sign_signer *signer, sign_scheme scheme, sign_md md,
 int sign_signer__scheme(const sign_signer *signer, sign_scheme want, sign_scheme *out);
 /* EVP_MD for a sign_md (SIGN_MD_DEFAULT = SHA-256). */
 const EVP_MD *sign_md__evp(sign_md md);
+/* Every certificate of a PEM file (several) or one DER file, read whole
+ * (at most 4 MiB).  The file's own error when it cannot be read (missing:
+ * SIGN_ERR_NOT_FOUND), SIGN_ERR_MALFORMED when it holds no certificate. */
+int sign__read_certs(STACK_OF(X509) **out, const char *path);
 /* Software signer over an EVP_PKEY (takes a reference). */
 int sign_signer__from_pkey(sign_signer **out, EVP_PKEY *pkey);
 

@@ -589,56 +589,6 @@ sign_token_generate_key(sign_buf *uri_out, sign_token *tok, sign_key_type type,
 
 /* ---- certificate import -------------------------------------------------- */
 
-static int
-read_certs(STACK_OF(X509) **out, const char *path)
-{
-	STACK_OF(X509) *sk = NULL;
-	STACK_OF(X509_INFO) *infos = NULL;
-	sign_buf data = SIGN_BUF_INIT;
-	BIO *bio = NULL;
-	int rc, i;
-
-	*out = NULL;
-	rc = sign__read_file(path, 4 * 1024 * 1024, &data);
-	if (rc != 0)
-		return rc;
-	sk = sk_X509_new_null();
-	bio = BIO_new_mem_buf(data.data, (int)data.len);
-	if (sk == NULL || bio == NULL) {
-		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
-		goto out;
-	}
-	infos = PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL);
-	for (i = 0; infos != NULL && i < sk_X509_INFO_num(infos); i++) {
-		X509_INFO *xi = sk_X509_INFO_value(infos, i);
-
-		if (xi->x509 != NULL && sk_X509_push(sk, xi->x509))
-			xi->x509 = NULL;
-	}
-	if (sk_X509_num(sk) == 0) {
-		const unsigned char *p = data.data;
-		X509 *x;
-
-		ERR_clear_error();
-		x = d2i_X509(NULL, &p, (long)data.len);
-		if (x == NULL || p != data.data + data.len || !sk_X509_push(sk, x)) {
-			X509_free(x);
-			rc = sign_error__openssl(SIGN_ERR_MALFORMED,
-			    "%s holds no PEM or DER certificate", path);
-			goto out;
-		}
-	}
-	ERR_clear_error();
-	*out = sk;
-	sk = NULL;
-out:
-	sk_X509_INFO_pop_free(infos, X509_INFO_free);
-	sk_X509_pop_free(sk, X509_free);
-	BIO_free(bio);
-	sign_buf_dispose(&data);
-	return rc;
-}
-
 /* The label for a CA certificate: its subject CN, else "CA certificate". */
 static void
 ca_label(X509 *x, char *buf, size_t cap)
@@ -745,9 +695,9 @@ sign_token_import_cert(sign_buf *uri_out, sign_token *tok, const char *cert_path
 
 	if (tok == NULL || cert_path == NULL)
 		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no token or certificate");
-	rc = read_certs(&certs, cert_path);
+	rc = sign__read_certs(&certs, cert_path);
 	if (rc == 0 && chain_path != NULL)
-		rc = read_certs(&chain, chain_path);
+		rc = sign__read_certs(&chain, chain_path);
 	if (rc != 0)
 		goto out;
 	rc = need_rw_login(tok, "certificate import");

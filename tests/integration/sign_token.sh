@@ -145,10 +145,10 @@ expect 3 "RSA-PSS signatures need an RSA key" sign --key "pkcs11:token=T1;object
     -o x.p7s to-trinh.txt
 # A --chain file that cannot be used is refused before any PIN is asked: with
 # a wrong PIN the message is still about the chain (the PIN was never tried).
-expect 6 "^kyso sign: cannot open $T/absent-chain.pem" "$KYSO" sign --key "$KEY" \
+expect 6 "^kyso sign: cannot read $T/absent-chain.pem: No such file or directory; check the file name$" "$KYSO" sign --key "$KEY" \
     --pin-source env:BADPIN --chain "$T/absent-chain.pem" -o x.p7s to-trinh.txt
 printf 'not a certificate\n' > "$T/junk-chain.pem"
-expect 6 "junk-chain.pem holds no certificate" "$KYSO" sign --key "$KEY" \
+expect 6 "junk-chain.pem holds no PEM or DER certificate" "$KYSO" sign --key "$KEY" \
     --pin-source env:BADPIN --chain "$T/junk-chain.pem" -o x.p7s to-trinh.txt
 expect 6 '"exit": 6' "$KYSO" sign --json --key "$KEY" --pin-source env:BADPIN \
     --chain "$T/junk-chain.pem" -o x.p7s to-trinh.txt

@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -381,18 +382,121 @@ sign_cert_check_signing(const sign_cert *c)
 
 /* ---- PKCS#10 requests ---------------------------------------------------- */
 
+/* Attribute names people mistype in the wrong case, for the hint. */
+static const char *const known_attrs[] = {
+	"C", "ST", "L", "O", "OU", "CN", "SN", "GN", "UID", "DC", "street", "title",
+	"serialNumber", "emailAddress", "givenName", "surname", "initials", "pseudonym",
+	"organizationIdentifier", "dnQualifier", "postalCode", "name",
+};
+
+static int
+unknown_attr(const char *type)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(known_attrs) / sizeof(known_attrs[0]); i++)
+		if (strcasecmp(type, known_attrs[i]) == 0)
+			return sign_error__set(SIGN_ERR_INVALID_ARG, 0,
+			    "unknown subject attribute '%s'; did you mean '%s'? (names are "
+			    "case-sensitive)", type, known_attrs[i]);
+	return sign_error__set(SIGN_ERR_INVALID_ARG, 0,
+	    "unknown subject attribute '%s'; use C, ST, L, O, OU, CN, serialNumber, "
+	    "emailAddress, UID, ... or a dotted OID", type);
+}
+
+/* Why value does not fit attribute type, after ASN1_mbstring_ncopy refused it. */
+static int
+bad_value(const char *type, int nid, const ASN1_STRING_TABLE *tbl)
+{
+	int reason = ERR_GET_REASON(ERR_peek_last_error());
+
+	ERR_clear_error();
+	if (nid == NID_countryName)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0,
+		    "C takes a two-letter country code (ISO 3166), e.g. C=VN");
+	if (reason == ASN1_R_STRING_TOO_LONG && tbl != NULL)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0,
+		    "the value of %s is too long (at most %ld characters)", type, tbl->maxsize);
+	if (reason == ASN1_R_STRING_TOO_SHORT && tbl != NULL)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0,
+		    "the value of %s is too short (at least %ld characters)", type, tbl->minsize);
+	if (reason == ASN1_R_ILLEGAL_CHARACTERS && tbl != NULL &&
+	    tbl->mask == B_ASN1_PRINTABLESTRING)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0,
+		    "%s is a PrintableString: only A-Z a-z 0-9, space and ' ( ) + , - . / : = ? "
+		    "(no diacritics)", type);
+	if (reason == ASN1_R_ILLEGAL_CHARACTERS && tbl != NULL && tbl->mask == B_ASN1_IA5STRING)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0,
+		    "%s is an IA5String: ASCII characters only (no diacritics)", type);
+	return sign_error__set(SIGN_ERR_INVALID_ARG, 0,
+	    "the value of %s is not valid UTF-8 text", type);
+}
+
 /*
- * Parse "/C=VN/O=Org/CN=Nguyễn Văn An" into nm, values as UTF8String (the
- * types the standard demands, such as PrintableString for C, are kept).
- * "\/" and "\\" escape a slash and a backslash.
+ * Add TYPE=VALUE (value: vlen bytes of UTF-8) to nm: a new RDN when set is 0,
+ * to the last RDN when set is -1 (a multi-valued RDN).  The string type is
+ * the one the attribute demands (PrintableString for C and serialNumber,
+ * IA5String for emailAddress and DC), UTF8String for every DirectoryString,
+ * whatever the process-wide ASN1_STRING_set_default_mask says.
+ */
+static int
+add_ava(X509_NAME *nm, const char *type, const char *value, size_t vlen, int set)
+{
+	ASN1_OBJECT *obj = NULL;
+	ASN1_STRING *str = NULL;
+	const ASN1_STRING_TABLE *tbl = NULL;
+	unsigned long mask = B_ASN1_UTF8STRING;
+	long minsize = 0, maxsize = 0;
+	int nid, rc = 0;
+
+	if (*type == '\0')
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0,
+		    "a subject part has no attribute name: write KEY=VALUE (e.g. CN=Nguyễn Văn An)");
+	obj = OBJ_txt2obj(type, 0);
+	if (obj == NULL) {
+		ERR_clear_error();
+		return unknown_attr(type);
+	}
+	if (vlen == 0) {
+		rc = sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no value for %s in the subject",
+		    type);
+		goto out;
+	}
+	nid = OBJ_obj2nid(obj);
+	if (nid != NID_undef)
+		tbl = ASN1_STRING_TABLE_get(nid);
+	if (tbl != NULL) {
+		mask = (tbl->mask & B_ASN1_UTF8STRING) ? B_ASN1_UTF8STRING : tbl->mask;
+		minsize = tbl->minsize > 0 ? tbl->minsize : 0;
+		maxsize = tbl->maxsize > 0 ? tbl->maxsize : 0;
+	}
+	if (ASN1_mbstring_ncopy(&str, (const unsigned char *)value, (int)vlen, MBSTRING_UTF8,
+	    mask, minsize, maxsize) < 0) {
+		rc = bad_value(type, nid, tbl);
+		goto out;
+	}
+	if (!X509_NAME_add_entry_by_OBJ(nm, obj, ASN1_STRING_type(str),
+	    ASN1_STRING_get0_data(str), ASN1_STRING_length(str), -1, set))
+		rc = sign_error__openssl(SIGN_ERR_NOMEM, "cannot add %s to the subject", type);
+out:
+	ASN1_STRING_free(str);
+	ASN1_OBJECT_free(obj);
+	return rc;
+}
+
+/*
+ * Parse "/C=VN/O=Org/CN=Nguyễn Văn An" into nm, as openssl req -subj does:
+ * '/' separates RDNs, '+' attributes of one multi-valued RDN
+ * ("/CN=An+UID=CMND:012345678"), and a backslash makes the next character
+ * plain ("\/", "\+", "\\").  One trailing '/' is allowed.
  */
 int
 sign_cert__parse_subject(X509_NAME *nm, const char *subject)
 {
 	char buf[SUBJECT_MAX];
 	const char *p = subject;
-	size_t n = 0;
-	int rc = 0;
+	size_t n = 0, eq = 0;
+	int have_eq = 0, set = 0, rc = 0;
 
 	if (subject == NULL || *subject != '/')
 		return sign_error__set(SIGN_ERR_INVALID_ARG, 0,
@@ -400,48 +504,48 @@ sign_cert__parse_subject(X509_NAME *nm, const char *subject)
 	if (strlen(subject) >= sizeof(buf))
 		return sign_error__set(SIGN_ERR_TOO_LARGE, 0, "the subject is too long");
 	p++;
+	if (*p == '\0')
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "the subject is empty");
 	for (;;) {
-		if (*p == '\\' && (p[1] == '/' || p[1] == '\\')) {
+		if (*p == '\\') {
+			if (p[1] == '\0')
+				return sign_error__set(SIGN_ERR_INVALID_ARG, 0,
+				    "the subject ends with a lone backslash; write \\\\ for one");
 			buf[n++] = p[1];
 			p += 2;
 			continue;
 		}
-		if (*p != '/' && *p != '\0') {
+		if (*p == '=' && !have_eq) {
+			have_eq = 1;
+			eq = n;
+			buf[n++] = '\0';
+			p++;
+			continue;
+		}
+		if (*p != '/' && *p != '+' && *p != '\0') {
 			buf[n++] = *p++;
 			continue;
 		}
 		buf[n] = '\0';
-		{
-			char *eq = strchr(buf, '=');
-
-			if (eq == NULL || eq == buf || eq[1] == '\0') {
-				rc = sign_error__set(SIGN_ERR_INVALID_ARG, 0,
-				    "bad subject part '%s': write KEY=VALUE (e.g. CN=Nguyễn Văn An)",
-				    buf);
-				break;
-			}
-			*eq = '\0';
-			if (OBJ_txt2nid(buf) == NID_undef) {
-				rc = sign_error__set(SIGN_ERR_INVALID_ARG, 0,
-				    "unknown subject attribute '%s'", buf);
-				break;
-			}
-			if (!X509_NAME_add_entry_by_txt(nm, buf, MBSTRING_UTF8,
-			    (const unsigned char *)eq + 1, -1, -1, 0)) {
-				rc = sign_error__openssl(SIGN_ERR_INVALID_ARG,
-				    "bad value for subject attribute %s (not UTF-8, or too long)",
-				    buf);
-				break;
-			}
+		if (!have_eq) {
+			if (n == 0 && *p == '/')
+				return sign_error__set(SIGN_ERR_INVALID_ARG, 0,
+				    "the subject has an empty part (two '/' in a row)");
+			return sign_error__set(SIGN_ERR_INVALID_ARG, 0,
+			    "bad subject part '%s': write KEY=VALUE (e.g. CN=Nguyễn Văn An); "
+			    "a '+' joins two KEY=VALUE in one RDN, write \\+ for a plus sign", buf);
 		}
+		rc = add_ava(nm, buf, buf + eq + 1, n - eq - 1, set);
+		if (rc != 0)
+			return rc;
+		set = *p == '+' ? -1 : 0;
 		n = 0;
-		if (*p == '\0')
+		have_eq = 0;
+		if (*p == '\0' || (*p == '/' && p[1] == '\0'))
 			break;
 		p++;
-		if (*p == '\0')
-			break;
 	}
-	if (rc == 0 && X509_NAME_entry_count(nm) == 0)
+	if (X509_NAME_entry_count(nm) == 0)
 		rc = sign_error__set(SIGN_ERR_INVALID_ARG, 0, "the subject is empty");
 	return rc;
 }

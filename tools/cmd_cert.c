@@ -180,7 +180,8 @@ cert_request(int argc, char **argv)
 	static const struct kyso_opt opts[] = {
 		{ "key", required_argument, OPT_KEY, "URI", "the private key on the token" },
 		{ "subject", required_argument, OPT_SUBJECT, "SUBJECT",
-		  "/C=VN/O=.../CN=Nguyễn Văn An (UTF-8, encoded as UTF8String)" },
+		  "/C=VN/O=.../CN=Nguyễn Văn An, as for openssl req -subj (\\/ a slash, + a "
+		  "multi-valued RDN; UTF8String)" },
 		{ "out", required_argument, 'o', "FILE", "write the PEM request to FILE "
 		  "(default: stdout); also -o" },
 		{ "force", no_argument, OPT_FORCE, NULL, "replace FILE if it exists" },

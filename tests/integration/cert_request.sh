@@ -56,6 +56,39 @@ expect_in "$T/stdout.txt" "verify OK"
 expect_in "$T/stdout.txt" "sha384WithRSAEncryption"
 expect_in "$T/stdout.txt" "O = A/B"
 
+# As openssl req -subj: '+' makes a multi-valued RDN, a backslash makes any
+# character plain; emailAddress is an IA5String, serialNumber a PrintableString.
+"$KYSO" cert request --key "$U;object=ec" --pin-source env:PIN -o "$T/multi.csr" \
+    --subject '/C=VN/O=Sở Tư pháp\+Tư vấn/CN=Nguyễn Văn An+UID=CMND:012345678/emailAddress=an@stp.gov.vn/serialNumber=CCCD:001088012345' ||
+    fail "request with a multi-valued RDN"
+openssl req -in "$T/multi.csr" -verify -noout -subject -nameopt utf8,sep_comma_plus \
+    >"$T/multi.txt" 2>&1
+expect_in "$T/multi.txt" "verify OK"
+expect_in "$T/multi.txt" ",CN=Nguyễn Văn An\+UID=CMND:012345678,"
+openssl asn1parse -in "$T/multi.csr" >"$T/multi.asn1" 2>&1
+# One SET holds commonName and userId.
+if awk '/cons: SET/ { s++ } /:commonName/ { c = s } /:userId/ { u = s }
+    END { exit !(c && c == u) }' "$T/multi.asn1"; then
+	pass "CN and UID share one RDN"
+else
+	fail "CN and UID are not in one RDN"; cat "$T/multi.asn1"
+fi
+expect_in "$T/multi.asn1" "UTF8STRING +:Sở Tư pháp\+Tư vấn"
+expect_in "$T/multi.asn1" "IA5STRING +:an@stp.gov.vn"
+expect_in "$T/multi.asn1" "PRINTABLESTRING +:CCCD:001088012345"
+expect 3 "C takes a two-letter country code" "$KYSO" cert request --key "$U;object=rsa" \
+    --subject "/C=VNM/CN=x" --pin-source env:PIN
+expect 3 "emailAddress is an IA5String" "$KYSO" cert request --key "$U;object=rsa" \
+    --subject "/CN=x/emailAddress=ấn@x.vn" --pin-source env:PIN
+expect 3 "bad subject part 'B'.*write \\\\\+ for a plus sign" "$KYSO" cert request \
+    --key "$U;object=rsa" --subject "/O=A+B/CN=x" --pin-source env:PIN
+expect 3 "lone backslash" "$KYSO" cert request --key "$U;object=rsa" --subject '/CN=x\' \
+    --pin-source env:PIN
+expect 3 "did you mean 'CN'" "$KYSO" cert request --key "$U;object=rsa" --subject "/cn=x" \
+    --pin-source env:PIN
+expect 3 "the subject is empty" "$KYSO" cert request --key "$U;object=rsa" --subject / \
+    --pin-source env:PIN
+
 # Refusals.
 expect 3 "exists; use --force" "$KYSO" cert request --key "$U;object=rsa" --subject "$SUBJ" \
     --pin-source env:PIN -o "$T/rsa.csr"
@@ -67,7 +100,7 @@ expect 3 "must look like /C=VN" "$KYSO" cert request --key "$U;object=rsa" --sub
     --pin-source env:PIN
 expect 3 "write KEY=VALUE" "$KYSO" cert request --key "$U;object=rsa" --subject "/CN" \
     --pin-source env:PIN
-expect 3 "unknown subject attribute 'XX'" "$KYSO" cert request --key "$U;object=rsa" \
+expect 3 "unknown subject attribute 'XX'; use C, ST" "$KYSO" cert request --key "$U;object=rsa" \
     --subject "/XX=1" --pin-source env:PIN
 expect 3 "--key and --subject are required" "$KYSO" cert request --key "$U;object=rsa"
 expect 3 "--md takes" "$KYSO" cert request --key "$U;object=rsa" --subject /CN=x --md md5

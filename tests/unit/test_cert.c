@@ -257,7 +257,7 @@ test_parse_subject(void **state)
 	static const struct {
 		const char *in;
 		int rc;
-		const char *want;   /* one-line form, or NULL */
+		const char *want;   /* one-line form, part of the message, or NULL */
 	} cases[] = {
 		{ "/C=VN/O=B\xe1\xbb\x99 N\xe1\xbb\x99i v\xe1\xbb\xa5/CN=Nguy\xe1\xbb\x85n V\xc4\x83n An",
 		  0, "C=VN, O=B\xe1\xbb\x99 N\xe1\xbb\x99i v\xe1\xbb\xa5, CN=Nguy\xe1\xbb\x85n V\xc4\x83n An" },
@@ -269,8 +269,25 @@ test_parse_subject(void **state)
 		{ "/=x", SIGN_ERR_INVALID_ARG, NULL },
 		{ "/NOPE=x", SIGN_ERR_INVALID_ARG, NULL },
 		{ "/", SIGN_ERR_INVALID_ARG, NULL },
-		{ "/C=VNM", SIGN_ERR_INVALID_ARG, NULL },   /* countryName is 2 letters */
-		{ "/CN=\xc3\x28", SIGN_ERR_INVALID_ARG, NULL }, /* not UTF-8 */
+		{ "/C=VNM", SIGN_ERR_INVALID_ARG, "two-letter country code" },
+		{ "/CN=\xc3\x28", SIGN_ERR_INVALID_ARG, "not valid UTF-8" },
+		/* As openssl req -subj: a backslash makes any character plain... */
+		{ "/CN=a\\+b/O=c\\=d", 0, "CN=a\\+b, O=c=d" },
+		{ "/CN=x\\", SIGN_ERR_INVALID_ARG, "lone backslash" },
+		/* ...and '+' joins the attributes of a multi-valued RDN. */
+		{ "/O=B\xe1\xbb\x99 Y t\xe1\xba\xbf/CN=An+UID=CMND:012345678", 0,
+		  "O=B\xe1\xbb\x99 Y t\xe1\xba\xbf, CN=An + UID=CMND:012345678" },
+		{ "/O=A+B/CN=x", SIGN_ERR_INVALID_ARG, "write \\+ for a plus sign" },
+		{ "/CN=x+", SIGN_ERR_INVALID_ARG, "KEY=VALUE" },
+		{ "/CN=x//O=y", SIGN_ERR_INVALID_ARG, "two '/' in a row" },
+		{ "/CN=a=b", 0, "CN=a=b" },
+		/* The string types the attributes demand, with the reason. */
+		{ "/serialNumber=S\xe1\xbb\x91 1", SIGN_ERR_INVALID_ARG, "PrintableString" },
+		{ "/emailAddress=\xe1\xba\xa5n@x.vn", SIGN_ERR_INVALID_ARG, "IA5String" },
+		{ "/CN=12345678901234567890123456789012345678901234567890123456789012345",
+		  SIGN_ERR_INVALID_ARG, "at most 64 characters" },
+		{ "/cn=x", SIGN_ERR_INVALID_ARG, "did you mean 'CN'" },
+		{ "/1.2.3.4=x", 0, "1.2.3.4=x" },
 	};
 	size_t i;
 
@@ -279,8 +296,13 @@ test_parse_subject(void **state)
 		X509_NAME *nm = X509_NAME_new();
 		int rc = sign_cert__parse_subject(nm, cases[i].in);
 
-		assert_int_equal(rc, cases[i].rc);
-		if (cases[i].want != NULL) {
+		if (rc != cases[i].rc)
+			fail_msg("case %zu '%s': %d (%s)", i, cases[i].in, rc, sign_error_message());
+		if (rc != 0 && cases[i].want != NULL &&
+		    strstr(sign_error_message(), cases[i].want) == NULL)
+			fail_msg("case %zu '%s': message '%s' lacks '%s'", i, cases[i].in,
+			    sign_error_message(), cases[i].want);
+		if (rc == 0 && cases[i].want != NULL) {
 			BIO *b = BIO_new(BIO_s_mem());
 			char *p;
 			long n;
@@ -294,6 +316,30 @@ test_parse_subject(void **state)
 		}
 		X509_NAME_free(nm);
 	}
+}
+
+/* The string types do not depend on the process-wide default mask: an
+ * application that set "default" (T61String/BMPString allowed) still gets
+ * UTF8String names, PrintableString for C, IA5String for emailAddress. */
+static void
+test_subject_types(void **state)
+{
+	static const int want[] = { V_ASN1_PRINTABLESTRING, V_ASN1_UTF8STRING, V_ASN1_UTF8STRING,
+		V_ASN1_IA5STRING, V_ASN1_PRINTABLESTRING };
+	X509_NAME *nm = X509_NAME_new();
+	unsigned long saved = ASN1_STRING_get_default_mask();
+	int i;
+
+	(void)state;
+	assert_true(ASN1_STRING_set_default_mask_asc("default"));
+	assert_int_equal(sign_cert__parse_subject(nm, "/C=VN/O=Ascii only/CN=Nguy\xe1\xbb\x85n "
+	    "V\xc4\x83n An/emailAddress=an@example.vn/serialNumber=CCCD:001088012345"), 0);
+	ASN1_STRING_set_default_mask(saved);
+	assert_int_equal(X509_NAME_entry_count(nm), 5);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(ASN1_STRING_type(X509_NAME_ENTRY_get_data(
+		    X509_NAME_get_entry(nm, i))), want[i]);
+	X509_NAME_free(nm);
 }
 
 static void
@@ -411,6 +457,7 @@ main(void)
 		cmocka_unit_test(test_validity),
 		cmocka_unit_test(test_from_der),
 		cmocka_unit_test(test_parse_subject),
+		cmocka_unit_test(test_subject_types),
 		cmocka_unit_test(test_request),
 		cmocka_unit_test(test_request_rsa),
 		cmocka_unit_test(test_from_signer),

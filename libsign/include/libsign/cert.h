@@ -86,8 +86,13 @@ int sign_cert_check_signing(const sign_cert *cert);
 
 /*
  * A PKCS#10 certification request for the signer's public key, signed by the
- * signer (on its token).  subject is "/C=VN/O=.../CN=Nguyễn Văn An" (UTF-8,
- * encoded as UTF8String; "\/" escapes a slash).  md SIGN_MD_DEFAULT is
+ * signer (on its token).  subject is "/C=VN/O=.../CN=Nguyễn Văn An" in UTF-8,
+ * written as for openssl req -subj: '/' separates RDNs, '+' the attributes of
+ * a multi-valued RDN ("/CN=An+UID=CMND:012345678"), a backslash makes the next
+ * character plain ("\/", "\+", "\\").  Values are UTF8String, except where
+ * the attribute demands another type (PrintableString for C and serialNumber,
+ * IA5String for emailAddress and DC); a value that does not fit is refused
+ * with SIGN_ERR_INVALID_ARG and the reason.  md SIGN_MD_DEFAULT is
  * SHA-256; scheme SIGN_SCHEME_AUTO signs RSA keys with PKCS#1 v1.5.
  * out receives the request as PEM text (NUL-terminated; len excludes the NUL).
  */

@@ -536,6 +536,34 @@ sign_token_generate_key(sign_buf *uri_out, sign_token *tok, sign_key_type type,
 	if (n > 0)
 		return sign_error__set(SIGN_ERR_EXISTS, 0,
 		    "a private key with this id is already on the token; pick another --id");
+	/* A certificate or public key left with this id would be paired with the new key. */
+	{
+		CK_ATTRIBUTE t[] = { { CKA_ID, (void *)id, (CK_ULONG)id_len } };
+
+		rc = sign_token__find(tok, t, 1, h, 1, &n);
+		if (rc != 0)
+			return rc;
+		if (n > 0)
+			return sign_error__set(SIGN_ERR_EXISTS, 0,
+			    "a certificate or public key with this id is already on the token "
+			    "(another key's, or one left behind); pick another --id");
+	}
+	/* Two keys with one label: object=LABEL would name neither. */
+	{
+		CK_OBJECT_CLASS pcls = CKO_PRIVATE_KEY;
+		CK_ATTRIBUTE t[] = {
+			{ CKA_CLASS, &pcls, sizeof(pcls) },
+			{ CKA_LABEL, (void *)label, (CK_ULONG)strlen(label) },
+		};
+
+		rc = sign_token__find(tok, t, 2, h, 1, &n);
+		if (rc != 0)
+			return rc;
+		if (n > 0)
+			return sign_error__set(SIGN_ERR_EXISTS, 0,
+			    "a private key labelled '%s' is already on the token (see kyso key "
+			    "list); pick another --label", label);
+	}
 
 	ATTR(pubt, npub, CKA_TOKEN, &yes, sizeof(yes));
 	ATTR(pubt, npub, CKA_PRIVATE, &no, sizeof(no));

@@ -68,6 +68,18 @@ expect 0 '"uri": "pkcs11:.*object=noid;type=private"' "$KYSO" key generate --jso
 # Refusals.
 expect 3 "already on the token; pick another --id" "$KYSO" key generate --token "$U" \
     --label again --id a1 --pin-source env:PIN
+# A label already on a private key: refused (object=LABEL would name neither key).
+expect 3 "a private key labelled 'p256' is already on the token.*pick another --label" \
+    "$KYSO" key generate --token "$U" --label p256 --type ec:prime256v1 --pin-source env:PIN
+expect 0 "ec 256  label=p256  id=a2$" "$KYSO" key list --token "$U;object=p256" \
+    --pin-source env:PIN
+# An id already on a certificate left on the token: refused (it would pair with the new key).
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout /dev/null \
+    -subj /CN=left -days 30 -outform DER -out "$T/left.der" 2>/dev/null
+p11t --token-label "Ký số" --login --pin "$PIN" --write-object "$T/left.der" --type cert \
+    --id b1 --label left >/dev/null 2>&1 || fail "pkcs11-tool --write-object"
+expect 3 "a certificate or public key with this id is already on the token" "$KYSO" key \
+    generate --token "$U" --label fresh --id b1 --pin-source env:PIN
 expect 3 "unknown key type 'dsa:1024'" "$KYSO" key generate --token "$U" --label x \
     --type dsa:1024 --pin-source env:PIN
 expect 3 "--token and --label are required" "$KYSO" key generate --token "$U" --pin-source env:PIN

@@ -76,6 +76,10 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
 	print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 field() { echo "$1" | cut -d' ' -f"$2"; }
 minimum() { printf '%s\n' "$@" | sort -g | head -1; }
+# paired "A1 A2 ..." "B1 B2 ...": the median of A[i] / B[i] (runs made one
+# right after the other see about the same machine)
+paired() { median $(printf '%s\n%s\n' "$1" "$2" | awk 'NR == 1 { n = split($0, a) }
+	NR == 2 { split($0, b); for (i = 1; i <= n; i++) print a[i] / b[i] }'); }
 ms() { echo "$1" | awk '{ printf "%.1f", $1 * 1000 }'; }
 runs_ms() { for v in "$@"; do printf ' %.0f' "$(echo "$v" | awk '{ print $1 * 1000 }')"; done; }
 
@@ -147,7 +151,8 @@ for k in rsa ec; do
 	    "files/s: ratio $(ratio "$mrw" "$mkw") (target >= 0.90)"
 	echo "    runs (ms): raw$(runs_ms $rw); kyso$(runs_ms $kw)"
 	echo "    best runs (the least disturbed on a shared machine): raw $(ms "$(minimum $rw)") ms," \
-	    "kyso $(ms "$(minimum $kw)") ms: ratio $(ratio "$(minimum $rw)" "$(minimum $kw)")"
+	    "kyso $(ms "$(minimum $kw)") ms: ratio $(ratio "$(minimum $rw)" "$(minimum $kw)");" \
+	    "median of the run-by-run ratios $(ratio "$(paired "$rw" "$kw")" 1)"
 	echo "    per CPU second: raw $(div "$N" "$mrc")/s, kyso $(div "$N" "$mkc") files/s:" \
 	    "ratio $(ratio "$mrc" "$mkc")"
 	echo "    one signature: raw process $(ms "$mr1") ms, kyso process $(ms "$mk1") ms;" \

@@ -36,6 +36,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,7 +206,9 @@ step_prepare(struct worker *w, struct job *j)
 
 	if (in == NULL || out == NULL)
 		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no input or output path");
-	fd = open(in, O_RDONLY | O_CLOEXEC);
+	/* Enveloping takes regular files only: O_NONBLOCK, so that a FIFO is
+	 * refused below instead of waiting for a writer (no effect on files). */
+	fd = open(in, O_RDONLY | O_CLOEXEC | (b->plan.enveloping ? O_NONBLOCK : 0));
 	if (fd < 0)
 		return sign_error__set(errno == ENOENT ? SIGN_ERR_NOT_FOUND : SIGN_ERR_IO,
 		    (unsigned long)errno, "cannot open %s: %s", in, strerror(errno));
@@ -296,6 +299,29 @@ out:
 	return rc;
 }
 
+/*
+ * The template of the temporary file beside out ("OUT.tmpXXXXXX") in buf
+ * (strlen(out) + 11 bytes).  When that name would be longer than a file
+ * name may be, the output's name is cut (at a UTF-8 character boundary):
+ * a file whose signature's name just fits can still be signed.
+ */
+static void
+tmp_name(char *buf, size_t cap, const char *out)
+{
+	const char *base = strrchr(out, '/');
+	size_t dlen = base != NULL ? (size_t)(base - out) + 1 : 0;
+	size_t blen = strlen(out) - dlen;
+	size_t keep = NAME_MAX - (sizeof(".tmpXXXXXX") - 1);
+
+	if (blen <= keep) {
+		snprintf(buf, cap, "%s.tmpXXXXXX", out);
+		return;
+	}
+	while (keep > 0 && ((unsigned char)out[dlen + keep] & 0xc0) == 0x80)
+		keep--;
+	snprintf(buf, cap, "%.*s.tmpXXXXXX", (int)(dlen + keep), out);
+}
+
 /* The SignedData into a new temporary file beside the output.  On failure
  * the temporary file is removed. */
 static int
@@ -316,7 +342,7 @@ step_write(struct worker *w, struct job *j)
 	j->tmp = malloc(len);
 	if (j->tmp == NULL)
 		return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
-	snprintf(j->tmp, len, "%s.tmpXXXXXX", out);
+	tmp_name(j->tmp, len, out);
 	fd = mkostemp(j->tmp, O_CLOEXEC);
 	if (fd < 0) {
 		rc = sign_error__set(SIGN_ERR_IO, (unsigned long)errno,

@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <time.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include <libsign/cades.h>
@@ -121,33 +124,50 @@ out_name(const char *in, const char *output)
 
 /* The signer's name for messages: the certificate's CN, else its subject. */
 static char *
-signer_name(sign_signer *signer, char **serial)
+signer_name(const sign_cert_info *ci, char **serial)
 {
-	sign_cert *c = NULL;
-	const sign_cert_info *ci;
-	const char *cn;
-	char *s = NULL;
+	const char *cn = strstr(ci->subject, "CN=");
+	char *s = strdup(cn != NULL ? cn + 3 : ci->subject);
 
-	*serial = NULL;
-	if (sign_cert_from_signer(&c, signer) != 0)
-		return NULL;
-	ci = sign_cert_get_info(c);
-	cn = strstr(ci->subject, "CN=");
-	s = strdup(cn != NULL ? cn + 3 : ci->subject);
 	if (s != NULL && cn != NULL)
 		s[strcspn(s, ",")] = '\0';
 	*serial = strdup(ci->serial);
-	sign_cert_free(c);
 	return s;
+}
+
+/*
+ * A signature made with a certificate that is not valid now does not verify
+ * (ETSI EN 319 102-1: INDETERMINATE, OUT_OF_BOUNDS_NO_POE or NOT_YET_VALID):
+ * refused before anything is signed.  0, or an exit status with msg set.
+ */
+static int
+check_validity(const sign_cert_info *ci, const sign_cert *c, const char *name,
+    char *msg, size_t cap)
+{
+	switch (sign_cert_check_time(c, time(NULL), 0)) {
+	case SIGN_CERT_EXPIRED:
+		snprintf(msg, cap, "the certificate of %s (serial %s) expired on %s: its "
+		    "signatures would not verify (INDETERMINATE/OUT_OF_BOUNDS_NO_POE); renew it "
+		    "or sign with another key", name, ci->serial, ci->not_after_str);
+		return KYSO_EXIT_USAGE;
+	case SIGN_CERT_NOT_YET_VALID:
+		snprintf(msg, cap, "the certificate of %s (serial %s) is not valid before %s: "
+		    "its signatures would not verify (INDETERMINATE/NOT_YET_VALID); wait, or sign "
+		    "with another key", name, ci->serial, ci->not_before_str);
+		return KYSO_EXIT_USAGE;
+	default:
+		return 0;
+	}
 }
 
 /* The check of every input and output, run beside the module's loading. */
 struct precheck {
 	char *const *in;
 	char **outs;
-	int n, force;
+	int n, force, enveloping;
 	const char *output;
 	const char *chain_path;     /* --chain, read here */
+	const char *cert_path;      /* --cert FILE, checked here */
 	sign_chain *chain;
 	int code;                   /* 0, or the exit status of the first failure */
 	char msg[600];
@@ -179,39 +199,123 @@ list_dir(const struct precheck *pc)
 	return kyso_dirlist_open(&l, pc->in[0], len) == 0 ? l : NULL;
 }
 
+enum { IN_MISSING = 0, IN_OK = 1, IN_DIR = -1, IN_NOT_REGULAR = -2 };
+
 /*
- * 1 when path is a file that can be read (as far as the listing or stat()
- * tell), 0 when it is missing, -1 when it is a directory.  A name the
- * listing shows as a regular file needs no stat(); anything else (absent,
- * a symbolic link, a type the file system does not give) is stat()ed.
+ * IN_OK when path is a file that can be read (as far as the listing or
+ * stat() tell), IN_MISSING, IN_DIR, or IN_NOT_REGULAR (a pipe or device
+ * where regular is asked for).  A name the listing shows as a regular file
+ * needs no stat(); anything else (absent, a symbolic link, a type the file
+ * system does not give) is stat()ed.
  */
 static int
-input_ok(const char *path, const struct kyso_dirlist *l)
+input_ok(const char *path, const struct kyso_dirlist *l, int regular)
 {
 	unsigned char t = DT_UNKNOWN;
 	struct stat st;
 
 	if (l != NULL && kyso_dirlist_find(l, path + dir_part(path), &t) && t == DT_REG)
-		return 1;
+		return IN_OK;
 	if (stat(path, &st) != 0)
-		return 0;
-	return S_ISDIR(st.st_mode) ? -1 : 1;
+		return IN_MISSING;
+	if (S_ISDIR(st.st_mode))
+		return IN_DIR;
+	return regular && !S_ISREG(st.st_mode) ? IN_NOT_REGULAR : IN_OK;
 }
 
-/* 1 when path exists (a name in the listing, or stat() succeeds). */
+enum { OUT_NONE = 0, OUT_FILE, OUT_DIR, OUT_TOO_LONG };
+
+/* What is at path now: nothing, a file (or link, even dangling), a
+ * directory; OUT_TOO_LONG when its name cannot be created. */
 static int
-output_exists(const char *path, const struct kyso_dirlist *l)
+output_state(const char *path, const struct kyso_dirlist *l)
 {
 	unsigned char t = DT_UNKNOWN;
 	struct stat st;
 
+	if (strlen(path + dir_part(path)) > NAME_MAX)
+		return OUT_TOO_LONG;
 	if (l != NULL) {
 		if (!kyso_dirlist_find(l, path + dir_part(path), &t))
-			return 0;
+			return OUT_NONE;
+		if (t == DT_DIR)
+			return OUT_DIR;
 		if (t != DT_LNK && t != DT_UNKNOWN)
-			return 1;
+			return OUT_FILE;
 	}
-	return stat(path, &st) == 0;
+	if (stat(path, &st) == 0)
+		return S_ISDIR(st.st_mode) ? OUT_DIR : OUT_FILE;
+	if (errno == ENAMETOOLONG)
+		return OUT_TOO_LONG;
+	/* a dangling symbolic link is in the way too */
+	return (l == NULL || t == DT_LNK) && lstat(path, &st) == 0 ? OUT_FILE : OUT_NONE;
+}
+
+/*
+ * The directory of out can take new files.  *last is the directory checked
+ * before (its length in *last_len): outputs side by side are checked once.
+ */
+static int
+outdir_ok(struct precheck *pc, const char *out, const char **last, size_t *last_len)
+{
+	size_t len = dir_part(out);
+	char *dir;
+	int e = 0;
+
+	if (*last != NULL && len == *last_len && strncmp(out, *last, len) == 0)
+		return 0;
+	dir = len > 0 ? strndup(out, len) : strdup(".");
+	if (dir == NULL) {
+		snprintf(pc->msg, sizeof(pc->msg), "out of memory");
+		pc->code = KYSO_EXIT_RUNTIME;
+		return -1;
+	}
+	if (access(dir, W_OK | X_OK) != 0)
+		e = errno;
+	if (e != 0) {
+		snprintf(pc->msg, sizeof(pc->msg), "cannot write %s: %s: %s; check the output "
+		    "directory", out, dir, strerror(e));
+		pc->code = KYSO_EXIT_RUNTIME;
+	}
+	free(dir);
+	*last = out;
+	*last_len = len;
+	return e != 0 ? -1 : 0;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The same output twice (the same file named twice): refused. */
+static int
+no_twice(struct precheck *pc)
+{
+	char **v;
+	int i;
+
+	if (pc->n < 2)
+		return 0;
+	v = malloc((size_t)pc->n * sizeof(*v));
+	if (v == NULL) {
+		snprintf(pc->msg, sizeof(pc->msg), "out of memory");
+		pc->code = KYSO_EXIT_RUNTIME;
+		return -1;
+	}
+	memcpy(v, pc->outs, (size_t)pc->n * sizeof(*v));
+	qsort(v, (size_t)pc->n, sizeof(*v), cmp_str);
+	for (i = 1; i < pc->n; i++) {
+		if (strcmp(v[i - 1], v[i]) == 0) {
+			snprintf(pc->msg, sizeof(pc->msg), "%.*s is named twice: name each file "
+			    "once", (int)(strlen(v[i]) - 4), v[i]);
+			pc->code = KYSO_EXIT_USAGE;
+			break;
+		}
+	}
+	free(v);
+	return pc->code != 0 ? -1 : 0;
 }
 
 static void *
@@ -219,14 +323,25 @@ precheck_run(void *arg)
 {
 	struct precheck *pc = arg;
 	struct kyso_dirlist *l = list_dir(pc);
+	const char *last = NULL;
+	size_t last_len = 0;
+	struct stat st;
+	sign_cert *c = NULL;
 	int i, ok, rc;
 
 	for (i = 0; i < pc->n; i++) {
 		const char *in = pc->in[i];
 
-		if ((ok = input_ok(in, l)) <= 0) {
+		if ((ok = input_ok(in, l, pc->enveloping)) != IN_OK) {
+			if (ok == IN_NOT_REGULAR) {
+				snprintf(pc->msg, sizeof(pc->msg), "%s is not a regular file: an "
+				    "enveloping signature reads its input twice; sign it detached",
+				    in);
+				pc->code = KYSO_EXIT_USAGE;
+				break;
+			}
 			snprintf(pc->msg, sizeof(pc->msg), "cannot read %s: %s; check the file name",
-			    in, ok < 0 ? "a directory" : strerror(errno));
+			    in, ok == IN_DIR ? "a directory" : strerror(errno));
 			pc->code = KYSO_EXIT_DATA;
 			break;
 		}
@@ -236,14 +351,44 @@ precheck_run(void *arg)
 			pc->code = KYSO_EXIT_RUNTIME;
 			break;
 		}
-		if (!pc->force && output_exists(pc->outs[i], l)) {
-			snprintf(pc->msg, sizeof(pc->msg),
-			    "%s already exists; use --force to replace it", pc->outs[i]);
+		switch (output_state(pc->outs[i], l)) {
+		case OUT_TOO_LONG:
+			snprintf(pc->msg, sizeof(pc->msg), "the output name %s is too long for the "
+			    "file system: sign %s alone with -o OUT", pc->outs[i], in);
 			pc->code = KYSO_EXIT_USAGE;
 			break;
+		case OUT_DIR:
+			snprintf(pc->msg, sizeof(pc->msg), "%s is a directory: name the output "
+			    "file with -o OUT", pc->outs[i]);
+			pc->code = KYSO_EXIT_USAGE;
+			break;
+		case OUT_FILE:
+			if (!pc->force) {
+				snprintf(pc->msg, sizeof(pc->msg),
+				    "%s already exists; use --force to replace it", pc->outs[i]);
+				pc->code = KYSO_EXIT_USAGE;
+			}
+			break;
 		}
+		if (pc->code != 0 || outdir_ok(pc, pc->outs[i], &last, &last_len) != 0)
+			break;
 	}
 	kyso_dirlist_free(l);
+	if (pc->code == 0)
+		no_twice(pc);
+	/* --cert FILE: readable and a certificate, before any PIN is asked. */
+	if (pc->code == 0 && pc->cert_path != NULL && strncmp(pc->cert_path, "pkcs11:", 7) != 0) {
+		if (stat(pc->cert_path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			snprintf(pc->msg, sizeof(pc->msg), "cannot read %s: a directory; check "
+			    "the --cert file name", pc->cert_path);
+			pc->code = KYSO_EXIT_DATA;
+		} else if ((rc = sign_cert_from_file(&c, pc->cert_path)) != 0) {
+			snprintf(pc->msg, sizeof(pc->msg), "--cert: %s; check the file name",
+			    sign_error_last() == rc ? sign_error_message() : sign_strerror(rc));
+			pc->code = kyso_exit_for(rc);
+		}
+		sign_cert_free(c);
+	}
 	/* The --chain file too, beside the module's loading (and OpenSSL sets
 	 * its certificate decoders up here, on first use). */
 	if (pc->code == 0 && pc->chain_path != NULL &&
@@ -263,6 +408,7 @@ kyso_cmd_sign(int argc, char **argv)
 	sign_cades_sign_opts so = SIGN_CADES_SIGN_OPTS_INIT;
 	sign_signer *signer = NULL;
 	sign_token *tok = NULL;
+	sign_cert *cert = NULL;
 	struct precheck pc;
 	pthread_t checker;
 	int checking = 0;
@@ -331,8 +477,10 @@ kyso_cmd_sign(int argc, char **argv)
 	pc.outs = outs;
 	pc.n = nfiles;
 	pc.force = a.force;
+	pc.enveloping = a.enveloping;
 	pc.output = a.output;
 	pc.chain_path = a.chain;
+	pc.cert_path = a.cert;
 	if (pthread_create(&checker, NULL, precheck_run, &pc) != 0) {
 		precheck_run(&pc);
 		checking = 0;
@@ -361,7 +509,16 @@ kyso_cmd_sign(int argc, char **argv)
 		code = lib_fail(out, &a.pin, rc);
 		goto out;
 	}
-	name = signer_name(signer, &serial);
+	/* (A key without a certificate is refused by the signing itself, with
+	 * the fix: --cert.) */
+	if (sign_cert_from_signer(&cert, signer) == 0)
+		name = signer_name(sign_cert_get_info(cert), &serial);
+	if (cert != NULL && (code = check_validity(sign_cert_get_info(cert), cert,
+	    name != NULL ? name : "?", pc.msg, sizeof(pc.msg))) != 0) {
+		kyso_err("%s", pc.msg);
+		code = finish_fail(out, code, pc.msg);
+		goto out;
+	}
 	files = json_array();
 	results = calloc((size_t)nfiles, sizeof(*results));
 	if (results == NULL) {
@@ -421,6 +578,7 @@ out:
 	free(name);
 	free(serial);
 	json_decref(files);
+	sign_cert_free(cert);
 	sign_signer_free(signer);
 	sign_token_free(tok);
 	sign_chain_free(pc.chain);

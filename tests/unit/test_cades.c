@@ -12,6 +12,8 @@
 #include <cmocka.h>
 
 #include "test_cades_util.h"
+#include <limits.h>
+#include <signal.h>
 #include <openssl/rsa.h>
 #include <unistd.h>
 
@@ -689,6 +691,61 @@ test_sign_file_atomic(void **state)
 	sign_signer_free(enc);
 }
 
+/* Names at the file system's limit, and a FIFO given for an enveloping
+ * signature. */
+static void
+alarm_fail(int sig)
+{
+	(void)sig;
+	fail_msg("signing hung (a FIFO was opened for reading and waited for a writer)");
+}
+
+static void
+test_sign_file_edges(void **state)
+{
+	sign_signer *s = mk_signer("signer-rsa");
+	sign_cades_sign_opts o = SIGN_CADES_SIGN_OPTS_INIT;
+	sign_buf sig = SIGN_BUF_INIT;
+	char name[NAME_MAX + 1], in[600], out[600];
+	size_t n;
+
+	(void)state;
+	assert_non_null(s);
+	/* "Tờ trình " is 12 bytes: a Vietnamese name of 244 bytes whose
+	 * signature's name (248 bytes) fits, but not NAME.p7s.tmpXXXXXX */
+	name[0] = '\0';
+	while (strlen(name) + 13 <= 243)
+		strcat(name, "T\xe1\xbb\x9d tr\xc3\xacnh ");
+	strcat(name, ".txt");
+	n = strlen(name);
+	assert_true(n + 4 <= NAME_MAX && n + 14 > NAME_MAX);
+	snprintf(in, sizeof(in), "%s/%s", work_dir, name);
+	snprintf(out, sizeof(out), "%s.p7s", in);
+	assert_int_equal(write_file(in, "long\n", 5), 0);
+	assert_int_equal(sign_cades_sign_file(s, in, out, &o), 0);
+	assert_int_equal(sign__read_file(out, 1 << 20, &sig), 0);
+	assert_true(ossl_verify(sig.data, sig.len, (const unsigned char *)"long\n", 5, NULL, 0,
+	    0));
+	assert_int_equal(count_files(work_dir, ".tmp"), 0);
+	unlink(in);
+	unlink(out);
+
+	/* a FIFO without a writer: refused at once, not waited on */
+	assert_int_equal(mkfifo(work("fifo"), 0600), 0);
+	o.enveloping = 1;
+	signal(SIGALRM, alarm_fail);
+	alarm(20);
+	assert_int_equal(sign_cades_sign_file(s, work("fifo"), work("fifo.p7s"), &o),
+	    SIGN_ERR_USAGE);
+	alarm(0);
+	assert_non_null(strstr(sign_error_message(), "not a regular file"));
+	assert_int_equal(access(work("fifo.p7s"), F_OK), -1);
+	assert_int_equal(count_files(work_dir, ".tmp"), 0);
+	unlink(work("fifo"));
+	sign_buf_dispose(&sig);
+	sign_signer_free(s);
+}
+
 static void
 test_sign_files_batch(void **state)
 {
@@ -983,6 +1040,7 @@ main(void)
 		cmocka_unit_test(test_sign_refusals),
 		cmocka_unit_test(test_sign_file_streaming),
 		cmocka_unit_test(test_sign_file_atomic),
+		cmocka_unit_test(test_sign_file_edges),
 		cmocka_unit_test(test_chain_read),
 		cmocka_unit_test(test_sign_files_batch),
 		cmocka_unit_test(test_sign_files_pipeline),

@@ -21,6 +21,12 @@ sign_token__trace(const char *call, CK_RV rv)
 int
 sign_token__p11_error(int code, CK_RV rv, const char *call, const char *what)
 {
+	/* A token pulled out is "no token" (exit 4) whatever the call was. */
+	if (code == SIGN_ERR_PKCS11 && (rv == CKR_DEVICE_REMOVED || rv == CKR_TOKEN_NOT_PRESENT ||
+	    rv == CKR_SESSION_CLOSED || rv == CKR_SESSION_HANDLE_INVALID))
+		return sign_error__set(SIGN_ERR_TOKEN_NOT_FOUND, (unsigned long)rv,
+		    "%s: %s: %s (0x%lx); the token was removed: put it back and run again", what,
+		    call, p11_kit_strerror(rv), (unsigned long)rv);
 	return sign_error__set(code, (unsigned long)rv, "%s: %s: %s (0x%lx)", what, call,
 	    p11_kit_strerror(rv), (unsigned long)rv);
 }
@@ -260,7 +266,7 @@ sign_token_open(sign_token **out, const char *uri, const sign_token_options *opt
 	P11KitUri *u = NULL;
 	PKCS11_SLOT *found = NULL;
 	const char *path;
-	char seen[256] = "";
+	char seen[256] = "", both[512] = "";
 	unsigned int i, n = 0;
 	int rc;
 
@@ -292,6 +298,10 @@ sign_token_open(sign_token **out, const char *uri, const sign_token_options *opt
 				snprintf(seen + l, sizeof(seen) - l, "%s'%s'", l ? ", " : "",
 				    st.label);
 			if (sign_token__slot_matches(u, mod, &st)) {
+				l = strlen(both);
+				if (l + strlen(st.label) + strlen(st.serial) + 16 < sizeof(both))
+					snprintf(both + l, sizeof(both) - l, "%s'%s' (serial %s)",
+					    l ? ", " : "", st.label, st.serial);
 				found = &mod->slots[i];
 				if (n++ == 0) {
 					pick = st;
@@ -309,7 +319,8 @@ sign_token_open(sign_token **out, const char *uri, const sign_token_options *opt
 	}
 	if (n > 1) {
 		rc = sign_error__set(SIGN_ERR_USAGE, 0,
-		    "%u tokens match (%s); name one with pkcs11:token=LABEL or serial=", n, seen);
+		    "%u tokens match %s: %s; name one by its serial (pkcs11:serial=SERIAL;token=...)",
+		    n, uri != NULL && *uri ? uri : "the URI", both);
 		goto out;
 	}
 	rc = sign_token__open_slot(out, mod, found, opts, &pick);

@@ -160,6 +160,37 @@ module_destroy(struct sign_p11_module *m)
 	free(m);
 }
 
+/*
+ * Why libp11 could not load a module that has C_GetFunctionList: its
+ * C_Initialize fails (a SoftHSM without its configuration, a smart-card
+ * module without its service...).  Asked again here to name the reason.
+ */
+static int
+load_error(const char *path, CK_C_GetFunctionList getf)
+{
+	CK_C_INITIALIZE_ARGS args;
+	CK_FUNCTION_LIST *f = NULL;
+	CK_RV rv;
+
+	ERR_clear_error();
+	memset(&args, 0, sizeof(args));
+	args.flags = CKF_OS_LOCKING_OK;
+	rv = getf(&f);
+	if (rv == CKR_OK && f != NULL) {
+		rv = f->C_Initialize(&args);
+		if (rv == CKR_OK || rv == CKR_CRYPTOKI_ALREADY_INITIALIZED) {
+			if (rv == CKR_OK)
+				f->C_Finalize(NULL);
+			rv = CKR_GENERAL_ERROR;
+		}
+	}
+	sign_token__trace("C_Initialize", rv);
+	return sign_error__set(SIGN_ERR_PKCS11, (unsigned long)rv,
+	    "the PKCS#11 module %s does not start: C_Initialize: %s (0x%lx); check its "
+	    "configuration (SoftHSM: SOFTHSM2_CONF) and its service", path,
+	    p11_kit_strerror(rv), (unsigned long)rv);
+}
+
 static int
 module_load(struct sign_p11_module **out, const char *path)
 {
@@ -180,6 +211,23 @@ module_load(struct sign_p11_module **out, const char *path)
 		goto out;
 	}
 	m->refs = 1;
+	/* Opened before libp11 does (which then shares the handle): a file
+	 * that is not a PKCS#11 module is named here, and libp11 does not
+	 * print the loader's complaint on stderr. */
+	m->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (m->dl == NULL) {
+		rc = sign_error__set(SIGN_ERR_MALFORMED, 0,
+		    "%s is not a PKCS#11 module (%s); name one with --module, "
+		    "KYSO_PKCS11_MODULE or pkcs11-module in kyso.conf", path, dlerror());
+		goto out;
+	}
+	getf = (CK_C_GetFunctionList)dlsym(m->dl, "C_GetFunctionList");
+	if (getf == NULL) {
+		rc = sign_error__set(SIGN_ERR_MALFORMED, 0,
+		    "%s is not a PKCS#11 module (it has no C_GetFunctionList); name one with "
+		    "--module, KYSO_PKCS11_MODULE or pkcs11-module in kyso.conf", path);
+		goto out;
+	}
 	m->ctx = PKCS11_CTX_new();
 	if (m->ctx == NULL) {
 		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
@@ -187,19 +235,10 @@ module_load(struct sign_p11_module **out, const char *path)
 	}
 	sign_log__msg(SIGN_LOG_TRACE, "PKCS11_CTX_load(%s)", path);
 	if (PKCS11_CTX_load(m->ctx, path) != 0) {
-		rc = sign_error__openssl(SIGN_ERR_PKCS11,
-		    "cannot load the PKCS#11 module %s", path);
+		rc = load_error(path, getf);
 		PKCS11_CTX_free(m->ctx);
 		m->ctx = NULL;
 		goto out;
-	}
-	/* The same module instance libp11 initialised: dlopen returns its handle. */
-	m->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	getf = m->dl != NULL ? (CK_C_GetFunctionList)dlsym(m->dl, "C_GetFunctionList") : NULL;
-	if (getf == NULL) {
-		rc = sign_error__set(SIGN_ERR_PKCS11, 0,
-		    "the PKCS#11 module %s has no C_GetFunctionList: %s", path, dlerror());
-		goto out_unload;
 	}
 	rv = getf(&m->f);
 	sign_token__trace("C_GetFunctionList", rv);

@@ -8,10 +8,63 @@
 
 #define URI_MAX 8192
 
+/* 1 for a space between two other characters of an attribute value. */
+static int
+inner_space(const char *uri, size_t i)
+{
+	size_t j = i;
+
+	while (j > 0 && uri[j - 1] == ' ')
+		j--;
+	if (j == 0 || uri[j - 1] == '=')
+		return 0;
+	j = i;
+	while (uri[j] == ' ')
+		j++;
+	return uri[j] != '\0' && uri[j] != ';' && uri[j] != '?' && uri[j] != '&';
+}
+
+/*
+ * The URI with the spaces inside attribute values written %20, or NULL when
+ * it has none.  p11-kit drops white space anywhere in a URI, so that
+ * "token=Sở Y tế" would name a token "SởYtế"; labels with spaces are what
+ * users type.
+ */
+static char *
+encode_spaces(const char *uri)
+{
+	size_t n = 0, i, k = 0;
+	int value = 0;
+	char *s;
+
+	for (i = 0; uri[i] != '\0'; i++)
+		n += uri[i] == ' ';
+	if (n == 0)
+		return NULL;
+	s = malloc(i + 2 * n + 1);
+	if (s == NULL)
+		return NULL;
+	for (i = 0; uri[i] != '\0'; i++) {
+		if (uri[i] == ';' || uri[i] == '?' || uri[i] == '&')
+			value = 0;
+		else if (uri[i] == '=')
+			value = 1;
+		if (uri[i] == ' ' && value && inner_space(uri, i)) {
+			memcpy(s + k, "%20", 3);
+			k += 3;
+		} else {
+			s[k++] = uri[i];
+		}
+	}
+	s[k] = '\0';
+	return s;
+}
+
 int
 sign_token__uri_parse(P11KitUri **out, const char *uri)
 {
 	P11KitUri *u = NULL;
+	char *enc = NULL;
 	int rc = 0, r;
 
 	*out = NULL;
@@ -29,7 +82,9 @@ sign_token__uri_parse(P11KitUri **out, const char *uri)
 		    "'%.64s' is not a PKCS#11 URI: write pkcs11:token=...;object=...", uri);
 		goto out;
 	}
-	r = p11_kit_uri_parse(uri, P11_KIT_URI_FOR_ANY, u);
+	enc = encode_spaces(uri);
+	r = p11_kit_uri_parse(enc != NULL ? enc : uri, P11_KIT_URI_FOR_ANY, u);
+	free(enc);
 	if (r != P11_KIT_URI_OK) {
 		rc = sign_error__set(r == P11_KIT_URI_UNEXPECTED ? SIGN_ERR_NOMEM :
 		    SIGN_ERR_INVALID_ARG, (unsigned long)-r,

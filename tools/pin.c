@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "pin.h"
 
@@ -68,6 +69,7 @@ kyso_pin_cb(const sign_pin_request *req, char *buf, size_t cap, void *userdata)
 	const char *warn = (flags & SIGN_TOKEN_PIN_FINAL_TRY) ? " (LAST TRY)" :
 	    (flags & SIGN_TOKEN_PIN_COUNT_LOW) ? " (few tries left)" : "";
 	char prompt[160];
+	struct stat st;
 	int rc;
 
 	pin->asked++;
@@ -86,6 +88,12 @@ kyso_pin_cb(const sign_pin_request *req, char *buf, size_t cap, void *userdata)
 		snprintf(prompt, sizeof(prompt), "PIN for token '%s'%s", label, warn);
 	if (cap > KYSO_PIN_MAX + 1)
 		cap = KYSO_PIN_MAX + 1;
+	if (strncmp(src, "file:", 5) == 0 && stat(src + 5, &st) == 0 && S_ISDIR(st.st_mode)) {
+		kyso_err("the PIN file %s is a directory: give the file that holds the PIN "
+		    "(chmod 600)", src + 5);
+		pin->reported = 1;
+		return SIGN_ERR_PIN_REQUIRED;
+	}
 	rc = kyso_secret_read(src, prompt, buf, cap);
 	if (rc != 0) {
 		pin->reported = 1;
@@ -93,7 +101,12 @@ kyso_pin_cb(const sign_pin_request *req, char *buf, size_t cap, void *userdata)
 	}
 	if (buf[0] == '\0') {
 		/* An exhausted fd or an empty file: do not spend a PIN try on it. */
-		kyso_err("the PIN source %s gave an empty PIN", src);
+		if (req->kind == SIGN_PIN_CONTEXT)
+			kyso_err("the PIN source %s gave an empty PIN; key '%s' asks for its "
+			    "PIN before each signature: give it once more for each file", src,
+			    req->key_label != NULL ? req->key_label : "?");
+		else
+			kyso_err("the PIN source %s gave an empty PIN", src);
 		pin->reported = 1;
 		return SIGN_ERR_PIN_REQUIRED;
 	}

@@ -8,6 +8,8 @@
  *   KYSO_SHIM_LOGIN_RV     CK_RV that C_Login answers instead of logging in (hex)
  *   KYSO_SHIM_PINPAD_PIN   the PIN "typed on the PIN pad" when C_Login gets none
  *   KYSO_SHIM_LOG          a file: one line per C_Login ("login user=N pin=none|given")
+ *   KYSO_SHIM_SIGN_LIMIT   after this many signatures (decimal) the token is "removed":
+ *                          C_SignInit and C_Sign answer CKR_DEVICE_REMOVED
  */
 #include <dlfcn.h>
 #include <stdio.h>
@@ -17,6 +19,7 @@
 
 static CK_FUNCTION_LIST *real;
 static CK_FUNCTION_LIST shim;
+static unsigned long signatures;
 
 static unsigned long
 env_hex(const char *name)
@@ -59,6 +62,34 @@ shim_Login(CK_SESSION_HANDLE s, CK_USER_TYPE user, CK_UTF8CHAR *pin, CK_ULONG le
 	return real->C_Login(s, user, pin, len);
 }
 
+/* 1 when KYSO_SHIM_SIGN_LIMIT signatures were made already. */
+static int
+removed(void)
+{
+	const char *v = getenv("KYSO_SHIM_SIGN_LIMIT");
+
+	return v != NULL && *v && signatures >= strtoul(v, NULL, 10);
+}
+
+static CK_RV
+shim_SignInit(CK_SESSION_HANDLE s, CK_MECHANISM *m, CK_OBJECT_HANDLE k)
+{
+	return removed() ? CKR_DEVICE_REMOVED : real->C_SignInit(s, m, k);
+}
+
+static CK_RV
+shim_Sign(CK_SESSION_HANDLE s, CK_BYTE *data, CK_ULONG len, CK_BYTE *sig, CK_ULONG *siglen)
+{
+	CK_RV rv;
+
+	if (removed())
+		return CKR_DEVICE_REMOVED;
+	rv = real->C_Sign(s, data, len, sig, siglen);
+	if (rv == CKR_OK && sig != NULL)
+		signatures++;
+	return rv;
+}
+
 CK_RV C_GetFunctionList(CK_FUNCTION_LIST **out);
 
 CK_RV
@@ -79,6 +110,8 @@ C_GetFunctionList(CK_FUNCTION_LIST **out)
 		shim.C_GetFunctionList = C_GetFunctionList;
 		shim.C_GetTokenInfo = shim_GetTokenInfo;
 		shim.C_Login = shim_Login;
+		shim.C_SignInit = shim_SignInit;
+		shim.C_Sign = shim_Sign;
 	}
 	*out = &shim;
 	return CKR_OK;

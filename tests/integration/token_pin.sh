@@ -29,6 +29,8 @@ expect 5 "readable by others" "$KYSO" key list --token "$U" --pin-source "file:$
 : >"$T/empty"
 chmod 600 "$T/empty"
 expect 5 "gave an empty PIN" "$KYSO" key list --token "$U" --pin-source "file:$T/empty"
+expect 5 "^kyso key: the PIN file $T is a directory: give the file that holds the PIN \\(chmod 600\\)$" \
+    "$KYSO" key list --token "$U" --pin-source "file:$T"
 expect 3 "bad --pin-source 'stdin'" "$KYSO" key list --token "$U" --pin-source stdin
 expect 3 "has no PIN pad" "$KYSO" key list --token "$U" --pin-source pinpad
 

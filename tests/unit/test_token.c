@@ -71,6 +71,45 @@ test_uri_parse_ok(void **state)
 	p11_kit_uri_free(u);
 }
 
+/* Labels typed with spaces mean those spaces (p11-kit alone drops them);
+ * spaces around the separators are still ignored. */
+static void
+test_uri_parse_spaces(void **state)
+{
+	static const char *const uris[] = {
+		"pkcs11:token=K\xc3\xbd s\xe1\xbb\x91;object=kh\xc3\xb3""a k\xc3\xbd",
+		"pkcs11:token=K\xc3\xbd  s\xe1\xbb\x91 ; object= kh\xc3\xb3""a k\xc3\xbd ",
+		"pkcs11:token=K%C3%BD%20s%E1%BB%91;object=kh%C3%B3a%20k%C3%BD",
+	};
+	P11KitUri *u = NULL;
+	CK_TOKEN_INFO ti, squeezed;
+	CK_ATTRIBUTE *a;
+	size_t i;
+
+	(void)state;
+	memset(&ti, ' ', sizeof(ti));
+	memcpy(ti.label, "K\xc3\xbd s\xe1\xbb\x91", 8);
+	memset(&squeezed, ' ', sizeof(squeezed));
+	memcpy(squeezed.label, "K\xc3\xbds\xe1\xbb\x91", 7);
+	for (i = 0; i < sizeof(uris) / sizeof(uris[0]); i++) {
+		assert_int_equal(sign_token__uri_parse(&u, uris[i]), 0);
+		if (i == 1) {
+			/* two spaces are two spaces */
+			memcpy(ti.label, "K\xc3\xbd  s\xe1\xbb\x91", 9);
+			assert_true(p11_kit_uri_match_token_info(u, &ti));
+			memcpy(ti.label, "K\xc3\xbd s\xe1\xbb\x91 ", 9);
+		} else {
+			assert_true(p11_kit_uri_match_token_info(u, &ti));
+		}
+		assert_false(p11_kit_uri_match_token_info(u, &squeezed));
+		a = p11_kit_uri_get_attribute(u, CKA_LABEL);
+		assert_non_null(a);
+		assert_int_equal(a->ulValueLen, 9);
+		assert_memory_equal(a->pValue, "kh\xc3\xb3""a k\xc3\xbd", 9);
+		p11_kit_uri_free(u);
+	}
+}
+
 static void
 test_uri_parse_refused(void **state)
 {
@@ -476,6 +515,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_uri_parse_ok),
 		cmocka_unit_test(test_uri_parse_refused),
+		cmocka_unit_test(test_uri_parse_spaces),
 		cmocka_unit_test(test_uri_format_roundtrip),
 		cmocka_unit_test(test_conf_module),
 		cmocka_unit_test(test_module_path_order),

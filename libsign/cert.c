@@ -3,15 +3,18 @@
 #include "token_priv.h"
 #include "libsign/cert.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs7.h>
 #include <openssl/x509v3.h>
 
 #define CERT_FILE_MAX (1024 * 1024)
+#define CERTS_FILE_MAX (4 * 1024 * 1024)
 #define SUBJECT_MAX 4096
 
 struct sign_cert {
@@ -303,39 +306,244 @@ sign_cert_from_der(sign_cert **out, const unsigned char *der, size_t len)
 	return rc;
 }
 
-int
-sign_cert_from_file(sign_cert **out, const char *path)
+/* ---- certificate files --------------------------------------------------- */
+
+struct sign_cert_list {
+	sign_cert **certs;
+	size_t n, cap;
+};
+
+void
+sign_cert_list_free(sign_cert_list *l)
+{
+	size_t i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->n; i++)
+		sign_cert_free(l->certs[i]);
+	free(l->certs);
+	free(l);
+}
+
+size_t
+sign_cert_list_count(const sign_cert_list *l)
+{
+	return l != NULL ? l->n : 0;
+}
+
+const sign_cert *
+sign_cert_list_get(const sign_cert_list *l, size_t i)
+{
+	return l != NULL && i < l->n ? l->certs[i] : NULL;
+}
+
+static int
+list_push(sign_cert_list *l, X509 *x)
+{
+	sign_cert *c = NULL;
+	int rc;
+
+	if (l->n == l->cap) {
+		size_t nc = l->cap != 0 ? l->cap * 2 : 4;
+		sign_cert **nv = realloc(l->certs, nc * sizeof(*nv));
+
+		if (nv == NULL)
+			return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+		l->certs = nv;
+		l->cap = nc;
+	}
+	rc = sign_cert__from_x509(&c, x);
+	if (rc == 0)
+		l->certs[l->n++] = c;
+	return rc;
+}
+
+/* The certificates of a DER PKCS#7 SignedData (a .p7b/.p7c bundle, or a
+ * signature's embedded certificates); 1 when der is no PKCS#7 at all. */
+static int
+push_pkcs7(sign_cert_list *l, const unsigned char *der, size_t len, const char *path)
+{
+	const unsigned char *p = der;
+	PKCS7 *p7 = d2i_PKCS7(NULL, &p, (long)len);
+	STACK_OF(X509) *sk;
+	int i, rc = 0;
+
+	if (p7 == NULL || p != der + len) {
+		PKCS7_free(p7);
+		ERR_clear_error();
+		return 1;
+	}
+	sk = PKCS7_type_is_signed(p7) && p7->d.sign != NULL ? p7->d.sign->cert : NULL;
+	if (sk_X509_num(sk) <= 0)
+		rc = sign_error__set(SIGN_ERR_MALFORMED, 0,
+		    "the PKCS#7 data in %s holds no certificate", path);
+	for (i = 0; rc == 0 && i < sk_X509_num(sk); i++)
+		rc = list_push(l, sk_X509_value(sk, i));
+	PKCS7_free(p7);
+	return rc;
+}
+
+static int
+is_cert_block(const char *name)
+{
+	return strcmp(name, PEM_STRING_X509) == 0 || strcmp(name, PEM_STRING_X509_OLD) == 0 ||
+	    strcmp(name, PEM_STRING_X509_TRUSTED) == 0;
+}
+
+static int
+is_pkcs7_block(const char *name)
+{
+	return strcmp(name, PEM_STRING_PKCS7) == 0 || strcmp(name, PEM_STRING_PKCS7_SIGNED) == 0 ||
+	    strcmp(name, PEM_STRING_CMS) == 0;
+}
+
+/*
+ * The PEM blocks of data: certificates and PKCS#7 bundles are read, any
+ * other block (a private key...) is skipped and its decoded bytes wiped.
+ * *blocks counts the blocks seen; others names the first other kind.
+ */
+static int
+read_pem(sign_cert_list *l, const sign_buf *data, const char *path, int *blocks,
+    char *others, size_t ocap)
+{
+	BIO *bio = BIO_new_mem_buf(data->data, (int)data->len);
+	char *name = NULL, *header = NULL;
+	unsigned char *der = NULL;
+	long len = 0;
+	int rc = 0;
+
+	*blocks = 0;
+	if (bio == NULL)
+		return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+	ERR_clear_error();
+	while (rc == 0 && PEM_read_bio(bio, &name, &header, &der, &len) == 1) {
+		const unsigned char *p = der;
+
+		(*blocks)++;
+		if (is_cert_block(name)) {
+			X509 *x = strcmp(name, PEM_STRING_X509_TRUSTED) == 0 ?
+			    d2i_X509_AUX(NULL, &p, len) : d2i_X509(NULL, &p, len);
+
+			if (x == NULL || p != der + len)
+				rc = sign_error__openssl(SIGN_ERR_MALFORMED,
+				    "%s holds no PEM or DER certificate: PEM block %d is not a "
+				    "certificate (damaged, or trailing data)", path, *blocks);
+			else
+				rc = list_push(l, x);
+			X509_free(x);
+		} else if (is_pkcs7_block(name)) {
+			rc = push_pkcs7(l, der, (size_t)len, path);
+			if (rc == 1)
+				rc = sign_error__set(SIGN_ERR_MALFORMED, 0,
+				    "%s: PEM block %d (%s) is damaged", path, *blocks, name);
+		} else if (others[0] == '\0') {
+			snprintf(others, ocap, "%s", name);
+		}
+		OPENSSL_free(name);
+		OPENSSL_free(header);
+		OPENSSL_clear_free(der, (size_t)len);
+		name = header = NULL;
+		der = NULL;
+	}
+	if (rc == 0 && ERR_GET_REASON(ERR_peek_last_error()) != PEM_R_NO_START_LINE &&
+	    ERR_peek_last_error() != 0)
+		rc = sign_error__openssl(SIGN_ERR_MALFORMED,
+		    "%s holds no PEM or DER certificate: PEM block %d is damaged", path,
+		    *blocks + 1);
+	ERR_clear_error();
+	BIO_free(bio);
+	return rc;
+}
+
+static int
+read_certs(sign_cert_list *l, const char *path)
 {
 	sign_buf data = SIGN_BUF_INIT;
-	BIO *bio = NULL;
-	X509 *x = NULL;
+	char others[64] = "";
+	int blocks = 0, rc;
+
+	rc = sign__read_file(path, CERTS_FILE_MAX, &data);
+	if (rc == SIGN_ERR_IO && sign_error_backend() == EISDIR)
+		return sign_error__set(SIGN_ERR_NOT_FOUND, EISDIR,
+		    "%s is a directory; name a certificate file", path);
+	if (rc != 0)
+		return rc;
+	if (data.len == 0) {
+		rc = sign_error__set(SIGN_ERR_MALFORMED, 0,
+		    "%s is empty: it holds no PEM or DER certificate", path);
+		goto out;
+	}
+	rc = read_pem(l, &data, path, &blocks, others, sizeof(others));
+	if (rc != 0 || blocks > 0) {
+		if (rc == 0 && l->n == 0)
+			rc = sign_error__set(SIGN_ERR_MALFORMED, 0,
+			    "%s holds no PEM or DER certificate (its PEM data is a %s, not a "
+			    "certificate)", path, others);
+		goto out;
+	}
+	/* DER: one certificate, or a PKCS#7 bundle. */
+	{
+		const unsigned char *p = data.data;
+		X509 *x = d2i_X509(NULL, &p, (long)data.len);
+
+		if (x != NULL && p == data.data + data.len) {
+			rc = list_push(l, x);
+		} else {
+			ERR_clear_error();
+			rc = push_pkcs7(l, data.data, data.len, path);
+			if (rc == 1)
+				rc = sign_error__set(SIGN_ERR_MALFORMED, 0,
+				    "%s holds no PEM or DER certificate: malformed certificate "
+				    "(not DER, or trailing data)", path);
+		}
+		X509_free(x);
+	}
+out:
+	ERR_clear_error();
+	/* The file may hold a private key beside the certificate. */
+	OPENSSL_cleanse(data.data, data.len);
+	sign_buf_dispose(&data);
+	return rc;
+}
+
+int
+sign_cert_list_from_file(sign_cert_list **out, const char *path)
+{
+	sign_cert_list *l;
 	int rc;
 
 	if (out == NULL || path == NULL)
 		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no certificate file given");
 	*out = NULL;
-	rc = sign__read_file(path, CERT_FILE_MAX, &data);
-	if (rc != 0)
+	l = calloc(1, sizeof(*l));
+	if (l == NULL)
+		return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+	rc = read_certs(l, path);
+	if (rc != 0) {
+		sign_cert_list_free(l);
 		return rc;
-	bio = BIO_new_mem_buf(data.data, (int)data.len);
-	if (bio != NULL)
-		x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
-	if (x != NULL) {
-		rc = sign_cert__from_x509(out, x);
-	} else {
-		ERR_clear_error();
-		rc = sign_cert_from_der(out, data.data, data.len);
-		if (rc != 0) {
-			char why[256];
-
-			snprintf(why, sizeof(why), "%s", sign_error_message());
-			rc = sign_error__set(rc, sign_error_backend(),
-			    "%s holds no PEM or DER certificate: %s", path, why);
-		}
 	}
-	X509_free(x);
-	BIO_free(bio);
-	sign_buf_dispose(&data);
+	*out = l;
+	return 0;
+}
+
+int
+sign_cert_from_file(sign_cert **out, const char *path)
+{
+	sign_cert_list *l = NULL;
+	int rc;
+
+	if (out == NULL || path == NULL)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no certificate file given");
+	*out = NULL;
+	rc = sign_cert_list_from_file(&l, path);
+	if (rc == 0) {
+		/* Take the first certificate out of the list. */
+		*out = l->certs[0];
+		l->certs[0] = NULL;
+		sign_cert_list_free(l);
+	}
 	return rc;
 }
 

@@ -710,89 +710,122 @@ out:
 	return rc;
 }
 
+/* A CA certificate's id: its subject key identifier, else the SHA-1 of its key. */
+static int
+store_ca(sign_token *tok, X509 *ca)
+{
+	const ASN1_OCTET_STRING *ski = X509_get0_subject_key_id(ca);
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char label[128];
+
+	ca_label(ca, label, sizeof(label));
+	if (ski != NULL && ASN1_STRING_length(ski) > 0 && ASN1_STRING_length(ski) <= 64) {
+		mdlen = (unsigned int)ASN1_STRING_length(ski);
+		memcpy(md, ASN1_STRING_get0_data(ski), mdlen);
+	} else if (!X509_pubkey_digest(ca, EVP_sha1(), md, &mdlen)) {
+		return sign_error__openssl(SIGN_ERR_MALFORMED, "cannot read a chain certificate's key");
+	}
+	return store_cert(NULL, tok, ca, label, md, mdlen, 1);
+}
+
+/* Why no certificate of cert_path matched a key. */
+static int
+no_key_matches(sign_token *tok, const sign_cert_list *certs, const char *cert_path)
+{
+	size_t i, n = sign_cert_list_count(certs);
+
+	for (i = 0; i < n; i++)
+		if (!sign_cert_get_info(sign_cert_list_get(certs, i))->is_ca)
+			break;
+	if (i == n)
+		return sign_error__set(SIGN_ERR_KEY_NOT_FOUND, 0,
+		    "%s holds only CA certificates ('%s'%s); import the certificate issued for "
+		    "your key with --in, and give these with --chain", cert_path,
+		    sign_cert_get_info(sign_cert_list_get(certs, 0))->subject,
+		    n > 1 ? ", ..." : "");
+	return sign_error__set(SIGN_ERR_KEY_NOT_FOUND, 0,
+	    "no private key on token '%s' matches the public key of %s; generate the "
+	    "key on this token and request the certificate for it",
+	    tok->info.info.label, cert_path);
+}
+
 int
 sign_token_import_cert(sign_buf *uri_out, sign_token *tok, const char *cert_path,
     const char *chain_path)
 {
-	STACK_OF(X509) *certs = NULL, *chain = NULL;
+	sign_cert_list *certs = NULL, *chain = NULL;
 	sign_token_objects *keys = NULL;
-	const sign_token_object *match = NULL;
-	EVP_PKEY *cpub, *kpub = NULL;
-	size_t i;
-	int rc, j;
+	EVP_PKEY **kpub = NULL;
+	const sign_token_object **owner = NULL;
+	size_t i, k, nkeys = 0, ncerts, matched = 0;
+	int rc, have_uri = 0;
 
 	if (tok == NULL || cert_path == NULL)
 		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no token or certificate");
-	rc = sign__read_certs(&certs, cert_path);
+	rc = sign_cert_list_from_file(&certs, cert_path);
 	if (rc == 0 && chain_path != NULL)
-		rc = sign__read_certs(&chain, chain_path);
+		rc = sign_cert_list_from_file(&chain, chain_path);
 	if (rc != 0)
 		goto out;
 	rc = need_rw_login(tok, "certificate import");
 	if (rc != 0)
 		goto out;
-	cpub = X509_get0_pubkey(sk_X509_value(certs, 0));
-	if (cpub == NULL) {
-		rc = sign_error__openssl(SIGN_ERR_UNSUPPORTED,
-		    "cannot read the certificate's public key");
-		goto out;
-	}
+	/* The public key of every private key on the token, read once. */
 	rc = sign_token_objects_new(&keys, tok, SIGN_TOKEN_OBJ_PRIVATE_KEY, NULL);
 	if (rc != 0)
 		goto out;
-	for (i = 0; i < sign_token_objects_count(keys) && match == NULL; i++) {
-		const sign_token_object *k = sign_token_objects_get(keys, i);
-
-		if (sign_token__pubkey(&kpub, tok, k->id, k->id_len) == 0 &&
-		    EVP_PKEY_eq(kpub, cpub) == 1)
-			match = k;
-		EVP_PKEY_free(kpub);
-		kpub = NULL;
-	}
-	ERR_clear_error();
-	if (match == NULL) {
-		rc = sign_error__set(SIGN_ERR_KEY_NOT_FOUND, 0,
-		    "no private key on token '%s' matches the public key of %s; generate the "
-		    "key on this token and request the certificate for it",
-		    tok->info.info.label, cert_path);
+	nkeys = sign_token_objects_count(keys);
+	ncerts = sign_cert_list_count(certs);
+	kpub = calloc(nkeys + 1, sizeof(*kpub));
+	owner = calloc(ncerts, sizeof(*owner));
+	if (kpub == NULL || owner == NULL) {
+		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
 		goto out;
 	}
-	rc = store_cert(uri_out, tok, sk_X509_value(certs, 0), match->label, match->id,
-	    match->id_len, 0);
-	/* The rest of the certificate file and the chain: CA certificates. */
-	for (j = 1; rc == 0 && j < sk_X509_num(certs); j++) {
-		X509 *ca = sk_X509_value(certs, j);
+	for (k = 0; k < nkeys; k++) {
+		const sign_token_object *o = sign_token_objects_get(keys, k);
 
-		if (chain == NULL)
-			chain = sk_X509_new_null();
-		if (chain == NULL || !X509_up_ref(ca) || sk_X509_push(chain, ca) <= 0) {
-			rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
-			break;
-		}
+		if (sign_token__pubkey(&kpub[k], tok, o->id, o->id_len) != 0)
+			kpub[k] = NULL;
 	}
-	for (j = 0; rc == 0 && j < sk_X509_num(chain); j++) {
-		X509 *ca = sk_X509_value(chain, j);
-		const ASN1_OCTET_STRING *ski = X509_get0_subject_key_id(ca);
-		unsigned char md[EVP_MAX_MD_SIZE];
-		unsigned int mdlen = 0;
-		char label[128];
+	ERR_clear_error();
+	/* Any certificate of the file may be a key's (bundles often put the CA
+	 * first); the others are CA certificates. */
+	for (i = 0; i < ncerts; i++) {
+		EVP_PKEY *cpub = X509_get0_pubkey(sign_cert__x509(sign_cert_list_get(certs, i)));
 
-		ca_label(ca, label, sizeof(label));
-		if (ski != NULL && ASN1_STRING_length(ski) > 0 && ASN1_STRING_length(ski) <= 64) {
-			mdlen = (unsigned int)ASN1_STRING_length(ski);
-			memcpy(md, ASN1_STRING_get0_data(ski), mdlen);
-		} else if (!X509_pubkey_digest(ca, EVP_sha1(), md, &mdlen)) {
-			rc = sign_error__openssl(SIGN_ERR_MALFORMED,
-			    "cannot read a chain certificate's key");
-			break;
-		}
-		rc = store_cert(NULL, tok, ca, label, md, mdlen, 1);
+		for (k = 0; cpub != NULL && k < nkeys && owner[i] == NULL; k++)
+			if (kpub[k] != NULL && EVP_PKEY_eq(kpub[k], cpub) == 1)
+				owner[i] = sign_token_objects_get(keys, k);
+		if (owner[i] != NULL)
+			matched++;
 	}
+	ERR_clear_error();
+	if (matched == 0) {
+		rc = no_key_matches(tok, certs, cert_path);
+		goto out;
+	}
+	for (i = 0; rc == 0 && i < ncerts; i++) {
+		X509 *x = sign_cert__x509(sign_cert_list_get(certs, i));
+
+		if (owner[i] == NULL)
+			rc = store_ca(tok, x);
+		else
+			rc = store_cert(have_uri++ == 0 ? uri_out : NULL, tok, x, owner[i]->label,
+			    owner[i]->id, owner[i]->id_len, 0);
+	}
+	for (i = 0; rc == 0 && i < sign_cert_list_count(chain); i++)
+		rc = store_ca(tok, sign_cert__x509(sign_cert_list_get(chain, i)));
 out:
 	if (rc != 0 && uri_out != NULL)
 		sign_buf_dispose(uri_out);
+	for (k = 0; kpub != NULL && k < nkeys; k++)
+		EVP_PKEY_free(kpub[k]);
+	free(kpub);
+	free(owner);
 	sign_token_objects_free(keys);
-	sk_X509_pop_free(certs, X509_free);
-	sk_X509_pop_free(chain, X509_free);
+	sign_cert_list_free(certs);
+	sign_cert_list_free(chain);
 	return rc;
 }

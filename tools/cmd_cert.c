@@ -383,10 +383,10 @@ cert_show(int argc, char **argv)
 		{ NULL, 0, 0, NULL, NULL }
 	};
 	struct kyso_token_args a;
-	sign_cert *c = NULL;
+	sign_cert_list *list = NULL;
 	json_t *out = NULL, *arr = NULL;
 	const char *what;
-	size_t n;
+	size_t n, i;
 	int rc, optind_;
 
 	memset(&a, 0, sizeof(a));
@@ -420,18 +420,33 @@ cert_show(int argc, char **argv)
 		}
 		return 0;
 	}
-	rc = sign_cert_from_file(&c, what);
+	rc = sign_cert_list_from_file(&list, what);
 	if (rc != 0)
 		return kyso_pin_fail_json(NULL, rc, out);
-	if (out != NULL) {
-		json_object_set_new(out, "ok", json_true());
-		json_object_set_new(out, "certificate", cert_json(c));
-		kyso_json_emit(out, 1);
-	} else {
-		cert_print(c, "");
+	n = sign_cert_list_count(list);
+	if (out != NULL)
+		arr = json_array();
+	for (i = 0; i < n; i++) {
+		const sign_cert *c = sign_cert_list_get(list, i);
+
+		if (arr != NULL) {
+			json_array_append_new(arr, cert_json(c));
+		} else if (n == 1) {
+			cert_print(c, "");
+		} else {
+			printf("%scertificate %zu of %zu\n", i > 0 ? "\n" : "", i + 1, n);
+			cert_print(c, "  ");
+		}
+		cert_warn(c);
 	}
-	cert_warn(c);
-	sign_cert_free(c);
+	if (out != NULL) {
+		/* "certificate": the first (the one a single-certificate file holds). */
+		json_object_set_new(out, "ok", json_true());
+		json_object_set(out, "certificate", json_array_get(arr, 0));
+		json_object_set_new(out, "certificates", arr);
+		kyso_json_emit(out, 1);
+	}
+	sign_cert_list_free(list);
 	return 0;
 }
 

@@ -73,6 +73,42 @@ expect 0 "Verification successful" openssl cms -verify -binary -inform DER -in "
     -content "$T/doc.txt" -CAfile "$P/root.pem" -purpose any -out /dev/null
 expect 0 "TOTAL-PASSED" "$KYSO" verify --trust "$P/root.pem" "$T/doc.txt.p7s"
 
+# The certificate of the key need not come first: a bundle with the CA first,
+# and PKCS#7 bundles (.p7b, DER and PEM) holding the certificates of two keys.
+tok_init T2
+U2="pkcs11:token=T2"
+softhsm2-util --import "$P/signer-ec.key" --token T2 --label bi --id 0b --pin "$PIN" >/dev/null
+softhsm2-util --import "$P/signer-rsa.key" --token T2 --label an --id 0a --pin "$PIN" >/dev/null
+cat "$P/gov-ca.pem" "$P/signer-ec.pem" >"$T/ca-first.pem"
+expect 0 "^pkcs11:.*token=T2;id=%0B;object=bi;type=cert$" "$KYSO" cert import --token "$U2" \
+    --in "$T/ca-first.pem" --pin-source env:PIN
+openssl crl2pkcs7 -nocrl -certfile "$P/root.pem" -certfile "$P/signer-rsa.pem" \
+    -certfile "$P/signer-ec.pem" -outform DER -out "$T/bundle.p7b"
+expect 0 "id=%0A;object=an;type=cert" "$KYSO" cert import --token "$U2" --in "$T/bundle.p7b" \
+    --pin-source env:PIN
+p11tool --provider "$SOFTHSM_MODULE" --list-all-certs "$U2" >"$T/p11tool2" 2>&1
+n=$(grep -c "Type: X.509 Certificate" "$T/p11tool2")
+[ "$n" = 4 ] && pass "bundles: 2 user and 2 CA certificates, none twice" ||
+    { fail "$n certificates after the bundles"; cat "$T/p11tool2"; }
+p11t --token-label T2 --read-object --type cert --id 0a -o "$T/an.der" >/dev/null 2>&1
+openssl x509 -in "$P/signer-rsa.pem" -outform DER -out "$T/an.want.der"
+cmp -s "$T/an.der" "$T/an.want.der" && pass "the RSA key's certificate has its id" ||
+    fail "id 0a holds another certificate"
+p11t --token-label T2 --read-object --type cert --id 0b -o "$T/bi.der" >/dev/null 2>&1
+openssl x509 -in "$P/signer-ec.pem" -outform DER -out "$T/bi.want.der"
+cmp -s "$T/bi.der" "$T/bi.want.der" && pass "the EC key's certificate has its id" ||
+    fail "id 0b holds another certificate"
+expect_in "$T/p11tool2" "Label: Kyso Test Root CA"
+grep -A5 "Label: Kyso Test Root CA" "$T/p11tool2" | grep -q "CKA_CERTIFICATE_CATEGORY=CA" &&
+    pass "the root from the bundle is a CA certificate" || fail "the root is not stored as CA"
+# The attributes a PKCS#11 application searches by (the referee: pkcs11-tool).
+p11t --token-label T2 --list-objects --type cert >"$T/objs2" 2>&1
+expect_in "$T/objs2" "subject: +DN: C=VN, ST=H.*CN=Tr.*n Th.* B.*nh"
+expect_in "$T/objs2" "serial: +02"
+# CA certificates only: said so.
+expect 6 "chain.pem holds only CA certificates.*give these with --chain" "$KYSO" cert import \
+    --token "$U2" --in "$P/chain.pem" --pin-source env:PIN
+
 # Refusals: no matching key (exit 6), bad files.
 expect 6 "no private key on token 'T1' matches the public key of" "$KYSO" cert import \
     --token "$U" --in "$P/signer-rsa.pem" --pin-source env:PIN
@@ -82,6 +118,10 @@ printf 'not a certificate\n' >"$T/junk.pem"
 expect 6 "holds no PEM or DER certificate" "$KYSO" cert import --token "$U" --in "$T/junk.pem" \
     --pin-source env:PIN
 expect 6 "No such file" "$KYSO" cert import --token "$U" --in "$T/absent.pem" --pin-source env:PIN
+expect 6 "its PEM data is a PRIVATE KEY" "$KYSO" cert import --token "$U" \
+    --in "$P/signer-rsa.key" --pin-source env:PIN
+expect 6 "junk.pem holds no PEM or DER certificate" "$KYSO" cert import --token "$U" \
+    --in "$T/cert.pem" --chain "$T/junk.pem" --pin-source env:PIN
 expect 3 "--token and --in are required" "$KYSO" cert import --token "$U"
 expect 5 "wrong PIN" "$KYSO" cert import --token "$U" --in "$T/cert.pem" --pin-source env:BADPIN
 n=$(p11tool --provider "$SOFTHSM_MODULE" --list-all-certs "$U" 2>/dev/null |

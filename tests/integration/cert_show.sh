@@ -66,6 +66,42 @@ expect 0 "subject: +C=VN, ST=Hà Nội, O=Bộ Y tế, OU=Văn phòng, CN=Trần
 expect 0 '"label": "an"' "$KYSO" cert show --json "$U;id=%0E"
 expect 6 "no certificate matches" "$KYSO" cert show "$U;object=nothing"
 
+# Several certificates in a file, PKCS#7 bundles (.p7b, PEM and DER): all shown.
+cat "$P/signer-ec.pem" "$P/gov-ca.pem" >"$T/two.pem"
+openssl crl2pkcs7 -nocrl -certfile "$P/signer-rsa.pem" -certfile "$P/gov-ca.pem" \
+    -outform DER -out "$T/bundle.p7b"
+openssl crl2pkcs7 -nocrl -certfile "$P/signer-rsa.pem" -certfile "$P/gov-ca.pem" \
+    -out "$T/bundle.p7b.pem"
+for f in two.pem bundle.p7b bundle.p7b.pem; do
+	expect 0 "^certificate 2 of 2$" "$KYSO" cert show "$T/$f"
+	expect 0 "subject: +C=VN, O=Kyso Test PKI, CN=CA phục vụ thử nghiệm" "$KYSO" cert show "$T/$f"
+done
+expect 0 "CN=Trần Thị Bình" "$KYSO" cert show "$T/two.pem"
+expect 0 "CN=Nguyễn Văn An" "$KYSO" cert show "$T/bundle.p7b"
+"$KYSO" cert show --json "$T/bundle.p7b" >"$T/bundle.json" 2>&1
+if python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+assert len(d["certificates"]) == 2 and d["certificate"] == d["certificates"][0]
+assert d["certificates"][1]["ca"] is True' "$T/bundle.json"; then
+	pass "--json: every certificate of the bundle, the first as \"certificate\""
+else
+	fail "--json of a bundle: $(cat "$T/bundle.json")"
+fi
+
+# A private key is never shown, nor read as a certificate; a file with the key
+# and the certificate shows the certificate only.
+expect 6 "signer-rsa.key holds no PEM or DER certificate \(its PEM data is a PRIVATE KEY" \
+    "$KYSO" cert show "$P/signer-rsa.key"
+cat "$P/signer-rsa.key" "$P/signer-rsa.pem" >"$T/key-and-cert.pem"
+"$KYSO" cert show "$T/key-and-cert.pem" >"$T/kc.out" 2>&1
+"$KYSO" cert show --json "$T/key-and-cert.pem" >>"$T/kc.out" 2>&1
+expect_in "$T/kc.out" "CN=Nguyễn Văn An"
+k=$(sed -n 2p "$P/signer-rsa.key" | cut -c1-40)
+if grep -Eq "PRIVATE|$k" "$T/kc.out"; then fail "the private key was printed"; else
+	pass "nothing of the private key printed"; fi
+openssl req -new -key "$P/signer-ec.key" -subj /CN=x -out "$T/req.pem" 2>/dev/null
+expect 6 "its PEM data is a CERTIFICATE REQUEST, not a certificate" "$KYSO" cert show "$T/req.pem"
+
 # Bad input.
 printf -- '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n' >"$T/bad.pem"
 expect 6 "holds no PEM or DER certificate" "$KYSO" cert show "$T/bad.pem"
@@ -73,6 +109,12 @@ expect 6 '"exit": 6' "$KYSO" cert show --json "$T/bad.pem"
 cat "$T/signer.der" "$T/signer.der" >"$T/trailing.der"
 expect 6 "trailing data" "$KYSO" cert show "$T/trailing.der"
 expect 6 "No such file" "$KYSO" cert show "$T/absent.pem"
+expect 6 "is a directory; name a certificate file" "$KYSO" cert show "$T"
+: >"$T/empty.pem"
+expect 6 "empty.pem is empty" "$KYSO" cert show "$T/empty.pem"
+head -c 600 "$P/signer-rsa.pem" >"$T/cut.pem"
+expect 6 "cut.pem holds no PEM or DER certificate: PEM block 1 is damaged" "$KYSO" cert show \
+    "$T/cut.pem"
 expect 3 "name one certificate" "$KYSO" cert show
 expect 3 "unknown subcommand" "$KYSO" cert frob
 done_testing

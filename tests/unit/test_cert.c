@@ -13,12 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <openssl/conf.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs7.h>
 #include <openssl/x509v3.h>
 
 #include "token_priv.h"
@@ -318,6 +320,154 @@ test_parse_subject(void **state)
 	}
 }
 
+/* Write len bytes to a new temporary file; returns its path (free it). */
+static char *
+temp_file(const void *data, size_t len)
+{
+	const char *dir = getenv("TMPDIR");
+	char *path = malloc(4096);
+	int fd;
+
+	assert_non_null(path);
+	snprintf(path, 4096, "%s/test_cert.XXXXXX", dir != NULL ? dir : "/tmp");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	close(fd);
+	return path;
+}
+
+static size_t
+pem_of(X509 *x, char *buf, size_t cap)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *p;
+	long n;
+
+	assert_true(PEM_write_bio_X509(b, x));
+	n = BIO_get_mem_data(b, &p);
+	assert_true((size_t)n < cap);
+	memcpy(buf, p, (size_t)n);
+	BIO_free(b);
+	return (size_t)n;
+}
+
+/* Read the file of len bytes; check the serials of its certificates
+ * (want: 0-terminated) or the error and a part of its message. */
+static void
+check_list(const void *data, size_t len, const long *want, int rc_want, const char *msg)
+{
+	char *path = temp_file(data, len);
+	sign_cert_list *l = NULL;
+	sign_cert *first = NULL;
+	size_t i;
+	int rc = sign_cert_list_from_file(&l, path);
+
+	if (rc != rc_want)
+		fail_msg("%s: %d (%s), expected %d", msg, rc, sign_error_message(), rc_want);
+	if (rc != 0) {
+		assert_null(l);
+		if (strstr(sign_error_message(), msg) == NULL)
+			fail_msg("message '%s' lacks '%s'", sign_error_message(), msg);
+		assert_int_equal(sign_cert_from_file(&first, path), rc_want);
+	} else {
+		for (i = 0; want[i] != 0; i++) {
+			char hex[32];
+
+			snprintf(hex, sizeof(hex), "%lx", want[i]);
+			assert_non_null(sign_cert_list_get(l, i));
+			assert_string_equal(sign_cert_get_info(sign_cert_list_get(l, i))->serial, hex);
+		}
+		assert_int_equal(sign_cert_list_count(l), i);
+		assert_null(sign_cert_list_get(l, i));
+		/* sign_cert_from_file gives the first. */
+		assert_int_equal(sign_cert_from_file(&first, path), 0);
+		assert_string_equal(sign_cert_get_info(first)->serial,
+		    sign_cert_get_info(sign_cert_list_get(l, 0))->serial);
+		sign_cert_free(first);
+	}
+	sign_cert_list_free(l);
+	unlink(path);
+	free(path);
+}
+
+/* Certificate files: PEM with several certificates and other blocks, DER,
+ * PKCS#7 bundles (DER and PEM); what holds none or a damaged one. */
+static void
+test_cert_files(void **state)
+{
+	X509 *a = make_cert("a", NULL, NULL, NULL, 0, 10, 0xa1);
+	X509 *b = make_cert("b", NULL, NULL, NULL, 0, 10, 0xb2);
+	PKCS7 *p7 = PKCS7_new();
+	static char buf[16384], pem[16384];
+	unsigned char *der = NULL, *p7der = NULL;
+	size_t n, m;
+	int dl, pl;
+	BIO *bio;
+	char *p;
+	static const long ab[] = { 0xa1, 0xb2, 0 }, ba[] = { 0xb2, 0xa1, 0 }, a1[] = { 0xa1, 0 };
+
+	(void)state;
+	/* PEM: a private key (skipped), text, two certificates in file order. */
+	bio = BIO_new(BIO_s_mem());
+	assert_true(PEM_write_bio_PrivateKey(bio, eckey, NULL, NULL, 0, NULL, NULL));
+	n = (size_t)BIO_get_mem_data(bio, &p);
+	memcpy(buf, p, n);
+	BIO_free(bio);
+	n += (size_t)snprintf(buf + n, sizeof(buf) - n, "Certificate:\n    text\n");
+	n += pem_of(b, buf + n, sizeof(buf) - n);
+	n += pem_of(a, buf + n, sizeof(buf) - n);
+	check_list(buf, n, ba, 0, NULL);
+	/* A key alone: named, never read as a certificate. */
+	m = (size_t)(strstr(buf, "-----END PRIVATE KEY-----\n") - buf) + 26;
+	check_list(buf, m, NULL, SIGN_ERR_MALFORMED, "its PEM data is a PRIVATE KEY");
+	/* DER. */
+	dl = i2d_X509(a, &der);
+	assert_true(dl > 0);
+	check_list(der, (size_t)dl, a1, 0, NULL);
+	check_list(der, (size_t)dl - 1, NULL, SIGN_ERR_MALFORMED, "not DER, or trailing data");
+	/* PKCS#7 certificate bundles, DER and PEM. */
+	assert_true(PKCS7_set_type(p7, NID_pkcs7_signed));
+	assert_true(PKCS7_content_new(p7, NID_pkcs7_data));
+	assert_true(PKCS7_add_certificate(p7, a));
+	assert_true(PKCS7_add_certificate(p7, b));
+	pl = i2d_PKCS7(p7, &p7der);
+	assert_true(pl > 0);
+	check_list(p7der, (size_t)pl, ab, 0, NULL);
+	bio = BIO_new(BIO_s_mem());
+	assert_true(PEM_write_bio_PKCS7(bio, p7));
+	m = (size_t)BIO_get_mem_data(bio, &p);
+	memcpy(pem, p, m);
+	BIO_free(bio);
+	check_list(pem, m, ab, 0, NULL);
+	/* A damaged block, a certificate block that is not one, nothing. */
+	n = pem_of(a, buf, sizeof(buf));
+	buf[40] = '*';
+	check_list(buf, n, NULL, SIGN_ERR_MALFORMED, "PEM block 1 is damaged");
+	m = (size_t)snprintf(pem, sizeof(pem),
+	    "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+	check_list(pem, m, NULL, SIGN_ERR_MALFORMED, "PEM block 1 is not a certificate");
+	check_list("", 0, NULL, SIGN_ERR_MALFORMED, "is empty");
+	check_list("junk\n", 5, NULL, SIGN_ERR_MALFORMED, "holds no PEM or DER certificate");
+	assert_int_equal(sign_cert_list_from_file(NULL, "x"), SIGN_ERR_INVALID_ARG);
+	{
+		sign_cert_list *l = NULL;
+
+		assert_int_equal(sign_cert_list_from_file(&l, "/"), SIGN_ERR_NOT_FOUND);
+		assert_non_null(strstr(sign_error_message(), "is a directory"));
+		assert_int_equal(sign_cert_list_from_file(&l, "/nonexistent/c.pem"),
+		    SIGN_ERR_NOT_FOUND);
+		assert_null(l);
+	}
+	sign_cert_list_free(NULL);
+	assert_int_equal(sign_cert_list_count(NULL), 0);
+	PKCS7_free(p7);
+	OPENSSL_free(der);
+	OPENSSL_free(p7der);
+	X509_free(a);
+	X509_free(b);
+}
+
 /* The string types do not depend on the process-wide default mask: an
  * application that set "default" (T61String/BMPString allowed) still gets
  * UTF8String names, PrintableString for C, IA5String for emailAddress. */
@@ -456,6 +606,7 @@ main(void)
 		cmocka_unit_test(test_signing_usage),
 		cmocka_unit_test(test_validity),
 		cmocka_unit_test(test_from_der),
+		cmocka_unit_test(test_cert_files),
 		cmocka_unit_test(test_parse_subject),
 		cmocka_unit_test(test_subject_types),
 		cmocka_unit_test(test_request),

@@ -3,8 +3,9 @@
  * Certificate inspection (subject, issuer, validity, key, usages, policies,
  * fingerprint) and PKCS#10 certification requests signed by a sign_signer.
  *
- * THREAD SAFETY: a sign_cert is read-only after creation and may be read
- * from several threads at once; sign_cert_free() must not race with readers.
+ * THREAD SAFETY: a sign_cert (and a sign_cert_list) is read-only after
+ * creation and may be read from several threads at once; the _free functions
+ * must not race with readers.
  */
 #ifndef LIBSIGN_CERT_H
 #define LIBSIGN_CERT_H
@@ -64,12 +65,29 @@ typedef struct sign_cert_info {
 
 /* Parse one DER certificate (exactly len bytes, no trailing data). */
 int sign_cert_from_der(sign_cert **out, const unsigned char *der, size_t len);
-/* Read the first certificate of a PEM or DER file. */
+/* The first certificate of a file, read as sign_cert_list_from_file does. */
 int sign_cert_from_file(sign_cert **out, const char *path);
 /* The certificate a signer signs with, without decoding it again;
  * SIGN_ERR_NOT_FOUND when the signer has none. */
 int sign_cert_from_signer(sign_cert **out, const sign_signer *signer);
 void sign_cert_free(sign_cert *cert);
+
+/*
+ * Every certificate of a file (at most 4 MiB), in file order: PEM
+ * (CERTIFICATE blocks and PKCS7 bundles; any other block, such as a private
+ * key, is skipped unread and wiped, never returned), a DER certificate, or a
+ * DER PKCS#7 bundle (.p7b/.p7c, or the certificates of a CMS signature).
+ * SIGN_ERR_MALFORMED when it holds no certificate or a damaged one (the
+ * message names what the file holds instead), SIGN_ERR_NOT_FOUND when it
+ * does not exist or is a directory.
+ */
+typedef struct sign_cert_list sign_cert_list;
+
+int sign_cert_list_from_file(sign_cert_list **out, const char *path);
+size_t sign_cert_list_count(const sign_cert_list *list);
+/* Borrowed, valid while list lives; NULL past the end. */
+const sign_cert *sign_cert_list_get(const sign_cert_list *list, size_t i);
+void sign_cert_list_free(sign_cert_list *list);
 
 /* Borrowed, valid while cert lives. */
 const sign_cert_info *sign_cert_get_info(const sign_cert *cert);

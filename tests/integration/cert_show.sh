@@ -97,10 +97,25 @@ cat "$P/signer-rsa.key" "$P/signer-rsa.pem" >"$T/key-and-cert.pem"
 "$KYSO" cert show --json "$T/key-and-cert.pem" >>"$T/kc.out" 2>&1
 expect_in "$T/kc.out" "CN=Nguyễn Văn An"
 k=$(sed -n 2p "$P/signer-rsa.key" | cut -c1-40)
-if grep -Eq "PRIVATE|$k" "$T/kc.out"; then fail "the private key was printed"; else
+if grep -q PRIVATE "$T/kc.out" || grep -Fq -- "$k" "$T/kc.out"; then
+	fail "the private key was printed"; else
 	pass "nothing of the private key printed"; fi
 openssl req -new -key "$P/signer-ec.key" -subj /CN=x -out "$T/req.pem" 2>/dev/null
 expect 6 "its PEM data is a CERTIFICATE REQUEST, not a certificate" "$KYSO" cert show "$T/req.pem"
+
+# A name with an escape sequence, a C1 CSI and a right-to-left override: shown
+# as \XX, so the terminal neither obeys nor reorders it.
+openssl req -new -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$T/ctl.key" -subj "$(printf '/CN=Nguyễn\033[2J\302\233x\342\200\256nA')" -utf8 \
+    -days 30 -out "$T/ctl.pem" 2>/dev/null
+"$KYSO" cert show "$T/ctl.pem" >"$T/ctl.out" 2>&1
+"$KYSO" cert show --json "$T/ctl.pem" >>"$T/ctl.out" 2>&1
+if LC_ALL=C grep -q "$(printf '\033\\|\302\233\\|\342\200\256')" "$T/ctl.out"; then
+	fail "raw control characters printed"
+else
+	pass "no raw control or bidi character printed"
+fi
+expect_in "$T/ctl.out" 'subject: +CN=Nguyễn\\1B\[2J\\C2\\9Bx\\E2\\80\\AEnA$'
 
 # Bad input.
 printf -- '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n' >"$T/bad.pem"

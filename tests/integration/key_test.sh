@@ -17,6 +17,8 @@ softhsm2-util --import "$P/enc-only.key" --token T1 --label enc --id 02 --pin "$
 "$KYSO" cert import --token "$U" --in "$P/enc-only.pem" --pin-source env:PIN >/dev/null ||
     fail "import enc-only"
 "$KYSO" key generate --token "$U" --label both --id 03 --pin-source env:PIN >/dev/null
+"$KYSO" key generate --token "$U" --label both2 --id 05 --type ec:prime256v1 \
+    --pin-source env:PIN >/dev/null
 "$KYSO" key generate --token "$U" --label nocert --id 04 --type ec:secp384r1 \
     --pin-source env:PIN >/dev/null
 # Key "both": an encryption certificate and a signing certificate.
@@ -38,6 +40,18 @@ for e in enc sig; do
 	    fail "import both-$e"
 done
 
+# Key "both2": the same, the signing certificate stored first.
+for e in sig enc; do
+	serial=$((serial + 1))
+	"$KYSO" cert request --key "$U;object=both2" --subject "/CN=Both2 $e" \
+	    --pin-source env:PIN -o "$T/both2-$e.csr" || fail "request $e"
+	openssl x509 -req -in "$T/both2-$e.csr" -CA "$P/gov-ca.pem" -CAkey "$P/gov-ca.key" \
+	    -set_serial "$serial" -days 100 -extfile "$T/ext.cnf" -extensions "$e" \
+	    -out "$T/both2-$e.pem" 2>/dev/null || fail "issue both2-$e"
+	"$KYSO" cert import --token "$U" --in "$T/both2-$e.pem" --pin-source env:PIN >/dev/null ||
+	    fail "import both2-$e"
+done
+
 # Signatures on the token, verified with the certificate's key.
 expect 0 "3 signatures made on the token and verified; certificate: .*CN=Nguyễn Văn An" \
     "$KYSO" key test --key "$U;object=an" --count 3 --pin-source env:PIN
@@ -55,6 +69,14 @@ expect 0 "CN=Nguyễn Văn An" "$KYSO" key test --key "$U;object=an" --cert "$P/
 
 # The signing certificate wins over the encryption one of the same key.
 expect 0 "certificate: CN=Both sig" "$KYSO" key test --key "$U;object=both" --pin-source env:PIN
+expect 0 "certificate: CN=Both2 sig" "$KYSO" key test --key "$U;object=both2" --pin-source env:PIN
+printf 'Công văn\n' >"$T/cv.txt"
+expect 0 "signed by Both2 sig" "$KYSO" sign --key "$U;object=both2" --pin-source env:PIN \
+    -o "$T/cv.p7s" "$T/cv.txt"
+openssl cms -cmsout -print -inform DER -in "$T/cv.p7s" 2>/dev/null | grep -c "subject: CN=Both2" \
+    >"$T/ncv" || true
+[ "$(cat "$T/ncv")" = 1 ] && pass "the signature embeds the signing certificate only" ||
+    fail "embedded: $(openssl pkcs7 -inform DER -in "$T/cv.p7s" -print_certs 2>&1)"
 
 # Encryption-only certificates never sign.
 expect 3 "is not for signing \(an encryption-only certificate\)" "$KYSO" key test \

@@ -146,6 +146,23 @@ test_info(void **state)
 	sign_cert_free(NULL);
 }
 
+/* Names never carry what a terminal would obey or what reorders the text:
+ * C0 and C1 controls, separators and bidi overrides come out as \XX. */
+static void
+test_name_escapes(void **state)
+{
+	/* "Nguyễn" ESC "[2J" CSI "x" RLO "nA" LS "y" */
+	sign_cert *c = wrap(make_cert("Nguy\xe1\xbb\x85n\x1b[2J\xc2\x9bx\xe2\x80\xaenA"
+	    "\xe2\x80\xa8y", NULL, NULL, NULL, 0, 10, 5));
+	const char *subj = sign_cert_get_info(c)->subject;
+
+	(void)state;
+	assert_string_equal(subj, "C=VN, O=B\xe1\xbb\x99 Y t\xe1\xba\xbf, "
+	    "CN=Nguy\xe1\xbb\x85n\\1B[2J\\C2\\9Bx\\E2\\80\\AEnA\\E2\\80\\A8y");
+	assert_string_equal(sign_cert_get_info(c)->issuer, subj);
+	sign_cert_free(c);
+}
+
 static void
 test_no_extensions(void **state)
 {
@@ -602,6 +619,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_info),
+		cmocka_unit_test(test_name_escapes),
 		cmocka_unit_test(test_no_extensions),
 		cmocka_unit_test(test_signing_usage),
 		cmocka_unit_test(test_validity),

@@ -44,6 +44,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <openssl/rand.h>
 
 #define BATCH_MAX_THREADS 4
 #define BATCH_RING 256       /* files between prepare and commit */
@@ -322,6 +323,35 @@ tmp_name(char *buf, size_t cap, const char *out)
 	snprintf(buf, cap, "%.*s.tmpXXXXXX", (int)(dlen + keep), out);
 }
 
+/*
+ * Create the temporary file named by tmpl (ending in XXXXXX, replaced), as
+ * mkostemp() does but with mode 0666 less the umask: a signature is to be
+ * read by others, as any file the user makes (mkostemp() makes 0600).
+ * The descriptor, or -1 with errno.
+ */
+static int
+open_tmp(char *tmpl)
+{
+	static const char chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	char *x = tmpl + strlen(tmpl) - 6;
+	unsigned char r[6];
+	int tries, fd, i;
+
+	for (tries = 0; tries < 100; tries++) {
+		if (RAND_bytes(r, sizeof(r)) != 1) {
+			errno = EIO;
+			return -1;
+		}
+		for (i = 0; i < 6; i++)
+			x[i] = chars[r[i] % (sizeof(chars) - 1)];
+		fd = open(tmpl, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
 /* The SignedData into a new temporary file beside the output.  On failure
  * the temporary file is removed. */
 static int
@@ -343,7 +373,7 @@ step_write(struct worker *w, struct job *j)
 	if (j->tmp == NULL)
 		return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
 	tmp_name(j->tmp, len, out);
-	fd = mkostemp(j->tmp, O_CLOEXEC);
+	fd = open_tmp(j->tmp);
 	if (fd < 0) {
 		rc = sign_error__set(SIGN_ERR_IO, (unsigned long)errno,
 		    "cannot create a file beside %s: %s", out, strerror(errno));

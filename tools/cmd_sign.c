@@ -325,7 +325,7 @@ precheck_run(void *arg)
 	struct kyso_dirlist *l = list_dir(pc);
 	const char *last = NULL;
 	size_t last_len = 0;
-	struct stat st;
+	struct stat st, ost;
 	sign_cert *c = NULL;
 	int i, ok, rc;
 
@@ -363,7 +363,14 @@ precheck_run(void *arg)
 			pc->code = KYSO_EXIT_USAGE;
 			break;
 		case OUT_FILE:
-			if (!pc->force) {
+			/* -o naming the input itself: no --force may help */
+			if (pc->output != NULL && stat(in, &st) == 0 &&
+			    stat(pc->output, &ost) == 0 && st.st_dev == ost.st_dev &&
+			    st.st_ino == ost.st_ino) {
+				snprintf(pc->msg, sizeof(pc->msg), "the output %s is the input "
+				    "file: choose another output", pc->output);
+				pc->code = KYSO_EXIT_USAGE;
+			} else if (!pc->force) {
 				snprintf(pc->msg, sizeof(pc->msg),
 				    "%s already exists; use --force to replace it", pc->outs[i]);
 				pc->code = KYSO_EXIT_USAGE;

@@ -42,6 +42,12 @@ cd "$T/d" || exit 1
 printf 'Công văn số 7\n' > a.txt
 printf 'Phụ lục\n' > b.txt
 
+# ---- signatures are files like others: made with the umask (was 0600) ---------
+expect 0 "a.txt -> m.p7s" sh -c 'umask 022; exec "$0" sign --pin-source env:PIN --key "$1" \
+    -o m.p7s a.txt' "$KYSO" "$KEY"
+case $(ls -l m.p7s) in -rw-r--r--*) pass "mode 644 with umask 022" ;; *) fail "$(ls -l m.p7s)" ;; esac
+rm -f m.p7s
+
 # ---- a signer certificate that is not valid now -------------------------------
 expect 3 "^kyso sign: the certificate of Hoàng Văn Hết Hạn \\(serial 05\\) expired on 2021-01-01T00:00:00Z: its signatures would not verify \\(INDETERMINATE/OUT_OF_BOUNDS_NO_POE\\); renew it or sign with another key$" \
     good --key "pkcs11:token=T1;object=signer-expired" a.txt
@@ -65,6 +71,9 @@ if [ "$(id -u)" != 0 ]; then
 	expect 7 "cannot write ro/x.p7s: ro/: Permission denied" bad --key "$KEY" -o ro/x.p7s a.txt
 	chmod 700 ro && rmdir ro
 fi
+expect 3 "^kyso sign: the output a.txt is the input file: choose another output$" \
+    bad --key "$KEY" -o a.txt a.txt
+expect 3 "the output ./a.txt is the input file" bad --key "$KEY" --force -o ./a.txt a.txt
 only_inputs "unwritable outputs" a.txt b.txt
 
 # ---- the same file twice: one signature each, refused as a whole ---------------

@@ -706,7 +706,7 @@ test_sign_file_edges(void **state)
 	sign_signer *s = mk_signer("signer-rsa");
 	sign_cades_sign_opts o = SIGN_CADES_SIGN_OPTS_INIT;
 	sign_buf sig = SIGN_BUF_INIT;
-	char name[NAME_MAX + 1], in[600], out[600];
+	char name[NAME_MAX + 1], in[600], out[610];
 	size_t n;
 
 	(void)state;
@@ -729,6 +729,27 @@ test_sign_file_edges(void **state)
 	assert_int_equal(count_files(work_dir, ".tmp"), 0);
 	unlink(in);
 	unlink(out);
+
+	/* outputs are made with the umask, as other files (readable by the
+	 * auditors of a shared folder with 022), not 0600 */
+	{
+		static const mode_t masks[] = { 022, 027, 077 };
+		mode_t old = umask(022);
+		struct stat st;
+		size_t i;
+
+		for (i = 0; i < sizeof(masks) / sizeof(masks[0]); i++) {
+			umask(masks[i]);
+			assert_int_equal(write_file(work("mode.txt"), "m\n", 2), 0);
+			assert_int_equal(sign_cades_sign_file(s, work("mode.txt"), work("mode.p7s"),
+			    &o), 0);
+			assert_int_equal(stat(work("mode.p7s"), &st), 0);
+			assert_int_equal(st.st_mode & 0777, 0666 & ~masks[i]);
+			unlink(work("mode.p7s"));
+			unlink(work("mode.txt"));
+		}
+		umask(old);
+	}
 
 	/* a FIFO without a writer: refused at once, not waited on */
 	assert_int_equal(mkfifo(work("fifo"), 0600), 0);

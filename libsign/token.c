@@ -112,6 +112,18 @@ sign_token__login_error(sign_token *tok, CK_RV rv, int context)
 	}
 }
 
+/* 1 when the token's info gives PIN lengths (sane ones) and len is out of
+ * them. */
+static int
+pin_len_bad(const CK_TOKEN_INFO *raw, size_t len)
+{
+	CK_ULONG lo = raw->ulMinPinLen, hi = raw->ulMaxPinLen;
+
+	if (hi == 0 || hi == CK_UNAVAILABLE_INFORMATION || lo > hi || hi > 4096)
+		return 0;
+	return (CK_ULONG)len < lo || (CK_ULONG)len > hi;
+}
+
 /* C_Login as user; ti is the token's info just read (its PIN flags). */
 static int
 login_as(sign_token *tok, CK_USER_TYPE user, const char *key_label, const sign_token_info *ti)
@@ -153,6 +165,16 @@ login_as(sign_token *tok, CK_USER_TYPE user, const char *key_label, const sign_t
 		if (len == sizeof(pin)) {
 			OPENSSL_cleanse(pin, sizeof(pin));
 			return sign_error__set(SIGN_ERR_PIN_INVALID, 0, "the PIN is too long");
+		}
+		/* A PIN of a length the token says it never takes cannot be
+		 * right: no try is spent on it. */
+		if (pin_len_bad(&tok->info.raw, len)) {
+			OPENSSL_cleanse(pin, sizeof(pin));
+			return sign_error__set(SIGN_ERR_PIN_INVALID, 0,
+			    "the PIN given is %zu bytes long but token '%s' takes PINs of %lu to "
+			    "%lu bytes; no PIN try was spent", len, ti->label,
+			    (unsigned long)tok->info.raw.ulMinPinLen,
+			    (unsigned long)tok->info.raw.ulMaxPinLen);
 		}
 		rv = tok->mod->f->C_Login(tok->session, user, (CK_UTF8CHAR *)pin,
 		    (CK_ULONG)len);

@@ -52,7 +52,8 @@ info_json(const sign_token_info *ti)
 	json_object_set_new(t, "manufacturer", json_string(ti->manufacturer));
 	json_object_set_new(t, "model", json_string(ti->model));
 	json_object_set_new(t, "serial", json_string(ti->serial));
-	json_object_set_new(t, "uri", json_string(ti->uri));
+	/* an uninitialised token has no label nor serial: no URI names it */
+	json_object_set_new(t, "uri", json_string((f & SIGN_TOKEN_INITIALIZED) ? ti->uri : ""));
 	json_object_set_new(t, "initialized", json_boolean(f & SIGN_TOKEN_INITIALIZED));
 	json_object_set_new(t, "login_required", json_boolean(f & SIGN_TOKEN_LOGIN_REQUIRED));
 	json_object_set_new(t, "pinpad", json_boolean(f & SIGN_TOKEN_PINPAD));
@@ -75,6 +76,12 @@ info_print(const sign_token_info *ti)
 	    ti->slot_manufacturer, (f & SIGN_TOKEN_REMOVABLE) ? ", removable" : "");
 	if (!(f & SIGN_TOKEN_PRESENT)) {
 		printf("  no token\n");
+		return;
+	}
+	if (!(f & SIGN_TOKEN_INITIALIZED)) {
+		printf("  token:          (not initialised)\n");
+		printf("  manufacturer:   %s\n", ti->manufacturer);
+		printf("  model:          %s\n", ti->model);
 		return;
 	}
 	printf("  token:          %s\n", ti->label);

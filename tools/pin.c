@@ -37,12 +37,35 @@ kyso_pin_option(struct kyso_pin *pin, int val, const char *arg)
 	}
 }
 
+/* 1 when the pkcs11: URI has an attribute named pin-value or pin-source
+ * (a label or a file name holding those words is not one). */
+static int
+has_pin_attr(const char *uri)
+{
+	const char *p = uri + 7;
+
+	while (*p != '\0') {
+		size_t n;
+
+		while (*p == ' ' || *p == ';' || *p == '?' || *p == '&')
+			p++;
+		n = strcspn(p, "=;?&");
+		while (n > 0 && p[n - 1] == ' ')
+			n--;
+		if ((n == 9 && strncasecmp(p, "pin-value", 9) == 0) ||
+		    (n == 10 && strncasecmp(p, "pin-source", 10) == 0))
+			return 1;
+		p += strcspn(p, ";?&");
+	}
+	return 0;
+}
+
 int
 kyso_pin_check_uri(const char *uri)
 {
-	if (uri == NULL)
+	if (uri == NULL || strncasecmp(uri, "pkcs11:", 7) != 0)
 		return 0;
-	if (strcasestr(uri, "pin-value") != NULL || strcasestr(uri, "pin-source") != NULL) {
+	if (has_pin_attr(uri)) {
 		kyso_err("the PKCS#11 URI carries a PIN (pin-value= or pin-source=): PINs never "
 		    "go on the command line; remove it and use --pin-source");
 		return KYSO_EXIT_USAGE;

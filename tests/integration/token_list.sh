@@ -14,6 +14,12 @@ expect 0 "token: +Second" "$KYSO" token list
 expect 0 "login required: yes" "$KYSO" token list
 expect 0 "PIN pad: +no" "$KYSO" token list
 expect 0 "PIN: +ok" "$KYSO" token list
+# SoftHSM's spare slot holds an uninitialised token: no label, no serial, no URI
+expect 0 "token: +\\(not initialised\\)" "$KYSO" token list
+if grep -q "token=\$" "$T/.out"; then fail "a URI naming no token is shown"; else pass "no empty URI"; fi
+expect 0 '"initialized": false' "$KYSO" token list --json
+if grep -q '"uri": "pkcs11:[^"]*token="' "$T/.out"; then fail "an empty-label URI in the JSON"
+else pass "no empty-label URI in the JSON"; fi
 expect 0 '"label": "Thẻ Ký Số"' "$KYSO" token list --json
 expect 0 '"schema": 1' "$KYSO" token list --json
 expect 0 '"pinpad": false' "$KYSO" token list --json

@@ -78,6 +78,15 @@ n=$(grep -c "login user=1" "$KYSO_SHIM_LOG")
 expect 5 "gave an empty PIN" "$KYSO" key list --token "$U" --pin-source fd:7 7</dev/null
 [ -s "$KYSO_SHIM_LOG" ] && fail "C_Login called with an empty PIN" || pass "no C_Login for an empty PIN"
 
+# A PIN of a length the token never takes (SoftHSM: 4 to 255) spends no try.
+SHORTPIN=123
+export SHORTPIN
+: >"$KYSO_SHIM_LOG"
+expect 5 "^kyso key: the PIN given is 3 bytes long but token 'T1' takes PINs of 4 to 255 bytes; no PIN try was spent$" \
+    "$KYSO" key list --token "$U" --pin-source env:SHORTPIN
+[ -s "$KYSO_SHIM_LOG" ] && fail "C_Login called with a 3-byte PIN" || pass "no C_Login for a 3-byte PIN"
+expect 0 "PIN: +ok" "$KYSO" token list "$U"
+
 # Locked: refused before any C_Login.
 KYSO_SHIM_SET_FLAGS=40000 # CKF_USER_PIN_LOCKED
 export KYSO_SHIM_SET_FLAGS

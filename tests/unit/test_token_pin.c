@@ -61,6 +61,14 @@ test_check_uri(void **state)
 	assert_int_equal(kyso_pin_check_uri("pkcs11:token=T?pin-value=1234"), KYSO_EXIT_USAGE);
 	assert_int_equal(kyso_pin_check_uri("pkcs11:token=T?PIN-VALUE=1234"), KYSO_EXIT_USAGE);
 	assert_int_equal(kyso_pin_check_uri("pkcs11:token=T;pin-source=file:/p"), KYSO_EXIT_USAGE);
+	assert_int_equal(kyso_pin_check_uri("PKCS11:pin-value=1;token=T"), KYSO_EXIT_USAGE);
+	assert_int_equal(kyso_pin_check_uri("pkcs11:token=T?module-path=/m.so&pin-value=1"),
+	    KYSO_EXIT_USAGE);
+	assert_int_equal(kyso_pin_check_uri("pkcs11:token=T; pin-value =1"), KYSO_EXIT_USAGE);
+	/* the words in a label or a file name are not PIN attributes */
+	assert_int_equal(kyso_pin_check_uri("pkcs11:token=T;object=pin-value-backup"), 0);
+	assert_int_equal(kyso_pin_check_uri("pkcs11:token=my%20pin-source;object=k"), 0);
+	assert_int_equal(kyso_pin_check_uri("/home/an/pin-source/signer.pem"), 0);
 }
 
 static void

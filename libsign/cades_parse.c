@@ -635,8 +635,8 @@ hash_content_file(const char *path, struct mdset *m)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return sign_error__set(errno == ENOENT ? SIGN_ERR_NOT_FOUND : SIGN_ERR_IO,
-		    (unsigned long)errno, "cannot open the signed content %s: %s", path,
-		    strerror(errno));
+		    (unsigned long)errno, "cannot open the signed content %s: %s; check the "
+		    "file name given with --content", path, strerror(errno));
 	if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
 		rc = sign_error__set(SIGN_ERR_NOT_FOUND, 0, "the signed content %s is not a file",
 		    path);
@@ -695,6 +695,22 @@ pem_to_der(const unsigned char *p, size_t n, const char *name, unsigned char **d
 		*der = NULL;
 		rc = sign_error__openssl(SIGN_ERR_MALFORMED,
 		    "%s is not a valid CMS signature: not a PEM CMS or PKCS7 block", name);
+	} else {
+		/* Only white space may follow the block: a second block (another
+		 * signature) or any other text would otherwise go unverified. */
+		char *rest = NULL;
+		long i, left = BIO_get_mem_data(bio, &rest);
+
+		for (i = 0; i < left; i++) {
+			if (rest[i] != ' ' && rest[i] != '\t' && rest[i] != '\r' && rest[i] != '\n') {
+				OPENSSL_free(*der);
+				*der = NULL;
+				rc = sign_error__set(SIGN_ERR_MALFORMED, 0,
+				    "%s is not a valid CMS signature: trailing data after the PEM "
+				    "block (at byte %ld)", name, (long)n - left + i);
+				break;
+			}
+		}
 	}
 	OPENSSL_free(pem_name);
 	OPENSSL_free(header);

@@ -341,6 +341,39 @@ pss_params(const struct tlv *params, sign_md *hash, sign_md *mgf, long *salt)
 	return 0;
 }
 
+/*
+ * Algorithms no longer fit for signatures (ETSI TS 119 312): SHA-1 (chosen-
+ * prefix collisions make a second document with the same signature
+ * feasible), RSA keys under 2048 bits, EC keys under 256 bits.  A signature
+ * using them is INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE_NO_POE: it may have
+ * been made while they were acceptable, but without a proof of existence
+ * (a timestamp) from that time nothing shows it.  1 with why in buf.
+ */
+#define WEAK_RSA_BITS 2048
+#define WEAK_EC_BITS 256
+
+static int
+weak_crypto(sign_md md, EVP_PKEY *pub, char *buf, size_t cap)
+{
+	int bits = EVP_PKEY_get_bits(pub), id = EVP_PKEY_get_base_id(pub);
+
+	if (md == SIGN_MD_SHA1) {
+		snprintf(buf, cap, "SHA-1 is no longer secure for signatures (collisions)");
+		return 1;
+	}
+	if ((id == EVP_PKEY_RSA || id == EVP_PKEY_RSA_PSS) && bits < WEAK_RSA_BITS) {
+		snprintf(buf, cap, "an RSA key of %d bits is too short (at least %d)", bits,
+		    WEAK_RSA_BITS);
+		return 1;
+	}
+	if (id == EVP_PKEY_EC && bits < WEAK_EC_BITS) {
+		snprintf(buf, cap, "an EC key of %d bits is too short (at least %d)", bits,
+		    WEAK_EC_BITS);
+		return 1;
+	}
+	return 0;
+}
+
 static int
 md_nid(sign_md md)
 {
@@ -360,6 +393,7 @@ check_signature(struct sign_cades_signature *s, X509 *cert, const struct sinfo *
 	const unsigned char *p;
 	sign_scheme scheme = SIGN_SCHEME_AUTO;
 	sign_md hash = si->md, mgf = si->md;
+	char weak[120];
 	long salt = 0;
 	int key_id, ok, mdn = NID_undef, pkn = NID_undef;
 
@@ -410,7 +444,9 @@ check_signature(struct sign_cades_signature *s, X509 *cert, const struct sinfo *
 	snprintf(s->sig_alg, sizeof(s->sig_alg), "%s",
 	    scheme == SIGN_SCHEME_RSA_PKCS1 ? "RSA PKCS#1 v1.5" :
 	    scheme == SIGN_SCHEME_RSA_PSS ? "RSA-PSS" : "ECDSA");
-	if (hash != si->md || mgf != si->md) {
+	/* RFC 4056: the PSS hash is the digest algorithm; MGF1 may use another
+	 * hash (OpenSSL's -keyopt rsa_mgf1_md, PKCS#11 tokens with CKG_MGF1_*). */
+	if (hash != si->md) {
 		sign_cades__check(s, SIGN_CADES_CHECK_SIGNATURE_VALUE, SIGN_CADES_STATUS_FAILED,
 		    SIGN_CADES_SUB_FORMAT_FAILURE,
 		    "the signature algorithm's hash differs from the digest algorithm %s",
@@ -442,15 +478,26 @@ check_signature(struct sign_cades_signature *s, X509 *cert, const struct sinfo *
 		    "cannot verify %s signatures with this key", s->sig_alg);
 		goto out;
 	}
-	if (EVP_PKEY_verify(pctx, si->sig.val, si->sig.len, tbs, tbs_len) == 1)
-		sign_cades__check(s, SIGN_CADES_CHECK_SIGNATURE_VALUE, SIGN_CADES_STATUS_PASSED,
-		    SIGN_CADES_SUB_NONE, "%s with %s verifies with the signer's public key",
-		    s->sig_alg, s->md_name);
-	else
+	if (EVP_PKEY_verify(pctx, si->sig.val, si->sig.len, tbs, tbs_len) != 1)
 		sign_cades__check(s, SIGN_CADES_CHECK_SIGNATURE_VALUE, SIGN_CADES_STATUS_FAILED,
 		    SIGN_CADES_SUB_SIG_CRYPTO_FAILURE,
 		    "the %s signature value does not verify with the signer's public key",
 		    s->sig_alg);
+	else if (weak_crypto(si->md, pub, weak, sizeof(weak)))
+		sign_cades__check(s, SIGN_CADES_CHECK_SIGNATURE_VALUE,
+		    SIGN_CADES_STATUS_INDETERMINATE,
+		    SIGN_CADES_SUB_CRYPTO_CONSTRAINTS_FAILURE_NO_POE,
+		    "%s with %s verifies, but %s: without a proof of existence from before "
+		    "it became insecure the signature cannot be relied on", s->sig_alg,
+		    s->md_name, weak);
+	else if (scheme == SIGN_SCHEME_RSA_PSS && mgf != si->md)
+		sign_cades__check(s, SIGN_CADES_CHECK_SIGNATURE_VALUE, SIGN_CADES_STATUS_PASSED,
+		    SIGN_CADES_SUB_NONE, "%s with %s (MGF1 with %s) verifies with the signer's "
+		    "public key", s->sig_alg, s->md_name, sign_cades__md_name(mgf));
+	else
+		sign_cades__check(s, SIGN_CADES_CHECK_SIGNATURE_VALUE, SIGN_CADES_STATUS_PASSED,
+		    SIGN_CADES_SUB_NONE, "%s with %s verifies with the signer's public key",
+		    s->sig_alg, s->md_name);
 out:
 	ERR_clear_error();
 	ASN1_OBJECT_free(obj);
@@ -853,17 +900,18 @@ verify_src(sign_cades_report **out, struct src *s, const struct content *ct,
 {
 	struct parsed P;
 	struct mdset m;
+	STACK_OF(X509) *extra;
 	sign_cades_report *r = NULL;
 	struct cur c, in;
 	struct tlv set, e;
 	const char *path = NULL;
 	time_t vt;
-	int rc, count = 0;
+	int rc, i, count = 0;
 
 	memset(&P, 0, sizeof(P));
 	memset(&m, 0, sizeof(m));
 	*out = NULL;
-	if (opts == NULL || opts->version != SIGN_CADES_VERIFY_OPTS_VERSION)
+	if (opts == NULL || opts->version < 1 || opts->version > SIGN_CADES_VERIFY_OPTS_VERSION)
 		return sign_error__set(SIGN_ERR_INVALID_ARG, 0,
 		    "sign_cades_verify_opts missing or of an unsupported version");
 	vt = opts->validation_time != 0 ? opts->validation_time : time(NULL);
@@ -871,6 +919,23 @@ verify_src(sign_cades_report **out, struct src *s, const struct content *ct,
 		goto out;
 	if ((rc = parse_certs(&P, s->name)) != 0)
 		goto out;
+	/* The caller's extra certificates go after the embedded ones: the signer
+	 * is looked for there too, and paths are built through them (untrusted). */
+	if (opts->version >= 2 && (extra = sign_trust__anchors(opts->extra_certs)) != NULL) {
+		for (i = 0; i < sk_X509_num(extra); i++) {
+			X509 *x = sk_X509_value(extra, i);
+
+			if (!X509_up_ref(x)) {
+				rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+				goto out;
+			}
+			if (!sk_X509_push(P.x509s, x)) {
+				X509_free(x);
+				rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+				goto out;
+			}
+		}
+	}
 	c.p = P.signer_infos.p;
 	c.len = P.signer_infos.len;
 	if (ber_next(&c, &set) != 0) {
@@ -916,8 +981,13 @@ verify_src(sign_cades_report **out, struct src *s, const struct content *ct,
 			    "(kyso verify --content FILE)", s->name);
 			goto out;
 		}
-		if ((rc = hash_content_file(path, &m)) != 0)
+		if ((rc = hash_content_file(path, &m)) != 0) {
+			if (rc == SIGN_ERR_NOT_FOUND && ct->path == NULL && access(path, F_OK) != 0)
+				rc = sign_error__set(SIGN_ERR_NOT_FOUND, 0,
+				    "%s is a detached signature and its content %s was not found; "
+				    "name the signed file with --content FILE", s->name, path);
 			goto out;
+		}
 	}
 	if ((rc = mdset_final(&m)) != 0)
 		goto out;

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <openssl/evp.h>
 
 #include <libsign/cades.h>
@@ -17,13 +16,20 @@ int kyso_cmd_verify(int argc, char **argv);
 /* The JSON schema version of `kyso verify --json` (docs/verify-json.md). */
 #define VERIFY_JSON_SCHEMA 1
 
-enum { OPT_CONTENT = 256, OPT_JSON };
+enum { OPT_CONTENT = 256, OPT_JSON, OPT_CERTS };
+
+/* --certs options at most (like --trust: a directory holds any number). */
+#define VERIFY_CERTS_MAX 64
 
 static const char usage[] =
-    "kyso verify [--trust FILE|DIR]... [--no-default-trust] [--content FILE] [--json] SIG...";
+    "kyso verify [--trust FILE|DIR]... [--no-default-trust] [--certs FILE|DIR]... "
+    "[--content FILE] [--json] SIG...";
 
 static const struct kyso_opt opts[] = {
 	KYSO_TRUST_OPTIONS("add trust anchors (PEM/DER file or directory); repeatable"),
+	{ "certs", required_argument, OPT_CERTS, "FILE|DIR",
+	  "more certificates, not trusted: a signer or CA certificate the signature lacks; "
+	  "repeatable" },
 	{ "content", required_argument, OPT_CONTENT, "FILE",
 	  "the signed file of a detached signature (default: SIG without .p7s)" },
 	{ "json", no_argument, OPT_JSON, NULL, "print one JSON object (docs/verify-json.md)" },
@@ -32,6 +38,8 @@ static const struct kyso_opt opts[] = {
 
 struct verify_args {
 	struct kyso_trust_opts trust;
+	const char *certs[VERIFY_CERTS_MAX];
+	int ncerts;
 	const char *content;
 	int json;
 };
@@ -46,6 +54,14 @@ verify_opt(int val, const char *arg, void *ud)
 		return rc;
 	switch (val) {
 	case OPT_CONTENT: a->content = arg; return 0;
+	case OPT_CERTS:
+		if (a->ncerts >= VERIFY_CERTS_MAX) {
+			kyso_err("at most %d --certs options; put the certificates in one directory",
+			    VERIFY_CERTS_MAX);
+			return KYSO_EXIT_USAGE;
+		}
+		a->certs[a->ncerts++] = arg;
+		return 0;
 	case OPT_JSON: a->json = 1; return 0;
 	}
 	return KYSO_EXIT_USAGE;
@@ -212,26 +228,96 @@ json_signature(const sign_cades_signature *s)
 	return o;
 }
 
-/* SIG without ".p7s" when that file exists, else NULL (caller frees). */
+/* SIG without ".p7s", else NULL (caller frees).  Also when that file does
+ * not exist: a detached signature then fails naming the file looked for. */
 static char *
 default_content(const char *sig)
 {
 	size_t n = strlen(sig);
-	char *s;
 
 	if (n <= 4 || strcmp(sig + n - 4, ".p7s") != 0)
 		return NULL;
-	s = strndup(sig, n - 4);
-	if (s != NULL && access(s, F_OK) != 0) {
-		free(s);
-		s = NULL;
+	return strndup(sig, n - 4);
+}
+
+/* What the user can do about a verdict (the second half of the diagnostic
+ * line "cause; fix"). */
+static const char *
+verdict_fix(sign_cades_subindication sub)
+{
+	switch (sub) {
+	case SIGN_CADES_SUB_HASH_FAILURE:
+		return "the file is not the one that was signed: check --content, or get an "
+		    "unmodified copy";
+	case SIGN_CADES_SUB_SIG_CRYPTO_FAILURE:
+	case SIGN_CADES_SUB_FORMAT_FAILURE:
+		return "the signature was altered or forged: do not rely on the document";
+	case SIGN_CADES_SUB_CHAIN_CONSTRAINTS_FAILURE:
+		return "the signer's certificate may not sign documents: do not rely on it";
+	case SIGN_CADES_SUB_NO_SIGNING_CERTIFICATE_FOUND:
+		return "get the signer's certificate and give it with --certs FILE, or ask for "
+		    "a signature that embeds it";
+	case SIGN_CADES_SUB_NO_CERTIFICATE_CHAIN_FOUND:
+		return "give a missing CA certificate with --certs FILE, or name a CA you trust "
+		    "with --trust";
+	case SIGN_CADES_SUB_OUT_OF_BOUNDS_NO_POE:
+		return "only a time-stamp from before the expiry could prove the signature; "
+		    "ask the signer to sign again";
+	case SIGN_CADES_SUB_NOT_YET_VALID:
+		return "check this computer's clock, or verify again once the certificate is "
+		    "valid";
+	case SIGN_CADES_SUB_CRYPTO_CONSTRAINTS_FAILURE_NO_POE:
+		return "ask the signer to sign again with SHA-256 or better and a current key";
+	case SIGN_CADES_SUB_CERTIFICATE_CHAIN_GENERAL_FAILURE:
+		return "check the certificate path shown above";
+	case SIGN_CADES_SUB_NONE:
+		break;
 	}
-	return s;
+	return NULL;
+}
+
+/* The same for a file that could not be verified at all; NULL when the
+ * library's message already says what to do. */
+static const char *
+input_fix(int rc, const char *msg)
+{
+	if (strchr(msg, ';') != NULL || strstr(msg, "--content") != NULL)
+		return NULL;
+	switch (rc) {
+	case SIGN_ERR_MALFORMED:
+		return "the file is damaged or is not a CMS/CAdES signature: ask the sender for "
+		    "the .p7s file again";
+	case SIGN_ERR_TOO_LARGE:
+		return "the signature is outside kyso's limits: check it with openssl cms";
+	case SIGN_ERR_NOT_FOUND:
+		return "check the file name";
+	case SIGN_ERR_IO:
+		return "check the file and its permissions";
+	}
+	return NULL;
+}
+
+/* The --certs files and directories: 0 or an exit status (message printed). */
+static int
+load_certs(sign_trust **out, const struct verify_args *a)
+{
+	int i, rc = sign_trust_new(out);
+
+	for (i = 0; rc == 0 && i < a->ncerts; i++)
+		rc = sign_trust_add_path(*out, a->certs[i]);
+	if (rc == 0)
+		return 0;
+	sign_trust_free(*out);
+	*out = NULL;
+	kyso_err("--certs: %s; name PEM or DER certificate files, or a directory of them",
+	    sign_error_last() == rc ? sign_error_message() : sign_strerror(rc));
+	return kyso_exit_for(rc);
 }
 
 /* Verify one signature file; returns its exit status and fills res. */
 static int
-verify_one(const char *sig, const sign_trust *trust, const struct verify_args *a, json_t *res)
+verify_one(const char *sig, const sign_trust *trust, const sign_trust *extra,
+    const struct verify_args *a, json_t *res)
 {
 	sign_cades_verify_opts o = SIGN_CADES_VERIFY_OPTS_INIT;
 	sign_cades_report *r = NULL;
@@ -240,6 +326,7 @@ verify_one(const char *sig, const sign_trust *trust, const struct verify_args *a
 	size_t i, n;
 
 	o.trust = trust;
+	o.extra_certs = extra;
 	o.content_path = a->content;
 	if (a->content == NULL)
 		fallback = default_content(sig);
@@ -248,12 +335,14 @@ verify_one(const char *sig, const sign_trust *trust, const struct verify_args *a
 	json_object_set_new(res, "file", json_string(sig));
 	if (r == NULL) {
 		/* not verifiable at all: malformed, missing input, usage */
+		const char *msg = sign_error_last() == rc ? sign_error_message() : sign_strerror(rc);
+		const char *fix = input_fix(rc, msg);
+
 		code = kyso_exit_for(rc);
-		kyso_err("%s", sign_error_last() == rc ? sign_error_message() : sign_strerror(rc));
+		kyso_err("%s%s%s", msg, fix != NULL ? "; " : "", fix != NULL ? fix : "");
 		json_object_set_new(res, "indication", json_null());
 		json_object_set_new(res, "sub_indication", json_null());
-		json_object_set_new(res, "error", json_string(sign_error_last() == rc ?
-		    sign_error_message() : sign_strerror(rc)));
+		json_object_set_new(res, "error", json_string(msg));
 		json_object_set_new(res, "exit", json_integer(code));
 		json_object_set_new(res, "signatures", json_array());
 		if (!a->json)
@@ -264,8 +353,12 @@ verify_one(const char *sig, const sign_trust *trust, const struct verify_args *a
 	code = exit_for_indication(sign_cades_report_indication(r));
 	verdict_text(sign_cades_report_indication(r), sign_cades_report_subindication(r), v,
 	    sizeof(v));
-	if (rc != 0)   /* one diagnostic line naming the deciding check */
-		kyso_err("%s: %s", sig, sign_error_message());
+	if (rc != 0) {  /* one diagnostic line: the deciding check, and what to do */
+		const char *fix = verdict_fix(sign_cades_report_subindication(r));
+
+		kyso_err("%s: %s%s%s", sig, sign_error_message(), fix != NULL ? "; " : "",
+		    fix != NULL ? fix : "");
+	}
 	n = sign_cades_report_count(r);
 	json_object_set_new(res, "indication",
 	    json_string(sign_cades_indication_str(sign_cades_report_indication(r))));
@@ -309,7 +402,7 @@ int
 kyso_cmd_verify(int argc, char **argv)
 {
 	struct verify_args a;
-	sign_trust *trust = NULL;
+	sign_trust *trust = NULL, *extra = NULL;
 	json_t *top = json_object(), *results = json_array();
 	const char *dflt = NULL;
 	int rc, first, i, code = KYSO_EXIT_OK;
@@ -323,6 +416,9 @@ kyso_cmd_verify(int argc, char **argv)
 	if (rc == 0 && (rc = kyso_trust_load(&trust, &a.trust, 1, &dflt)) == 0)
 		json_object_set_new(top, "trust_anchors",
 		    json_integer((json_int_t)sign_trust_count(trust)));
+	if (rc == 0 && a.ncerts > 0 && (rc = load_certs(&extra, &a)) == 0)
+		json_object_set_new(top, "extra_certs",
+		    json_integer((json_int_t)sign_trust_count(extra)));
 	if (rc != 0) {
 		code = rc;
 		json_object_set_new(top, "indication", json_null());
@@ -341,7 +437,7 @@ kyso_cmd_verify(int argc, char **argv)
 
 		for (i = first; i < argc; i++) {
 			json_t *res = json_object();
-			int c = verify_one(argv[i], trust, &a, res);
+			int c = verify_one(argv[i], trust, extra, &a, res);
 			json_t *ind = json_object_get(res, "indication");
 
 			if (rank(c) > rank(code))
@@ -381,5 +477,6 @@ out:
 	else
 		json_decref(top);
 	sign_trust_free(trust);
+	sign_trust_free(extra);
 	return code;
 }

@@ -95,7 +95,9 @@ openssl cms -sign -binary -in doc.txt -signer "$P/signer-rsa.pem" -inkey "$P/sig
 expect 0 "Trần Thị Bình" V --content doc.txt both.p7s
 
 # ---- missing, malformed, usage ----------------------------------------------------
-expect 6 "no signed content was given" V good.p7s
+expect 6 "good.p7s is a detached signature and its content good was not found; name the signed file with --content FILE" V good.p7s
+cp good.p7s nosuffix.sig
+expect 6 "nosuffix.sig is a detached signature and no signed content was given" V nosuffix.sig
 expect 6 "cannot open the signed content nothing.txt" V --content nothing.txt doc.txt.p7s
 expect 6 "cannot open nothing.p7s" V nothing.p7s
 mkdir -p adir.p7s

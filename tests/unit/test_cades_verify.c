@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "test_cades_util.h"
+#include <openssl/rsa.h>
 
 #define T_2026 ((time_t)1796144400)  /* 2026-12-01T17:00:00Z */
 #define T_2046 ((time_t)2411424000)  /* 2046-06-01: signer-rsa has expired */
@@ -623,6 +624,221 @@ test_report_names(void **state)
 	sign_buf_dispose(&sig);
 }
 
+/* ---- algorithms: RSA-PSS parameters, SHA-1 ------------------------------ */
+
+/* One detached CAdES signature by NAME over msg with OpenSSL, digest md;
+ * PSS with MGF1 over mgf when mgf is not NULL. */
+static void
+ossl_sign_md(sign_buf *out, const char *name, const EVP_MD *md, const EVP_MD *mgf)
+{
+	CMS_ContentInfo *cms;
+	CMS_SignerInfo *si;
+	BIO *in = BIO_new_mem_buf(msg, (int)MSG_LEN), *mem = BIO_new(BIO_s_mem());
+	char k[64], c[64];
+	X509 *x;
+	EVP_PKEY *key;
+	char *p;
+	long n;
+
+	snprintf(k, sizeof(k), "%s.key", name);
+	snprintf(c, sizeof(c), "%s.pem", name);
+	x = load_cert(c);
+	key = load_key(k);
+	cms = CMS_sign(NULL, NULL, NULL, NULL, CMS_PARTIAL | CMS_DETACHED | CMS_BINARY);
+	assert_non_null(cms);
+	si = CMS_add1_signer(cms, x, key, md, CMS_CADES | (mgf != NULL ? CMS_KEY_PARAM : 0));
+	assert_non_null(si);
+	if (mgf != NULL) {
+		EVP_PKEY_CTX *pctx = CMS_SignerInfo_get0_pkey_ctx(si);
+
+		assert_true(EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) > 0);
+		assert_true(EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, mgf) > 0);
+		assert_true(EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_MAX) > 0);
+	}
+	X509_free(x);
+	x = load_cert("gov-ca.pem");
+	assert_true(CMS_add1_cert(cms, x));
+	assert_true(CMS_final(cms, in, NULL, CMS_DETACHED | CMS_BINARY));
+	assert_true(i2d_CMS_bio(mem, cms));
+	n = BIO_get_mem_data(mem, &p);
+	assert_int_equal(sign_buf__set(out, p, (size_t)n), 0);
+	CMS_ContentInfo_free(cms);
+	X509_free(x);
+	EVP_PKEY_free(key);
+	BIO_free(in);
+	BIO_free(mem);
+}
+
+static void
+test_algorithms(void **state)
+{
+	static const struct expect weak = { SIGN_ERR_UNTRUSTED, SIGN_CADES_INDETERMINATE,
+	    SIGN_CADES_SUB_CRYPTO_CONSTRAINTS_FAILURE_NO_POE };
+	static const struct expect hash = { SIGN_ERR_HASH_MISMATCH, SIGN_CADES_TOTAL_FAILED,
+	    SIGN_CADES_SUB_HASH_FAILURE };
+	unsigned char copy[sizeof(msg)];
+	sign_buf sig = SIGN_BUF_INIT;
+	sign_cades_report *r;
+	sign_cades_status st;
+	const char *d;
+
+	(void)state;
+	/* RSA-PSS whose MGF1 hash differs from the message hash: valid (RFC 4056) */
+	ossl_sign_md(&sig, "signer-rsa", EVP_sha256(), EVP_sha512());
+	r = check_verdict(&sig, msg, MSG_LEN, "root.pem", 0, &PASSED);
+	d = check_detail(sign_cades_report_get(r, 0), SIGN_CADES_CHECK_SIGNATURE_VALUE, &st);
+	assert_int_equal(st, SIGN_CADES_STATUS_PASSED);
+	assert_non_null(strstr(d, "MGF1 with SHA-512"));
+	assert_string_equal(sign_cades_signature_algorithm(sign_cades_report_get(r, 0)), "RSA-PSS");
+	sign_cades_report_free(r);
+	sign_buf_dispose(&sig);
+	ossl_sign_md(&sig, "signer-rsa3072", EVP_sha384(), EVP_sha256());
+	sign_cades_report_free(check_verdict(&sig, msg, MSG_LEN, "root.pem", 0, &PASSED));
+	sign_buf_dispose(&sig);
+
+	/* SHA-1: the signature verifies, but cannot be relied on */
+	ossl_sign_md(&sig, "signer-rsa", EVP_sha1(), NULL);
+	r = check_verdict(&sig, msg, MSG_LEN, "root.pem", 0, &weak);
+	d = check_detail(sign_cades_report_get(r, 0), SIGN_CADES_CHECK_SIGNATURE_VALUE, &st);
+	assert_int_equal(st, SIGN_CADES_STATUS_INDETERMINATE);
+	assert_non_null(strstr(d, "SHA-1 is no longer secure"));
+	assert_string_equal(sign_cades_signature_digest(sign_cades_report_get(r, 0)), "SHA-1");
+	check_detail(sign_cades_report_get(r, 0), SIGN_CADES_CHECK_MESSAGE_DIGEST, &st);
+	assert_int_equal(st, SIGN_CADES_STATUS_PASSED);
+	sign_cades_report_free(r);
+	/* a modified content is still TOTAL-FAILED */
+	memcpy(copy, msg, sizeof(msg));
+	copy[3] ^= 1;
+	sign_cades_report_free(check_verdict(&sig, copy, MSG_LEN, "root.pem", 0, &hash));
+	sign_buf_dispose(&sig);
+	/* SHA-1 PSS (the RFC 4055 defaults) too */
+	ossl_sign_md(&sig, "signer-rsa", EVP_sha1(), EVP_sha1());
+	sign_cades_report_free(check_verdict(&sig, msg, MSG_LEN, "root.pem", 0, &weak));
+	sign_buf_dispose(&sig);
+}
+
+/* A PEM signature: nothing but white space may follow its block. */
+static void
+test_pem_trailing(void **state)
+{
+	sign_buf sig = SIGN_BUF_INIT;
+	sign_trust *t = mk_trust("root.pem");
+	sign_cades_verify_opts o = SIGN_CADES_VERIFY_OPTS_INIT;
+	sign_cades_report *r = NULL;
+	BIO *b = BIO_new(BIO_s_mem());
+	char *pem, *two;
+	long n;
+
+	(void)state;
+	our_sign(&sig, "signer-ec", 0);
+	assert_true(PEM_write_bio(b, "CMS", "", sig.data, (long)sig.len));
+	assert_true(BIO_write(b, "\r\n \n", 4) == 4);
+	n = BIO_get_mem_data(b, &pem);
+	o.trust = t;
+	assert_int_equal(sign_cades_verify_mem(&r, (unsigned char *)pem, (size_t)n, msg, MSG_LEN,
+	    &o), 0);
+	sign_cades_report_free(r);
+	r = NULL;
+	/* two blocks: the second would go unverified */
+	two = malloc((size_t)n * 2);
+	assert_non_null(two);
+	memcpy(two, pem, (size_t)n);
+	memcpy(two + n, pem, (size_t)n);
+	assert_int_equal(sign_cades_verify_mem(&r, (unsigned char *)two, (size_t)n * 2, msg,
+	    MSG_LEN, &o), SIGN_ERR_MALFORMED);
+	assert_null(r);
+	assert_non_null(strstr(sign_error_message(), "trailing data after the PEM block"));
+	/* any text after it */
+	memcpy(two + n, "x", 1);
+	assert_int_equal(sign_cades_verify_mem(&r, (unsigned char *)two, (size_t)n + 1, msg,
+	    MSG_LEN, &o), SIGN_ERR_MALFORMED);
+	free(two);
+	BIO_free(b);
+	sign_trust_free(t);
+	sign_buf_dispose(&sig);
+}
+
+/* Certificates the signature lacks, given by the caller (not trusted);
+ * version 1 options (without the field) still work. */
+static void
+test_extra_certs(void **state)
+{
+	sign_buf sig = SIGN_BUF_INIT;
+	sign_trust *t = mk_trust("root.pem"), *extra = NULL;
+	sign_cades_verify_opts o = SIGN_CADES_VERIFY_OPTS_INIT;
+	sign_cades_report *r = NULL;
+
+	(void)state;
+	{
+		/* no certificate at all in the signature */
+		X509 *x = load_cert("signer-ec.pem");
+		EVP_PKEY *k = load_key("signer-ec.key");
+		BIO *in = BIO_new_mem_buf(msg, (int)MSG_LEN), *mem = BIO_new(BIO_s_mem());
+		CMS_ContentInfo *cms = CMS_sign(x, k, NULL, in,
+		    CMS_DETACHED | CMS_CADES | CMS_NOCERTS | CMS_BINARY);
+		char *p;
+		long n;
+
+		assert_non_null(cms);
+		assert_true(i2d_CMS_bio(mem, cms));
+		n = BIO_get_mem_data(mem, &p);
+		assert_int_equal(sign_buf__set(&sig, p, (size_t)n), 0);
+		CMS_ContentInfo_free(cms);
+		BIO_free(in);
+		BIO_free(mem);
+		X509_free(x);
+		EVP_PKEY_free(k);
+	}
+	o.trust = t;
+	assert_int_equal(sign_cades_verify_mem(&r, sig.data, sig.len, msg, MSG_LEN, &o),
+	    SIGN_ERR_UNTRUSTED);
+	assert_int_equal(sign_cades_report_subindication(r),
+	    SIGN_CADES_SUB_NO_SIGNING_CERTIFICATE_FOUND);
+	sign_cades_report_free(r);
+	r = NULL;
+	/* the signer alone: found, but its CA is missing */
+	assert_int_equal(sign_trust_new(&extra), 0);
+	assert_int_equal(sign_trust_add_file(extra, pki("signer-ec.pem")), 0);
+	o.extra_certs = extra;
+	assert_int_equal(sign_cades_verify_mem(&r, sig.data, sig.len, msg, MSG_LEN, &o),
+	    SIGN_ERR_UNTRUSTED);
+	assert_int_equal(sign_cades_report_subindication(r),
+	    SIGN_CADES_SUB_NO_CERTIFICATE_CHAIN_FOUND);
+	sign_cades_report_free(r);
+	r = NULL;
+	/* with the CA: a path of three to the root */
+	assert_int_equal(sign_trust_add_file(extra, pki("chain.pem")), 0);
+	assert_int_equal(sign_cades_verify_mem(&r, sig.data, sig.len, msg, MSG_LEN, &o), 0);
+	assert_int_equal(sign_cades_signature_chain_count(sign_cades_report_get(r, 0)), 3);
+	assert_true(sign_cades_signature_chain_trusted(sign_cades_report_get(r, 0)));
+	sign_cades_report_free(r);
+	r = NULL;
+	/* extra certificates are never anchors */
+	o.trust = NULL;
+	assert_int_equal(sign_trust_add_file(extra, pki("root.pem")), 0);
+	assert_int_equal(sign_cades_verify_mem(&r, sig.data, sig.len, msg, MSG_LEN, &o),
+	    SIGN_ERR_UNTRUSTED);
+	assert_int_equal(sign_cades_report_subindication(r),
+	    SIGN_CADES_SUB_NO_CERTIFICATE_CHAIN_FOUND);
+	sign_cades_report_free(r);
+	r = NULL;
+	/* version 1: extra_certs is not read */
+	o.trust = t;
+	o.version = 1;
+	assert_int_equal(sign_cades_verify_mem(&r, sig.data, sig.len, msg, MSG_LEN, &o),
+	    SIGN_ERR_UNTRUSTED);
+	assert_int_equal(sign_cades_report_subindication(r),
+	    SIGN_CADES_SUB_NO_SIGNING_CERTIFICATE_FOUND);
+	sign_cades_report_free(r);
+	r = NULL;
+	o.version = 0;
+	assert_int_equal(sign_cades_verify_mem(&r, sig.data, sig.len, msg, MSG_LEN, &o),
+	    SIGN_ERR_INVALID_ARG);
+	sign_trust_free(extra);
+	sign_trust_free(t);
+	sign_buf_dispose(&sig);
+}
+
 /* ---- trust store ---------------------------------------------------------- */
 
 static void
@@ -687,6 +903,9 @@ main(void)
 		cmocka_unit_test(test_files_and_content),
 		cmocka_unit_test(test_report_names),
 		cmocka_unit_test(test_trust_store),
+		cmocka_unit_test(test_algorithms),
+		cmocka_unit_test(test_pem_trailing),
+		cmocka_unit_test(test_extra_certs),
 	};
 
 	return cmocka_run_group_tests(tests, pki_setup, pki_teardown);

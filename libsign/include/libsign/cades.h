@@ -174,11 +174,17 @@ typedef struct sign_cades_verify_opts {
 	const char *content_path;       /* detached content; an error with an attached signature */
 	const char *default_content_path; /* used for a detached signature when content_path is NULL */
 	time_t validation_time;         /* 0 = now */
+	/* version 2: more certificates, NOT trusted, to find the signer's
+	 * certificate and build its path with when the signature lacks them (a
+	 * signature made without the certificates, or without the intermediate
+	 * CA); NULL = none.  Any sign_trust serves as a set of certificates. */
+	const sign_trust *extra_certs;
 } sign_cades_verify_opts;
 
-#define SIGN_CADES_VERIFY_OPTS_VERSION 1
+/* Version 1 (without extra_certs) is still accepted. */
+#define SIGN_CADES_VERIFY_OPTS_VERSION 2
 #define SIGN_CADES_VERIFY_OPTS_INIT \
-	{ SIGN_CADES_VERIFY_OPTS_VERSION, NULL, NULL, NULL, 0 }
+	{ SIGN_CADES_VERIFY_OPTS_VERSION, NULL, NULL, NULL, 0, NULL }
 
 /* The verification report: one result per SignerInfo. */
 typedef struct sign_cades_report sign_cades_report;

@@ -230,6 +230,45 @@ cert_request(int argc, char **argv)
 
 /* ---- import -------------------------------------------------------------- */
 
+/*
+ * After an import: what the user should know about the certificates of
+ * path that are not CA certificates (the ones issued for keys): one that
+ * may not sign documents, one expired, expiring or not yet valid.  Printed
+ * on stderr; returned as a JSON array of the same lines.
+ */
+static json_t *
+import_warnings(const char *path)
+{
+	sign_cert_list *list = NULL;
+	json_t *arr = json_array();
+	char buf[600];
+	size_t i;
+
+	if (sign_cert_list_from_file(&list, path) != 0)
+		return arr;
+	for (i = 0; i < sign_cert_list_count(list); i++) {
+		const sign_cert *c = sign_cert_list_get(list, i);
+		const sign_cert_info *in = sign_cert_get_info(c);
+		const char *w;
+
+		if (in->is_ca)
+			continue;
+		if (sign_cert_check_signing(c) != 0) {
+			snprintf(buf, sizeof(buf), "the certificate '%s' is not for signing (key "
+			    "usage: %s); kyso sign will not use it", in->subject, in->key_usage_str);
+			kyso_err("warning: %s", buf);
+			json_array_append_new(arr, json_string(buf));
+		}
+		w = cert_warning(c, buf, sizeof(buf));
+		if (w != NULL) {
+			kyso_err("warning: %s", w);
+			json_array_append_new(arr, json_string(w));
+		}
+	}
+	sign_cert_list_free(list);
+	return arr;
+}
+
 static int
 cert_import(int argc, char **argv)
 {
@@ -248,7 +287,7 @@ cert_import(int argc, char **argv)
 	struct kyso_token_args a;
 	sign_token *tok = NULL;
 	sign_buf uri = SIGN_BUF_INIT;
-	json_t *out = NULL;
+	json_t *out = NULL, *warnings;
 	int rc, optind_;
 
 	memset(&a, 0, sizeof(a));
@@ -269,13 +308,17 @@ cert_import(int argc, char **argv)
 	sign_token_free(tok);
 	if (rc != 0)
 		return kyso_pin_fail_json(&a.pin, rc, out);
+	warnings = import_warnings(a.in);
 	if (out != NULL) {
 		json_object_set_new(out, "ok", json_true());
 		json_object_set_new(out, "uri", json_string((const char *)uri.data));
+		if (json_array_size(warnings) > 0)
+			json_object_set(out, "warnings", warnings);
 		kyso_json_emit(out, 1);
 	} else {
 		printf("%s\n", (const char *)uri.data);
 	}
+	json_decref(warnings);
 	sign_buf_dispose(&uri);
 	return 0;
 }

@@ -109,6 +109,23 @@ expect_in "$T/objs2" "serial: +02"
 expect 6 "chain.pem holds only CA certificates.*give these with --chain" "$KYSO" cert import \
     --token "$U2" --in "$P/chain.pem" --pin-source env:PIN
 
+# Stored, but said: a certificate that may not sign, an expired one; nothing for a good one.
+tok_init T3
+U3="pkcs11:token=T3"
+softhsm2-util --import "$P/enc-only.key" --token T3 --label enc --id 0e --pin "$PIN" >/dev/null
+softhsm2-util --import "$P/signer-expired.key" --token T3 --label old --id 0f --pin "$PIN" \
+    >/dev/null
+softhsm2-util --import "$P/signer-ec.key" --token T3 --label bi --id 0b --pin "$PIN" >/dev/null
+expect 0 "warning: the certificate '.*CN=Đặng Văn Mã Hoá' is not for signing \(key usage: keyEncipherment, dataEncipherment\); kyso sign will not use it" \
+    "$KYSO" cert import --token "$U3" --in "$P/enc-only.pem" --pin-source env:PIN
+expect 0 '"warnings": \[' "$KYSO" cert import --json --token "$U3" --in "$P/signer-expired.pem" \
+    --pin-source env:PIN
+expect_in "$T/.out" "expired on 2021-01-01T00:00:00Z"
+"$KYSO" cert import --token "$U3" --in "$P/signer-ec.pem" --chain "$P/chain.pem" \
+    --pin-source env:PIN >/dev/null 2>"$T/err3"
+[ -s "$T/err3" ] && fail "a warning for a good certificate: $(cat "$T/err3")" ||
+    pass "no warning for a good certificate and its CA"
+
 # Refusals: no matching key (exit 6), bad files.
 expect 6 "no private key on token 'T1' matches the public key of" "$KYSO" cert import \
     --token "$U" --in "$P/signer-rsa.pem" --pin-source env:PIN

@@ -39,10 +39,17 @@ cert_warning(const sign_cert *c, char *buf, size_t cap)
 	time_t now = time(NULL);
 
 	switch (sign_cert_check_time(c, now, WARN_DAYS)) {
-	case SIGN_CERT_EXPIRING:
-		snprintf(buf, cap, "the certificate '%s' expires in %ld days (%s); renew it",
-		    in->subject, (long)((in->not_after - now) / 86400), in->not_after_str);
+	case SIGN_CERT_EXPIRING: {
+		long days = (long)((in->not_after - now) / 86400);
+
+		if (days < 1)
+			snprintf(buf, cap, "the certificate '%s' expires in less than a day (%s); "
+			    "renew it", in->subject, in->not_after_str);
+		else
+			snprintf(buf, cap, "the certificate '%s' expires in %ld day%s (%s); renew it",
+			    in->subject, days, days == 1 ? "" : "s", in->not_after_str);
 		return buf;
+	}
 	case SIGN_CERT_EXPIRED:
 		snprintf(buf, cap, "the certificate '%s' expired on %s", in->subject,
 		    in->not_after_str);

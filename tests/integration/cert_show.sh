@@ -51,6 +51,10 @@ openssl req -new -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
 expect 0 "warning: the certificate 'CN=Sắp hết hạn' expires in (9|10) days" \
     "$KYSO" cert show "$T/soon.pem"
 expect 0 '"status": "expiring"' "$KYSO" cert show --json "$T/soon.pem"
+openssl req -new -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$T/soon.key" -subj "/CN=Ngày mai" -utf8 -days 1 -out "$T/day.pem" 2>/dev/null
+expect 0 "warning: the certificate 'CN=Ngày mai' expires in (less than a day|1 day) \(" \
+    "$KYSO" cert show "$T/day.pem"
 "$KYSO" cert show "$P/signer-rsa.pem" >/dev/null 2>"$T/err"
 [ -s "$T/err" ] && fail "a warning for a valid certificate: $(cat "$T/err")" ||
     pass "no warning for a certificate valid for years"

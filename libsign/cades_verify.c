@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <openssl/bn.h>
@@ -1022,6 +1023,55 @@ out:
 	return rc;
 }
 
+/* All the rest of a file source into out (what is buffered first), at most
+ * max bytes. */
+static int
+src_slurp(struct src *s, size_t max, struct dbuf *out)
+{
+	int rc;
+
+	for (;;) {
+		if (s->dlen - s->doff > max - out->len)
+			return sign_error__set(SIGN_ERR_TOO_LARGE, 0,
+			    "%s: a PEM signature larger than %zu bytes", s->name, max);
+		dbuf_put(out, s->data + s->doff, s->dlen - s->doff);
+		s->pos += s->dlen - s->doff;
+		s->doff = s->dlen;
+		if (out->err != 0)
+			return sign_error__set(out->err, 0, "out of memory");
+		if ((rc = src_fill(s)) <= 0)
+			return rc;
+	}
+}
+
+/* Things often taken for a signature file: a clear message instead of "not
+ * a valid CMS signature" at byte 0.  0 when p does not look like them. */
+static int
+not_cms_hint(const unsigned char *p, size_t n, const char *name)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\r\n";
+	size_t i;
+
+	if (n == 0 || p[0] == 0x30)
+		return 0;
+	if ((n >= 13 && strncasecmp((const char *)p, "MIME-Version:", 13) == 0) ||
+	    (n >= 13 && strncasecmp((const char *)p, "Content-Type:", 13) == 0))
+		return sign_error__set(SIGN_ERR_MALFORMED, 0,
+		    "%s is an S/MIME (e-mail) message, not a CMS signature file; save its "
+		    ".p7s/.p7m attachment, or extract it with openssl cms -cmsout -outform DER",
+		    name);
+	/* A SEQUENCE in base64 starts with "MI" (0x30 0x8x). */
+	if (n >= 16 && p[0] == 'M' && p[1] == 'I') {
+		for (i = 0; i < n && i < 4096 && strchr(b64, p[i]) != NULL && p[i] != '\0'; i++)
+			;
+		if (i == n || i == 4096)
+			return sign_error__set(SIGN_ERR_MALFORMED, 0,
+			    "%s holds base64 text without PEM armour, not a CMS signature file; "
+			    "decode it first with base64 -d", name);
+	}
+	return 0;
+}
+
 int
 sign_cades_verify_mem(sign_cades_report **out, const unsigned char *sig, size_t sig_len,
     const unsigned char *content, size_t content_len, const sign_cades_verify_opts *opts)
@@ -1046,6 +1096,8 @@ sign_cades_verify_mem(sign_cades_report **out, const unsigned char *sig, size_t 
 			return rc;
 		sig = der;
 		sig_len = (size_t)der_len;
+	} else if ((rc = not_cms_hint(sig, sig_len, s.name)) != 0) {
+		return rc;
 	}
 	s.data = sig;
 	s.dlen = sig_len;
@@ -1063,7 +1115,7 @@ sign_cades_verify_file(sign_cades_report **out, const char *sig_path,
 {
 	struct src s;
 	struct content ct;
-	sign_buf whole = SIGN_BUF_INIT;
+	struct dbuf whole = DBUF_INIT;
 	unsigned char *der = NULL;
 	long der_len = 0;
 	int rc;
@@ -1104,16 +1156,20 @@ sign_cades_verify_file(sign_cades_report **out, const char *sig_path,
 		goto out;
 	}
 	if (is_pem(s.data, s.dlen)) {
-		/* PEM: bounded, decoded in memory. */
+		/* PEM: bounded, decoded in memory.  The rest is read from the same
+		 * descriptor (a pipe cannot be opened twice). */
+		if ((rc = src_slurp(&s, CADES_MAX_SIG_FILE, &whole)) != 0)
+			goto out;
+		if ((rc = pem_to_der(whole.p, whole.len, sig_path, &der, &der_len)) != 0)
+			goto out;
 		close(s.fd);
 		s.fd = -1;
-		if ((rc = sign__read_file(sig_path, CADES_MAX_SIG_FILE, &whole)) != 0)
-			goto out;
-		if ((rc = pem_to_der(whole.data, whole.len, sig_path, &der, &der_len)) != 0)
-			goto out;
 		s.data = der;
 		s.dlen = (size_t)der_len;
 		s.doff = 0;
+		s.pos = 0;
+	} else if ((rc = not_cms_hint(s.data, s.dlen, sig_path)) != 0) {
+		goto out;
 	}
 	rc = verify_src(out, &s, &ct, opts);
 out:
@@ -1121,6 +1177,6 @@ out:
 		close(s.fd);
 	free(s.buf);
 	OPENSSL_free(der);
-	sign_buf_dispose(&whole);
+	dbuf_free(&whole);
 	return rc;
 }

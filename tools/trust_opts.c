@@ -4,6 +4,7 @@
 
 #include <getopt.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "kyso.h"
 #include "trust_opts.h"
@@ -25,6 +26,32 @@ kyso_trust_option(struct kyso_trust_opts *t, int val, const char *arg)
 		return 0;
 	}
 	return -1;
+}
+
+/* The message of a failed trust path, with what to do about it. */
+static int
+trust_fail(int rc)
+{
+	const char *msg = sign_error_last() == rc ? sign_error_message() : sign_strerror(rc);
+	const char *fix = NULL;
+
+	switch (rc) {
+	case SIGN_ERR_NOT_FOUND:
+		fix = "check the --trust path";
+		break;
+	case SIGN_ERR_MALFORMED:
+		fix = "trust files and directories may hold only certificates (PEM or DER); "
+		    "move other files out";
+		break;
+	case SIGN_ERR_TOO_LARGE:
+		fix = "split the anchors over fewer, smaller files";
+		break;
+	}
+	if (fix != NULL && strchr(msg, ';') == NULL)
+		kyso_err("%s; %s", msg, fix);
+	else
+		kyso_err("%s", msg);
+	return kyso_exit_for(rc);
 }
 
 int
@@ -52,14 +79,14 @@ kyso_trust_load(sign_trust **out, const struct kyso_trust_opts *t, int warn_miss
 			dir = NULL;
 		} else if (rc != 0) {
 			sign_trust_free(st);
-			return kyso_fail(rc);
+			return trust_fail(rc);
 		}
 	}
 	for (i = 0; i < t->npaths; i++) {
 		rc = sign_trust_add_path(st, t->paths[i]);
 		if (rc != 0) {
 			sign_trust_free(st);
-			return kyso_fail(rc);
+			return trust_fail(rc);
 		}
 	}
 	if (dflt != NULL)

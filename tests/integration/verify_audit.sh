@@ -170,4 +170,61 @@ while [ "$i" -le 64 ]; do many="$many --certs $P/chain.pem"; i=$((i + 1)); done
 # shellcheck disable=SC2086
 expect 3 "at most 64 --certs options" "$KYSO" verify $many good.p7s
 
+# ---- signatures through a pipe, and what is often taken for a signature file ------------
+expect 0 "/dev/stdin: TOTAL-PASSED" sh -c '"$0" verify --trust "$1" --content doc.txt /dev/stdin < good.p7s' \
+    "$KYSO" "$P/root.pem"
+# a PEM signature through a pipe (was: read a second time, found empty)
+expect 0 "/dev/stdin: TOTAL-PASSED" sh -c 'cat pem.p7s | "$0" verify --trust "$1" --content doc.txt /dev/stdin' \
+    "$KYSO" "$P/root.pem"
+expect 6 "trailing data after the PEM block" sh -c 'cat pem.p7s pem.p7s | "$0" verify --trust "$1" --content doc.txt /dev/stdin' \
+    "$KYSO" "$P/root.pem"
+# openssl cms -sign without -outform writes S/MIME
+openssl cms -sign -binary -in doc.txt -signer "$P/signer-rsa.pem" -inkey "$P/signer-rsa.key" \
+    -certfile "$P/chain.pem" -out smime.txt || fail "openssl cms -sign smime"
+one_line 6 "smime.txt is an S/MIME \\(e-mail\\) message, not a CMS signature file; save its" \
+    --trust "$P/root.pem" --content doc.txt smime.txt
+# ...which holds the signature openssl can take out
+openssl cms -cmsout -in smime.txt -outform DER -out smime.p7s || fail "openssl cms -cmsout"
+expect 0 "TOTAL-PASSED" V --content doc.txt smime.p7s
+base64 good.p7s > b64.p7s
+one_line 6 "b64.p7s holds base64 text without PEM armour.*; decode it first with base64 -d" \
+    --trust "$P/root.pem" --content doc.txt b64.p7s
+base64 -d b64.p7s > b64-decoded.p7s
+expect 0 "TOTAL-PASSED" V --content doc.txt b64-decoded.p7s
+
+# ---- 1000 signatures in one run, one content modified in the middle ---------------------
+mkdir -p many
+i=1
+while [ "$i" -le 1000 ]; do
+	cp doc.txt "many/f$i.txt"
+	cp good.p7s "many/f$i.txt.p7s"
+	i=$((i + 1))
+done
+printf 'sửa\n' >> many/f500.txt
+# (no descriptor may leak per file: 1000 files pass a limit of 256)
+expect 1 "many/f500.txt.p7s: TOTAL-FAILED/HASH_FAILURE" sh -c \
+    'ulimit -n 256 && "$0" verify --trust "$1" many/f*.txt.p7s' "$KYSO" "$P/root.pem"
+json_has 1 "len(d['results']) == 1000 and [r['file'] for r in d['results'] if r['indication'] != 'TOTAL-PASSED'] == ['many/f500.txt.p7s'] and all(r['exit'] == 0 for r in d['results'] if r['file'] != 'many/f500.txt.p7s') and d['sub_indication'] == 'HASH_FAILURE'" \
+    --trust "$P/root.pem" many/f*.txt.p7s
+
+# ---- trust directories: PEM bundles, DER files, other files ---------------------------
+mkdir -p td
+cat "$P/other-root.pem" "$P/root.pem" > td/bundle.pem
+openssl x509 -in "$P/gov-ca.pem" -outform DER -out td/gov-ca.der
+printf 'Các chứng thư gốc\n' > td/README.txt
+mkdir -p td/old
+expect 0 "good.p7s: TOTAL-PASSED" "$KYSO" verify --no-default-trust --trust td --content doc.txt good.p7s
+json_has 0 "d['trust_anchors'] == 3" --no-default-trust --trust td --content doc.txt good.p7s
+# the intermediate alone (DER) is an anchor too
+rm td/bundle.pem
+expect 0 "<- CA phục vụ thử nghiệm \\(trust anchor\\)" "$KYSO" verify --no-default-trust \
+    --trust td --content doc.txt good.p7s
+# a private key or a text file named *.pem in it: refused, naming the file and the fix
+cp "$P/root.key" td/root-key.pem
+one_line 6 "td/root-key.pem.*; trust files and directories may hold only certificates" \
+    --no-default-trust --trust td --content doc.txt good.p7s
+rm td/root-key.pem
+one_line 6 "cannot open the trust anchors .*; check the --trust path" --trust "$T/no-such" \
+    --content doc.txt good.p7s
+
 done_testing

@@ -758,6 +758,41 @@ test_pem_trailing(void **state)
 	sign_buf_dispose(&sig);
 }
 
+/* What is often taken for a signature file gets a message saying what it is. */
+static void
+test_not_cms(void **state)
+{
+	static const char smime[] = "MIME-Version: 1.0\r\nContent-Type: multipart/signed; "
+	    "protocol=\"application/pkcs7-signature\"\r\n\r\n";
+	sign_buf sig = SIGN_BUF_INIT;
+	sign_trust *t = mk_trust("root.pem");
+	sign_cades_verify_opts o = SIGN_CADES_VERIFY_OPTS_INIT;
+	sign_cades_report *r = NULL;
+	unsigned char *b64;
+	int n;
+
+	(void)state;
+	o.trust = t;
+	assert_int_equal(sign_cades_verify_mem(&r, (const unsigned char *)smime, strlen(smime),
+	    msg, MSG_LEN, &o), SIGN_ERR_MALFORMED);
+	assert_null(r);
+	assert_non_null(strstr(sign_error_message(), "S/MIME"));
+	our_sign(&sig, "signer-ec", 0);
+	b64 = malloc(sig.len * 2 + 4);
+	assert_non_null(b64);
+	n = EVP_EncodeBlock(b64, sig.data, (int)sig.len);
+	assert_int_equal(sign_cades_verify_mem(&r, b64, (size_t)n, msg, MSG_LEN, &o),
+	    SIGN_ERR_MALFORMED);
+	assert_non_null(strstr(sign_error_message(), "base64 text without PEM armour"));
+	/* a short or other text is just not a signature */
+	assert_int_equal(sign_cades_verify_mem(&r, (const unsigned char *)"MIT license", 11, msg,
+	    MSG_LEN, &o), SIGN_ERR_MALFORMED);
+	assert_null(strstr(sign_error_message(), "base64"));
+	free(b64);
+	sign_trust_free(t);
+	sign_buf_dispose(&sig);
+}
+
 /* Certificates the signature lacks, given by the caller (not trusted);
  * version 1 options (without the field) still work. */
 static void
@@ -906,6 +941,7 @@ main(void)
 		cmocka_unit_test(test_algorithms),
 		cmocka_unit_test(test_pem_trailing),
 		cmocka_unit_test(test_extra_certs),
+		cmocka_unit_test(test_not_cms),
 	};
 
 	return cmocka_run_group_tests(tests, pki_setup, pki_teardown);

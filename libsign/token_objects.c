@@ -729,6 +729,22 @@ store_ca(sign_token *tok, X509 *ca)
 	return store_cert(NULL, tok, ca, label, md, mdlen, 1);
 }
 
+/* A certificate that matched no key: stored as a CA certificate when it is
+ * one (or a self-signed root without basicConstraints); another person's
+ * certificate, or one for a key kept elsewhere, is not stored. */
+static int
+store_authority(sign_token *tok, const sign_cert *c)
+{
+	const sign_cert_info *in = sign_cert_get_info(c);
+
+	if (!in->is_ca && !in->self_signed) {
+		sign_log__msg(SIGN_LOG_INFO, "the certificate '%s' matches no key on the token and "
+		    "is not a CA certificate; not stored", in->subject);
+		return 0;
+	}
+	return store_ca(tok, sign_cert__x509(c));
+}
+
 /* Why no certificate of cert_path matched a key. */
 static int
 no_key_matches(sign_token *tok, const sign_cert_list *certs, const char *cert_path)
@@ -807,16 +823,16 @@ sign_token_import_cert(sign_buf *uri_out, sign_token *tok, const char *cert_path
 		goto out;
 	}
 	for (i = 0; rc == 0 && i < ncerts; i++) {
-		X509 *x = sign_cert__x509(sign_cert_list_get(certs, i));
+		const sign_cert *c = sign_cert_list_get(certs, i);
 
-		if (owner[i] == NULL)
-			rc = store_ca(tok, x);
+		if (owner[i] != NULL)
+			rc = store_cert(have_uri++ == 0 ? uri_out : NULL, tok, sign_cert__x509(c),
+			    owner[i]->label, owner[i]->id, owner[i]->id_len, 0);
 		else
-			rc = store_cert(have_uri++ == 0 ? uri_out : NULL, tok, x, owner[i]->label,
-			    owner[i]->id, owner[i]->id_len, 0);
+			rc = store_authority(tok, c);
 	}
 	for (i = 0; rc == 0 && i < sign_cert_list_count(chain); i++)
-		rc = store_ca(tok, sign_cert__x509(sign_cert_list_get(chain, i)));
+		rc = store_authority(tok, sign_cert_list_get(chain, i));
 out:
 	if (rc != 0 && uri_out != NULL)
 		sign_buf_dispose(uri_out);

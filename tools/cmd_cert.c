@@ -237,42 +237,80 @@ cert_request(int argc, char **argv)
 
 /* ---- import -------------------------------------------------------------- */
 
+/* Whether the token's certificates objs include c. */
+static int
+on_token(const sign_token_objects *objs, const sign_cert *c)
+{
+	const unsigned char *der;
+	size_t len, i;
+
+	if (sign_cert_der(c, &der, &len) != 0)
+		return 0;
+	for (i = 0; i < sign_token_objects_count(objs); i++) {
+		const sign_token_object *o = sign_token_objects_get(objs, i);
+
+		if (o->cert_len == len && memcmp(o->cert_der, der, len) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+add_warning(json_t *arr, const char *w)
+{
+	kyso_err("warning: %s", w);
+	json_array_append_new(arr, json_string(w));
+}
+
 /*
- * After an import: what the user should know about the certificates of
- * path that are not CA certificates (the ones issued for keys): one that
- * may not sign documents, one expired, expiring or not yet valid.  Printed
- * on stderr; returned as a JSON array of the same lines.
+ * After an import: what the user should know about the certificates of the
+ * files paths (NULL-terminated): one left out (no key on the token for it,
+ * and not a CA certificate), and of those stored for keys, one that may not
+ * sign documents, one expired, expiring or not yet valid.  Printed on
+ * stderr; returned as a JSON array of the same lines.
  */
 static json_t *
-import_warnings(const char *path)
+import_warnings(sign_token *tok, const char *const *paths)
 {
+	sign_token_objects *objs = NULL;
 	sign_cert_list *list = NULL;
 	json_t *arr = json_array();
 	char buf[600];
 	size_t i;
 
-	if (sign_cert_list_from_file(&list, path) != 0)
+	if (sign_token_objects_new(&objs, tok, SIGN_TOKEN_OBJ_CERT, NULL) != 0)
 		return arr;
-	for (i = 0; i < sign_cert_list_count(list); i++) {
-		const sign_cert *c = sign_cert_list_get(list, i);
-		const sign_cert_info *in = sign_cert_get_info(c);
-		const char *w;
-
-		if (in->is_ca)
+	for (; *paths != NULL; paths++) {
+		if (sign_cert_list_from_file(&list, *paths) != 0)
 			continue;
-		if (sign_cert_check_signing(c) != 0) {
-			snprintf(buf, sizeof(buf), "the certificate '%s' is not for signing (key "
-			    "usage: %s); kyso sign will not use it", in->subject, in->key_usage_str);
-			kyso_err("warning: %s", buf);
-			json_array_append_new(arr, json_string(buf));
+		for (i = 0; i < sign_cert_list_count(list); i++) {
+			const sign_cert *c = sign_cert_list_get(list, i);
+			const sign_cert_info *in = sign_cert_get_info(c);
+			const char *w;
+
+			if (!on_token(objs, c)) {
+				snprintf(buf, sizeof(buf), "the certificate '%s' of %s was not stored: "
+				    "no key on the token matches it and it is not a CA certificate",
+				    in->subject, *paths);
+				add_warning(arr, buf);
+				continue;
+			}
+			if (in->is_ca)
+				continue;
+			if (sign_cert_check_signing(c) != 0) {
+				snprintf(buf, sizeof(buf), "the certificate '%s' is not for signing "
+				    "(key usage: %s); kyso sign will not use it", in->subject,
+				    in->key_usage_str);
+				add_warning(arr, buf);
+			}
+			w = cert_warning(c, buf, sizeof(buf));
+			if (w != NULL)
+				add_warning(arr, w);
 		}
-		w = cert_warning(c, buf, sizeof(buf));
-		if (w != NULL) {
-			kyso_err("warning: %s", w);
-			json_array_append_new(arr, json_string(w));
-		}
+		sign_cert_list_free(list);
+		list = NULL;
 	}
-	sign_cert_list_free(list);
+	sign_token_objects_free(objs);
 	return arr;
 }
 
@@ -294,7 +332,7 @@ cert_import(int argc, char **argv)
 	struct kyso_token_args a;
 	sign_token *tok = NULL;
 	sign_buf uri = SIGN_BUF_INIT;
-	json_t *out = NULL, *warnings;
+	json_t *out = NULL, *warnings = NULL;
 	int rc, optind_;
 
 	memset(&a, 0, sizeof(a));
@@ -312,10 +350,14 @@ cert_import(int argc, char **argv)
 	rc = kyso_token_login_open(&tok, a.token, a.module, SIGN_TOKEN_OPEN_RW, &a.pin);
 	if (rc == 0)
 		rc = sign_token_import_cert(&uri, tok, a.in, a.chain);
+	if (rc == 0) {
+		const char *paths[] = { a.in, a.chain, NULL };
+
+		warnings = import_warnings(tok, paths);
+	}
 	sign_token_free(tok);
 	if (rc != 0)
 		return kyso_pin_fail_json(&a.pin, rc, out);
-	warnings = import_warnings(a.in);
 	if (out != NULL) {
 		json_object_set_new(out, "ok", json_true());
 		json_object_set_new(out, "uri", json_string((const char *)uri.data));

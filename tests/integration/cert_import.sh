@@ -105,6 +105,21 @@ grep -A5 "Label: Kyso Test Root CA" "$T/p11tool2" | grep -q "CKA_CERTIFICATE_CAT
 p11t --token-label T2 --list-objects --type cert >"$T/objs2" 2>&1
 expect_in "$T/objs2" "subject: +DN: C=VN, ST=H.*CN=Tr.*n Th.* B.*nh"
 expect_in "$T/objs2" "serial: +02"
+# A bundle with a certificate for a key kept elsewhere (an encryption key the CA
+# holds): that one is left out, said so, never stored as a CA certificate; so is
+# an end-entity certificate given with --chain.
+openssl crl2pkcs7 -nocrl -certfile "$P/signer-rsa.pem" -certfile "$P/enc-only.pem" \
+    -certfile "$P/gov-ca.pem" -out "$T/with-enc.p7b"
+expect 0 "warning: the certificate '.*CN=Đặng Văn Mã Hoá' of .*with-enc.p7b was not stored: no key on the token matches it and it is not a CA certificate" \
+    "$KYSO" cert import --token "$U2" --in "$T/with-enc.p7b" --pin-source env:PIN
+expect 0 "CN=Untrusted Signer' of .*other-signer.pem was not stored" "$KYSO" cert import \
+    --token "$U2" --in "$P/signer-rsa.pem" --chain "$P/other-signer.pem" --pin-source env:PIN
+cp "$P/other-signer.pem" "$T/other.pem"
+expect 0 '"warnings": \[' "$KYSO" cert import --json --token "$U2" --in "$P/signer-rsa.pem" \
+    --chain "$T/other.pem" --pin-source env:PIN
+n=$(p11tool --provider "$SOFTHSM_MODULE" --list-all-certs "$U2" 2>/dev/null |
+    grep -c "Type: X.509 Certificate")
+[ "$n" = 4 ] && pass "neither stored" || fail "$n certificates on T2"
 # CA certificates only: said so.
 expect 6 "chain.pem holds only CA certificates.*give these with --chain" "$KYSO" cert import \
     --token "$U2" --in "$P/chain.pem" --pin-source env:PIN

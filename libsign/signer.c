@@ -56,6 +56,13 @@ sign_signer_free(sign_signer *s)
 	free(s);
 }
 
+void
+sign_signer_cancel(sign_signer *s)
+{
+	if (s != NULL)
+		__atomic_store_n(&s->cancelled, 1, __ATOMIC_RELAXED);
+}
+
 int
 sign_signer__set_x509(sign_signer *s, X509 *cert)
 {
@@ -265,6 +272,8 @@ sign_signer__sign(sign_signer *s, sign_scheme scheme, sign_md md,
 {
 	int rc;
 
+	if (__atomic_load_n(&s->cancelled, __ATOMIC_RELAXED))
+		return sign_error__set(SIGN_ERR_CANCELLED, 0, "signing was cancelled");
 	rc = sign_signer__scheme(s, scheme, &scheme);
 	if (rc != 0)
 		return rc;

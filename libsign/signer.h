@@ -25,6 +25,7 @@ struct sign_signer {
 	EVP_PKEY *pub;              /* public key of the private key (required) */
 	X509 *cert;                 /* may be NULL until set */
 	STACK_OF(X509) *chain;      /* never NULL */
+	int cancelled;              /* sign_signer_cancel(): read and written atomically */
 };
 
 /* Takes ownership of ctx (ops->free on failure too) and a reference to pub. */

@@ -4,11 +4,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <limits.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -407,6 +408,85 @@ precheck_run(void *arg)
 	return NULL;
 }
 
+/* ---- an interrupted batch ------------------------------------------------ */
+
+/*
+ * Ctrl-C, SIGTERM or SIGHUP during a batch would kill the process with the
+ * files being written left as OUT.tmpXXXXXX (a hundred or more with a fast
+ * token).  While the batch runs those signals are blocked in every thread
+ * and taken by one thread that cancels the signer: the batch stops as after
+ * any failure (the files signed are written, no temporary file is left),
+ * the signed files are listed, and the process then ends by the signal.
+ */
+struct interrupt {
+	sign_signer *signer;
+	sigset_t set, old;
+	pthread_t tid;
+	int started, running;
+	volatile int sig;           /* the signal taken, 0 when none */
+};
+
+static void *
+interrupt_run(void *arg)
+{
+	struct interrupt *it = arg;
+	int sig = 0;
+
+	if (sigwait(&it->set, &sig) != 0)
+		return NULL;
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+	it->sig = sig;
+	sign_signer_cancel(it->signer);
+	return NULL;
+}
+
+/* Block the signals and start the thread that takes them (best effort:
+ * without it the batch runs as before). */
+static void
+interrupt_start(struct interrupt *it, sign_signer *signer)
+{
+	memset(it, 0, sizeof(*it));
+	it->signer = signer;
+	sigemptyset(&it->set);
+	sigaddset(&it->set, SIGINT);
+	sigaddset(&it->set, SIGTERM);
+	sigaddset(&it->set, SIGHUP);
+	if (pthread_sigmask(SIG_BLOCK, &it->set, &it->old) != 0)
+		return;
+	it->started = 1;
+	if (pthread_create(&it->tid, NULL, interrupt_run, it) == 0)
+		it->running = 1;
+}
+
+/* The batch is over: the signal taken (0 when none).  The signals are
+ * blocked until interrupt_end(). */
+static int
+interrupt_stop(struct interrupt *it)
+{
+	if (!it->running)
+		return 0;
+	pthread_cancel(it->tid);
+	pthread_join(it->tid, NULL);
+	it->running = 0;
+	return it->sig;
+}
+
+/* Deliver the signals as before; end the process by the signal taken. */
+static void
+interrupt_end(struct interrupt *it)
+{
+	if (!it->started)
+		return;
+	fflush(stdout);
+	if (it->sig != 0)
+		signal(it->sig, SIG_DFL);
+	pthread_sigmask(SIG_SETMASK, &it->old, NULL);
+	if (it->sig != 0) {
+		raise(it->sig);
+		_exit(128 + it->sig);
+	}
+}
+
 int
 kyso_cmd_sign(int argc, char **argv)
 {
@@ -417,15 +497,17 @@ kyso_cmd_sign(int argc, char **argv)
 	sign_token *tok = NULL;
 	sign_cert *cert = NULL;
 	struct precheck pc;
+	struct interrupt intr;
 	pthread_t checker;
 	int checking = 0;
 	json_t *out = NULL, *files = NULL;
 	char **outs = NULL, *name = NULL, *serial = NULL;
 	int *results = NULL;
-	int rc, first, nfiles, i, code = 0, done = 0;
+	int rc, first, nfiles, i, code = 0, done = 0, sig = 0;
 
 	memset(&a, 0, sizeof(a));
 	memset(&pc, 0, sizeof(pc));
+	memset(&intr, 0, sizeof(intr));
 	rc = kyso_parse(argc, argv, usage, opts, sign_opt, &a, &first);
 	if (a.json)
 		out = json_object();
@@ -535,8 +617,10 @@ kyso_cmd_sign(int argc, char **argv)
 	}
 	/* Files are read, hashed and written on a few threads while the token
 	 * signs one digest at a time. */
+	interrupt_start(&intr, signer);
 	rc = sign_cades_sign_files(signer, (const char *const *)argv + first,
 	    (const char *const *)outs, (size_t)nfiles, &so, results);
+	sig = interrupt_stop(&intr);
 	for (i = 0; i < nfiles; i++) {
 		if (results[i] != 0)
 			continue;
@@ -563,7 +647,14 @@ kyso_cmd_sign(int argc, char **argv)
 		if (done > 0)
 			fprintf(stderr, "%s: %d of %d file%s signed (complete signatures); the "
 			    "others were not\n", kyso_progname, done, nfiles, nfiles == 1 ? "" : "s");
-		code = lib_fail(out, &a.pin, rc);
+		if (sig != 0) {
+			snprintf(pc.msg, sizeof(pc.msg), "interrupted (%s): no other signature "
+			    "was made and no temporary file is left", strsignal(sig));
+			kyso_err("%s", pc.msg);
+			code = finish_fail(out, 128 + sig, pc.msg);
+		} else {
+			code = lib_fail(out, &a.pin, rc);
+		}
 		out = NULL;
 		goto out;
 	}
@@ -589,5 +680,6 @@ out:
 	sign_signer_free(signer);
 	sign_token_free(tok);
 	sign_chain_free(pc.chain);
+	interrupt_end(&intr);
 	return code;
 }

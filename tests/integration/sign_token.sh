@@ -184,6 +184,38 @@ expect 0 "g69.txt.p7s: TOTAL-PASSED" "$KYSO" verify --trust "$P/root.pem" g*.txt
 if ls ./*.tmp* >/dev/null 2>&1; then fail "temporary files left by the batch"
 else pass "no temporary file left by the batch"; fi
 
+# ---- a batch ended by a signal: the signed files are listed and complete, the
+# others have no output, and no temporary file is left (SIGTERM: a background
+# job of a script ignores SIGINT; kyso takes both the same way) --------------
+mkdir -p "$T/int"
+cd "$T/int" || exit 1
+i=0
+while [ "$i" -lt 3000 ]; do : > "i$i.txt"; i=$((i + 1)); done
+"$KYSO" sign --pin-source env:PIN --chain "$P/chain.pem" --key "$KEY" i*.txt >"$T/int.out" 2>"$T/int.err" &
+pid=$!
+n=0
+while [ "$n" -lt 600 ] && ! ls i*.txt.p7s >/dev/null 2>&1; do sleep 0.05; n=$((n + 1)); done
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+listed=$(grep -c ' -> ' "$T/int.out")
+written=$(ls | grep -c '\.p7s$')
+if [ "$rc" -eq 143 ] && [ "$listed" -gt 0 ] && [ "$listed" -lt 3000 ]; then
+	pass "ended by SIGTERM after $listed of 3000 signatures"
+else
+	fail "exit $rc after $listed signatures (expected 143, some but not all signed)"
+fi
+grep -q "^kyso sign: interrupted (Terminated): no other signature was made and no temporary file is left$" \
+    "$T/int.err" && grep -q "^kyso sign: $listed of 3000 files signed (complete signatures)" "$T/int.err" &&
+    pass "the messages say how many were signed" || { fail "messages"; sed 's/^/    | /' "$T/int.err"; }
+[ "$listed" = "$written" ] && pass "the outputs are the files listed" ||
+    fail "$written outputs, $listed listed"
+if ls ./*.tmp* >/dev/null 2>&1; then fail "$(ls ./*.tmp* | wc -l) temporary files left"
+else pass "no temporary file left after the signal"; fi
+last=$(sed -n 's/ -> .*//p' "$T/int.out" | tail -1)
+expect 0 "Verification successful" ossl_verify "$last.p7s" "$last"
+cd "$T/d" || exit 1
+
 # Before the login, a batch of 16 files or more in one directory is checked
 # against one listing of it: the same refusals as one stat() per file.
 mkdir -p "$T/chk"

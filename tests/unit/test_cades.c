@@ -484,6 +484,9 @@ struct counting {
 	int slow_ms;
 	const char *const *out;
 	int *done;
+	/* at call cancel_at, sign_signer_cancel(cancel) (Ctrl-C in kyso sign) */
+	sign_signer *cancel;
+	int cancel_at;
 };
 
 static int
@@ -504,6 +507,8 @@ counting_sign(void *ctx, sign_scheme scheme, sign_md md, const unsigned char *di
 			c->done[n - 2] = 1;
 		nanosleep(&ts, NULL);
 	}
+	if (c->cancel != NULL && n == c->cancel_at)
+		sign_signer_cancel(c->cancel);
 	if (c->fail || n == c->fail_at)
 		rc = sign_error__set(SIGN_ERR_PIN_INCORRECT, 0, "wrong PIN (test)");
 	else
@@ -632,7 +637,7 @@ test_sign_file_streaming(void **state)
 static void
 test_sign_file_atomic(void **state)
 {
-	struct counting c = { NULL, 0, 0, 0, 0, 0, 0, NULL, NULL };
+	struct counting c = { NULL, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, 0 };
 	sign_signer *s = mk_counting(&c);
 	sign_cades_sign_opts o = SIGN_CADES_SIGN_OPTS_INIT;
 	sign_buf before = SIGN_BUF_INIT, after = SIGN_BUF_INIT;
@@ -767,11 +772,70 @@ test_sign_file_edges(void **state)
 	sign_signer_free(s);
 }
 
+/* sign_signer_cancel() during a batch: the signature under way completes,
+ * no other is asked for, the files signed are in place, nothing else is
+ * written and no temporary file is left. */
+static void
+test_sign_files_cancel(void **state)
+{
+	struct counting c = { NULL, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, 0 };
+	sign_signer *s = mk_counting(&c);
+	sign_cades_sign_opts o = SIGN_CADES_SIGN_OPTS_INIT;
+	const char *in[12], *out[12];
+	char names[12][64], path[1100];
+	int results[12], i, ok = 0;
+	struct stat st;
+
+	(void)state;
+	for (i = 0; i < 12; i++) {
+		snprintf(names[i], sizeof(names[i]), "cancel%d.txt", i);
+		snprintf(path, sizeof(path), "%s/%s", work_dir, names[i]);
+		in[i] = strdup(path);
+		snprintf(path, sizeof(path), "%s/%s.p7s", work_dir, names[i]);
+		out[i] = strdup(path);
+		assert_non_null(in[i]);
+		assert_non_null(out[i]);
+		assert_int_equal(write_file(in[i], names[i], strlen(names[i])), 0);
+	}
+	c.cancel = s;
+	c.cancel_at = 4;
+	o.threads = 4;
+	assert_int_equal(sign_cades_sign_files(s, in, out, 12, &o, results), SIGN_ERR_CANCELLED);
+	assert_int_equal(c.calls, 4);
+	for (i = 0; i < 12; i++) {
+		if (results[i] == 0) {
+			sign_buf sig = SIGN_BUF_INIT;
+
+			ok++;
+			assert_int_equal(sign__read_file(out[i], 1 << 20, &sig), 0);
+			assert_true(ossl_verify(sig.data, sig.len, (const unsigned char *)names[i],
+			    strlen(names[i]), NULL, 0, 0));
+			sign_buf_dispose(&sig);
+		} else {
+			assert_int_equal(stat(out[i], &st), -1);
+		}
+	}
+	assert_int_equal(ok, 4);
+	assert_int_equal(count_files(work_dir, ".tmp"), 0);
+	/* a cancelled signer signs nothing more */
+	assert_int_equal(sign_cades_sign_file(s, in[11], work("after.p7s"), &o),
+	    SIGN_ERR_CANCELLED);
+	assert_int_equal(c.calls, 4);
+	for (i = 0; i < 12; i++) {
+		unlink(in[i]);
+		unlink(out[i]);
+		free((char *)in[i]);
+		free((char *)out[i]);
+	}
+	sign_signer_free(s);
+	sign_signer_free(c.inner);
+}
+
 static void
 test_sign_files_batch(void **state)
 {
 	static const unsigned int threads[] = { 1, 2, 4 };
-	struct counting c = { NULL, 0, 0, 0, 0, 0, 0, NULL, NULL };
+	struct counting c = { NULL, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, 0 };
 	sign_signer *s = mk_counting(&c);
 	sign_trust *trust = mk_trust("root.pem");
 	sign_cades_sign_opts o = SIGN_CADES_SIGN_OPTS_INIT;
@@ -909,7 +973,7 @@ test_sign_files_pipeline(void **state)
 	enum { N = 150 };
 	static const unsigned int threads[] = { 1, 2, 4 };
 	static char in[N][PIPE_PATH], out[N][PIPE_PATH];
-	struct counting c = { NULL, 0, 0, 0, 0, 0, 0, NULL, NULL };
+	struct counting c = { NULL, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, 0 };
 	sign_signer *s = mk_counting(&c);
 	sign_cades_sign_opts o = SIGN_CADES_SIGN_OPTS_INIT;
 	const char *inp[N], *outp[N];
@@ -1017,7 +1081,7 @@ test_sign_files_slow_token(void **state)
 	char in[N][PIPE_PATH], out[N][PIPE_PATH], name[64];
 	const char *inp[N], *outp[N];
 	int res[N], done[N];
-	struct counting c = { NULL, 0, 0, 0, 0, 0, 15, NULL, NULL };
+	struct counting c = { NULL, 0, 0, 0, 0, 0, 15, NULL, NULL, NULL, 0 };
 	sign_signer *s = mk_counting(&c);
 	sign_cades_sign_opts o = SIGN_CADES_SIGN_OPTS_INIT;
 	size_t i, t;
@@ -1064,6 +1128,7 @@ main(void)
 		cmocka_unit_test(test_sign_file_edges),
 		cmocka_unit_test(test_chain_read),
 		cmocka_unit_test(test_sign_files_batch),
+		cmocka_unit_test(test_sign_files_cancel),
 		cmocka_unit_test(test_sign_files_pipeline),
 		cmocka_unit_test(test_sign_files_slow_token),
 	};

@@ -4,8 +4,9 @@
  * its certificate and chain.  Tokens hand out signers (sign_token_signer());
  * the CAdES module signs with them.
  *
- * THREAD SAFETY: a signer must not be used from two threads at once; a
- * sign_chain may be read on one thread and used on another.
+ * THREAD SAFETY: a signer must not be used from two threads at once (except
+ * sign_signer_cancel(), from any thread); a sign_chain may be read on one
+ * thread and used on another.
  */
 #ifndef LIBSIGN_SIGNER_H
 #define LIBSIGN_SIGNER_H
@@ -37,6 +38,15 @@ typedef struct sign_signer sign_signer;
 
 /* Release a signer (NULL-safe). */
 void sign_signer_free(sign_signer *signer);
+
+/*
+ * Stop the signer: every later signature fails with SIGN_ERR_CANCELLED (one
+ * under way completes).  A batch being signed then stops as after any
+ * failure: the files already signed are written, no temporary file is left
+ * (see sign_cades_sign_files()).  Safe from any thread, and from a signal
+ * handler (it stores one flag).
+ */
+void sign_signer_cancel(sign_signer *signer);
 
 /* The signer's certificate, DER; borrowed, valid while the signer lives.
  * SIGN_ERR_NOT_FOUND when the signer has none yet. */

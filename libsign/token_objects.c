@@ -483,11 +483,22 @@ object_uri(sign_buf *uri_out, sign_token *tok, CK_OBJECT_CLASS cls, const char *
 }
 
 static int
+write_protected(sign_token *tok, const char *what)
+{
+	return sign_error__set(SIGN_ERR_USAGE, (unsigned long)CKR_TOKEN_WRITE_PROTECTED,
+	    "token '%s' is write-protected: %s cannot store anything on it; use a writable "
+	    "token", tok->info.info.label != NULL ? tok->info.info.label : "", what);
+}
+
+/* Before any PIN is asked: the token must take new objects. */
+static int
 need_rw_login(sign_token *tok, const char *what)
 {
 	if (!(tok->flags & SIGN_TOKEN_OPEN_RW))
 		return sign_error__set(SIGN_ERR_USAGE, 0,
 		    "%s needs the token opened read-write (SIGN_TOKEN_OPEN_RW)", what);
+	if (tok->info.raw.flags & CKF_WRITE_PROTECTED)
+		return write_protected(tok, what);
 	return sign_token_login(tok);
 }
 
@@ -598,6 +609,8 @@ sign_token_generate_key(sign_buf *uri_out, sign_token *tok, sign_key_type type,
 	    &pub, &priv);
 	sign_token__trace(is_ec ? "C_GenerateKeyPair(CKM_EC_KEY_PAIR_GEN)" :
 	    "C_GenerateKeyPair(CKM_RSA_PKCS_KEY_PAIR_GEN)", rv);
+	if (rv == CKR_TOKEN_WRITE_PROTECTED)
+		return write_protected(tok, "key generation");
 	if (rv != CKR_OK)
 		return sign_token__p11_error(rv == CKR_MECHANISM_INVALID ||
 		    rv == CKR_ATTRIBUTE_VALUE_INVALID || rv == CKR_TEMPLATE_INCONSISTENT ?
@@ -694,6 +707,10 @@ store_cert(sign_buf *uri_out, sign_token *tok, X509 *x, const char *label,
 			/* A module without CKA_CERTIFICATE_CATEGORY (PKCS#11 < 2.20). */
 			rv = tok->mod->f->C_CreateObject(tok->session, t, nt - 1, &h);
 			sign_token__trace("C_CreateObject(CKO_CERTIFICATE)", rv);
+		}
+		if (rv == CKR_TOKEN_WRITE_PROTECTED) {
+			rc = write_protected(tok, "certificate import");
+			goto out;
 		}
 		if (rv != CKR_OK) {
 			rc = sign_token__p11_error(SIGN_ERR_PKCS11, rv, "C_CreateObject",

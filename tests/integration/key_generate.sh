@@ -80,6 +80,17 @@ p11t --token-label "Ký số" --login --pin "$PIN" --write-object "$T/left.der" 
     --id b1 --label left >/dev/null 2>&1 || fail "pkcs11-tool --write-object"
 expect 3 "a certificate or public key with this id is already on the token" "$KYSO" key \
     generate --token "$U" --label fresh --id b1 --pin-source env:PIN
+# A write-protected token (the shim sets CKF_WRITE_PROTECTED): refused with the reason.
+if build_shim; then
+	expect 3 "token 'Ký số' is write-protected: key generation cannot store anything on it" \
+	    env KYSO_SHIM_SET_FLAGS=2 "$KYSO" key generate --module "$T/shim.so" --token "$U" \
+	    --label wp --pin-source env:PIN
+	expect 3 "write-protected: certificate import cannot store" env KYSO_SHIM_SET_FLAGS=2 \
+	    "$KYSO" cert import --module "$T/shim.so" --token "$U" --in "$T/left.der" \
+	    --pin-source env:PIN
+else
+	echo "# no compiler or p11-kit headers for the shim: write-protected token not tested"
+fi
 expect 3 "unknown key type 'dsa:1024'" "$KYSO" key generate --token "$U" --label x \
     --type dsa:1024 --pin-source env:PIN
 expect 3 "--token and --label are required" "$KYSO" key generate --token "$U" --pin-source env:PIN

@@ -457,6 +457,11 @@ test_cert_files(void **state)
 	memcpy(pem, p, m);
 	BIO_free(bio);
 	check_list(pem, m, ab, 0, NULL);
+	/* Every truncation of the DER certificate and of the bundle is refused. */
+	for (n = 1; n < (size_t)dl; n++)
+		check_list(der, n, NULL, SIGN_ERR_MALFORMED, "holds no PEM or DER certificate");
+	for (n = 1; n < (size_t)pl; n++)
+		check_list(p7der, n, NULL, SIGN_ERR_MALFORMED, "");
 	/* A damaged block, a certificate block that is not one, nothing. */
 	n = pem_of(a, buf, sizeof(buf));
 	buf[40] = '*';

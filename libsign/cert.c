@@ -467,8 +467,9 @@ read_pem(sign_cert_list *l, const sign_buf *data, const char *path, int *blocks,
 
 			if (x == NULL || p != der + len)
 				rc = sign_error__openssl(SIGN_ERR_MALFORMED,
-				    "%s holds no PEM or DER certificate: PEM block %d is not a "
-				    "certificate (damaged, or trailing data)", path, *blocks);
+				    "%s%s: PEM block %d is not a certificate (damaged, or trailing "
+				    "data)", path, l->n == 0 ? " holds no PEM or DER certificate" : "",
+				    *blocks);
 			else
 				rc = list_push(l, x);
 			X509_free(x);
@@ -488,9 +489,8 @@ read_pem(sign_cert_list *l, const sign_buf *data, const char *path, int *blocks,
 	}
 	if (rc == 0 && ERR_GET_REASON(ERR_peek_last_error()) != PEM_R_NO_START_LINE &&
 	    ERR_peek_last_error() != 0)
-		rc = sign_error__openssl(SIGN_ERR_MALFORMED,
-		    "%s holds no PEM or DER certificate: PEM block %d is damaged", path,
-		    *blocks + 1);
+		rc = sign_error__openssl(SIGN_ERR_MALFORMED, "%s%s: PEM block %d is damaged", path,
+		    l->n == 0 ? " holds no PEM or DER certificate" : "", *blocks + 1);
 	ERR_clear_error();
 	BIO_free(bio);
 	return rc;

@@ -469,6 +469,12 @@ test_cert_files(void **state)
 	m = (size_t)snprintf(pem, sizeof(pem),
 	    "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
 	check_list(pem, m, NULL, SIGN_ERR_MALFORMED, "PEM block 1 is not a certificate");
+	/* A good certificate, then a damaged one: refused, naming the second. */
+	n = pem_of(a, buf, sizeof(buf));
+	n += pem_of(b, buf + n, sizeof(buf) - n);
+	buf[n - 60] = '*';
+	check_list(buf, n, NULL, SIGN_ERR_MALFORMED, ": PEM block 2 is damaged");
+	assert_null(strstr(sign_error_message(), "holds no"));
 	check_list("", 0, NULL, SIGN_ERR_MALFORMED, "is empty");
 	check_list("junk\n", 5, NULL, SIGN_ERR_MALFORMED, "holds no PEM or DER certificate");
 	assert_int_equal(sign_cert_list_from_file(NULL, "x"), SIGN_ERR_INVALID_ARG);

@@ -140,12 +140,17 @@ signer_name(const sign_cert_info *ci, char **serial)
  * A signature made with a certificate that is not valid now does not verify
  * (ETSI EN 319 102-1: INDETERMINATE, OUT_OF_BOUNDS_NO_POE or NOT_YET_VALID):
  * refused before anything is signed.  0, or an exit status with msg set.
+ * One that ends within 30 days is used, with a warning (as cert show).
  */
 static int
 check_validity(const sign_cert_info *ci, const sign_cert *c, const char *name,
     char *msg, size_t cap)
 {
-	switch (sign_cert_check_time(c, time(NULL), 0)) {
+	switch (sign_cert_check_time(c, time(NULL), 30)) {
+	case SIGN_CERT_EXPIRING:
+		fprintf(stderr, "%s: warning: the certificate of %s (serial %s) expires on %s: "
+		    "ask for its renewal\n", kyso_progname, name, ci->serial, ci->not_after_str);
+		return 0;
 	case SIGN_CERT_EXPIRED:
 		snprintf(msg, cap, "the certificate of %s (serial %s) expired on %s: its "
 		    "signatures would not verify (INDETERMINATE/OUT_OF_BOUNDS_NO_POE); renew it "

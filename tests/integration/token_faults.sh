@@ -115,7 +115,7 @@ if p11t --token-label "Sở Y tế" --login --pin "$PIN" --keypairgen \
     --pin-source env:PIN -o "$T/aa.csr" >/dev/null 2>&1; then
 	printf 'keyUsage = critical, nonRepudiation, digitalSignature\n' > "$T/aa.ext"
 	openssl x509 -req -in "$T/aa.csr" -CA "$P/gov-ca.pem" -CAkey "$P/gov-ca.key" \
-	    -set_serial 77 -days 30 -extfile "$T/aa.ext" -out "$T/aa.pem" >/dev/null 2>&1 ||
+	    -set_serial 77 -days 10 -extfile "$T/aa.ext" -out "$T/aa.pem" >/dev/null 2>&1 ||
 	    fail "certify the always-authenticate key"
 	expect 0 "" "$KYSO" cert import --token "pkcs11:token=Sở Y tế" --in "$T/aa.pem" \
 	    --pin-source env:PIN
@@ -124,6 +124,10 @@ if p11t --token-label "Sở Y tế" --login --pin "$PIN" --keypairgen \
 	: > "$KYSO_SHIM_LOG"
 	expect 0 "3 files signed by Lý Thị Ký" "$KYSO" sign --key "pkcs11:token=Sở Y tế;object=aa" \
 	    --chain "$P/chain.pem" --pin-source fd:3 1.txt 2.txt 3.txt 3<"$T/pins"
+	# (a certificate for 10 days: used, with a warning)
+	grep -q "^kyso sign: warning: the certificate of Lý Thị Ký (serial 4d) expires on 20..-..-..T..:..:..Z: ask for its renewal$" \
+	    "$T/.out" && pass "warned: the certificate expires within 30 days" ||
+	    { fail "no warning for a certificate ending in 10 days"; sed 's/^/    | /' "$T/.out"; }
 	u=$(grep -c "login user=1" "$KYSO_SHIM_LOG")
 	c=$(grep -c "login user=2" "$KYSO_SHIM_LOG")
 	[ "$u" = 1 ] && [ "$c" = 3 ] && pass "one C_Login, then one context login per signature" ||

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,6 +189,9 @@ kyso_secret_spec_ok(const char *spec)
 }
 
 /* Read one line from fd into buf; strips \n and \r\n.  0 or -1. */
+/* A signal that ended a terminal prompt (see read_tty), else 0. */
+static volatile sig_atomic_t tty_signal;
+
 static int
 read_line_fd(int fd, char *buf, size_t cap)
 {
@@ -197,7 +201,7 @@ read_line_fd(int fd, char *buf, size_t cap)
 
 	for (;;) {
 		r = read(fd, &c, 1);
-		if (r < 0 && errno == EINTR)
+		if (r < 0 && errno == EINTR && tty_signal == 0)
 			continue;
 		if (r <= 0 || c == '\n')
 			break;
@@ -212,11 +216,24 @@ read_line_fd(int fd, char *buf, size_t cap)
 	return (r < 0) ? -1 : 0;
 }
 
+static void
+tty_catch(int sig)
+{
+	tty_signal = sig;
+}
+
+/* The signals that end a process at a prompt: each is caught while echo is
+ * off, the terminal restored, and then the signal raised again. */
+static const int tty_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE };
+#define N_TTY_SIGNALS (sizeof(tty_signals) / sizeof(tty_signals[0]))
+
 static int
 read_tty(const char *prompt, char *buf, size_t cap)
 {
+	struct sigaction sa, saved[N_TTY_SIGNALS];
 	struct termios old, raw;
-	int fd, rc;
+	int fd, rc, sig;
+	size_t i;
 
 	fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0 || !isatty(fd)) {
@@ -234,12 +251,34 @@ read_tty(const char *prompt, char *buf, size_t cap)
 	raw = old;
 	raw.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 	raw.c_lflag |= ICANON;
+	/* Without SA_RESTART: a signal ends the read(). */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = tty_catch;
+	sigemptyset(&sa.sa_mask);
+	tty_signal = 0;
+	for (i = 0; i < N_TTY_SIGNALS; i++) {
+		sigaction(tty_signals[i], NULL, &saved[i]);
+		if (saved[i].sa_handler != SIG_IGN)     /* e.g. nohup's SIGHUP stays ignored */
+			sigaction(tty_signals[i], &sa, NULL);
+	}
 	dprintf(fd, "Enter %s: ", prompt);
 	tcsetattr(fd, TCSAFLUSH, &raw);
 	rc = read_line_fd(fd, buf, cap);
 	tcsetattr(fd, TCSAFLUSH, &old);
 	dprintf(fd, "\n");
 	close(fd);
+	for (i = 0; i < N_TTY_SIGNALS; i++)
+		sigaction(tty_signals[i], &saved[i], NULL);
+	sig = tty_signal;
+	tty_signal = 0;
+	if (sig != 0) {
+		/* The terminal is whole again: now the signal does what it
+		 * would have done (by default, end the process). */
+		explicit_bzero(buf, cap);
+		raise(sig);
+		kyso_err("interrupted at the %s prompt", prompt);
+		return KYSO_EXIT_AUTH;
+	}
 	if (rc != 0) {
 		kyso_err("could not read the %s from the terminal", prompt);
 		return KYSO_EXIT_AUTH;

@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
@@ -449,7 +450,7 @@ sign_key_type_parse(sign_key_type *out, const char *name)
 	if (out == NULL || name == NULL)
 		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no key type");
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (strcmp(names[i].name, name) == 0) {
+		if (strcasecmp(names[i].name, name) == 0) {
 			*out = names[i].type;
 			return 0;
 		}

@@ -61,6 +61,9 @@ expect 0 "signature made on the token and verified" "$KYSO" key test \
 expect 0 "signature made on the token and verified" "$KYSO" key test \
     --key "$U;object=rsa2048" --scheme pss --pin-source env:PIN
 
+# Key types in any case (EC:P-256, as people write it).
+expect 0 "object=upper;type=private" "$KYSO" key generate --token "$U" --label upper \
+    --type EC:P-256 --pin-source env:PIN
 # A random id when none is given; JSON output.
 expect 0 '"uri": "pkcs11:.*object=noid;type=private"' "$KYSO" key generate --json \
     --token "$U" --label noid --type ec:prime256v1 --pin-source env:PIN
@@ -101,5 +104,5 @@ expect 4 "no token matches" "$KYSO" key generate --token pkcs11:token=none --lab
     --pin-source env:PIN
 n=$(p11t --token-label "Ký số" --login --pin "$PIN" --list-objects --type privkey 2>/dev/null |
     grep -c "^Private Key Object")
-[ "$n" = 5 ] && pass "refused generations left no key" || fail "$n private keys after refusals"
+[ "$n" = 6 ] && pass "refused generations left no key" || fail "$n private keys after refusals"
 done_testing

@@ -773,7 +773,7 @@ verify_one(sign_cades_report *r, const struct tlv *si_raw, const struct parsed *
 		sign_cades__check(s, SIGN_CADES_CHECK_SIGNING_CERTIFICATE,
 		    SIGN_CADES_STATUS_INDETERMINATE, SIGN_CADES_SUB_NO_SIGNING_CERTIFICATE_FOUND,
 		    "the certificate named by the SignerIdentifier is neither in the signature "
-		    "nor among the trust anchors");
+		    "nor among the certificates given and the trust anchors");
 	} else {
 		int m2 = 1, m1 = 1;
 

@@ -311,7 +311,7 @@ load_certs(sign_trust **out, const struct verify_args *a)
 	*out = NULL;
 	kyso_err("--certs: %s; name PEM or DER certificate files, or a directory of them",
 	    sign_error_last() == rc ? sign_error_message() : sign_strerror(rc));
-	return kyso_exit_for(rc);
+	return kyso_input_exit(rc);
 }
 
 /* Verify one signature file; returns its exit status and fills res. */
@@ -338,7 +338,7 @@ verify_one(const char *sig, const sign_trust *trust, const sign_trust *extra,
 		const char *msg = sign_error_last() == rc ? sign_error_message() : sign_strerror(rc);
 		const char *fix = input_fix(rc, msg);
 
-		code = kyso_exit_for(rc);
+		code = kyso_input_exit(rc);
 		kyso_err("%s%s%s", msg, fix != NULL ? "; " : "", fix != NULL ? fix : "");
 		json_object_set_new(res, "indication", json_null());
 		json_object_set_new(res, "sub_indication", json_null());
@@ -421,6 +421,7 @@ kyso_cmd_verify(int argc, char **argv)
 		    json_integer((json_int_t)sign_trust_count(extra)));
 	if (rc != 0) {
 		code = rc;
+		json_object_set_new(top, "default_trust_dir", json_null());
 		json_object_set_new(top, "indication", json_null());
 		json_object_set_new(top, "sub_indication", json_null());
 		json_object_set_new(top, "error", json_string(sign_error_last() != 0 ?

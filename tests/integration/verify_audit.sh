@@ -227,4 +227,43 @@ rm td/root-key.pem
 one_line 6 "cannot open the trust anchors .*; check the --trust path" --trust "$T/no-such" \
     --content doc.txt good.p7s
 
+# ---- --json against its documented schema (docs/verify-json.md) ------------------------
+schema() { # EXIT ARGS...
+	want=$1
+	shift
+	"$KYSO" verify --json "$@" > "$T/s.json" 2>/dev/null
+	got=$?
+	if [ "$got" -ne "$want" ]; then fail "verify --json $*: exit $got, expected $want"; return; fi
+	if python3 "$top_srcdir/tests/integration/verify_schema.py" "$top_srcdir/docs/verify-json.md" \
+	    "$T/s.json" > "$T/s.txt" 2>&1; then
+		pass "verify --json $*: documented schema"
+	else
+		fail "verify --json $*: schema"; tail -2 "$T/s.txt"
+	fi
+}
+schema 0 --trust "$P/root.pem" --content doc.txt good.p7s pss-mgf512.p7s
+schema 6 --trust "$P/root.pem" --content doc.txt good.p7s sha1.p7s cut.p7s nocerts.p7s
+schema 2 --trust "$P/root.pem" --certs "$P/chain.pem" --content doc.txt nochain.p7s expired.p7s
+osign signer-ec attached.p7s -cades -nodetach
+schema 0 --trust "$P/root.pem" attached.p7s
+schema 3 --trust "$P/root.pem" --content doc.txt attached.p7s
+schema 3 --bogus
+schema 6 --trust "$T/no-such" good.p7s
+
+# ---- files that exist but cannot be opened are bad input (6), not a runtime failure (7) --
+ln -s loop.p7s loop.p7s
+one_line 6 "cannot open loop.p7s: .*; check the file and its permissions" \
+    --trust "$P/root.pem" --content doc.txt loop.p7s
+one_line 6 "cannot open doc.txt/x.p7s" --trust "$P/root.pem" --content doc.txt doc.txt/x.p7s
+one_line 6 "cannot open the signed content doc.txt/x" --trust "$P/root.pem" --content doc.txt/x \
+    good.p7s
+one_line 6 "cannot open the trust anchors doc.txt/x" --trust doc.txt/x good.p7s
+one_line 6 "--certs: cannot open the trust anchors loop.p7s" --certs loop.p7s good.p7s
+if [ "$(id -u)" -ne 0 ]; then
+	cp good.p7s locked.p7s
+	chmod 000 locked.p7s
+	one_line 6 "cannot open locked.p7s: Permission denied" --trust "$P/root.pem" \
+	    --content doc.txt locked.p7s
+fi
+
 done_testing

@@ -763,9 +763,11 @@ store_authority(sign_token *tok, const sign_cert *c)
 	return store_ca(tok, sign_cert__x509(c));
 }
 
-/* Why no certificate of cert_path matched a key. */
+/* Why no certificate of cert_path matched a key; blind: a key without a
+ * readable public key (its label), NULL when every key had one. */
 static int
-no_key_matches(sign_token *tok, const sign_cert_list *certs, const char *cert_path)
+no_key_matches(sign_token *tok, const sign_cert_list *certs, const char *cert_path,
+    const char *blind)
 {
 	size_t i, n = sign_cert_list_count(certs);
 
@@ -778,6 +780,12 @@ no_key_matches(sign_token *tok, const sign_cert_list *certs, const char *cert_pa
 		    "your key with --in, and give these with --chain", cert_path,
 		    sign_cert_get_info(sign_cert_list_get(certs, 0))->subject,
 		    n > 1 ? ", ..." : "");
+	if (blind != NULL)
+		return sign_error__set(SIGN_ERR_KEY_NOT_FOUND, 0,
+		    "no private key on token '%s' matches the public key of %s, but the key "
+		    "'%s' has no public key object to compare with; store its public key under "
+		    "the same CKA_ID, or generate the key with kyso key generate",
+		    tok->info.info.label, cert_path, blind);
 	return sign_error__set(SIGN_ERR_KEY_NOT_FOUND, 0,
 	    "no private key on token '%s' matches the public key of %s; generate the "
 	    "key on this token and request the certificate for it",
@@ -792,6 +800,7 @@ sign_token_import_cert(sign_buf *uri_out, sign_token *tok, const char *cert_path
 	sign_token_objects *keys = NULL;
 	EVP_PKEY **kpub = NULL;
 	const sign_token_object **owner = NULL;
+	const char *blind = NULL;
 	size_t i, k, nkeys = 0, ncerts, matched = 0;
 	int rc, have_uri = 0;
 
@@ -820,8 +829,11 @@ sign_token_import_cert(sign_buf *uri_out, sign_token *tok, const char *cert_path
 	for (k = 0; k < nkeys; k++) {
 		const sign_token_object *o = sign_token_objects_get(keys, k);
 
-		if (sign_token__pubkey(&kpub[k], tok, o->id, o->id_len) != 0)
+		if (sign_token__pubkey(&kpub[k], tok, o->id, o->id_len) != 0) {
 			kpub[k] = NULL;
+			if (blind == NULL)
+				blind = o->label;
+		}
 	}
 	ERR_clear_error();
 	/* Any certificate of the file may be a key's (bundles often put the CA
@@ -837,7 +849,7 @@ sign_token_import_cert(sign_buf *uri_out, sign_token *tok, const char *cert_path
 	}
 	ERR_clear_error();
 	if (matched == 0) {
-		rc = no_key_matches(tok, certs, cert_path);
+		rc = no_key_matches(tok, certs, cert_path, blind);
 		goto out;
 	}
 	for (i = 0; rc == 0 && i < ncerts; i++) {

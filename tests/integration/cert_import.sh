@@ -141,6 +141,20 @@ expect_in "$T/.out" "expired on 2021-01-01T00:00:00Z"
 [ -s "$T/err3" ] && fail "a warning for a good certificate: $(cat "$T/err3")" ||
     pass "no warning for a good certificate and its CA"
 
+# An EC private key written without its public key cannot be compared: said so, with
+# the fix; once the public key is stored under the same id, the import works.
+tok_init T4
+U4="pkcs11:token=T4"
+p11t --token-label T4 --login --pin "$PIN" --write-object "$P/signer-ec.key" --type privkey \
+    --id 0c --label bi >/dev/null 2>&1 || fail "pkcs11-tool --write-object privkey"
+expect 6 "the key 'bi' has no public key object to compare with; store its public key" \
+    "$KYSO" cert import --token "$U4" --in "$P/signer-ec.pem" --pin-source env:PIN
+openssl pkey -in "$P/signer-ec.key" -pubout -out "$T/ec-pub.pem"
+p11t --token-label T4 --login --pin "$PIN" --write-object "$T/ec-pub.pem" --type pubkey \
+    --id 0c --label bi >/dev/null 2>&1 || fail "pkcs11-tool --write-object pubkey"
+expect 0 "id=%0C;object=bi;type=cert" "$KYSO" cert import --token "$U4" --in "$P/signer-ec.pem" \
+    --pin-source env:PIN
+
 # Refusals: no matching key (exit 6), bad files.
 expect 6 "no private key on token 'T1' matches the public key of" "$KYSO" cert import \
     --token "$U" --in "$P/signer-rsa.pem" --pin-source env:PIN

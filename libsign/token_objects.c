@@ -211,7 +211,8 @@ sign_token__pubkey(EVP_PKEY **out, sign_token *tok, const unsigned char *id, siz
 			return 0;
 	return sign_error__set(SIGN_ERR_KEY_NOT_FOUND, 0,
 	    "cannot find the public key of the key (no public key object or certificate "
-	    "with its CKA_ID)");
+	    "with its CKA_ID); store its public key under the same CKA_ID (pkcs11-tool "
+	    "--write-object PUB.pem --type pubkey --id ID)");
 }
 
 /* ---- listing ------------------------------------------------------------- */

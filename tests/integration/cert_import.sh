@@ -149,6 +149,8 @@ p11t --token-label T4 --login --pin "$PIN" --write-object "$P/signer-ec.key" --t
     --id 0c --label bi >/dev/null 2>&1 || fail "pkcs11-tool --write-object privkey"
 expect 6 "the key 'bi' has no public key object to compare with; store its public key" \
     "$KYSO" cert import --token "$U4" --in "$P/signer-ec.pem" --pin-source env:PIN
+expect 6 "cannot find the public key of the key .*store its public key under the same CKA_ID" \
+    "$KYSO" cert request --key "$U4;object=bi" --subject /CN=x --pin-source env:PIN
 openssl pkey -in "$P/signer-ec.key" -pubout -out "$T/ec-pub.pem"
 p11t --token-label T4 --login --pin "$PIN" --write-object "$T/ec-pub.pem" --type pubkey \
     --id 0c --label bi >/dev/null 2>&1 || fail "pkcs11-tool --write-object pubkey"

@@ -94,7 +94,8 @@ const sign_cert_info *sign_cert_get_info(const sign_cert *cert);
 /* The certificate's DER; borrowed, valid while cert lives. */
 int sign_cert_der(const sign_cert *cert, const unsigned char **der, size_t *len);
 
-/* Validity at time now, with EXPIRING when it ends within warn_days days. */
+/* Validity at time now, with EXPIRING when it ends within warn_days days
+ * (cert must not be NULL). */
 sign_cert_validity sign_cert_check_time(const sign_cert *cert, time_t now, int warn_days);
 
 /* 0 when the certificate's key usage allows signing documents

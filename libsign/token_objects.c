@@ -838,7 +838,7 @@ sign_token_import_cert(sign_buf *uri_out, sign_token *tok, const char *cert_path
 	}
 	ERR_clear_error();
 	/* Any certificate of the file may be a key's (bundles often put the CA
-	 * first); the others are CA certificates. */
+	 * first); of the others, the CA certificates are stored too. */
 	for (i = 0; i < ncerts; i++) {
 		EVP_PKEY *cpub = X509_get0_pubkey(sign_cert__x509(sign_cert_list_get(certs, i)));
 

@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
@@ -276,6 +277,39 @@ key_desc(EVP_PKEY *pk, const char **type, unsigned int *bits)
 	*bits = pk != NULL && EVP_PKEY_get_bits(pk) > 0 ? (unsigned int)EVP_PKEY_get_bits(pk) : 0;
 }
 
+/* Without a public key: the type from CKA_KEY_TYPE, an EC key's size from
+ * its curve (CKA_EC_PARAMS, on the private key too). */
+static void
+key_desc_attrs(sign_token *tok, CK_OBJECT_HANDLE h, const char **type, unsigned int *bits)
+{
+	CK_KEY_TYPE kt = (CK_KEY_TYPE)-1;
+	CK_ATTRIBUTE a = { CKA_KEY_TYPE, &kt, sizeof(kt) };
+	unsigned char *params = NULL;
+	const unsigned char *p;
+	CK_ULONG plen = 0;
+	ASN1_OBJECT *oid = NULL;
+	EC_GROUP *g = NULL;
+
+	if (tok->mod->f->C_GetAttributeValue(tok->session, h, &a, 1) != CKR_OK)
+		return;
+	if (kt == CKK_RSA)
+		*type = "rsa";
+	if (kt != CKK_EC)
+		return;
+	*type = "ec";
+	if (sign_token__attr(tok, h, CKA_EC_PARAMS, &params, &plen) != 0)
+		return;
+	p = params;
+	oid = d2i_ASN1_OBJECT(NULL, &p, (long)plen);
+	if (oid != NULL && p == params + plen)
+		g = EC_GROUP_new_by_curve_name(OBJ_obj2nid(oid));
+	if (g != NULL)
+		*bits = (unsigned int)EC_GROUP_order_bits(g);
+	EC_GROUP_free(g);
+	ASN1_OBJECT_free(oid);
+	OPENSSL_free(params);
+}
+
 static int
 obj_add(sign_token_objects *objs, sign_token *tok, P11KitUri *u, CK_OBJECT_CLASS cls,
     const char *label, const unsigned char *id, size_t id_len, X509 *x509)
@@ -356,7 +390,10 @@ obj_add(sign_token_objects *objs, sign_token *tok, P11KitUri *u, CK_OBJECT_CLASS
 				    CKA_ALWAYS_AUTHENTICATE, 0);
 		}
 		key_desc(pk, &s->o.key_type, &s->o.key_bits);
+		if (pk == NULL && n == 1)
+			key_desc_attrs(tok, h[0], &s->o.key_type, &s->o.key_bits);
 		EVP_PKEY_free(pk);
+		ERR_clear_error();
 	}
 	objs->n++;
 	return 0;

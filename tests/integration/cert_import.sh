@@ -147,6 +147,7 @@ tok_init T4
 U4="pkcs11:token=T4"
 p11t --token-label T4 --login --pin "$PIN" --write-object "$P/signer-ec.key" --type privkey \
     --id 0c --label bi >/dev/null 2>&1 || fail "pkcs11-tool --write-object privkey"
+expect 0 "^ec 256  label=bi  id=0c$" "$KYSO" key list --token "$U4" --pin-source env:PIN
 expect 6 "the key 'bi' has no public key object to compare with; store its public key" \
     "$KYSO" cert import --token "$U4" --in "$P/signer-ec.pem" --pin-source env:PIN
 expect 6 "cannot find the public key of the key .*store its public key under the same CKA_ID" \

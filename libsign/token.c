@@ -262,6 +262,14 @@ sign_token__open_slot(sign_token **out, struct sign_p11_module *mod, PKCS11_SLOT
 		if (rc != 0)
 			goto fail;
 	}
+	/* Opened to store something: refused here, before any PIN is asked
+	 * (C_OpenSession itself may not refuse a read-write session). */
+	if ((tok->flags & SIGN_TOKEN_OPEN_RW) && (tok->info.raw.flags & CKF_WRITE_PROTECTED)) {
+		rc = sign_error__set(SIGN_ERR_USAGE, (unsigned long)CKR_TOKEN_WRITE_PROTECTED,
+		    "token '%s' is write-protected: nothing can be stored on it; use a "
+		    "writable token", tok->info.info.label != NULL ? tok->info.info.label : "");
+		goto fail;
+	}
 	rv = mod->f->C_OpenSession(tok->slot_id, CKF_SERIAL_SESSION |
 	    ((tok->flags & SIGN_TOKEN_OPEN_RW) ? CKF_RW_SESSION : 0), NULL, NULL,
 	    &tok->session);

@@ -83,14 +83,17 @@ p11t --token-label "Ký số" --login --pin "$PIN" --write-object "$T/left.der" 
     --id b1 --label left >/dev/null 2>&1 || fail "pkcs11-tool --write-object"
 expect 3 "a certificate or public key with this id is already on the token" "$KYSO" key \
     generate --token "$U" --label fresh --id b1 --pin-source env:PIN
-# A write-protected token (the shim sets CKF_WRITE_PROTECTED): refused with the reason.
+# A write-protected token (the shim sets CKF_WRITE_PROTECTED): refused with the
+# reason, before any PIN is asked (env:NOPE is not set: asking would fail with 5).
 if build_shim; then
-	expect 3 "token 'Ký số' is write-protected: key generation cannot store anything on it" \
-	    env KYSO_SHIM_SET_FLAGS=2 "$KYSO" key generate --module "$T/shim.so" --token "$U" \
-	    --label wp --pin-source env:PIN
-	expect 3 "write-protected: certificate import cannot store" env KYSO_SHIM_SET_FLAGS=2 \
-	    "$KYSO" cert import --module "$T/shim.so" --token "$U" --in "$T/left.der" \
-	    --pin-source env:PIN
+	wp="token 'Ký số' is write-protected: nothing can be stored on it; use a writable token"
+	expect 3 "$wp" env KYSO_SHIM_SET_FLAGS=2 "$KYSO" key generate --module "$T/shim.so" \
+	    --token "$U" --label wp --pin-source env:NOPE
+	expect 3 "$wp" env KYSO_SHIM_SET_FLAGS=2 "$KYSO" cert import --module "$T/shim.so" \
+	    --token "$U" --in "$T/left.der" --pin-source env:NOPE
+	# reading it needs no write: still works
+	expect 0 "label=rsa2048" env KYSO_SHIM_SET_FLAGS=2 "$KYSO" key list --module "$T/shim.so" \
+	    --token "$U" --pin-source env:PIN
 else
 	echo "# no compiler or p11-kit headers for the shim: write-protected token not tested"
 fi

@@ -45,47 +45,15 @@ sign_cert_free(sign_cert *c)
 	free(c);
 }
 
-/*
- * Characters a terminal would obey or that reorder what is shown, in UTF-8:
- * C1 controls (U+0080..U+009F), the line and paragraph separators (U+2028,
- * U+2029) and the bidirectional formatting characters (U+061C, U+200E,
- * U+200F, U+202A..U+202E, U+2066..U+2069).  Returns the length of
- * the sequence at p (n bytes left) to escape, else 0.
- */
-static size_t
-unsafe_seq(const unsigned char *p, size_t n)
-{
-	if (n >= 2 && ((p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) ||
-	    (p[0] == 0xd8 && p[1] == 0x9c)))
-		return 2;
-	if (n >= 3 && p[0] == 0xe2 && p[1] == 0x80 &&
-	    (p[2] == 0x8e || p[2] == 0x8f || (p[2] >= 0xa8 && p[2] <= 0xae)))
-		return 3;
-	if (n >= 3 && p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)
-		return 3;
-	return 0;
-}
-
-/* s (n bytes) with unsafe_seq() characters written \XX per byte, as OpenSSL
- * writes C0 controls; NUL-terminated, malloc'd. */
+/* s (NUL-terminated) as sign_text_escape() shows it; malloc'd. */
 static char *
-escape_unsafe(const char *s, size_t n)
+escape_unsafe(const char *s)
 {
-	char *o = malloc(n * 3 + 1), *q = o;
-	size_t i = 0, k;
+	size_t n = sign_text_escape(NULL, 0, s) + 1;
+	char *o = malloc(n);
 
-	if (o == NULL)
-		return NULL;
-	while (i < n) {
-		k = unsafe_seq((const unsigned char *)s + i, n - i);
-		if (k == 0) {
-			*q++ = s[i++];
-			continue;
-		}
-		for (; k > 0; k--, i++)
-			q += sprintf(q, "\\%02X", (unsigned char)s[i]);
-	}
-	*q = '\0';
+	if (o != NULL)
+		sign_text_escape(o, n, s);
 	return o;
 }
 
@@ -102,9 +70,10 @@ name_text(const X509_NAME *nm)
 
 	if (b == NULL)
 		return NULL;
-	if (X509_NAME_print_ex(b, nm, 0, flags) >= 0) {
+	if (X509_NAME_print_ex(b, nm, 0, flags) >= 0 && BIO_write(b, "", 1) == 1) {
 		n = BIO_get_mem_data(b, &p);
-		s = escape_unsafe(p, (size_t)n);
+		if (n > 0 && memchr(p, '\0', (size_t)n) == p + n - 1)
+			s = escape_unsafe(p);
 	}
 	BIO_free(b);
 	return s;

@@ -58,6 +58,91 @@ sign__hex(char *out, const unsigned char *p, size_t n)
 	out[2 * n] = '\0';
 }
 
+/* The length of the valid UTF-8 character at p (n bytes left), else 0. */
+static size_t
+utf8_len(const unsigned char *p, size_t n)
+{
+	size_t k, i;
+	unsigned int c;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		k = 2, c = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		k = 3, c = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		k = 4, c = p[0] & 0x07;
+	else
+		return 0;
+	if (n < k)
+		return 0;
+	for (i = 1; i < k; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (p[i] & 0x3f);
+	}
+	/* overlong forms, surrogates, beyond U+10FFFF */
+	if ((k == 3 && c < 0x800) || (k == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	return k;
+}
+
+/* 1 when the character at p (k bytes, valid UTF-8) is to be escaped. */
+static int
+unsafe_char(const unsigned char *p, size_t k)
+{
+	if (k == 1)
+		return p[0] < 0x20 || p[0] == 0x7f;
+	if (k == 2)
+		return (p[0] == 0xc2 && p[1] <= 0x9f) || (p[0] == 0xd8 && p[1] == 0x9c);
+	if (k == 3 && p[0] == 0xe2 && p[1] == 0x80)
+		return p[2] == 0x8e || p[2] == 0x8f || (p[2] >= 0xa8 && p[2] <= 0xae);
+	if (k == 3 && p[0] == 0xe2 && p[1] == 0x81)
+		return p[2] >= 0xa6 && p[2] <= 0xa9;
+	return 0;
+}
+
+size_t
+sign_text_escape(char *out, size_t cap, const char *in)
+{
+	static const char hx[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)(in != NULL ? in : "");
+	size_t n = strlen((const char *)p), i = 0, need = 0, used = 0, k, j;
+	int full = 0;
+
+	while (i < n) {
+		k = utf8_len(p + i, n - i);
+		if (k != 0 && !unsafe_char(p + i, k)) {
+			if (!full && used + k < cap) {
+				memcpy(out + used, p + i, k);
+				used += k;
+			} else {
+				full = 1;
+			}
+			need += k;
+			i += k;
+			continue;
+		}
+		if (k == 0)
+			k = 1;          /* an invalid byte alone */
+		if (full || used + 3 * k >= cap)
+			full = 1;
+		for (j = 0; j < k; j++, i++) {
+			if (!full) {
+				out[used++] = '\\';
+				out[used++] = hx[p[i] >> 4];
+				out[used++] = hx[p[i] & 15];
+			}
+			need += 3;
+		}
+	}
+	if (cap > 0)
+		out[used] = '\0';
+	return need;
+}
+
 int
 sign__ct_memcmp(const void *a, const void *b, size_t len)
 {

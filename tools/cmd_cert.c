@@ -408,7 +408,8 @@ token_certs(const char *uri, const char *module, json_t *arr, size_t *count)
 			json_object_set_new(j, "uri", json_string(ob->uri));
 			json_array_append_new(arr, j);
 		} else {
-			printf("%s%s (id %s)\n", *count ? "\n" : "", ob->label, hex != NULL ? hex : "");
+			printf("%s%s (id %s)\n", *count ? "\n" : "", kyso_shown(ob->label),
+			    hex != NULL ? hex : "");
 			printf("  uri:           %s\n", ob->uri);
 			cert_print(c, "  ");
 		}

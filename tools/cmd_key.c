@@ -157,7 +157,7 @@ key_list(int argc, char **argv)
 			json_array_append_new(arr, j);
 		} else {
 			printf("%s %u  label=%s  id=%s%s\n  %s\n", k->key_type, k->key_bits,
-			    k->label, hex != NULL ? hex : "", k->always_authenticate ?
+			    kyso_shown(k->label), hex != NULL ? hex : "", k->always_authenticate ?
 			    "  (PIN for each signature)" : "", k->uri);
 		}
 		free(hex);

@@ -72,22 +72,22 @@ info_print(const sign_token_info *ti)
 {
 	unsigned int f = ti->flags;
 
-	printf("slot %lu: %s (%s)%s\n", ti->slot_id, ti->slot_description,
-	    ti->slot_manufacturer, (f & SIGN_TOKEN_REMOVABLE) ? ", removable" : "");
+	printf("slot %lu: %s (%s)%s\n", ti->slot_id, kyso_shown(ti->slot_description),
+	    kyso_shown(ti->slot_manufacturer), (f & SIGN_TOKEN_REMOVABLE) ? ", removable" : "");
 	if (!(f & SIGN_TOKEN_PRESENT)) {
 		printf("  no token\n");
 		return;
 	}
 	if (!(f & SIGN_TOKEN_INITIALIZED)) {
 		printf("  token:          (not initialised)\n");
-		printf("  manufacturer:   %s\n", ti->manufacturer);
-		printf("  model:          %s\n", ti->model);
+		printf("  manufacturer:   %s\n", kyso_shown(ti->manufacturer));
+		printf("  model:          %s\n", kyso_shown(ti->model));
 		return;
 	}
-	printf("  token:          %s\n", ti->label);
-	printf("  manufacturer:   %s\n", ti->manufacturer);
-	printf("  model:          %s\n", ti->model);
-	printf("  serial:         %s\n", ti->serial);
+	printf("  token:          %s\n", kyso_shown(ti->label));
+	printf("  manufacturer:   %s\n", kyso_shown(ti->manufacturer));
+	printf("  model:          %s\n", kyso_shown(ti->model));
+	printf("  serial:         %s\n", kyso_shown(ti->serial));
 	printf("  uri:            %s\n", ti->uri);
 	printf("  initialized:    %s\n", (f & SIGN_TOKEN_INITIALIZED) ? "yes" : "no");
 	printf("  login required: %s\n", (f & SIGN_TOKEN_LOGIN_REQUIRED) ? "yes" : "no");

@@ -87,7 +87,7 @@ kyso_pin_cb(const sign_pin_request *req, char *buf, size_t cap, void *userdata)
 {
 	struct kyso_pin *pin = userdata;
 	const char *src = pin->source;
-	const char *label = req->token != NULL ? req->token->label : "?";
+	const char *label = req->token != NULL ? kyso_shown(req->token->label) : "?";
 	unsigned int flags = req->token != NULL ? req->token->flags : 0;
 	const char *warn = (flags & SIGN_TOKEN_PIN_FINAL_TRY) ? " (LAST TRY)" :
 	    (flags & SIGN_TOKEN_PIN_COUNT_LOW) ? " (few tries left)" : "";
@@ -106,7 +106,7 @@ kyso_pin_cb(const sign_pin_request *req, char *buf, size_t cap, void *userdata)
 	}
 	if (req->kind == SIGN_PIN_CONTEXT)
 		snprintf(prompt, sizeof(prompt), "PIN for key '%s' on token '%s'%s",
-		    req->key_label != NULL ? req->key_label : "?", label, warn);
+		    req->key_label != NULL ? kyso_shown(req->key_label) : "?", label, warn);
 	else
 		snprintf(prompt, sizeof(prompt), "PIN for token '%s'%s", label, warn);
 	if (cap > KYSO_PIN_MAX + 1)

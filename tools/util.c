@@ -154,13 +154,27 @@ kyso_exit_for(int e)
 void
 kyso_err(const char *fmt, ...)
 {
+	char msg[2048], shown[4096];
 	va_list ap;
 
-	fprintf(stderr, "%s: ", kyso_progname);
+	/* Messages carry names from cards, tokens and certificates: shown
+	 * with their control and bidi characters escaped, on one line. */
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	sign_text_escape(shown, sizeof(shown), msg);
+	fprintf(stderr, "%s: %s\n", kyso_progname, shown);
+}
+
+const char *
+kyso_shown(const char *s)
+{
+	static char ring[4][1024];
+	static unsigned int next;
+	char *b = ring[next++ % 4];
+
+	sign_text_escape(b, sizeof(ring[0]), s);
+	return b;
 }
 
 int

@@ -625,6 +625,44 @@ test_from_signer(void **state)
 	X509_free(x);
 }
 
+/* sign_text_escape(): what a terminal would obey is escaped, Vietnamese
+ * letters stay, the result is never cut inside an escape or a character. */
+static void
+test_text_escape(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} t[] = {
+		{ "Nguyễn Văn An", "Nguyễn Văn An" },
+		{ "a\x1b[31mred", "a\\1B[31mred" },
+		{ "line\nnext\r\t\x7f", "line\\0Anext\\0D\\09\\7F" },
+		{ "c1\xc2\x9b" "2J", "c1\\C2\\9B2J" },                /* U+009B CSI */
+		{ "x\xe2\x80\xae" "evil", "x\\E2\\80\\AEevil" },        /* U+202E */
+		{ "\xe2\x80\xa8\xe2\x81\xa6\xd8\x9c", "\\E2\\80\\A8\\E2\\81\\A6\\D8\\9C" },
+		{ "bad\xff\xc3(", "bad\\FF\\C3(" },                      /* invalid UTF-8 */
+		{ "\xe0\x80\x80\xed\xa0\x80", "\\E0\\80\\80\\ED\\A0\\80" }, /* overlong, surrogate */
+		{ "\xe2\x80\x94 \xf0\x9f\x98\x80", "\xe2\x80\x94 \xf0\x9f\x98\x80" }, /* em dash, emoji */
+		{ "", "" },
+	};
+	char buf[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		assert_int_equal(sign_text_escape(buf, sizeof(buf), t[i].in), strlen(t[i].out));
+		assert_string_equal(buf, t[i].out);
+	}
+	/* cut short: whole characters and whole escapes only */
+	assert_int_equal(sign_text_escape(buf, 5, "ễễ"), 6);
+	assert_string_equal(buf, "ễ");
+	assert_int_equal(sign_text_escape(buf, 6, "ab\x1b\x1b"), 8);
+	assert_string_equal(buf, "ab\\1B");
+	assert_int_equal(sign_text_escape(buf, 3, "\xe2\x80\xae"), 9);
+	assert_string_equal(buf, "");
+	assert_int_equal(sign_text_escape(NULL, 0, "abc"), 3);
+	assert_int_equal(sign_text_escape(buf, sizeof(buf), NULL), 0);
+	assert_string_equal(buf, "");
+}
+
 int
 main(void)
 {
@@ -641,6 +679,7 @@ main(void)
 		cmocka_unit_test(test_request),
 		cmocka_unit_test(test_request_rsa),
 		cmocka_unit_test(test_from_signer),
+		cmocka_unit_test(test_text_escape),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -122,6 +122,18 @@ typedef void (*sign_log_cb)(sign_log_level level, const char *msg, void *userdat
 
 void sign_log_set(sign_log_cb cb, sign_log_level max_level, void *userdata);
 
+/*
+ * Text from a card, a token or a certificate made safe to show on a
+ * terminal: every byte of a control character (C0, DEL, C1), of a line or
+ * paragraph separator (U+2028, U+2029), of a bidirectional formatting
+ * character (U+061C, U+200E, U+200F, U+202A..U+202E, U+2066..U+2069) and of
+ * invalid UTF-8 is written as \XX (two hex digits); other UTF-8 (Vietnamese
+ * letters) is kept.  Writes at most cap - 1 bytes and a NUL (never cutting
+ * an escape or a character; nothing when cap is 0) and returns the length
+ * the whole text needs, as snprintf() does.
+ */
+size_t sign_text_escape(char *out, size_t cap, const char *in);
+
 /* The library version string, e.g. "0.1.0". */
 const char *sign_version(void);
 

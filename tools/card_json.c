@@ -459,7 +459,7 @@ static void
 line(FILE *fp, const char *label, const char *v)
 {
 	if (v != NULL && *v != '\0')
-		fprintf(fp, "%-16s %s\n", label, v);
+		fprintf(fp, "%-16s %s\n", label, kyso_shown(v));
 }
 
 void

@@ -120,15 +120,15 @@ print_text(const char *file, const sign_checkin_report *rep)
 	time_t st;
 	size_t i;
 
-#define G(p) (sign_checkin_get(rec, p) != NULL ? sign_checkin_get(rec, p) : "?")
+#define G(p) (sign_checkin_get(rec, p) != NULL ? kyso_shown(sign_checkin_get(rec, p)) : "?")
 	printf("%s: %s\n", file, sign_cades_indication_str(sign_checkin_report_indication(rep)));
 	printf("  time:        %s\n", G("time"));
 	printf("  facility:    %s%s%s, staff %s (%s)%s%s\n", G("facility.code"),
 	    sign_checkin_get(rec, "facility.name") != NULL ? " " : "",
-	    sign_checkin_get(rec, "facility.name") != NULL ? sign_checkin_get(rec,
-	    "facility.name") : "", G("staff.name"), G("staff.id"),
+	    sign_checkin_get(rec, "facility.name") != NULL ? G("facility.name") : "",
+	    G("staff.name"), G("staff.id"),
 	    sign_checkin_get(rec, "reader") != NULL ? ", reader " : "",
-	    sign_checkin_get(rec, "reader") != NULL ? sign_checkin_get(rec, "reader") : "");
+	    sign_checkin_get(rec, "reader") != NULL ? G("reader") : "");
 	printf("  patient:     %s, born %s, ID %s (document %s)\n", G("card.holder.full_name"),
 	    G("card.holder.date_of_birth"), G("card.holder.id_number"),
 	    G("card.document.number"));
@@ -138,7 +138,7 @@ print_text(const char *file, const sign_checkin_report *rep)
 	printf("  outcome:     %s (identity %s)\n", G("outcome"), G("identity"));
 	vc = sign_checkin_get(rec, "lookup.result.code");
 	if (vc != NULL)
-		printf("  coverage:    %s %s, valid %s to %s, registered at %s\n", vc,
+		printf("  coverage:    %s %s, valid %s to %s, registered at %s\n", kyso_shown(vc),
 		    G("lookup.result.class"), G("lookup.result.valid_from"),
 		    G("lookup.result.valid_to"), G("lookup.result.registered_facility"));
 	else if (sign_checkin_get(rec, "lookup.error.code") != NULL)

@@ -322,7 +322,7 @@ warn(json_t *arr, int print, const char *id, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (print)
-		printf("warning:     %s\n", msg);
+		printf("warning:     %s\n", kyso_shown(msg));
 	if (arr != NULL)
 		json_array_append_new(arr, json_pack("{s:s,s:s}", "id", id, "message", msg));
 }
@@ -361,9 +361,11 @@ report(struct run *r, const sign_insurance_result *res, const struct identity *i
 	has_days = sign_insurance_result_days_left(res, &days) == 0;
 	if (text) {
 		kyso_gw_print_verdict(stdout, res);
-		printf("holder:      %s, born %s\n", sign_insurance_result_request(res, "hoTen"),
-		    sign_insurance_result_request(res, "ngaySinh"));
-		printf("looked up:   maThe %s (%s)\n", sign_insurance_result_request(res, "maThe"),
+		printf("holder:      %s, born %s\n",
+		    kyso_shown(sign_insurance_result_request(res, "hoTen")),
+		    kyso_shown(sign_insurance_result_request(res, "ngaySinh")));
+		printf("looked up:   maThe %s (%s)\n",
+		    kyso_shown(sign_insurance_result_request(res, "maThe")),
 		    strcmp(ma_the_from, "id") == 0 ? "citizen ID from the card" :
 		    strcmp(ma_the_from, "bhyt") == 0 ? "BHYT code" : "typed in");
 		printf("identity:    %s\n", id->verified ? "verified on the chip (genuine card)" :

@@ -632,11 +632,11 @@ summary(const struct visit *v)
 	sign_checkin_outcome oc = sign_checkin_get_outcome(v->rec);
 	size_t i;
 
-	printf("Patient:     %s\n", name != NULL ? name : "(not readable)");
+	printf("Patient:     %s\n", name != NULL ? kyso_shown(name) : "(not readable)");
 	if (kyso_card_holder(r, "id_number") != NULL)
-		printf("ID number:   %s\n", kyso_card_holder(r, "id_number"));
+		printf("ID number:   %s\n", kyso_shown(kyso_card_holder(r, "id_number")));
 	if (kyso_card_holder(r, "date_of_birth") != NULL)
-		printf("Born:        %s\n", kyso_card_holder(r, "date_of_birth"));
+		printf("Born:        %s\n", kyso_shown(kyso_card_holder(r, "date_of_birth")));
 	if (r->genuine)
 		printf("Card:        GENUINE (data signed by the issuing state, genuine chip)\n");
 	else
@@ -646,12 +646,12 @@ summary(const struct visit *v)
 		kyso_gw_print_verdict(stdout, v->res);
 		kyso_gw_print_card(stdout, v->res);
 	} else if (v->lookup_error[0] != '\0') {
-		printf("BHYT:        LOOKUP FAILED: %s\n", v->lookup_error);
+		printf("BHYT:        LOOKUP FAILED: %s\n", kyso_shown(v->lookup_error));
 	} else {
 		printf("BHYT:        not looked up (card refused)\n");
 	}
 	for (i = 0; i < v->nwarn; i++)
-		printf("warning:     %s\n", v->warn[i]);
+		printf("warning:     %s\n", kyso_shown(v->warn[i]));
 	if (v->photo[0] != '\0')
 		printf("Photo:       %s\n", v->photo);
 	else if (v->photo_note != NULL)

@@ -387,10 +387,10 @@ kyso_gw_print_verdict(FILE *fp, const sign_insurance_result *res)
 	fprintf(fp, "BHYT:        %s\n", cls == SIGN_INSURANCE_COVERED ? "COVERED (có BHYT)" :
 	    cls == SIGN_INSURANCE_NOT_COVERED ? "NOT COVERED (không hưởng BHYT)" :
 	    "GATEWAY ERROR (lỗi cổng giám định)");
-	fprintf(fp, "result:      %s %s (%s)\n", sign_insurance_result_code(res),
+	fprintf(fp, "result:      %s %s (%s)\n", kyso_shown(sign_insurance_result_code(res)),
 	    vi != NULL ? vi : "mã không có trong bảng", en != NULL ? en : "code not in the table");
 	if (fieldv(res, "ghiChu") != NULL)
-		fprintf(fp, "note:        %s\n", fieldv(res, "ghiChu"));
+		fprintf(fp, "note:        %s\n", kyso_shown(fieldv(res, "ghiChu")));
 }
 
 void
@@ -401,9 +401,10 @@ kyso_gw_print_card(FILE *fp, const sign_insurance_result *res)
 	long days = 0;
 
 	if (fieldv(res, "maThe") != NULL)
-		fprintf(fp, "card code:   %s\n", fieldv(res, "maThe"));
+		fprintf(fp, "card code:   %s\n", kyso_shown(fieldv(res, "maThe")));
 	if (from != NULL || to != NULL) {
-		fprintf(fp, "valid:       %s to %s", from != NULL ? from : "?", to != NULL ? to : "?");
+		fprintf(fp, "valid:       %s to %s", from != NULL ? kyso_shown(from) : "?",
+		    to != NULL ? kyso_shown(to) : "?");
 		if (sign_insurance_result_days_left(res, &days) == 0)
 			fprintf(fp, days >= 0 ? " (%ld days left)\n" : " (ended %ld days ago)\n",
 			    days >= 0 ? days : -days);
@@ -411,10 +412,11 @@ kyso_gw_print_card(FILE *fp, const sign_insurance_result *res)
 			fprintf(fp, "\n");
 	}
 	if (dk != NULL)
-		fprintf(fp, "registered:  %s%s%s\n", dk, dkname != NULL ? " " : "",
-		    dkname != NULL ? dkname : "");
+		fprintf(fp, "registered:  %s%s%s\n", kyso_shown(dk), dkname != NULL ? " " : "",
+		    dkname != NULL ? kyso_shown(dkname) : "");
 	if (fieldv(res, "ngayDu5Nam") != NULL)
-		fprintf(fp, "5 years:     %s (ngày đủ 5 năm liên tục)\n", fieldv(res, "ngayDu5Nam"));
+		fprintf(fp, "5 years:     %s (ngày đủ 5 năm liên tục)\n",
+		    kyso_shown(fieldv(res, "ngayDu5Nam")));
 }
 
 static void

@@ -67,8 +67,9 @@ int kyso_exit_for(int sign_err);
 
 /* Print "kyso: <message>" on stderr, the libsign last-error message when msg is NULL. */
 void kyso_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* s as it may be shown on a terminal (sign_text_escape()); the last four
- * results stay valid (one printf() may use four).  Not thread-safe. */
+/* s as it may be shown on a terminal (sign_text_escape()): for what comes
+ * from a card, a token, a certificate, a record or a server.  The last
+ * eight results stay valid (one printf() may use eight).  Not thread-safe. */
 const char *kyso_shown(const char *s);
 /* Print the library's last error and return its exit status. */
 int kyso_fail(int sign_err);

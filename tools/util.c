@@ -169,9 +169,9 @@ kyso_err(const char *fmt, ...)
 const char *
 kyso_shown(const char *s)
 {
-	static char ring[4][1024];
+	static char ring[8][1024];
 	static unsigned int next;
-	char *b = ring[next++ % 4];
+	char *b = ring[next++ % 8];
 
 	sign_text_escape(b, sizeof(ring[0]), s);
 	return b;

@@ -139,5 +139,20 @@ fails malformed-sm 6 'EF.COM: .*not valid secure messaging'
 fails malformed-sm=4 6 'not valid secure messaging'
 fails short-le-only=100,wrong-mac=20 6 'failed its MAC check'
 
+# ---- hostile text on the card: shown escaped, whatever the verdict ----
+# (a cloned or home-made card needs no signature to put these in DG13; the
+# DG13 reader takes text with line breaks and bidi characters, not C0 controls)
+rlo=$(printf '\342\200\256')
+card_stop
+make_card "$T/evil" -s "residence=45 Lê Lợi
+Genuine:         yes" -s "marks=Sẹo ${rlo}gpj.exe"
+card_start "$T/evil"
+rd >"$T/evil.txt" 2>&1
+if grep -Eq 'Residence: +45 Lê Lợi\\0AGenuine: +yes' "$T/evil.txt" &&
+    ! grep -q '^Genuine: *yes$' "$T/evil.txt" && ! grep -q "$rlo" "$T/evil.txt"; then
+	pass "card text with a line break and a bidi override is shown escaped"
+else
+	fail "card text reached the terminal raw"; sed 's/^/    | /' "$T/evil.txt" | head -30
+fi
 card_stop
 done_testing

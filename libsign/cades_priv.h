@@ -13,7 +13,7 @@
 #include <time.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
-#include "signer.h"
+#include "signer_priv.h"
 #include "libsign/cades.h"
 
 /* ---- bounds -------------------------------------------------------------- */

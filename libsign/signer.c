@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* sign_signer: a private key behind ops, with its certificate and chain. */
-#include "signer.h"
+#include "signer_priv.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -22,7 +22,7 @@
 #include "internal.h"
 #include "libsign/token.h"
 #include "libsign/cert.h"
-#include "signer.h"
+#include "signer_priv.h"
 
 /* A loaded module, shared by the tokens and lists opened on the same path. */
 struct sign_p11_module {

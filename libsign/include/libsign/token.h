@@ -209,8 +209,10 @@ int sign_key_type_parse(sign_key_type *out, const char *name);
 /*
  * Generate a key pair on the token (C_GenerateKeyPair; never in software):
  * the private key is sensitive, non-extractable, signing only.  id may be
- * NULL (a random 20-byte CKA_ID is chosen); SIGN_ERR_EXISTS when a key with
- * that id exists.  The token must be open read-write and logged in.
+ * NULL (a random 20-byte CKA_ID is chosen).  SIGN_ERR_EXISTS when a private
+ * key with that id or that label, or a certificate or public key with that
+ * id, is already on the token.  The token must be open read-write (a
+ * write-protected token is refused by sign_token_open()) and logged in.
  * uri_out receives the new private key's URI (NUL-terminated text; len
  * excludes the NUL).
  */
@@ -220,10 +222,13 @@ int sign_token_generate_key(sign_buf *uri_out, sign_token *tok, sign_key_type ty
 /* ---- certificates -------------------------------------------------------- */
 
 /*
- * Store a certificate (PEM or DER file) on the token with the CKA_ID and
- * label of the private key whose public key it carries, and the
- * certificates of chain_path (may be NULL) as CA certificates under their
- * own ids.  SIGN_ERR_KEY_NOT_FOUND when no private key matches.  Certificates
+ * Store the certificates of cert_path (PEM, DER or PKCS#7, several allowed:
+ * see sign_cert_list_from_file()) that carry the public key of a private
+ * key on the token, each with that key's CKA_ID and label; the other
+ * certificates of cert_path and those of chain_path (may be NULL) as CA
+ * certificates under their own ids when they are CA certificates or
+ * self-signed roots (another end-entity certificate is left out).
+ * SIGN_ERR_KEY_NOT_FOUND when no certificate matches a key.  Certificates
  * already on the token are not stored twice.  The token must be open
  * read-write and logged in.  uri_out (may be NULL) receives the stored
  * certificate's URI.

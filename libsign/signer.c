@@ -136,53 +136,36 @@ sign_chain_free(sign_chain *c)
 int
 sign__read_certs(STACK_OF(X509) **out, const char *path)
 {
+	sign_cert_list *l = NULL;
 	STACK_OF(X509) *sk = NULL;
-	STACK_OF(X509_INFO) *infos = NULL;
-	sign_buf data = SIGN_BUF_INIT;
-	BIO *bio = NULL;
-	int rc, i;
+	size_t i;
+	int rc;
 
 	*out = NULL;
-	rc = sign__read_file(path, 4 * 1024 * 1024, &data);
+	rc = sign_cert_list_from_file(&l, path);
 	if ((rc == SIGN_ERR_NOT_FOUND || rc == SIGN_ERR_IO) && sign_error_backend() != 0)
 		return sign_error__set(rc, sign_error_backend(), "cannot read %s: %s; check the "
 		    "file name", path, strerror((int)sign_error_backend()));
 	if (rc != 0)
 		return rc;
 	sk = sk_X509_new_null();
-	bio = BIO_new_mem_buf(data.data, (int)data.len);
-	if (sk == NULL || bio == NULL) {
-		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
-		goto out;
-	}
-	infos = PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL);
-	for (i = 0; infos != NULL && i < sk_X509_INFO_num(infos); i++) {
-		X509_INFO *xi = sk_X509_INFO_value(infos, i);
+	for (i = 0; sk != NULL && i < sign_cert_list_count(l); i++) {
+		X509 *x = sign_cert__x509(sign_cert_list_get(l, i));
 
-		if (xi->x509 != NULL && sk_X509_push(sk, xi->x509))
-			xi->x509 = NULL;
-	}
-	if (sk_X509_num(sk) == 0) {
-		const unsigned char *p = data.data;
-		X509 *x;
-
-		ERR_clear_error();
-		x = d2i_X509(NULL, &p, (long)data.len);
-		if (x == NULL || p != data.data + data.len || !sk_X509_push(sk, x)) {
+		if (!X509_up_ref(x))
+			break;
+		if (!sk_X509_push(sk, x)) {
 			X509_free(x);
-			rc = sign_error__openssl(SIGN_ERR_MALFORMED,
-			    "%s holds no PEM or DER certificate", path);
-			goto out;
+			break;
 		}
 	}
-	ERR_clear_error();
-	*out = sk;
-	sk = NULL;
-out:
-	sk_X509_INFO_pop_free(infos, X509_INFO_free);
-	sk_X509_pop_free(sk, X509_free);
-	BIO_free(bio);
-	sign_buf_dispose(&data);
+	if (sk == NULL || i < sign_cert_list_count(l)) {
+		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+		sk_X509_pop_free(sk, X509_free);
+	} else {
+		*out = sk;
+	}
+	sign_cert_list_free(l);
 	return rc;
 }
 

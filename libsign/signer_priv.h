@@ -7,6 +7,7 @@
 #include <openssl/x509.h>
 #include "internal.h"
 #include "libsign/signer.h"
+#include "libsign/cert.h"
 
 struct sign_signer_ops {
 	/*
@@ -40,10 +41,16 @@ int sign_signer__sign(sign_signer *signer, sign_scheme scheme, sign_md md,
 int sign_signer__scheme(const sign_signer *signer, sign_scheme want, sign_scheme *out);
 /* EVP_MD for a sign_md (SIGN_MD_DEFAULT = SHA-256). */
 const EVP_MD *sign_md__evp(sign_md md);
-/* Every certificate of a PEM file (several) or one DER file, read whole
- * (at most 4 MiB).  The file's own error when it cannot be read (missing:
- * SIGN_ERR_NOT_FOUND), SIGN_ERR_MALFORMED when it holds no certificate. */
+/* Every certificate of a file, as sign_cert_list_from_file() reads it (PEM,
+ * DER, PKCS#7; at most 4 MiB).  "cannot read FILE: ERROR; check the file
+ * name" when it cannot be read (missing: SIGN_ERR_NOT_FOUND),
+ * SIGN_ERR_MALFORMED when it holds no certificate. */
 int sign__read_certs(STACK_OF(X509) **out, const char *path);
+
+/* cert.c: a sign_cert over x (takes a reference), and the X509 behind c
+ * (borrowed). */
+int sign_cert__from_x509(sign_cert **out, X509 *x);
+X509 *sign_cert__x509(const sign_cert *c);
 /* Software signer over an EVP_PKEY (takes a reference). */
 int sign_signer__from_pkey(sign_signer **out, EVP_PKEY *pkey);
 

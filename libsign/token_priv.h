@@ -153,10 +153,7 @@ int sign_token__ecdsa_der(const unsigned char *rs, size_t len, sign_buf *out);
 
 /* ---- cert.c ---- */
 
-/* A sign_cert over x (takes a reference). */
-int sign_cert__from_x509(sign_cert **out, X509 *x);
-/* The X509 behind c; borrowed. */
-X509 *sign_cert__x509(const sign_cert *c);
+/* (sign_cert__from_x509 and sign_cert__x509: signer_priv.h) */
 /* Parse "/C=VN/O=.../CN=..." (UTF-8) into nm. */
 int sign_cert__parse_subject(X509_NAME *nm, const char *subject);
 

@@ -419,6 +419,41 @@ best_cert(sign_cert **best, int *refused, sign_token *tok, const struct keyref *
 	return 0;
 }
 
+/*
+ * The signer's certificate from a file.  A file of several (a PEM bundle or
+ * a PKCS#7 .p7b as CAs deliver them, CA certificates in any order) gives
+ * its one end-entity certificate that may sign; failing that, the first.
+ */
+static int
+cert_from_file(sign_cert **out, const char *path)
+{
+	sign_cert_list *l = NULL;
+	const sign_cert *pick = NULL, *c;
+	size_t i, n;
+	int rc;
+
+	rc = sign_cert_list_from_file(&l, path);
+	if (rc != 0)
+		return rc;
+	n = sign_cert_list_count(l);
+	for (i = 0; i < n && n > 1; i++) {
+		c = sign_cert_list_get(l, i);
+		if (sign_cert_get_info(c)->is_ca || sign_cert_check_signing(c) != 0)
+			continue;
+		if (pick != NULL) {     /* two candidates: let the key decide on the first */
+			pick = NULL;
+			break;
+		}
+		pick = c;
+	}
+	sign_error_clear();
+	if (pick == NULL)
+		pick = sign_cert_list_get(l, 0);
+	rc = sign_cert__from_x509(out, sign_cert__x509(pick));
+	sign_cert_list_free(l);
+	return rc;
+}
+
 /* A certificate named by a pkcs11: URI on tok, or read from a file. */
 static int
 load_cert(sign_cert **out, sign_token *tok, const char *cert)
@@ -429,7 +464,7 @@ load_cert(sign_cert **out, sign_token *tok, const char *cert)
 
 	*out = NULL;
 	if (strncmp(cert, "pkcs11:", 7) != 0)
-		return sign_cert_from_file(out, cert);
+		return cert_from_file(out, cert);
 	rc = sign_token_objects_new(&objs, tok, SIGN_TOKEN_OBJ_CERT, cert);
 	if (rc != 0)
 		return rc;

@@ -152,6 +152,16 @@ expect 6 "junk-chain.pem holds no PEM or DER certificate" "$KYSO" sign --key "$K
     --pin-source env:BADPIN --chain "$T/junk-chain.pem" -o x.p7s to-trinh.txt
 expect 6 '"exit": 6' "$KYSO" sign --json --key "$KEY" --pin-source env:BADPIN \
     --chain "$T/junk-chain.pem" -o x.p7s to-trinh.txt
+# Certificates as CAs deliver them: a PKCS#7 bundle with the CA first, given as
+# --cert (its one signing end-entity certificate is taken) and as --chain.
+openssl crl2pkcs7 -nocrl -certfile "$P/gov-ca.pem" -certfile "$P/signer-rsa.pem" \
+    -outform DER -out "$T/bundle.p7b" || fail "openssl crl2pkcs7"
+expect 0 "to-trinh.txt -> bundle.p7s" "$KYSO" sign --pin-source env:PIN --key "$KEY" \
+    --cert "$T/bundle.p7b" --chain "$T/bundle.p7b" -o bundle.p7s to-trinh.txt
+expect 0 "Verification successful" ossl_verify bundle.p7s to-trinh.txt
+# the CA certificate of the bundle is embedded (--chain)
+expect 0 "subject: C=VN, O=Kyso Test PKI, CN=CA ph" sh -c \
+    'openssl cms -cmsout -print -inform DER -in bundle.p7s | grep "subject:"'
 expect 3 "-o names one output" sign --key "$KEY" -o x.p7s to-trinh.txt phu-luc.txt
 expect 3 "--key URI is required" "$KYSO" sign to-trinh.txt
 expect 3 "--digest takes sha256" sign --key "$KEY" --digest md5 -o x.p7s to-trinh.txt

@@ -295,22 +295,55 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The same output twice (the same file named twice): refused. */
+/* p without "." components and repeated slashes ("./a.txt" and "a.txt",
+ * "d//./a" and "d/a" are one file); malloc'd.  ".." is kept: through a
+ * symbolic link it is not the parent a lexical rule would take. */
+static char *
+norm_path(const char *p)
+{
+	char *o = malloc(strlen(p) + 1), *q = o;
+	const char *c = p, *e;
+
+	if (o == NULL)
+		return NULL;
+	if (*c == '/')
+		*q++ = '/';
+	while (*c != '\0') {
+		while (*c == '/')
+			c++;
+		e = strchr(c, '/');
+		if (e == NULL)
+			e = c + strlen(c);
+		if (e > c && !(e - c == 1 && *c == '.')) {
+			if (q > o && q[-1] != '/')
+				*q++ = '/';
+			memcpy(q, c, (size_t)(e - c));
+			q += e - c;
+		}
+		c = e;
+	}
+	*q = '\0';
+	return o;
+}
+
+/* The same output twice (the same file named twice, perhaps spelt two
+ * ways): refused. */
 static int
 no_twice(struct precheck *pc)
 {
 	char **v;
-	int i;
+	int i, n = 0;
 
 	if (pc->n < 2)
 		return 0;
-	v = malloc((size_t)pc->n * sizeof(*v));
-	if (v == NULL) {
+	v = calloc((size_t)pc->n, sizeof(*v));
+	for (i = 0; v != NULL && i < pc->n && (v[i] = norm_path(pc->outs[i])) != NULL; i++)
+		n++;
+	if (v == NULL || n < pc->n) {
 		snprintf(pc->msg, sizeof(pc->msg), "out of memory");
 		pc->code = KYSO_EXIT_RUNTIME;
-		return -1;
+		goto out;
 	}
-	memcpy(v, pc->outs, (size_t)pc->n * sizeof(*v));
 	qsort(v, (size_t)pc->n, sizeof(*v), cmp_str);
 	for (i = 1; i < pc->n; i++) {
 		if (strcmp(v[i - 1], v[i]) == 0) {
@@ -320,6 +353,9 @@ no_twice(struct precheck *pc)
 			break;
 		}
 	}
+out:
+	for (i = 0; i < n; i++)
+		free(v[i]);
 	free(v);
 	return pc->code != 0 ? -1 : 0;
 }

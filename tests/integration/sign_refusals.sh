@@ -79,6 +79,8 @@ only_inputs "unwritable outputs" a.txt b.txt
 # ---- the same file twice: one signature each, refused as a whole ---------------
 expect 3 "^kyso sign: a.txt is named twice: name each file once$" bad --key "$KEY" a.txt b.txt a.txt
 expect 3 "a.txt is named twice" bad --key "$KEY" --force a.txt a.txt
+expect 3 "^kyso sign: a.txt is named twice: name each file once$" bad --key "$KEY" a.txt .//./a.txt
+expect 3 "$PWD/a.txt is named twice" bad --key "$KEY" "$PWD/a.txt" "$PWD//a.txt"
 only_inputs "a file named twice" a.txt b.txt
 
 # ---- --enveloping reads its input twice: a FIFO is refused, never waited on ----

@@ -97,6 +97,15 @@ sign_token__uri_parse(P11KitUri **out, const char *uri)
 		    "give the PIN through a PIN source");
 		goto out;
 	}
+	/* p11-kit knows module-name (a module registered with p11-kit), but the
+	 * module is loaded here by path: a name would be silently ignored. */
+	if (p11_kit_uri_get_module_name(u) != NULL) {
+		rc = sign_error__set(SIGN_ERR_USAGE, 0,
+		    "module-name=%s in the PKCS#11 URI is not supported: name the module "
+		    "with module-path=PATH, --module or KYSO_PKCS11_MODULE",
+		    p11_kit_uri_get_module_name(u));
+		goto out;
+	}
 	if (p11_kit_uri_any_unrecognized(u)) {
 		rc = sign_error__set(SIGN_ERR_INVALID_ARG, 0,
 		    "the PKCS#11 URI has an attribute this program does not know "

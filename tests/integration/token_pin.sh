@@ -43,6 +43,8 @@ if command -v setsid >/dev/null 2>&1; then
 fi
 
 # PINs never in URIs; unknown tokens and keys.
+expect 3 "module-name=softhsm2 in the PKCS#11 URI is not supported: name the module with module-path=PATH" \
+    "$KYSO" key list --token "$U?module-name=softhsm2" --pin-source env:PIN
 expect 3 "carries a PIN" "$KYSO" key list --token "$U?pin-value=$PIN"
 expect 3 "carries a PIN" "$KYSO" key list --token "$U;pin-source=file:$T/pin"
 expect 3 "carries a PIN" "$KYSO" key test --key "$K?pin-value=$PIN"

@@ -413,10 +413,10 @@ is_pkcs7_block(const char *name)
  * *blocks counts the blocks seen; others names the first other kind.
  */
 static int
-read_pem(sign_cert_list *l, const sign_buf *data, const char *path, int *blocks,
-    char *others, size_t ocap)
+read_pem(sign_cert_list *l, const unsigned char *data, size_t dlen, const char *path,
+    int *blocks, char *others, size_t ocap)
 {
-	BIO *bio = BIO_new_mem_buf(data->data, (int)data->len);
+	BIO *bio = BIO_new_mem_buf(data, (int)dlen);
 	char *name = NULL, *header = NULL;
 	unsigned char *der = NULL;
 	long len = 0;
@@ -465,25 +465,20 @@ read_pem(sign_cert_list *l, const sign_buf *data, const char *path, int *blocks,
 	return rc;
 }
 
+/* The certificates of data (a file's bytes; path names it in messages). */
 static int
-read_certs(sign_cert_list *l, const char *path)
+parse_certs(sign_cert_list *l, const unsigned char *data, size_t dlen, const char *path)
 {
-	sign_buf data = SIGN_BUF_INIT;
 	char others[64] = "";
 	int blocks = 0, rc;
 
-	rc = sign__read_file(path, CERTS_FILE_MAX, &data);
-	if (rc == SIGN_ERR_IO && sign_error_backend() == EISDIR)
-		return sign_error__set(SIGN_ERR_NOT_FOUND, EISDIR,
-		    "%s is a directory; name a certificate file", path);
-	if (rc != 0)
-		return rc;
-	if (data.len == 0) {
-		rc = sign_error__set(SIGN_ERR_MALFORMED, 0,
+	if (dlen == 0)
+		return sign_error__set(SIGN_ERR_MALFORMED, 0,
 		    "%s is empty: it holds no PEM or DER certificate", path);
-		goto out;
-	}
-	rc = read_pem(l, &data, path, &blocks, others, sizeof(others));
+	if (dlen > CERTS_FILE_MAX)
+		return sign_error__set(SIGN_ERR_TOO_LARGE, 0, "%s is too large for certificates",
+		    path);
+	rc = read_pem(l, data, dlen, path, &blocks, others, sizeof(others));
 	if (rc != 0 || blocks > 0) {
 		if (rc == 0 && l->n == 0)
 			rc = sign_error__set(SIGN_ERR_MALFORMED, 0,
@@ -493,14 +488,14 @@ read_certs(sign_cert_list *l, const char *path)
 	}
 	/* DER: one certificate, or a PKCS#7 bundle. */
 	{
-		const unsigned char *p = data.data;
-		X509 *x = d2i_X509(NULL, &p, (long)data.len);
+		const unsigned char *p = data;
+		X509 *x = d2i_X509(NULL, &p, (long)dlen);
 
-		if (x != NULL && p == data.data + data.len) {
+		if (x != NULL && p == data + dlen) {
 			rc = list_push(l, x);
 		} else {
 			ERR_clear_error();
-			rc = push_pkcs7(l, data.data, data.len, path);
+			rc = push_pkcs7(l, data, dlen, path);
 			if (rc == 1)
 				rc = sign_error__set(SIGN_ERR_MALFORMED, 0,
 				    "%s holds no PEM or DER certificate: malformed certificate "
@@ -510,10 +505,46 @@ read_certs(sign_cert_list *l, const char *path)
 	}
 out:
 	ERR_clear_error();
+	return rc;
+}
+
+static int
+read_certs(sign_cert_list *l, const char *path)
+{
+	sign_buf data = SIGN_BUF_INIT;
+	int rc;
+
+	rc = sign__read_file(path, CERTS_FILE_MAX, &data);
+	if (rc == SIGN_ERR_IO && sign_error_backend() == EISDIR)
+		return sign_error__set(SIGN_ERR_NOT_FOUND, EISDIR,
+		    "%s is a directory; name a certificate file", path);
+	if (rc != 0)
+		return rc;
+	rc = parse_certs(l, data.data, data.len, path);
 	/* The file may hold a private key beside the certificate. */
 	OPENSSL_cleanse(data.data, data.len);
 	sign_buf_dispose(&data);
 	return rc;
+}
+
+int
+sign_cert__list_from_mem(sign_cert_list **out, const unsigned char *data, size_t len,
+    const char *name)
+{
+	sign_cert_list *l;
+	int rc;
+
+	*out = NULL;
+	l = calloc(1, sizeof(*l));
+	if (l == NULL)
+		return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+	rc = parse_certs(l, data, len, name != NULL ? name : "the data");
+	if (rc != 0) {
+		sign_cert_list_free(l);
+		return rc;
+	}
+	*out = l;
+	return 0;
 }
 
 int

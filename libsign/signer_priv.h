@@ -51,6 +51,9 @@ int sign__read_certs(STACK_OF(X509) **out, const char *path);
  * (borrowed). */
 int sign_cert__from_x509(sign_cert **out, X509 *x);
 X509 *sign_cert__x509(const sign_cert *c);
+/* sign_cert_list_from_file() over bytes in memory (name: for messages). */
+int sign_cert__list_from_mem(sign_cert_list **out, const unsigned char *data, size_t len,
+    const char *name);
 /* Software signer over an EVP_PKEY (takes a reference). */
 int sign_signer__from_pkey(sign_signer **out, EVP_PKEY *pkey);
 

@@ -31,6 +31,8 @@ struct sinfo {
 	struct tlv attrs;
 	struct tlv sigalg;
 	struct tlv sig;
+	int has_unsigned;
+	struct tlv uattrs;          /* [1] unsignedAttrs */
 };
 
 static int
@@ -63,9 +65,62 @@ parse_sinfo(const struct tlv *si, struct sinfo *o)
 	o->sigalg = t;
 	if (ber_expect(&c, 0x04, &o->sig) != 0)
 		return SIGN_ERR_MALFORMED;
-	if (c.len > 0 && (ber_next(&c, &t) != 0 || t.tag != 0xa1))
-		return SIGN_ERR_MALFORMED;
+	if (c.len > 0) {
+		if (ber_next(&c, &t) != 0 || t.tag != 0xa1)
+			return SIGN_ERR_MALFORMED;
+		o->has_unsigned = 1;
+		o->uattrs = t;
+	}
 	return c.len == 0 ? 0 : SIGN_ERR_MALFORMED;
+}
+
+/*
+ * The unsigned attributes by name, ", "-separated, into out: none of them
+ * is checked (they are not covered by the signature), and an auditor must
+ * know that a counter-signature or a time-stamp is there unchecked.
+ */
+static void
+unsigned_names(const struct tlv *ua, char *out, size_t cap)
+{
+	static const struct {
+		const char *oid, *name;
+	} known[] = {
+		{ "1.2.840.113549.1.9.6", "counter-signature" },
+		{ "1.2.840.113549.1.9.16.2.14", "signature time-stamp" },
+		{ "1.2.840.113549.1.9.16.2.21", "complete-certificate-references" },
+		{ "1.2.840.113549.1.9.16.2.22", "complete-revocation-references" },
+		{ "1.2.840.113549.1.9.16.2.23", "certificate-values" },
+		{ "1.2.840.113549.1.9.16.2.24", "revocation-values" },
+		{ "0.4.0.1733.2.4", "archive-time-stamp-v3" },
+	};
+	struct cur c = ber_inner(ua), a;
+	struct tlv attr, oid;
+	char txt[80];
+	size_t k, used = 0;
+
+	out[0] = '\0';
+	while (c.len > 0 && ber_next(&c, &attr) == 0 && attr.tag == 0x30) {
+		const unsigned char *p;
+		ASN1_OBJECT *obj;
+		const char *name;
+
+		a = ber_inner(&attr);
+		if (ber_expect(&a, 0x06, &oid) != 0)
+			break;
+		p = oid.raw;
+		obj = d2i_ASN1_OBJECT(NULL, &p, (long)oid.raw_len);
+		if (obj == NULL || OBJ_obj2txt(txt, sizeof(txt), obj, 1) <= 0)
+			snprintf(txt, sizeof(txt), "a malformed attribute type");
+		ASN1_OBJECT_free(obj);
+		name = txt;
+		for (k = 0; k < sizeof(known) / sizeof(known[0]); k++)
+			if (strcmp(txt, known[k].oid) == 0)
+				name = known[k].name;
+		if (used + strlen(name) + 3 >= cap)
+			break;
+		used += (size_t)snprintf(out + used, cap - used, "%s%s", used ? ", " : "", name);
+	}
+	ERR_clear_error();
 }
 
 static X509 *
@@ -760,12 +815,17 @@ verify_one(sign_cades_report *r, const struct tlv *si_raw, const struct parsed *
 			    at.n_st ? "CAdES-BASELINE-B" : "CAdES-BES");
 		else if (at.n_sc1)
 			snprintf(s->format, sizeof(s->format), "CAdES-BES");
+		char un[160] = "";
+
+		if (si.has_unsigned)
+			unsigned_names(&si.uattrs, un, sizeof(un));
 		sign_cades__check(s, SIGN_CADES_CHECK_FORMAT, SIGN_CADES_STATUS_PASSED,
-		    SIGN_CADES_SUB_NONE, "%s; signed attributes: %s%s%s%s", s->format,
+		    SIGN_CADES_SUB_NONE, "%s; signed attributes: %s%s%s%s%s%s", s->format,
 		    si.has_attrs ? "content-type, message-digest" : "none",
 		    at.n_st ? ", signing-time" : "",
 		    at.n_sc2 ? ", signing-certificate-v2" : "",
-		    at.n_sc1 ? ", signing-certificate" : "");
+		    at.n_sc1 ? ", signing-certificate" : "",
+		    un[0] != '\0' ? "; unsigned attributes, not checked: " : "", un);
 	}
 
 	/* signing certificate */

@@ -669,6 +669,67 @@ ossl_sign_md(sign_buf *out, const char *name, const EVP_MD *md, const EVP_MD *mg
 	BIO_free(mem);
 }
 
+/* Unsigned attributes are named in the format check, as not checked: an
+ * auditor must know a time-stamp or counter-signature is there unverified. */
+static void
+test_unsigned_attrs(void **state)
+{
+	CMS_ContentInfo *cms;
+	CMS_SignerInfo *si;
+	BIO *in = BIO_new_mem_buf(msg, (int)MSG_LEN), *mem = BIO_new(BIO_s_mem());
+	sign_buf sig = SIGN_BUF_INIT;
+	sign_cades_report *r;
+	sign_cades_check id;
+	sign_cades_status st;
+	const char *detail;
+	X509 *x = load_cert("signer-ec.pem"), *ca = load_cert("gov-ca.pem");
+	EVP_PKEY *key = load_key("signer-ec.key");
+	char *p;
+	long n;
+
+	(void)state;
+	cms = CMS_sign(NULL, NULL, NULL, NULL, CMS_PARTIAL | CMS_DETACHED | CMS_BINARY);
+	assert_non_null(cms);
+	si = CMS_add1_signer(cms, x, key, EVP_sha256(), CMS_CADES);
+	assert_non_null(si);
+	assert_true(CMS_add1_cert(cms, ca));
+	assert_true(CMS_final(cms, in, NULL, CMS_DETACHED | CMS_BINARY));
+	/* after signing: not covered by the signature, as a TSA's token is */
+	assert_true(CMS_unsigned_add1_attr_by_txt(si, "1.2.840.113549.1.9.16.2.14",
+	    V_ASN1_OCTET_STRING, "token", 5));
+	assert_true(CMS_unsigned_add1_attr_by_txt(si, "1.2.840.113549.1.9.6",
+	    V_ASN1_OCTET_STRING, "counter", 7));
+	assert_true(CMS_unsigned_add1_attr_by_txt(si, "1.2.3.4", V_ASN1_OCTET_STRING, "x", 1));
+	assert_true(i2d_CMS_bio(mem, cms));
+	n = BIO_get_mem_data(mem, &p);
+	assert_int_equal(sign_buf__set(&sig, p, (size_t)n), 0);
+	r = check_verdict(&sig, msg, MSG_LEN, "root.pem", 0, &PASSED);
+	assert_int_equal(sign_cades_signature_check(sign_cades_report_get(r, 0),
+	    SIGN_CADES_CHECK_FORMAT, &id, &st, &detail), 0);
+	assert_int_equal(st, SIGN_CADES_STATUS_PASSED);
+	/* (a DER SET OF: in the order of their encodings) */
+	assert_non_null(strstr(detail, "; unsigned attributes, not checked: "));
+	assert_non_null(strstr(detail, "signature time-stamp"));
+	assert_non_null(strstr(detail, "counter-signature"));
+	assert_non_null(strstr(detail, "1.2.3.4"));
+	sign_cades_report_free(r);
+	sign_buf_dispose(&sig);
+	/* without any: no such words */
+	our_sign(&sig, "signer-ec", 0);
+	r = check_verdict(&sig, msg, MSG_LEN, "root.pem", 0, &PASSED);
+	assert_int_equal(sign_cades_signature_check(sign_cades_report_get(r, 0),
+	    SIGN_CADES_CHECK_FORMAT, &id, &st, &detail), 0);
+	assert_null(strstr(detail, "unsigned"));
+	sign_cades_report_free(r);
+	sign_buf_dispose(&sig);
+	CMS_ContentInfo_free(cms);
+	X509_free(x);
+	X509_free(ca);
+	EVP_PKEY_free(key);
+	BIO_free(in);
+	BIO_free(mem);
+}
+
 static void
 test_algorithms(void **state)
 {
@@ -942,6 +1003,7 @@ main(void)
 		cmocka_unit_test(test_pem_trailing),
 		cmocka_unit_test(test_extra_certs),
 		cmocka_unit_test(test_not_cms),
+		cmocka_unit_test(test_unsigned_attrs),
 	};
 
 	return cmocka_run_group_tests(tests, pki_setup, pki_teardown);

@@ -478,6 +478,7 @@ interrupt_run(void *arg)
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 	it->sig = sig;
 	sign_signer_cancel(it->signer);
+	kyso_interrupt(sig);        /* a PIN prompt for the next signature ends too */
 	return NULL;
 }
 

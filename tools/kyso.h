@@ -71,6 +71,9 @@ void kyso_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * from a card, a token, a certificate, a record or a server.  The last
  * eight results stay valid (one printf() may use eight).  Not thread-safe. */
 const char *kyso_shown(const char *s);
+/* A signal taken on another thread (the batch's signal thread): a terminal
+ * prompt under way ends, gives the terminal back, and its caller fails. */
+void kyso_interrupt(int sig);
 /* Print the library's last error and return its exit status. */
 int kyso_fail(int sign_err);
 

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -205,15 +206,50 @@ kyso_secret_spec_ok(const char *spec)
 /* Read one line from fd into buf; strips \n and \r\n.  0 or -1. */
 /* A signal that ended a terminal prompt (see read_tty), else 0. */
 static volatile sig_atomic_t tty_signal;
+/* A signal taken by another thread while the signals are blocked (a batch:
+ * kyso_interrupt()), else 0. */
+static int interrupted;
 
+void
+kyso_interrupt(int sig)
+{
+	__atomic_store_n(&interrupted, sig, __ATOMIC_SEQ_CST);
+}
+
+/* Wait until fd can be read; -1 (and tty_signal set) when kyso_interrupt()
+ * was called meanwhile: a prompt on a thread whose signals are blocked
+ * still ends on Ctrl-C. */
 static int
-read_line_fd(int fd, char *buf, size_t cap)
+wait_readable(int fd)
+{
+	struct pollfd p;
+	int sig, r;
+
+	for (;;) {
+		if ((sig = __atomic_load_n(&interrupted, __ATOMIC_SEQ_CST)) != 0)
+			tty_signal = sig;
+		if (tty_signal != 0)
+			return -1;      /* (a handler of read_tty's, or another thread) */
+		p.fd = fd;
+		p.events = POLLIN;
+		p.revents = 0;
+		r = poll(&p, 1, 200);
+		if (r > 0 || (r < 0 && errno != EINTR))
+			return 0;       /* readable, closed or failed: read() tells */
+	}
+}
+
+/* One line from fd (watch: a terminal prompt, see wait_readable). */
+static int
+read_line_fd(int fd, char *buf, size_t cap, int watch)
 {
 	size_t n = 0;
 	char c;
 	ssize_t r;
 
 	for (;;) {
+		if (watch && wait_readable(fd) != 0)
+			return -1;
 		r = read(fd, &c, 1);
 		if (r < 0 && errno == EINTR && tty_signal == 0)
 			continue;
@@ -277,7 +313,7 @@ read_tty(const char *prompt, char *buf, size_t cap)
 	}
 	dprintf(fd, "Enter %s: ", prompt);
 	tcsetattr(fd, TCSAFLUSH, &raw);
-	rc = read_line_fd(fd, buf, cap);
+	rc = read_line_fd(fd, buf, cap, 1);
 	tcsetattr(fd, TCSAFLUSH, &old);
 	dprintf(fd, "\n");
 	close(fd);
@@ -338,7 +374,7 @@ kyso_secret_read(const char *spec, const char *prompt, char *buf, size_t cap)
 			    spec + 5);
 			return KYSO_EXIT_AUTH;
 		}
-		rc = read_line_fd(fd, buf, cap);
+		rc = read_line_fd(fd, buf, cap, 0);
 		close(fd);
 		if (rc != 0) {
 			kyso_err("cannot read the %s from %s", prompt, spec + 5);
@@ -347,7 +383,7 @@ kyso_secret_read(const char *spec, const char *prompt, char *buf, size_t cap)
 		return 0;
 	}
 	/* fd:N */
-	if (read_line_fd(atoi(spec + 3), buf, cap) != 0) {
+	if (read_line_fd(atoi(spec + 3), buf, cap, 0) != 0) {
 		kyso_err("cannot read the %s from %s", prompt, spec);
 		return KYSO_EXIT_AUTH;
 	}

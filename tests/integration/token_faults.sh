@@ -145,6 +145,19 @@ if p11t --token-label "Sở Y tế" --login --pin "$PIN" --keypairgen \
 	    3<"$T/pins"
 	ls ./*.p7s ./*.tmp* >/dev/null 2>&1 && fail "output after a wrong context PIN" ||
 	    pass "nothing written after a wrong context PIN"
+	# Ctrl-C at the PIN asked before a signature, on a terminal: the batch
+	# blocks the signals, yet the prompt ends at once and gives the terminal back.
+	if command -v python3 >/dev/null 2>&1; then
+		r=$(python3 "$top_srcdir/tests/integration/pin_tty.py" enter,intr "$KYSO" sign \
+		    --key "pkcs11:token=Sở Y tế;object=aa" 1.txt 2.txt)
+		case $r in
+		"echo-at-prompt=off echo-after=on status=signal:2")
+			pass "Ctrl-C at the key's PIN prompt: ended by SIGINT, echo back on" ;;
+		*) fail "Ctrl-C at the key's PIN prompt: $r" ;;
+		esac
+		ls ./*.p7s ./*.tmp* >/dev/null 2>&1 && fail "output after Ctrl-C at the key's PIN" ||
+		    pass "nothing written after Ctrl-C at the key's PIN"
+	fi
 else
 	echo "# pkcs11-tool cannot make CKA_ALWAYS_AUTHENTICATE keys here: skipped"
 fi

@@ -627,18 +627,16 @@ test_report_names(void **state)
 /* ---- algorithms: RSA-PSS parameters, SHA-1 ------------------------------ */
 
 /* One detached CAdES signature by NAME over msg with OpenSSL, digest md;
- * PSS with MGF1 over mgf when mgf is not NULL. */
-static void
-ossl_sign_md(sign_buf *out, const char *name, const EVP_MD *md, const EVP_MD *mgf)
+ * PSS with MGF1 over mgf when mgf is not NULL.  Signed, not yet encoded. */
+static CMS_ContentInfo *
+ossl_cms(const char *name, const EVP_MD *md, const EVP_MD *mgf)
 {
 	CMS_ContentInfo *cms;
 	CMS_SignerInfo *si;
-	BIO *in = BIO_new_mem_buf(msg, (int)MSG_LEN), *mem = BIO_new(BIO_s_mem());
+	BIO *in = BIO_new_mem_buf(msg, (int)MSG_LEN);
 	char k[64], c[64];
 	X509 *x;
 	EVP_PKEY *key;
-	char *p;
-	long n;
 
 	snprintf(k, sizeof(k), "%s.key", name);
 	snprintf(c, sizeof(c), "%s.pem", name);
@@ -659,14 +657,31 @@ ossl_sign_md(sign_buf *out, const char *name, const EVP_MD *md, const EVP_MD *mg
 	x = load_cert("gov-ca.pem");
 	assert_true(CMS_add1_cert(cms, x));
 	assert_true(CMS_final(cms, in, NULL, CMS_DETACHED | CMS_BINARY));
+	X509_free(x);
+	EVP_PKEY_free(key);
+	BIO_free(in);
+	return cms;
+}
+
+/* cms as DER into out; cms is freed. */
+static void
+cms_der(sign_buf *out, CMS_ContentInfo *cms)
+{
+	BIO *mem = BIO_new(BIO_s_mem());
+	char *p;
+	long n;
+
 	assert_true(i2d_CMS_bio(mem, cms));
 	n = BIO_get_mem_data(mem, &p);
 	assert_int_equal(sign_buf__set(out, p, (size_t)n), 0);
 	CMS_ContentInfo_free(cms);
-	X509_free(x);
-	EVP_PKEY_free(key);
-	BIO_free(in);
 	BIO_free(mem);
+}
+
+static void
+ossl_sign_md(sign_buf *out, const char *name, const EVP_MD *md, const EVP_MD *mgf)
+{
+	cms_der(out, ossl_cms(name, md, mgf));
 }
 
 /* Unsigned attributes are named in the format check, as not checked: an
@@ -674,35 +689,22 @@ ossl_sign_md(sign_buf *out, const char *name, const EVP_MD *md, const EVP_MD *mg
 static void
 test_unsigned_attrs(void **state)
 {
-	CMS_ContentInfo *cms;
-	CMS_SignerInfo *si;
-	BIO *in = BIO_new_mem_buf(msg, (int)MSG_LEN), *mem = BIO_new(BIO_s_mem());
+	CMS_ContentInfo *cms = ossl_cms("signer-ec", EVP_sha256(), NULL);
+	CMS_SignerInfo *si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
 	sign_buf sig = SIGN_BUF_INIT;
 	sign_cades_report *r;
 	sign_cades_check id;
 	sign_cades_status st;
 	const char *detail;
-	X509 *x = load_cert("signer-ec.pem"), *ca = load_cert("gov-ca.pem");
-	EVP_PKEY *key = load_key("signer-ec.key");
-	char *p;
-	long n;
 
 	(void)state;
-	cms = CMS_sign(NULL, NULL, NULL, NULL, CMS_PARTIAL | CMS_DETACHED | CMS_BINARY);
-	assert_non_null(cms);
-	si = CMS_add1_signer(cms, x, key, EVP_sha256(), CMS_CADES);
-	assert_non_null(si);
-	assert_true(CMS_add1_cert(cms, ca));
-	assert_true(CMS_final(cms, in, NULL, CMS_DETACHED | CMS_BINARY));
 	/* after signing: not covered by the signature, as a TSA's token is */
 	assert_true(CMS_unsigned_add1_attr_by_txt(si, "1.2.840.113549.1.9.16.2.14",
 	    V_ASN1_OCTET_STRING, "token", 5));
 	assert_true(CMS_unsigned_add1_attr_by_txt(si, "1.2.840.113549.1.9.6",
 	    V_ASN1_OCTET_STRING, "counter", 7));
 	assert_true(CMS_unsigned_add1_attr_by_txt(si, "1.2.3.4", V_ASN1_OCTET_STRING, "x", 1));
-	assert_true(i2d_CMS_bio(mem, cms));
-	n = BIO_get_mem_data(mem, &p);
-	assert_int_equal(sign_buf__set(&sig, p, (size_t)n), 0);
+	cms_der(&sig, cms);
 	r = check_verdict(&sig, msg, MSG_LEN, "root.pem", 0, &PASSED);
 	assert_int_equal(sign_cades_signature_check(sign_cades_report_get(r, 0),
 	    SIGN_CADES_CHECK_FORMAT, &id, &st, &detail), 0);
@@ -722,12 +724,6 @@ test_unsigned_attrs(void **state)
 	assert_null(strstr(detail, "unsigned"));
 	sign_cades_report_free(r);
 	sign_buf_dispose(&sig);
-	CMS_ContentInfo_free(cms);
-	X509_free(x);
-	X509_free(ca);
-	EVP_PKEY_free(key);
-	BIO_free(in);
-	BIO_free(mem);
 }
 
 static void

@@ -64,6 +64,13 @@ void kyso_help(FILE *fp, const char *usage, const struct kyso_opt *opts);
 
 /* Map a libsign error code to the exit status. */
 int kyso_exit_for(int sign_err);
+/*
+ * For a failure to read an input file: kyso_exit_for(rc), except that a file
+ * that exists but cannot be opened (permission, a path through a file, a
+ * symbolic-link loop) is bad input data (6), as a missing one is, not a
+ * runtime failure (7).  (Outputs keep 7.)
+ */
+int kyso_input_exit(int rc);
 
 /* Print "kyso: <message>" on stderr, the libsign last-error message when msg is NULL. */
 void kyso_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -2,7 +2,6 @@
 /* --trust and --no-default-trust: see trust_opts.h. */
 #include "config.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <stddef.h>
 #include <string.h>
@@ -27,23 +26,6 @@ kyso_trust_option(struct kyso_trust_opts *t, int val, const char *arg)
 		return 0;
 	}
 	return -1;
-}
-
-int
-kyso_input_exit(int rc)
-{
-	if (rc == SIGN_ERR_IO && sign_error_last() == rc) {
-		switch (sign_error_backend()) {
-		case EACCES:
-		case EPERM:
-		case ENOTDIR:
-		case ELOOP:
-		case ENAMETOOLONG:
-		case EISDIR:
-			return KYSO_EXIT_DATA;
-		}
-	}
-	return kyso_exit_for(rc);
 }
 
 /* The message of a failed trust path, with what to do about it. */

@@ -42,11 +42,5 @@ int kyso_trust_option(struct kyso_trust_opts *t, int val, const char *arg);
 int kyso_trust_load(sign_trust **out, const struct kyso_trust_opts *t, int warn_missing,
     const char **dflt);
 
-/*
- * kyso_exit_for(rc), except that an input file that exists but cannot be
- * opened (permission, a path through a file, a symbolic-link loop) is bad
- * input data (6), as a missing one is, not a runtime failure (7).
- */
-int kyso_input_exit(int rc);
 
 #endif

@@ -152,6 +152,23 @@ kyso_exit_for(int e)
 	}
 }
 
+int
+kyso_input_exit(int rc)
+{
+	if (rc == SIGN_ERR_IO && sign_error_last() == rc) {
+		switch (sign_error_backend()) {
+		case EACCES:
+		case EPERM:
+		case ENOTDIR:
+		case ELOOP:
+		case ENAMETOOLONG:
+		case EISDIR:
+			return KYSO_EXIT_DATA;
+		}
+	}
+	return kyso_exit_for(rc);
+}
+
 void
 kyso_err(const char *fmt, ...)
 {

@@ -410,7 +410,7 @@ static int
 check_signer(sign_signer *signer, const sign_cades_sign_opts *opts)
 {
 	sign_scheme scheme;
-	uint32_t ku;
+	int use;
 
 	if (signer == NULL || opts == NULL)
 		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no signer or options given");
@@ -420,13 +420,15 @@ check_signer(sign_signer *signer, const sign_cades_sign_opts *opts)
 	if (signer->cert == NULL)
 		return sign_error__set(SIGN_ERR_NOT_FOUND, 0,
 		    "the key has no certificate: name one (kyso sign --cert)");
-	ku = X509_get_key_usage(signer->cert);
-	if (ku != UINT32_MAX && !(ku & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION))) {
+	use = sign_cert__signing_use(signer->cert);
+	if (use != 0) {
 		char *name = sign_cades__cert_name(signer->cert);
 		int rc = sign_error__set(SIGN_ERR_KEY_USAGE, 0,
-		    "the certificate of %s does not allow signing (no digitalSignature or "
-		    "nonRepudiation key usage): use a signing certificate",
-		    name != NULL ? name : "the key");
+		    "the certificate of %s does not allow signing documents (%s): use a "
+		    "signing certificate", name != NULL ? name : "the key",
+		    use == SIGN_CERT__NO_SIGNING_KU ?
+		    "no digitalSignature or nonRepudiation key usage" :
+		    "its extended key usage names no document-signing purpose");
 
 		free(name);
 		return rc;

@@ -713,21 +713,29 @@ static void
 check_key_usage(struct sign_cades_signature *s, X509 *cert)
 {
 	uint32_t ku = X509_get_key_usage(cert);
+	int use = sign_cert__signing_use(cert);
 
-	if (ku == UINT32_MAX)
+	if (use == SIGN_CERT__NO_SIGNING_KU)
+		sign_cades__check(s, SIGN_CADES_CHECK_KEY_USAGE, SIGN_CADES_STATUS_FAILED,
+		    SIGN_CADES_SUB_CHAIN_CONSTRAINTS_FAILURE,
+		    "the signer certificate's keyUsage has neither digitalSignature nor "
+		    "nonRepudiation: it may not sign documents");
+	else if (use == SIGN_CERT__NO_SIGNING_EKU)
+		sign_cades__check(s, SIGN_CADES_CHECK_KEY_USAGE, SIGN_CADES_STATUS_FAILED,
+		    SIGN_CADES_SUB_CHAIN_CONSTRAINTS_FAILURE,
+		    "the signer certificate's extendedKeyUsage names no document-signing "
+		    "purpose (such as emailProtection or documentSigning): it is for "
+		    "another use (a TLS server or client, time-stamping...) and may not "
+		    "sign documents");
+	else if (ku == UINT32_MAX)
 		sign_cades__check(s, SIGN_CADES_CHECK_KEY_USAGE, SIGN_CADES_STATUS_PASSED,
 		    SIGN_CADES_SUB_NONE, "no keyUsage restriction");
-	else if (ku & (KU_NON_REPUDIATION | KU_DIGITAL_SIGNATURE))
+	else
 		sign_cades__check(s, SIGN_CADES_CHECK_KEY_USAGE, SIGN_CADES_STATUS_PASSED,
 		    SIGN_CADES_SUB_NONE, "keyUsage allows signing (%s%s%s)",
 		    (ku & KU_DIGITAL_SIGNATURE) ? "digitalSignature" : "",
 		    (ku & KU_DIGITAL_SIGNATURE) && (ku & KU_NON_REPUDIATION) ? ", " : "",
 		    (ku & KU_NON_REPUDIATION) ? "nonRepudiation" : "");
-	else
-		sign_cades__check(s, SIGN_CADES_CHECK_KEY_USAGE, SIGN_CADES_STATUS_FAILED,
-		    SIGN_CADES_SUB_CHAIN_CONSTRAINTS_FAILURE,
-		    "the signer certificate's keyUsage has neither digitalSignature nor "
-		    "nonRepudiation: it may not sign documents");
 }
 
 static char *

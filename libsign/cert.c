@@ -616,13 +616,62 @@ sign_cert_check_time(const sign_cert *c, time_t now, int warn_days)
 }
 
 int
+sign_cert__signing_use(X509 *x)
+{
+	/* the purposes named by OID only (OpenSSL 3.0 has no NID for them) */
+	static const char *const doc_oids[] = {
+		"1.3.6.1.5.5.7.3.36",        /* documentSigning (RFC 9336) */
+		"1.3.6.1.4.1.311.10.3.12",   /* Microsoft Document Signing */
+		"1.2.840.113583.1.1.5",      /* Adobe Authentic Documents Trust */
+	};
+	EXTENDED_KEY_USAGE *eku;
+	char oid[64];
+	uint32_t ku = X509_get_key_usage(x);
+	int i, crit = -1, nid, ok = 0;
+	size_t k;
+
+	if (ku != UINT32_MAX && !(ku & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)))
+		return SIGN_CERT__NO_SIGNING_KU;
+	eku = X509_get_ext_d2i(x, NID_ext_key_usage, &crit, NULL);
+	if (eku == NULL) {
+		ERR_clear_error();
+		/* -1: no such extension; otherwise present but unreadable, or twice */
+		return crit == -1 ? 0 : SIGN_CERT__NO_SIGNING_EKU;
+	}
+	for (i = 0; !ok && i < sk_ASN1_OBJECT_num(eku); i++) {
+		const ASN1_OBJECT *o = sk_ASN1_OBJECT_value(eku, i);
+
+		nid = OBJ_obj2nid(o);
+		if (nid == NID_anyExtendedKeyUsage || nid == NID_email_protect ||
+		    nid == NID_code_sign) {
+			ok = 1;
+			break;
+		}
+		if (OBJ_obj2txt(oid, sizeof(oid), o, 1) <= 0)
+			continue;
+		for (k = 0; k < sizeof(doc_oids) / sizeof(doc_oids[0]); k++)
+			if (strcmp(oid, doc_oids[k]) == 0)
+				ok = 1;
+	}
+	sk_ASN1_OBJECT_pop_free(eku, ASN1_OBJECT_free);
+	return ok ? 0 : SIGN_CERT__NO_SIGNING_EKU;
+}
+
+int
 sign_cert_check_signing(const sign_cert *c)
 {
+	int use;
+
 	if (c == NULL)
 		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no certificate");
-	if (!c->info.has_key_usage ||
-	    (c->info.key_usage & (SIGN_KU_DIGITAL_SIGNATURE | SIGN_KU_NON_REPUDIATION)))
+	use = sign_cert__signing_use(c->x);
+	if (use == 0)
 		return 0;
+	if (use == SIGN_CERT__NO_SIGNING_EKU)
+		return sign_error__set(SIGN_ERR_KEY_USAGE, 0,
+		    "the certificate '%s' may not sign documents (extended key usage: %s); "
+		    "use a signing certificate", c->info.subject,
+		    *c->info.ext_key_usage ? c->info.ext_key_usage : "unreadable");
 	return sign_error__set(SIGN_ERR_KEY_USAGE, 0,
 	    "the certificate '%s' may not sign (key usage: %s); use the signing certificate",
 	    c->info.subject, *c->info.key_usage_str ? c->info.key_usage_str : "none");

@@ -54,6 +54,20 @@ X509 *sign_cert__x509(const sign_cert *c);
 /* sign_cert_list_from_file() over bytes in memory (name: for messages). */
 int sign_cert__list_from_mem(sign_cert_list **out, const unsigned char *data, size_t len,
     const char *name);
+/*
+ * Whether a certificate may sign documents: 0 when it may; else
+ * SIGN_CERT__NO_SIGNING_KU (its keyUsage has neither digitalSignature nor
+ * nonRepudiation) or SIGN_CERT__NO_SIGNING_EKU (it has an extendedKeyUsage
+ * extension, unreadable or naming none of the purposes document signatures
+ * are made under: anyExtendedKeyUsage, emailProtection, codeSigning, RFC
+ * 9336 documentSigning, Microsoft Document Signing, Adobe Authentic
+ * Documents Trust; what Adobe Acrobat accepts, plus RFC 9336).  A TLS
+ * server, TLS client, time-stamping or OCSP certificate may not.  Signing
+ * refuses such a certificate and verification fails its signatures.
+ */
+#define SIGN_CERT__NO_SIGNING_KU 1
+#define SIGN_CERT__NO_SIGNING_EKU 2
+int sign_cert__signing_use(X509 *x);
 /* Software signer over an EVP_PKEY (takes a reference). */
 int sign_signer__from_pkey(sign_signer **out, EVP_PKEY *pkey);
 

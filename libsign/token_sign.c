@@ -371,8 +371,9 @@ cert_object(sign_token *tok, CK_OBJECT_HANDLE h)
 
 /*
  * The best certificate on the token with the key's id.  *best NULL and
- * *refused set when there are some but none may sign.  Only those
- * certificates are read and decoded, not the token's others.
+ * *refused set (to why: SIGN_CERT__NO_SIGNING_*) when there are some but
+ * none may sign.  Only those certificates are read and decoded, not the
+ * token's others.
  */
 static int
 best_cert(sign_cert **best, int *refused, sign_token *tok, const struct keyref *key)
@@ -401,7 +402,7 @@ best_cert(sign_cert **best, int *refused, sign_token *tok, const struct keyref *
 			continue;
 		rank = cert_rank(c, now);
 		if (rank < 0) {
-			(*refused)++;
+			*refused = sign_cert__signing_use(sign_cert__x509(c));
 		} else if (rank > best_rank || (rank == best_rank &&
 		    sign_cert_get_info(c)->not_after > sign_cert_get_info(pick)->not_after)) {
 			sign_cert_free(pick);
@@ -555,7 +556,7 @@ make_signer(sign_signer **out, sign_token *tok, const char *key_uri, const char 
 	P11KitUri *u = NULL;
 	EVP_PKEY *pub = NULL;
 	struct tkey *k = NULL;
-	int best_score = -2, nbest = 0, refused = 0;
+	int best_score = -2, nbest = 0, refused = 0, refused_use = 0;
 	size_t i, nkeys = 0;
 	int rc;
 
@@ -623,6 +624,7 @@ make_signer(sign_signer **out, sign_token *tok, const char *key_uri, const char 
 		}
 		if (score > best_score) {
 			best_score = score;
+			refused_use = refused;
 			nbest = 1;
 			key = o;
 			sign_cert_free(chosen);
@@ -640,9 +642,11 @@ make_signer(sign_signer **out, sign_token *tok, const char *key_uri, const char 
 	}
 	if (best_score == 0) {
 		rc = sign_error__set(SIGN_ERR_KEY_USAGE, 0,
-		    "the certificate of key '%s' on token '%s' is not for signing (an "
-		    "encryption-only certificate); choose the signing key", key->label,
-		    st->info.label);
+		    "the certificate of key '%s' on token '%s' is not for signing (%s); "
+		    "choose the signing key", key->label, st->info.label,
+		    refused_use == SIGN_CERT__NO_SIGNING_EKU ?
+		    "its extended key usage is for another use, such as TLS" :
+		    "an encryption-only certificate");
 		goto out;
 	}
 	if (nbest > 1) {

@@ -60,6 +60,33 @@ expect 4 "Verification failure" openssl cms -verify -binary -inform DER -in alt.
 osign enc-only enc.p7s -cades
 expect 1 "TOTAL-FAILED/CHAIN_CONSTRAINTS_FAILURE" V --content doc.txt enc.p7s
 expect 1 "neither digitalSignature nor nonRepudiation" V --content doc.txt enc.p7s
+# a certificate for another use: its extendedKeyUsage names no document-signing purpose
+for n in tls-server tls-client; do
+	osign "$n" "$n.p7s" -cades
+	expect 1 "TOTAL-FAILED/CHAIN_CONSTRAINTS_FAILURE" V --content doc.txt "$n.p7s"
+	expect 1 "FAILED +key_usage .*extendedKeyUsage names no document-signing purpose" \
+	    V --content doc.txt "$n.p7s"
+done
+# ... and purposes that do sign documents, or none named (issued here by the gov CA)
+ekusign() { # NAME EXTENSION-LINE
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$1.key" \
+	    -subj "/CN=EKU $1" -out "$1.csr" 2>/dev/null &&
+	printf '[ e ]\nkeyUsage = critical, digitalSignature\n%s\n' "$2" > "$1.cnf" &&
+	openssl x509 -req -in "$1.csr" -CA "$P/gov-ca.pem" -CAkey "$P/gov-ca.key" \
+	    -set_serial "0x$(openssl rand -hex 8)" -days 30 -extfile "$1.cnf" -extensions e \
+	    -out "$1.pem" 2>/dev/null &&
+	openssl cms -sign -binary -in doc.txt -signer "$1.pem" -inkey "$1.key" \
+	    -certfile "$P/chain.pem" -outform DER -out "$1.p7s" -cades ||
+	fail "issue and sign with $1"
+}
+ekusign docsign "extendedKeyUsage = 1.3.6.1.5.5.7.3.36"
+ekusign noeku ""
+ekusign any "extendedKeyUsage = serverAuth, anyExtendedKeyUsage"
+ekusign tsa "extendedKeyUsage = critical, timeStamping"
+for n in docsign noeku any; do
+	expect 0 "$n.p7s: TOTAL-PASSED" V --content doc.txt "$n.p7s"
+done
+expect 1 "TOTAL-FAILED/CHAIN_CONSTRAINTS_FAILURE" V --content doc.txt tsa.p7s
 
 # ---- INDETERMINATE (exit 2) -----------------------------------------------------------
 expect 2 "INDETERMINATE/NO_CERTIFICATE_CHAIN_FOUND" "$KYSO" verify doc.txt.p7s

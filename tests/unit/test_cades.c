@@ -438,12 +438,19 @@ static void
 test_sign_refusals(void **state)
 {
 	sign_signer *enc = mk_signer("enc-only"), *rsa = mk_signer("signer-rsa"), *ec;
+	sign_signer *tls = mk_signer("tls-server");
 	sign_cades_sign_opts o = SIGN_CADES_SIGN_OPTS_INIT;
 	sign_buf out = SIGN_BUF_INIT;
 
 	(void)state;
+	assert_non_null(tls);
 	assert_int_equal(sign_cades_sign_mem(&out, enc, msg, 4, &o), SIGN_ERR_KEY_USAGE);
-	assert_non_null(strstr(sign_error_message(), "does not allow signing"));
+	assert_non_null(strstr(sign_error_message(), "does not allow signing documents (no "
+	    "digitalSignature"));
+	assert_int_equal(sign_cades_sign_mem(&out, tls, msg, 4, &o), SIGN_ERR_KEY_USAGE);
+	assert_non_null(strstr(sign_error_message(), "its extended key usage names no "
+	    "document-signing purpose"));
+	assert_null(out.data);
 	o.md = SIGN_MD_SHA1;
 	assert_int_equal(sign_cades_sign_mem(&out, rsa, msg, 4, &o), SIGN_ERR_UNSUPPORTED);
 	o.md = SIGN_MD_DEFAULT;
@@ -465,6 +472,7 @@ test_sign_refusals(void **state)
 		sign_signer_free(ec);
 	}
 	sign_signer_free(enc);
+	sign_signer_free(tls);
 	sign_signer_free(rsa);
 }
 

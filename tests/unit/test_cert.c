@@ -208,6 +208,74 @@ test_signing_usage(void **state)
 	}
 }
 
+/* Extended key usage: a document-signing purpose, or none named at all. */
+static void
+test_signing_eku(void **state)
+{
+	static const struct {
+		const char *eku;
+		int use;
+	} cases[] = {
+		{ NULL, 0 },
+		{ "emailProtection", 0 },
+		{ "clientAuth, emailProtection", 0 },
+		{ "codeSigning", 0 },
+		{ "anyExtendedKeyUsage", 0 },
+		{ "serverAuth, anyExtendedKeyUsage", 0 },
+		{ "1.3.6.1.5.5.7.3.36", 0 },           /* documentSigning, RFC 9336 */
+		{ "1.3.6.1.4.1.311.10.3.12", 0 },      /* Microsoft Document Signing */
+		{ "critical, 1.2.840.113583.1.1.5", 0 }, /* Adobe Authentic Documents Trust */
+		{ "serverAuth", SIGN_CERT__NO_SIGNING_EKU },
+		{ "clientAuth", SIGN_CERT__NO_SIGNING_EKU },
+		{ "serverAuth, clientAuth", SIGN_CERT__NO_SIGNING_EKU },
+		{ "critical, timeStamping", SIGN_CERT__NO_SIGNING_EKU },
+		{ "OCSPSigning", SIGN_CERT__NO_SIGNING_EKU },
+		{ "1.3.6.1.5.5.7.3.37", SIGN_CERT__NO_SIGNING_EKU },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		X509 *x = make_cert("e", "digitalSignature, nonRepudiation", cases[i].eku, NULL,
+		    0, 10, 1);
+		sign_cert *c;
+
+		assert_int_equal(sign_cert__signing_use(x), cases[i].use);
+		c = wrap(x);
+		if (cases[i].use == 0) {
+			assert_int_equal(sign_cert_check_signing(c), 0);
+		} else {
+			assert_int_equal(sign_cert_check_signing(c), SIGN_ERR_KEY_USAGE);
+			assert_non_null(strstr(sign_error_message(),
+			    "may not sign documents (extended key usage: "));
+		}
+		sign_cert_free(c);
+	}
+	/* an extendedKeyUsage extension that does not decode (a NULL) */
+	{
+		X509 *x = make_cert("bad", "digitalSignature", NULL, NULL, 0, 10, 1);
+		ASN1_OCTET_STRING *v = ASN1_OCTET_STRING_new();
+		X509_EXTENSION *e;
+
+		assert_true(ASN1_OCTET_STRING_set(v, (const unsigned char *)"\x05\x00", 2));
+		e = X509_EXTENSION_create_by_NID(NULL, NID_ext_key_usage, 0, v);
+		assert_non_null(e);
+		assert_true(X509_add_ext(x, e, -1));
+		X509_EXTENSION_free(e);
+		ASN1_OCTET_STRING_free(v);
+		/* refused (OpenSSL then reads no keyUsage either: either reason) */
+		assert_int_not_equal(sign_cert__signing_use(x), 0);
+		X509_free(x);
+	}
+	/* keyUsage is judged first */
+	{
+		X509 *x = make_cert("k", "keyEncipherment", "emailProtection", NULL, 0, 10, 1);
+
+		assert_int_equal(sign_cert__signing_use(x), SIGN_CERT__NO_SIGNING_KU);
+		X509_free(x);
+	}
+}
+
 static void
 test_validity(void **state)
 {
@@ -671,6 +739,7 @@ main(void)
 		cmocka_unit_test(test_name_escapes),
 		cmocka_unit_test(test_no_extensions),
 		cmocka_unit_test(test_signing_usage),
+		cmocka_unit_test(test_signing_eku),
 		cmocka_unit_test(test_validity),
 		cmocka_unit_test(test_from_der),
 		cmocka_unit_test(test_cert_files),

@@ -139,7 +139,7 @@ typedef enum {
 	SIGN_CADES_SUB_FORMAT_FAILURE = 1,
 	SIGN_CADES_SUB_HASH_FAILURE = 2,
 	SIGN_CADES_SUB_SIG_CRYPTO_FAILURE = 3,
-	SIGN_CADES_SUB_CHAIN_CONSTRAINTS_FAILURE = 4, /* signer key usage (see kyso-verify(1)) */
+	SIGN_CADES_SUB_CHAIN_CONSTRAINTS_FAILURE = 4, /* signer key usage or EKU */
 	/* with INDETERMINATE */
 	SIGN_CADES_SUB_NO_SIGNING_CERTIFICATE_FOUND = 20,
 	SIGN_CADES_SUB_NO_CERTIFICATE_CHAIN_FOUND = 21,
@@ -157,7 +157,7 @@ typedef enum {
 	SIGN_CADES_CHECK_SIGNATURE_VALUE = 3,
 	SIGN_CADES_CHECK_CHAIN = 4,               /* path to a trust anchor */
 	SIGN_CADES_CHECK_VALIDITY = 5,            /* validity periods at the validation time */
-	SIGN_CADES_CHECK_KEY_USAGE = 6,           /* digitalSignature or nonRepudiation */
+	SIGN_CADES_CHECK_KEY_USAGE = 6,           /* may sign documents (keyUsage, EKU) */
 	SIGN_CADES_CHECK_REVOCATION = 7           /* always SKIPPED: not implemented */
 } sign_cades_check;
 

@@ -98,9 +98,13 @@ int sign_cert_der(const sign_cert *cert, const unsigned char **der, size_t *len)
  * (cert must not be NULL). */
 sign_cert_validity sign_cert_check_time(const sign_cert *cert, time_t now, int warn_days);
 
-/* 0 when the certificate's key usage allows signing documents
- * (digitalSignature or nonRepudiation, or no keyUsage extension);
- * SIGN_ERR_KEY_USAGE with a message otherwise. */
+/* 0 when the certificate may sign documents: its key usage allows it
+ * (digitalSignature or nonRepudiation, or no keyUsage extension) and its
+ * extended key usage, when it has one, names a document-signing purpose
+ * (emailProtection, documentSigning, Microsoft Document Signing, Adobe
+ * Authentic Documents Trust, codeSigning, anyExtendedKeyUsage; not a TLS,
+ * time-stamping or OCSP certificate); SIGN_ERR_KEY_USAGE with a message
+ * otherwise. */
 int sign_cert_check_signing(const sign_cert *cert);
 
 /*

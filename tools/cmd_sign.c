@@ -326,6 +326,83 @@ norm_path(const char *p)
 	return o;
 }
 
+/* An output by its directory's identity and its name. */
+struct outid {
+	dev_t dev;
+	ino_t ino;
+	const char *base;
+	int idx;
+};
+
+static int
+cmp_outid(const void *a, const void *b)
+{
+	const struct outid *x = a, *y = b;
+	int c;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	if ((c = strcmp(x->base, y->base)) != 0)
+		return c;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/*
+ * Outputs in directories spelt differently ("d/../a.txt.p7s" and
+ * "a.txt.p7s"; a directory and a symbolic link to it) are one file when the
+ * directories are one and the names the same.  Outputs all in one directory,
+ * spelt one way, need no look: the names alone tell.
+ */
+static void
+no_twice_dirs(struct precheck *pc)
+{
+	struct outid *v;
+	struct stat st;
+	size_t len0 = dir_part(pc->outs[0]), len;
+	char *dir;
+	int i;
+
+	for (i = 1; i < pc->n; i++)
+		if (dir_part(pc->outs[i]) != len0 || strncmp(pc->outs[i], pc->outs[0], len0) != 0)
+			break;
+	if (i == pc->n)
+		return;
+	v = calloc((size_t)pc->n, sizeof(*v));
+	for (i = 0; v != NULL && i < pc->n; i++) {
+		len = dir_part(pc->outs[i]);
+		dir = len > 0 ? strndup(pc->outs[i], len) : strdup(".");
+		if (dir == NULL)
+			break;
+		if (stat(dir, &st) != 0)      /* it was writable a moment ago */
+			memset(&st, 0, sizeof(st));
+		free(dir);
+		v[i].dev = st.st_dev;
+		v[i].ino = st.st_ino;
+		v[i].base = pc->outs[i] + len;
+		v[i].idx = i;
+	}
+	if (v == NULL || i < pc->n) {
+		snprintf(pc->msg, sizeof(pc->msg), "out of memory");
+		pc->code = KYSO_EXIT_RUNTIME;
+		free(v);
+		return;
+	}
+	qsort(v, (size_t)pc->n, sizeof(*v), cmp_outid);
+	for (i = 1; i < pc->n; i++) {
+		if (v[i].ino != 0 && v[i - 1].dev == v[i].dev && v[i - 1].ino == v[i].ino &&
+		    strcmp(v[i - 1].base, v[i].base) == 0) {
+			snprintf(pc->msg, sizeof(pc->msg), "%s and %s are one file (through '..' "
+			    "or a symbolic link): name each file once", pc->outs[v[i - 1].idx],
+			    pc->outs[v[i].idx]);
+			pc->code = KYSO_EXIT_USAGE;
+			break;
+		}
+	}
+	free(v);
+}
+
 /* The same output twice (the same file named twice, perhaps spelt two
  * ways): refused. */
 static int
@@ -353,6 +430,8 @@ no_twice(struct precheck *pc)
 			break;
 		}
 	}
+	if (pc->code == 0)
+		no_twice_dirs(pc);
 out:
 	for (i = 0; i < n; i++)
 		free(v[i]);

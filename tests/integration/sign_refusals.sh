@@ -82,6 +82,17 @@ expect 3 "a.txt is named twice" bad --key "$KEY" --force a.txt a.txt
 expect 3 "^kyso sign: a.txt is named twice: name each file once$" bad --key "$KEY" a.txt .//./a.txt
 expect 3 "$PWD/a.txt is named twice" bad --key "$KEY" "$PWD/a.txt" "$PWD//a.txt"
 only_inputs "a file named twice" a.txt b.txt
+# ... and through ".." or a symbolic link to its directory
+mkdir "$T/tw" "$T/tw/sub" && ln -s "$T/tw" "$T/twl" && printf 'Tờ trình\n' > "$T/tw/c.txt"
+expect 3 "^kyso sign: $T/tw/sub/../c.txt.p7s and $T/tw/c.txt.p7s are one file \(through '..' or a symbolic link\): name each file once$" \
+    bad --key "$KEY" "$T/tw/sub/../c.txt" "$T/tw/c.txt"
+expect 3 "^kyso sign: $T/tw/c.txt.p7s and $T/twl/c.txt.p7s are one file" \
+    bad --key "$KEY" "$T/tw/c.txt" b.txt "$T/twl/c.txt"
+[ -e "$T/tw/c.txt.p7s" ] && fail "signed although named twice" ||
+    pass "nothing signed (one file, two spellings)"
+# two files of one name in two directories are two files
+printf 'Tờ trình 2\n' > "$T/tw/sub/c.txt"
+expect 0 "2 files signed" good --key "$KEY" "$T/tw/c.txt" "$T/twl/sub/c.txt"
 
 # ---- --enveloping reads its input twice: a FIFO is refused, never waited on ----
 mkfifo pipe

@@ -123,59 +123,6 @@ unsigned_names(const struct tlv *ua, char *out, size_t cap)
 	ERR_clear_error();
 }
 
-static X509 *
-find_signer_cert(const struct tlv *sid, STACK_OF(X509) *certs, STACK_OF(X509) *anchors)
-{
-	X509_NAME *issuer = NULL;
-	ASN1_INTEGER *serial = NULL;
-	X509 *found = NULL;
-	STACK_OF(X509) *sets[2];
-	int i, k;
-
-	sets[0] = certs;
-	sets[1] = anchors;
-	if (sid->tag == 0x30) {
-		struct cur c = ber_inner(sid);
-		struct tlv name, ser;
-		const unsigned char *p;
-
-		if (ber_expect(&c, 0x30, &name) != 0 || ber_expect(&c, 0x02, &ser) != 0 ||
-		    c.len != 0)
-			goto out;
-		p = name.raw;
-		issuer = d2i_X509_NAME(NULL, &p, (long)name.raw_len);
-		p = ser.raw;
-		serial = d2i_ASN1_INTEGER(NULL, &p, (long)ser.raw_len);
-		if (issuer == NULL || serial == NULL)
-			goto out;
-	}
-	for (k = 0; k < 2 && found == NULL; k++) {
-		for (i = 0; sets[k] != NULL && i < sk_X509_num(sets[k]); i++) {
-			X509 *x = sk_X509_value(sets[k], i);
-
-			if (sid->tag == 0x30) {
-				if (X509_NAME_cmp(X509_get_issuer_name(x), issuer) == 0 &&
-				    ASN1_INTEGER_cmp(X509_get0_serialNumber(x), serial) == 0) {
-					found = x;
-					break;
-				}
-			} else {
-				const ASN1_OCTET_STRING *ski = X509_get0_subject_key_id(x);
-
-				if (ski != NULL && (size_t)ASN1_STRING_length(ski) == sid->len &&
-				    memcmp(ASN1_STRING_get0_data(ski), sid->val, sid->len) == 0) {
-					found = x;
-					break;
-				}
-			}
-		}
-	}
-out:
-	X509_NAME_free(issuer);
-	ASN1_INTEGER_free(serial);
-	ERR_clear_error();
-	return found;
-}
 
 /* The signed attributes we look at. */
 struct sattrs {
@@ -764,6 +711,76 @@ same_oid(const struct tlv *t, const struct dbuf *b)
 	    memcmp(o.val, t->val, t->len) == 0;
 }
 
+/*
+ * The certificate the SignerIdentifier names, among the signature's
+ * certificates (those given with --certs included) and then the trust
+ * anchors.  Several may match: the same certificate twice, or certificates
+ * of one key (renewed on the same token) with a subjectKeyIdentifier; the
+ * one the ESS signing-certificate attribute names is taken, else the first.
+ */
+static X509 *
+find_signer_cert(const struct tlv *sid, STACK_OF(X509) *certs, STACK_OF(X509) *anchors,
+    const struct sattrs *at)
+{
+	char scratch[240];
+	X509 *first = NULL;
+	X509_NAME *issuer = NULL;
+	ASN1_INTEGER *serial = NULL;
+	X509 *found = NULL, *x;
+	STACK_OF(X509) *sets[2];
+	int i, k;
+
+	sets[0] = certs;
+	sets[1] = anchors;
+	if (sid->tag == 0x30) {
+		struct cur c = ber_inner(sid);
+		struct tlv name, ser;
+		const unsigned char *p;
+
+		if (ber_expect(&c, 0x30, &name) != 0 || ber_expect(&c, 0x02, &ser) != 0 ||
+		    c.len != 0)
+			goto out;
+		p = name.raw;
+		issuer = d2i_X509_NAME(NULL, &p, (long)name.raw_len);
+		p = ser.raw;
+		serial = d2i_ASN1_INTEGER(NULL, &p, (long)ser.raw_len);
+		if (issuer == NULL || serial == NULL)
+			goto out;
+	}
+	for (k = 0; k < 2 && found == NULL; k++) {
+		for (i = 0; sets[k] != NULL && i < sk_X509_num(sets[k]); i++) {
+			const ASN1_OCTET_STRING *ski;
+
+			x = sk_X509_value(sets[k], i);
+			if (sid->tag == 0x30) {
+				if (X509_NAME_cmp(X509_get_issuer_name(x), issuer) != 0 ||
+				    ASN1_INTEGER_cmp(X509_get0_serialNumber(x), serial) != 0)
+					continue;
+			} else {
+				ski = X509_get0_subject_key_id(x);
+				if (ski == NULL || (size_t)ASN1_STRING_length(ski) != sid->len ||
+				    memcmp(ASN1_STRING_get0_data(ski), sid->val, sid->len) != 0)
+					continue;
+			}
+			if (first == NULL)
+				first = x;
+			if (at->bad[0] == '\0' && (at->n_sc2 == 1 || at->n_sc1 == 1) &&
+			    ess_match(at->n_sc2 == 1 ? &at->sc2 : &at->sc1, at->n_sc2 == 1, x,
+			    scratch, sizeof(scratch)) == 1) {
+				found = x;
+				break;
+			}
+		}
+	}
+	if (found == NULL)
+		found = first;
+out:
+	X509_NAME_free(issuer);
+	ASN1_INTEGER_free(serial);
+	ERR_clear_error();
+	return found;
+}
+
 static int
 verify_one(sign_cades_report *r, const struct tlv *si_raw, const struct parsed *P,
     const struct mdset *m, const sign_cades_verify_opts *opts, time_t vt)
@@ -788,7 +805,10 @@ verify_one(sign_cades_report *r, const struct tlv *si_raw, const struct parsed *
 	snprintf(s->md_name, sizeof(s->md_name), "%s",
 	    si.md_ok ? sign_cades__md_name(si.md) : "unknown");
 	s->md = si.md;
-	cert = find_signer_cert(&si.sid, P->x509s, sign_trust__anchors(opts->trust));
+	memset(&at, 0, sizeof(at));
+	if (si.has_attrs)
+		parse_attrs(&si.attrs, &at);
+	cert = find_signer_cert(&si.sid, P->x509s, sign_trust__anchors(opts->trust), &at);
 	if (cert != NULL) {
 		s->signer_name = sign_cades__cert_name(cert);
 		s->signer_subject = sign_cades__cert_subject(cert);
@@ -798,9 +818,6 @@ verify_one(sign_cades_report *r, const struct tlv *si_raw, const struct parsed *
 	}
 
 	/* format and signed attributes */
-	memset(&at, 0, sizeof(at));
-	if (si.has_attrs)
-		parse_attrs(&si.attrs, &at);
 	if (!si.md_ok) {
 		sign_cades__check(s, SIGN_CADES_CHECK_FORMAT, SIGN_CADES_STATUS_INDETERMINATE,
 		    SIGN_CADES_SUB_CRYPTO_CONSTRAINTS_FAILURE_NO_POE,

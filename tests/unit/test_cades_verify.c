@@ -697,6 +697,55 @@ ossl_sign_md(sign_buf *out, const char *name, const EVP_MD *md, const EVP_MD *mg
 	cms_der(out, ossl_cms(name, md, mgf));
 }
 
+/*
+ * A key certified twice (a certificate renewed on the same token), both
+ * certificates in the signature and the signer named by its key identifier:
+ * the one the ESS attribute names is the signer, whichever comes first in
+ * the SET OF certificates (DER sorts it: one of the two signatures below
+ * has its signer second).
+ */
+static void
+test_renewed_same_key(void **state)
+{
+	X509 *orig = load_cert("signer-ec.pem"), *ca = load_cert("gov-ca.pem"), *renewed, *signer;
+	EVP_PKEY *cakey = load_key("gov-ca.key"), *key = load_key("signer-ec.key");
+	BIO *in;
+	CMS_ContentInfo *cms;
+	sign_buf sig = SIGN_BUF_INIT;
+	sign_cades_report *r;
+	const sign_cades_signature *sg;
+	int i;
+
+	(void)state;
+	renewed = X509_dup(orig);
+	assert_non_null(renewed);
+	assert_true(ASN1_INTEGER_set(X509_get_serialNumber(renewed), 0x7e57));
+	assert_true(X509_sign(renewed, cakey, EVP_sha256()) > 0);
+	for (i = 0; i < 2; i++) {
+		signer = i ? renewed : orig;
+		in = BIO_new_mem_buf(msg, (int)MSG_LEN);
+		cms = CMS_sign(NULL, NULL, NULL, NULL, CMS_PARTIAL | CMS_DETACHED | CMS_BINARY);
+		assert_non_null(cms);
+		assert_non_null(CMS_add1_signer(cms, signer, key, EVP_sha256(),
+		    CMS_CADES | CMS_USE_KEYID));
+		assert_true(CMS_add1_cert(cms, i ? orig : renewed));
+		assert_true(CMS_add1_cert(cms, ca));
+		assert_true(CMS_final(cms, in, NULL, CMS_DETACHED | CMS_BINARY));
+		BIO_free(in);
+		cms_der(&sig, cms);
+		r = check_verdict(&sig, msg, MSG_LEN, "root.pem", 0, &PASSED);
+		sg = sign_cades_report_get(r, 0);
+		assert_string_equal(sign_cades_signature_serial(sg), i ? "7e57" : "02");
+		sign_cades_report_free(r);
+		sign_buf_dispose(&sig);
+	}
+	X509_free(orig);
+	X509_free(renewed);
+	X509_free(ca);
+	EVP_PKEY_free(cakey);
+	EVP_PKEY_free(key);
+}
+
 /* Unsigned attributes are named in the format check, as not checked: an
  * auditor must know a time-stamp or counter-signature is there unverified. */
 static void
@@ -1013,6 +1062,7 @@ main(void)
 		cmocka_unit_test(test_extra_certs),
 		cmocka_unit_test(test_not_cms),
 		cmocka_unit_test(test_unsigned_attrs),
+		cmocka_unit_test(test_renewed_same_key),
 	};
 
 	return cmocka_run_group_tests(tests, pki_setup, pki_teardown);

@@ -672,8 +672,8 @@ check_key_usage(struct sign_cades_signature *s, X509 *cert)
 		    SIGN_CADES_SUB_CHAIN_CONSTRAINTS_FAILURE,
 		    "the signer certificate's extendedKeyUsage names no document-signing "
 		    "purpose (such as emailProtection or documentSigning): it is for "
-		    "another use (a TLS server or client, time-stamping...) and may not "
-		    "sign documents");
+		    "another use (a TLS server, time-stamping...) and may not sign "
+		    "documents");
 	else if (ku == UINT32_MAX)
 		sign_cades__check(s, SIGN_CADES_CHECK_KEY_USAGE, SIGN_CADES_STATUS_PASSED,
 		    SIGN_CADES_SUB_NONE, "no keyUsage restriction");

@@ -643,7 +643,7 @@ sign_cert__signing_use(X509 *x)
 
 		nid = OBJ_obj2nid(o);
 		if (nid == NID_anyExtendedKeyUsage || nid == NID_email_protect ||
-		    nid == NID_code_sign) {
+		    nid == NID_code_sign || nid == NID_client_auth) {
 			ok = 1;
 			break;
 		}

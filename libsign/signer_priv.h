@@ -61,9 +61,12 @@ int sign_cert__list_from_mem(sign_cert_list **out, const unsigned char *data, si
  * extension, unreadable or naming none of the purposes document signatures
  * are made under: anyExtendedKeyUsage, emailProtection, codeSigning, RFC
  * 9336 documentSigning, Microsoft Document Signing, Adobe Authentic
- * Documents Trust; what Adobe Acrobat accepts, plus RFC 9336).  A TLS
- * server, TLS client, time-stamping or OCSP certificate may not.  Signing
- * refuses such a certificate and verification fails its signatures.
+ * Documents Trust (what Adobe Acrobat accepts, and RFC 9336's), and
+ * clientAuth: a person's token certificate often names only clientAuth
+ * (and emailProtection), for logging in to public services and signing
+ * alike, and refusing it would refuse their own key.  A TLS server,
+ * time-stamping or OCSP certificate may not sign.  Signing refuses such a
+ * certificate and verification fails its signatures.
  */
 #define SIGN_CERT__NO_SIGNING_KU 1
 #define SIGN_CERT__NO_SIGNING_EKU 2

@@ -645,7 +645,7 @@ make_signer(sign_signer **out, sign_token *tok, const char *key_uri, const char 
 		    "the certificate of key '%s' on token '%s' is not for signing (%s); "
 		    "choose the signing key", key->label, st->info.label,
 		    refused_use == SIGN_CERT__NO_SIGNING_EKU ?
-		    "its extended key usage is for another use, such as TLS" :
+		    "its extended key usage is for another use, such as a TLS server" :
 		    "an encryption-only certificate");
 		goto out;
 	}

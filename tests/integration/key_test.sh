@@ -89,17 +89,17 @@ expect 3 "may not sign \(key usage: keyEncipherment\)" "$KYSO" key test \
 expect 3 "does not belong to the key" "$KYSO" key test --key "$U;object=an" \
     --cert "$P/signer-ec.pem" --pin-source env:PIN
 
-# Certificates for another use (a TLS client's: extendedKeyUsage clientAuth) never sign.
-softhsm2-util --import "$P/tls-client.key" --token T1 --label tls --id 06 --pin "$PIN" >/dev/null
-"$KYSO" cert import --token "$U" --in "$P/tls-client.pem" --pin-source env:PIN >/dev/null 2>&1 ||
-    fail "import tls-client"
-expect 3 "is not for signing \(its extended key usage is for another use, such as TLS\)" \
+# Certificates for another use (a TLS server's: extendedKeyUsage serverAuth) never sign.
+softhsm2-util --import "$P/tls-server.key" --token T1 --label tls --id 06 --pin "$PIN" >/dev/null
+"$KYSO" cert import --token "$U" --in "$P/tls-server.pem" --pin-source env:PIN >/dev/null 2>&1 ||
+    fail "import tls-server"
+expect 3 "is not for signing \(its extended key usage is for another use, such as a TLS server\)" \
     "$KYSO" key test --key "$U;object=tls" --pin-source env:PIN
-expect 3 "may not sign documents \(extended key usage: clientAuth\)" "$KYSO" key test \
-    --key "$U;object=tls" --cert "$P/tls-client.pem" --pin-source env:PIN
+expect 3 "may not sign documents \(extended key usage: serverAuth\)" "$KYSO" key test \
+    --key "$U;object=tls" --cert "$P/tls-server.pem" --pin-source env:PIN
 expect 3 "is not for signing \(its extended key usage" "$KYSO" sign --key "$U;object=tls" \
     --pin-source env:PIN -o "$T/tls.p7s" "$T/cv.txt"
-[ -e "$T/tls.p7s" ] && fail "signed with a TLS client certificate" || pass "no output (TLS client)"
+[ -e "$T/tls.p7s" ] && fail "signed with a TLS server certificate" || pass "no output (TLS server)"
 
 # Ambiguous or unsuitable.
 expect 3 "private keys on token 'T1' match" "$KYSO" key test --key "$U" --pin-source env:PIN

@@ -135,7 +135,6 @@ test_key_usage(void **state)
 	sign_buf sig = SIGN_BUF_INIT;
 	sign_cades_report *r;
 	sign_cades_status st;
-	int i;
 
 	(void)state;
 	/* OpenSSL signs with the encryption-only certificate; we refuse it */
@@ -147,17 +146,14 @@ test_key_usage(void **state)
 	sign_cades_report_free(r);
 	sign_buf_dispose(&sig);
 
-	/* certificates for another use (extendedKeyUsage serverAuth, clientAuth) */
-	for (i = 0; i < 2; i++) {
-		assert_int_equal(ossl_sign(&sig, i ? "tls-client" : "tls-server",
-		    CMS_DETACHED | CMS_CADES, msg, MSG_LEN), 0);
-		r = check_verdict(&sig, msg, MSG_LEN, "root.pem", 0, &e);
-		assert_non_null(strstr(check_detail(sign_cades_report_get(r, 0),
-		    SIGN_CADES_CHECK_KEY_USAGE, &st), "extendedKeyUsage names no document-signing"));
-		assert_int_equal(st, SIGN_CADES_STATUS_FAILED);
-		sign_cades_report_free(r);
-		sign_buf_dispose(&sig);
-	}
+	/* a certificate for another use (extendedKeyUsage serverAuth) */
+	assert_int_equal(ossl_sign(&sig, "tls-server", CMS_DETACHED | CMS_CADES, msg, MSG_LEN), 0);
+	r = check_verdict(&sig, msg, MSG_LEN, "root.pem", 0, &e);
+	assert_non_null(strstr(check_detail(sign_cades_report_get(r, 0), SIGN_CADES_CHECK_KEY_USAGE,
+	    &st), "extendedKeyUsage names no document-signing"));
+	assert_int_equal(st, SIGN_CADES_STATUS_FAILED);
+	sign_cades_report_free(r);
+	sign_buf_dispose(&sig);
 }
 
 /* ---- INDETERMINATE ------------------------------------------------------- */

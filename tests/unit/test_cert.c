@@ -225,9 +225,9 @@ test_signing_eku(void **state)
 		{ "1.3.6.1.5.5.7.3.36", 0 },           /* documentSigning, RFC 9336 */
 		{ "1.3.6.1.4.1.311.10.3.12", 0 },      /* Microsoft Document Signing */
 		{ "critical, 1.2.840.113583.1.1.5", 0 }, /* Adobe Authentic Documents Trust */
+		{ "clientAuth", 0 },                   /* a person's token certificate */
+		{ "serverAuth, clientAuth", 0 },
 		{ "serverAuth", SIGN_CERT__NO_SIGNING_EKU },
-		{ "clientAuth", SIGN_CERT__NO_SIGNING_EKU },
-		{ "serverAuth, clientAuth", SIGN_CERT__NO_SIGNING_EKU },
 		{ "critical, timeStamping", SIGN_CERT__NO_SIGNING_EKU },
 		{ "OCSPSigning", SIGN_CERT__NO_SIGNING_EKU },
 		{ "1.3.6.1.5.5.7.3.37", SIGN_CERT__NO_SIGNING_EKU },

@@ -102,9 +102,9 @@ sign_cert_validity sign_cert_check_time(const sign_cert *cert, time_t now, int w
  * (digitalSignature or nonRepudiation, or no keyUsage extension) and its
  * extended key usage, when it has one, names a document-signing purpose
  * (emailProtection, documentSigning, Microsoft Document Signing, Adobe
- * Authentic Documents Trust, codeSigning, anyExtendedKeyUsage; not a TLS,
- * time-stamping or OCSP certificate); SIGN_ERR_KEY_USAGE with a message
- * otherwise. */
+ * Authentic Documents Trust, codeSigning, clientAuth, anyExtendedKeyUsage;
+ * not a TLS server, time-stamping or OCSP certificate); SIGN_ERR_KEY_USAGE
+ * with a message otherwise. */
 int sign_cert_check_signing(const sign_cert *cert);
 
 /*

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Private to tools/card_opts.c and tools/card_json.c: the result of a card
+/* Private to tools/card_opts.c, card_json.c and cmd_card.c: the result of a card
  * read or of a dump verification. */
 #ifndef KYSO_CARD_RESULT_H
 #define KYSO_CARD_RESULT_H

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "card_opts.h"
+#include "card_result.h"
 
 #define OPT_JSON  0x7b01
 #define OPT_PHOTO 0x7b02
@@ -54,6 +55,34 @@ fail_json(const struct state *s, int rc)
 	return rc;
 }
 
+/* 1 when --json is among the options: a command line that does not parse
+ * still answers with one JSON object when the caller asked for JSON, even
+ * if the bad option came before --json. */
+static int
+json_asked(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--json") == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* A usage error after (or while) parsing: the message (kept, or the
+ * parser's, which went to stderr) as the JSON error object when asked. */
+static int
+usage_json(struct state *s, int argc, char **argv, int rc)
+{
+	if (s->json || json_asked(argc, argv))
+		kyso_json_emit(kyso_card_error_json(rc, kyso_card_last_error()[0] != '\0' ?
+		    kyso_card_last_error() : "bad command line (see --help)"), 1);
+	return rc;
+}
+
 static int
 card_list(int argc, char **argv)
 {
@@ -73,10 +102,10 @@ card_list(int argc, char **argv)
 	rc = kyso_parse(argc, argv, "kyso card list [--json] [--wait SECONDS]", opts, opt_cb, &s,
 	    &ind);
 	if (rc != 0)
-		return rc;
+		return usage_json(&s, argc, argv, rc);
 	if (ind != argc) {
-		kyso_err("unexpected argument '%s'", argv[ind]);
-		return KYSO_EXIT_USAGE;
+		kyso_card__err("unexpected argument '%s'", argv[ind]);
+		return usage_json(&s, argc, argv, KYSO_EXIT_USAGE);
 	}
 	if (s.co.wait_ms > 0) {
 		rc = sign_card_wait(NULL, s.co.wait_ms);
@@ -167,10 +196,10 @@ card_read(int argc, char **argv)
 	memset(&s, 0, sizeof(s));
 	rc = kyso_parse(argc, argv, CARD_USAGE, opts, opt_cb, &s, &ind);
 	if (rc != 0)
-		return rc;
+		return usage_json(&s, argc, argv, rc);
 	if (ind != argc) {
-		kyso_err("unexpected argument '%s'", argv[ind]);
-		return KYSO_EXIT_USAGE;
+		kyso_card__err("unexpected argument '%s'", argv[ind]);
+		return usage_json(&s, argc, argv, KYSO_EXIT_USAGE);
 	}
 	rc = kyso_card_read(&s.co, &res);
 	if (res == NULL)
@@ -231,10 +260,10 @@ card_verify(int argc, char **argv)
 	rc = kyso_parse(argc, argv, "kyso card verify DIR [--csca FILE|DIR]... "
 	    "[--master-list FILE.ml --ml-signer-anchor CERT] [--json]", opts, opt_cb, &s, &ind);
 	if (rc != 0)
-		return rc;
+		return usage_json(&s, argc, argv, rc);
 	if (ind != argc - 1) {
-		kyso_err("give one dump directory (made by kyso card read --dump DIR)");
-		return KYSO_EXIT_USAGE;
+		kyso_card__err("give one dump directory (made by kyso card read --dump DIR)");
+		return usage_json(&s, argc, argv, KYSO_EXIT_USAGE);
 	}
 	rc = kyso_card_verify_dir(&s.co, argv[ind], &res);
 	if (res == NULL)

@@ -30,6 +30,31 @@ fi
 expect 3 'no card key' "$KYSO" card read
 expect 3 'unknown subcommand' "$KYSO" card frobnicate
 expect 3 '--wait takes whole seconds' "$KYSO" card read --wait soon --mrz-source env:MRZ
+# --json: a command line that does not parse answers with one JSON object too
+# (exit 3), whichever comes first, the bad option or --json
+jusage() {
+	_re=$1; shift
+	"$KYSO" card "$@" >"$T/u.json" 2>"$T/u.err"
+	_rc=$?
+	[ $_rc -eq 3 ] && pass "card $* -> 3" || fail "card $*: exit $_rc, expected 3"
+	grep -Eq -- "$_re" "$T/u.err" && pass "card $*: message" || fail "card $*: stderr $(cat "$T/u.err")"
+	command -v python3 >/dev/null 2>&1 || return 0
+	python3 - "$T/u.json" "$_re" <<'PY' && pass "card $*: one JSON error object" ||
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+assert sorted(d) == ["error", "schema"] and d["schema"] == 1 and d["error"]["exit"] == 3
+assert re.search(sys.argv[2], d["error"]["message"]) or d["error"]["message"] == "bad command line (see --help)"
+PY
+	    { fail "card $*: JSON on stdout"; sed 's/^/    | /' "$T/u.json"; }
+}
+jusage "unexpected argument 'extra'" read --json --mrz-source env:MRZ extra
+jusage 'give one dump directory' verify --json
+jusage 'give one dump directory' verify "$T/a" "$T/b" --json
+jusage "unexpected argument 'extra'" list --json extra
+jusage '--wait takes whole seconds' read --json --wait soon --mrz-source env:MRZ
+jusage '--wait takes whole seconds' list --wait soon --json
+jusage 'unknown option or missing argument: --bogus' read --bogus --json
+jusage 'unknown option or missing argument: --frob' verify --json --frob "$T/a"
 expect 0 'usage: kyso card list' "$KYSO" card --help
 expect 0 '--mrz-source SRC' "$KYSO" card read --help
 done_testing

@@ -1120,6 +1120,68 @@ post(sign_insurance_client *c, const char *what, const char *url, const char *lo
 	return rc;
 }
 
+/* An HTTP status that carries no answer, with what to do about it. */
+static int
+http_failure(const sign_insurance_client *c, const char *what, long status)
+{
+	const char *fix;
+
+	if (status >= 300 && status <= 399)
+		fix = "a redirect, which is never followed: check the gateway URL";
+	else if (status == 403)
+		fix = "access refused: the gateway only serves the facility's registered IP "
+		    "addresses; ask the social-security office to register this address";
+	else if (status == 404 || status == 405)
+		fix = "no such API there: check the gateway URL (the base only, without /api/...)";
+	else if (status >= 400 && status <= 499)
+		fix = "check the gateway URL and the account";
+	else if (status >= 500)
+		fix = "a server error: try again later";
+	else
+		fix = "not an answer of the gateway's API: check the gateway URL";
+	return sign_error__set(SIGN_ERR_HTTP, (unsigned long)status,
+	    "the gateway %s answered the %s request with HTTP %ld (%s)", c->base, what, status,
+	    fix);
+}
+
+/*
+ * The fields of a lookup answer the desk reads (dates, facility, card code,
+ * new card) must be strings or null, and the history lists arrays or null:
+ * an answer that gives them another type is malformed, not "covered with
+ * unknown dates".  (Only for answers received now: recorded answers are
+ * re-read as they were.)
+ */
+static int
+check_answer_types(const sign_insurance_result *r)
+{
+	static const char *const strings[] = { "ghiChu", "maThe", "hoTen", "ngaySinh",
+		"gioiTinh", "diaChi", "maDKBD", "tenDKBD", "cqBHXH", "gtTheTu", "gtTheDen",
+		"maKV", "ngayDu5Nam", "maSoBHXH", "maTheCu", "maTheMoi", "gtTheTuMoi",
+		"gtTheDenMoi", "maDKBDMoi", "tenDKBDMoi" };
+	static const char *const arrays[] = { "dsLichSuKCB2018", "dsLichSuKT2018" };
+	const json_t *v;
+	size_t i;
+
+	for (i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
+		v = json_object_get(r->answer, strings[i]);
+		if (v != NULL && !json_is_string(v) && !json_is_null(v))
+			return sign_error__set(SIGN_ERR_SERVER_RESPONSE, 0,
+			    "the gateway's lookup answer (maKetQua %s) gives %s as a %s, not a "
+			    "string: a malformed answer; ask the gateway's operator", r->code,
+			    strings[i], json_is_object(v) ? "object" : json_is_array(v) ? "array" :
+			    json_is_boolean(v) ? "boolean" : "number");
+	}
+	for (i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++) {
+		v = json_object_get(r->answer, arrays[i]);
+		if (v != NULL && !json_is_array(v) && !json_is_null(v))
+			return sign_error__set(SIGN_ERR_SERVER_RESPONSE, 0,
+			    "the gateway's lookup answer (maKetQua %s) gives %s that is not a "
+			    "list: a malformed answer; ask the gateway's operator", r->code,
+			    arrays[i]);
+	}
+	return 0;
+}
+
 static char *
 join(const char *a, const char *b)
 {
@@ -1166,15 +1228,15 @@ take_token(sign_insurance_client *c)
 	if (status == 401 || status == 403) {
 		rc = sign_error__set(SIGN_ERR_SERVER_AUTH, (unsigned long)status,
 		    "the gateway refused the facility account %s (HTTP %ld): check the "
-		    "username and the password", c->username, status);
+		    "username and the password%s", c->username, status, status == 403 ?
+		    ", and that this computer's IP address is registered with the gateway" : "");
 		goto out;
 	}
 	rc = sign_insurance__parse_token((const char *)ans.data, ans.len, c->now(), &c->access,
 	    &c->id_token, &exp);
 	if (rc != 0) {
 		if (rc == SIGN_ERR_SERVER_RESPONSE && (status < 200 || status > 299))
-			rc = sign_error__set(SIGN_ERR_HTTP, (unsigned long)status,
-			    "the gateway answered the token request with HTTP %ld", status);
+			rc = http_failure(c, "token", status);
 		else if (rc == SIGN_ERR_SERVER_AUTH)
 			rc = sign_error__set(rc, sign_error_backend(),
 			    "the gateway refused the facility account %s: check the username and "
@@ -1333,13 +1395,12 @@ sign_insurance_lookup(sign_insurance_result **out, sign_insurance_client *c,
 	}
 	if (!sign_insurance__has_code((const char *)ans.data, ans.len) &&
 	    (status < 200 || status > 299)) {
-		rc = sign_error__set(SIGN_ERR_HTTP, (unsigned long)status,
-		    "the gateway answered the lookup with HTTP %ld", status);
+		rc = http_failure(c, "lookup", status);
 		goto out;
 	}
 	rc = sign_insurance__result_from_answer(&res, (const char *)ans.data, ans.len, status,
 	    sign_insurance__local_days(c->now()), c->facility, c->warn_days);
-	if (rc != 0)
+	if (rc != 0 || (rc = check_answer_types(res)) != 0)
 		goto out;
 	for (i = 0; i < REQ_N; i++) {
 		const char *v = json_string_value(json_object_get(jbody, req_names[i]));

@@ -396,6 +396,97 @@ test_bad_answers(void **state)
 	}
 }
 
+/* HTTP answers without a result code: the status, and what to do about it. */
+static void
+test_http_status_fix(void **state)
+{
+	static const struct step redirect[] = {
+		{ 0, 0, 200, TOKEN_OK }, { 0, 0, 302, "moved" } };
+	static const struct step forbidden[] = {
+		{ 0, 0, 200, TOKEN_OK }, { 0, 0, 403, "<html>forbidden</html>" } };
+	static const struct step notfound[] = {
+		{ 0, 0, 200, TOKEN_OK }, { 0, 0, 404, "Not Found" } };
+	static const struct step tokredirect[] = { { 0, 0, 301, "" } };
+	static const struct step tok404[] = { { 0, 0, 404, "<html>nf</html>" } };
+	static const struct step tok403[] = { { 0, 0, 403, "" } };
+	static const struct {
+		const struct step *s;
+		size_t n;
+		int rc;
+		const char *msg;
+	} t[] = {
+		{ redirect, 2, SIGN_ERR_HTTP, "lookup request with HTTP 302 (a redirect, which is "
+		  "never followed: check the gateway URL)" },
+		{ forbidden, 2, SIGN_ERR_HTTP, "HTTP 403 (access refused: the gateway only serves "
+		  "the facility's registered IP addresses" },
+		{ notfound, 2, SIGN_ERR_HTTP, "https://egw.example.vn answered the lookup request "
+		  "with HTTP 404 (no such API there: check the gateway URL" },
+		{ tokredirect, 1, SIGN_ERR_HTTP, "token request with HTTP 301 (a redirect" },
+		{ tok404, 1, SIGN_ERR_HTTP, "token request with HTTP 404 (no such API there" },
+		{ tok403, 1, SIGN_ERR_SERVER_AUTH, "IP address is registered" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < N(t); i++) {
+		struct fake *f;
+		sign_insurance_client *c = client(t[i].s, t[i].n, &f);
+		sign_insurance_result *r = NULL;
+		int rc = sign_insurance_lookup(&r, c, &req);
+
+		if (rc != t[i].rc || strstr(sign_error_message(), t[i].msg) == NULL)
+			fail_msg("case %zu: %d '%s'", i, rc, sign_error_message());
+		assert_null(r);
+		assert_int_equal(f->nreq, t[i].n);
+		sign_insurance_client_free(c);
+	}
+}
+
+/* Fields the desk reads with another type than the API's: a malformed
+ * answer (exit 6), never "covered" with the dates or facility left out. */
+static void
+test_answer_types(void **state)
+{
+	static const char *const bad[] = {
+		"{\"maKetQua\":\"000\",\"gtTheDen\":20991231}",
+		"{\"maKetQua\":\"000\",\"maDKBD\":[\"01001\"]}",
+		"{\"maKetQua\":\"000\",\"gtTheTu\":{\"d\":1}}",
+		"{\"maKetQua\":\"010\",\"maTheMoi\":true}",
+		"{\"maKetQua\":\"000\",\"dsLichSuKCB2018\":\"none\"}",
+	};
+	static const char *const good[] = {
+		ANSWER_000,
+		"{\"maKetQua\":\"000\",\"gtTheDen\":null,\"maDKBD\":null,"
+		"\"dsLichSuKCB2018\":[],\"dsLichSuKT2018\":null,\"extra\":5}",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < N(bad) + N(good); i++) {
+		struct step s[2] = { { 0, 0, 200, TOKEN_OK }, { 0, 0, 200, NULL } };
+		struct fake *f;
+		sign_insurance_client *c;
+		sign_insurance_result *r = NULL;
+		int rc;
+
+		s[1].body = i < N(bad) ? bad[i] : good[i - N(bad)];
+		c = client(s, 2, &f);
+		rc = sign_insurance_lookup(&r, c, &req);
+		if (i < N(bad)) {
+			if (rc != SIGN_ERR_SERVER_RESPONSE ||
+			    strstr(sign_error_message(), "malformed answer") == NULL)
+				fail_msg("bad %zu: %d '%s'", i, rc, sign_error_message());
+			assert_null(r);
+		} else {
+			if (rc != 0)
+				fail_msg("good %zu: %d '%s'", i - N(bad), rc, sign_error_message());
+			assert_true(sign_insurance_result_covered(r));
+		}
+		sign_insurance_result_free(r);
+		sign_insurance_client_free(c);
+	}
+}
+
 static void
 test_request_checks(void **state)
 {
@@ -505,6 +596,8 @@ main(void)
 		cmocka_unit_test(test_token_refused),
 		cmocka_unit_test(test_retries),
 		cmocka_unit_test(test_bad_answers),
+		cmocka_unit_test(test_http_status_fix),
+		cmocka_unit_test(test_answer_types),
 		cmocka_unit_test(test_request_checks),
 		cmocka_unit_test(test_client_options),
 		cmocka_unit_test(test_facility_warning),

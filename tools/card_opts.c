@@ -556,49 +556,95 @@ ensure_photo_path(const char *photo)
 	return 0;
 }
 
-static int
-write_photo(struct kyso_card_result *r, const char *path)
-{
-	const unsigned char *img = NULL;
-	size_t len = 0;
-	sign_image_format fmt;
-	unsigned int w, h;
+/* --photo: a temporary file beside the target is made (and removed) before
+ * the card is read, so a path that cannot be written fails at once, not
+ * after the read and the dump; after the read it is made again, filled
+ * before the dump is written and renamed over the target last. */
+struct photo_out {
+	const char *path;
 	char tmp[4096];
-	FILE *fp = NULL;
 	int fd;
+};
 
-	if (r->dg2 == NULL || sign_dg2_image(r->dg2, 0, &img, &len, &fmt, &w, &h) != 0) {
-		kyso_card__err("--photo %s: the card has no readable face image (DG2)", path);
-		return KYSO_EXIT_DATA;
-	}
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path) >= sizeof(tmp)) {
+static int
+photo_open(struct photo_out *ph, const char *path)
+{
+	ph->path = path;
+	ph->fd = -1;
+	ph->tmp[0] = '\0';
+	if (path == NULL)
+		return 0;
+	if ((size_t)snprintf(ph->tmp, sizeof(ph->tmp), "%s.tmpXXXXXX", path) >= sizeof(ph->tmp)) {
+		ph->tmp[0] = '\0';
 		kyso_card__err("--photo: path too long");
 		return KYSO_EXIT_USAGE;
 	}
-	fd = mkstemp(tmp);
-	if (fd < 0 || (fp = fdopen(fd, "wb")) == NULL) {
+	ph->fd = mkstemp(ph->tmp);
+	if (ph->fd < 0) {
+		ph->tmp[0] = '\0';
 		kyso_card__err("--photo %s: cannot create a file beside it: %s", path,
 		    strerror(errno));
-		if (fd >= 0) {
-			close(fd);
-			unlink(tmp);
-		}
 		return KYSO_EXIT_RUNTIME;
 	}
-	if (fwrite(img, 1, len, fp) != len || fflush(fp) != 0 || fsync(fileno(fp)) != 0) {
-		kyso_card__err("--photo %s: write failed: %s", path, strerror(errno));
-		fclose(fp);
-		unlink(tmp);
+	return 0;
+}
+
+/* Remove the temporary file (nothing of the photo is left). */
+static void
+photo_abort(struct photo_out *ph)
+{
+	if (ph->fd >= 0)
+		close(ph->fd);
+	ph->fd = -1;
+	if (ph->tmp[0] != '\0')
+		unlink(ph->tmp);
+	ph->tmp[0] = '\0';
+}
+
+/* Write the face image into the temporary file (durable, not yet in place). */
+static int
+photo_write(struct kyso_card_result *r, struct photo_out *ph)
+{
+	const unsigned char *img = NULL;
+	size_t len = 0, off = 0;
+	sign_image_format fmt;
+	unsigned int w, h;
+
+	if (r->dg2 == NULL || sign_dg2_image(r->dg2, 0, &img, &len, &fmt, &w, &h) != 0) {
+		kyso_card__err("--photo %s: the card has no readable face image (DG2)", ph->path);
+		return KYSO_EXIT_DATA;
+	}
+	while (off < len) {
+		ssize_t n = write(ph->fd, img + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	if (off != len || fchmod(ph->fd, 0600) != 0 || fsync(ph->fd) != 0) {
+		kyso_card__err("--photo %s: write failed: %s", ph->path, strerror(errno));
 		return KYSO_EXIT_RUNTIME;
 	}
-	fchmod(fileno(fp), 0600);
-	fclose(fp);
-	if (rename(tmp, path) != 0) {
-		kyso_card__err("--photo %s: %s", path, strerror(errno));
-		unlink(tmp);
+	return 0;
+}
+
+static int
+photo_commit(struct kyso_card_result *r, struct photo_out *ph)
+{
+	if (close(ph->fd) != 0) {
+		ph->fd = -1;
+		kyso_card__err("--photo %s: write failed: %s", ph->path, strerror(errno));
 		return KYSO_EXIT_RUNTIME;
 	}
-	r->photo_file = path;
+	ph->fd = -1;
+	if (rename(ph->tmp, ph->path) != 0) {
+		kyso_card__err("--photo %s: %s", ph->path, strerror(errno));
+		return KYSO_EXIT_RUNTIME;
+	}
+	ph->tmp[0] = '\0';
+	r->photo_file = ph->path;
 	return 0;
 }
 
@@ -611,6 +657,7 @@ kyso_card_read(const struct kyso_card_opts *o, struct kyso_card_result **out)
 	sign_mrz_keys *keys = NULL;
 	sign_csca_store *st = NULL;
 	sign_pa_doc *pd = NULL;
+	struct photo_out ph = { NULL, "", -1 };
 	size_t i, n;
 	int rc;
 
@@ -626,8 +673,9 @@ kyso_card_read(const struct kyso_card_opts *o, struct kyso_card_result **out)
 		rc = kyso_card_fail(rc, "--dump");
 		goto out;
 	}
-	if ((rc = ensure_photo_path(o->photo)) != 0)
+	if ((rc = ensure_photo_path(o->photo)) != 0 || (rc = photo_open(&ph, o->photo)) != 0)
 		goto out;
+	photo_abort(&ph);       /* only a probe: nothing is left if the read is interrupted */
 	r = calloc(1, sizeof(*r));
 	if (r == NULL) {
 		kyso_card__err("out of memory");
@@ -662,7 +710,11 @@ kyso_card_read(const struct kyso_card_opts *o, struct kyso_card_result **out)
 	if (rc != 0)
 		goto out;
 	/* Outputs only now: the read is complete and every answer passed its
-	 * MAC check.  The dump is written whatever the verdict (audit). */
+	 * MAC check.  The dump is written whatever the verdict (audit).  The
+	 * photo goes in place last: a failure leaves neither. */
+	if (o->photo != NULL &&
+	    ((rc = photo_open(&ph, o->photo)) != 0 || (rc = photo_write(r, &ph)) != 0))
+		goto out;
 	if (o->dump != NULL) {
 		rc = sign_card_doc_dump(r->doc, o->dump);
 		if (rc != 0) {
@@ -671,12 +723,13 @@ kyso_card_read(const struct kyso_card_opts *o, struct kyso_card_result **out)
 		}
 		r->dump_dir = o->dump;
 	}
-	if (o->photo != NULL && (rc = write_photo(r, o->photo)) != 0)
+	if (o->photo != NULL && (rc = photo_commit(r, &ph)) != 0)
 		goto out;
 	*out = r;
 	r = NULL;
 	rc = (*out)->exit;
 out:
+	photo_abort(&ph);
 	kyso_card_result_free(r);
 	sign_pa_doc_free(pd);
 	sign_csca_store_free(st);

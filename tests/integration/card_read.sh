@@ -160,6 +160,21 @@ expect 3 'one card key only' "$KYSO" card read --reader "$R" --mrz-source env:MR
 expect 3 'bad card key' "$KYSO" card read --reader "$R" --doc-number 19001234 --dob 991399 \
     --expiry 300315
 
+# ---- --photo that cannot be written: refused before the card is read, no dump left ----
+expect 7 "--photo $T/no-such-dir/face.jpg: cannot create a file beside it" "$KYSO" card read \
+    --reader "$R" --mrz-source env:MRZ $CSCA --photo "$T/no-such-dir/face.jpg" --dump "$T/dump-ph"
+[ ! -e "$T/dump-ph" ] && pass "--photo unwritable: no dump written" || fail "--photo unwritable: a dump was left"
+grep -q 'Name:\|Genuine' "$T/.out" && fail "--photo unwritable: holder data shown" ||
+    pass "--photo unwritable: no result shown"
+ls "$T" | grep -q 'tmp' && fail "--photo unwritable: temporary files left" || pass "--photo unwritable: no temporary files"
+# an existing photo is replaced whole, nothing beside it
+printf 'old' >"$T/face-old.jpg"
+expect 0 'Genuine: +yes' "$KYSO" card read --reader "$R" --mrz-source env:MRZ $CSCA \
+    --photo "$T/face-old.jpg"
+cmp -s "$T/face-old.jpg" "$top_srcdir/tests/vcard/photo/face.jpg" && pass "existing --photo replaced by the card's JPEG" ||
+    fail "existing --photo not replaced"
+ls "$T" | grep -q 'tmp' && fail "--photo: temporary files left" || pass "--photo: no temporary files"
+
 # ---- wrong key: 5, one message, no retry loop ----
 expect 5 'these MRZ data do not open this card' "$KYSO" card read --reader "$R" \
     --doc-number "$CARD_DOC_NUMBER" --dob 900316 --expiry "$CARD_EXPIRY" $CSCA --json \

@@ -370,6 +370,23 @@ sign_config_load(sign_config **out, const char *path)
 		    strerror(errno));
 		goto out;
 	}
+	/* Whoever may change the file decides where the gateway password and the
+	 * patients' data go (gateway, cacert...): only its owner, who is the
+	 * user or root. */
+	if ((st.st_mode & 022) != 0) {
+		rc = sign_error__set(SIGN_ERR_USAGE, 0,
+		    "the configuration file %s may be changed by other users (mode %04o), "
+		    "who could send the gateway password elsewhere; chmod go-w %s", path,
+		    (unsigned)(st.st_mode & 07777), path);
+		goto out;
+	}
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		rc = sign_error__set(SIGN_ERR_USAGE, 0,
+		    "the configuration file %s belongs to another user (uid %lu), who could "
+		    "send the gateway password elsewhere; use your own copy or chown it",
+		    path, (unsigned long)st.st_uid);
+		goto out;
+	}
 	if (S_ISREG(st.st_mode) && st.st_size > SIGN_CONFIG_MAX_SIZE) {
 		rc = sign_error__set(SIGN_ERR_TOO_LARGE, 0, "%s: larger than %d bytes", path,
 		    SIGN_CONFIG_MAX_SIZE);

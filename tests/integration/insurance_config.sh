@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # kyso.conf for insurance lookups: where it is found (--config, $KYSO_CONF),
-# the 0600 rule for files naming secret sources (3, "chmod 600 FILE"), no
+# the 0600 rule for files naming secret sources (3, "chmod 600 FILE"), files
+# others may write refused (3, "chmod go-w FILE"), no
 # password in the file (3), unknown settings (3), syntax errors (6), every
 # setting overridable on the command line, and the password sources.
 . "$top_srcdir/tests/integration/lib.sh"
@@ -43,6 +44,18 @@ EOF
 chmod 644 "$T/public.conf"
 expect 0 'result: +000' k --config "$T/public.conf" --password-source env:KYSO_TEST_GW_PASSWORD
 expect 3 'no gateway password source' k --config "$T/public.conf"
+# a file others may change (its gateway and cacert decide where the password
+# goes) is refused, secrets in it or not, before anything is sent
+chmod 666 "$T/public.conf"
+n0=$(gw_count /api/token/take)
+expect 3 "configuration file $T/public.conf may be changed by other users \(mode 0666\).*; chmod go-w $T/public.conf" \
+    k --config "$T/public.conf" --password-source env:KYSO_TEST_GW_PASSWORD
+[ "$(gw_count /api/token/take)" -eq "$n0" ] && pass "nothing sent with a writable config" ||
+    fail "a request was sent with a writable config"
+chmod 620 "$T/public.conf"
+expect_json 3 '"chmod go-w" in d["error"] and d["exit"] == 3' \
+    k --config "$T/public.conf" --password-source env:KYSO_TEST_GW_PASSWORD --json
+chmod 644 "$T/public.conf"
 
 # the password itself never belongs in the file
 write_conf "$T/pw.conf" "password = matkhau-thu-nghiem"

@@ -235,6 +235,21 @@ test_load_modes(void **state)
 	assert_int_equal(sign_config_load(&cfg, path), 0);
 	sign_config_free(cfg);
 	cfg = NULL;
+	/* writable by others: refused even without secrets (the gateway URL and
+	 * CA bundle decide where the password goes), with the fix */
+	unlink(path);
+	write_file(path, "[insurance]\ngateway = https://x\n", 0664);
+	assert_int_equal(sign_config_load(&cfg, path), SIGN_ERR_USAGE);
+	assert_null(cfg);
+	snprintf(want, sizeof(want), "chmod go-w %s", path);
+	assert_non_null(strstr(sign_error_message(), want));
+	assert_non_null(strstr(sign_error_message(), "mode 0664"));
+	assert_int_equal(chmod(path, 0646), 0);
+	assert_int_equal(sign_config_load(&cfg, path), SIGN_ERR_USAGE);
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(sign_config_load(&cfg, path), 0);
+	sign_config_free(cfg);
+	cfg = NULL;
 	/* a client key location counts as a secret */
 	unlink(path);
 	write_file(path, "client-key = /etc/kyso/client.key\n", 0604);

@@ -22,6 +22,9 @@
  * Secrets: a file that holds a sensitive key (see sign_config_key_is_secret)
  * must be a regular file of mode 0600 or stricter; sign_config_load() refuses
  * it otherwise with SIGN_ERR_USAGE and a message asking for "chmod 600 FILE".
+ * Any configuration file must be writable by its owner only, and owned by
+ * the user or root: its settings (gateway URL, CA bundle...) decide where
+ * secrets go.  Otherwise SIGN_ERR_USAGE, asking for "chmod go-w FILE".
  *
  * THREAD SAFETY: a sign_config is read-only after loading and may be read
  * from several threads at once; sign_config_default_path() reads the
@@ -58,7 +61,8 @@ int sign_config_default_path(const char **out, int *explicit_out, const char *pa
  * exist, SIGN_ERR_IO when unreadable, SIGN_ERR_TOO_LARGE beyond
  * SIGN_CONFIG_MAX_SIZE, SIGN_ERR_MALFORMED with "FILE:LINE: cause" for a
  * syntax error, SIGN_ERR_USAGE when it holds a sensitive key and is not a
- * regular file of mode 0600 or stricter.
+ * regular file of mode 0600 or stricter, or when others may write it (group
+ * or other write permission, or an owner other than the user and root).
  */
 int sign_config_load(sign_config **out, const char *path) SIGN_WARN_UNUSED;
 

@@ -290,7 +290,7 @@ struct cades_check {
 	sign_cades_check id;
 	sign_cades_status status;
 	sign_cades_subindication sub;  /* what a non-PASSED status means */
-	char detail[320];
+	char detail[512];
 };
 
 #define CADES_MAX_CHECKS 12
@@ -355,6 +355,12 @@ int sign_cades__set_chain(struct sign_cades_signature *s, STACK_OF(X509) *path, 
 
 /* Trust store internals (trust.c). */
 STACK_OF(X509) *sign_trust__anchors(const sign_trust *t);
+STACK_OF(X509_CRL) *sign_trust__crls(const sign_trust *t);
+
+/* The revocation check of s (cades_revocation.c): path signer first, the
+ * anchor last when trusted; the CRLs of two sets (either may be NULL). */
+void sign_cades__check_revocation(struct sign_cades_signature *s, STACK_OF(X509) *path,
+    int trusted, STACK_OF(X509_CRL) *crls1, STACK_OF(X509_CRL) *crls2, time_t vt);
 
 /* Parse an ASN.1 UTCTime/GeneralizedTime element into time_t. */
 int sign_cades__parse_time(const struct tlv *t, time_t *out);

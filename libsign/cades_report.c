@@ -446,6 +446,9 @@ sign_cades_subindication_str(sign_cades_subindication sub)
 		return "CERTIFICATE_CHAIN_GENERAL_FAILURE";
 	case SIGN_CADES_SUB_CRYPTO_CONSTRAINTS_FAILURE_NO_POE:
 		return "CRYPTO_CONSTRAINTS_FAILURE_NO_POE";
+	case SIGN_CADES_SUB_REVOKED_NO_POE: return "REVOKED_NO_POE";
+	case SIGN_CADES_SUB_REVOKED_CA_NO_POE: return "REVOKED_CA_NO_POE";
+	case SIGN_CADES_SUB_TRY_LATER: return "TRY_LATER";
 	}
 	return "";
 }

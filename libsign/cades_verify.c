@@ -546,9 +546,11 @@ verify_cb(int ok, X509_STORE_CTX *ctx)
 	return 1;
 }
 
+/* The path and validity checks; *out the path (signer first), *trusted
+ * whether it ends at a trust anchor. */
 static int
 check_path(struct sign_cades_signature *s, X509 *cert, STACK_OF(X509) *untrusted,
-    const sign_trust *trust, time_t vt)
+    const sign_trust *trust, time_t vt, STACK_OF(X509) **out, int *trusted)
 {
 	X509_STORE *store = NULL;
 	X509_STORE_CTX *ctx = NULL;
@@ -648,6 +650,9 @@ check_path(struct sign_cades_signature *s, X509 *cert, STACK_OF(X509) *untrusted
 		    SIGN_CADES_SUB_NONE, "%d certificate%s valid at %s (signer until %s)", n,
 		    n == 1 ? "" : "s", vts, when);
 	}
+	*out = path;
+	*trusted = !v.untrusted && !v.general;
+	path = NULL;
 out:
 	ERR_clear_error();
 	sk_X509_pop_free(path, X509_free);
@@ -952,11 +957,17 @@ verify_one(sign_cades_report *r, const struct tlv *si_raw, const struct parsed *
 		    "no digest of the content to check");
 	}
 
-	/* path, validity, key usage */
+	/* path, validity, key usage, revocation */
 	if (cert != NULL) {
-		if ((rc = check_path(s, cert, P->x509s, opts->trust, vt)) != 0)
+		STACK_OF(X509) *path = NULL;
+		int trusted = 0;
+
+		if ((rc = check_path(s, cert, P->x509s, opts->trust, vt, &path, &trusted)) != 0)
 			return rc;
 		check_key_usage(s, cert);
+		sign_cades__check_revocation(s, path, trusted, sign_trust__crls(opts->trust),
+		    sign_trust__crls(opts->version >= 2 ? opts->extra_certs : NULL), vt);
+		sk_X509_pop_free(path, X509_free);
 	} else {
 		sign_cades__check(s, SIGN_CADES_CHECK_CHAIN, SIGN_CADES_STATUS_SKIPPED,
 		    SIGN_CADES_SUB_NONE, "no signer certificate");
@@ -964,9 +975,9 @@ verify_one(sign_cades_report *r, const struct tlv *si_raw, const struct parsed *
 		    SIGN_CADES_SUB_NONE, "no signer certificate");
 		sign_cades__check(s, SIGN_CADES_CHECK_KEY_USAGE, SIGN_CADES_STATUS_SKIPPED,
 		    SIGN_CADES_SUB_NONE, "no signer certificate");
+		sign_cades__check(s, SIGN_CADES_CHECK_REVOCATION, SIGN_CADES_STATUS_SKIPPED,
+		    SIGN_CADES_SUB_NONE, "no signer certificate");
 	}
-	sign_cades__check(s, SIGN_CADES_CHECK_REVOCATION, SIGN_CADES_STATUS_SKIPPED,
-	    SIGN_CADES_SUB_NONE, "revocation is not checked (no CRL or OCSP)");
 	sign_cades__conclude(s);
 	return 0;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Trust store: the anchors signature verification chains to. */
+/* Trust store: the anchors signature verification chains to, and the
+ * certificate revocation lists it checks the path against. */
 #include "cades_priv.h"
 
 #include <dirent.h>
@@ -16,9 +17,12 @@
 
 #define TRUST_MAX_FILE (4u * 1024u * 1024u)
 #define TRUST_MAX_ANCHORS 4096
+#define TRUST_MAX_CRL_FILE (64u * 1024u * 1024u)   /* a large CA's CRL */
+#define TRUST_MAX_CRLS 4096
 
 struct sign_trust {
 	STACK_OF(X509) *anchors;
+	STACK_OF(X509_CRL) *crls;
 };
 
 int
@@ -30,7 +34,10 @@ sign_trust_new(sign_trust **out)
 		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no output given");
 	*out = NULL;
 	t = calloc(1, sizeof(*t));
-	if (t == NULL || (t->anchors = sk_X509_new_null()) == NULL) {
+	if (t == NULL || (t->anchors = sk_X509_new_null()) == NULL ||
+	    (t->crls = sk_X509_CRL_new_null()) == NULL) {
+		if (t != NULL)
+			sk_X509_free(t->anchors);
 		free(t);
 		return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
 	}
@@ -44,6 +51,7 @@ sign_trust_free(sign_trust *t)
 	if (t == NULL)
 		return;
 	sk_X509_pop_free(t->anchors, X509_free);
+	sk_X509_CRL_pop_free(t->crls, X509_CRL_free);
 	free(t);
 }
 
@@ -57,6 +65,18 @@ STACK_OF(X509) *
 sign_trust__anchors(const sign_trust *t)
 {
 	return t == NULL ? NULL : t->anchors;
+}
+
+size_t
+sign_trust_crl_count(const sign_trust *t)
+{
+	return t == NULL ? 0 : (size_t)sk_X509_CRL_num(t->crls);
+}
+
+STACK_OF(X509_CRL) *
+sign_trust__crls(const sign_trust *t)
+{
+	return t == NULL ? NULL : t->crls;
 }
 
 /* Takes ownership of x; duplicates are dropped. */
@@ -265,4 +285,157 @@ int
 sign_trust_add_default(sign_trust *t)
 {
 	return sign_trust_add_dir(t, sign_trust_default_dir());
+}
+
+/* ---- certificate revocation lists ---------------------------------------- */
+
+/* Takes ownership of crl; duplicates are dropped. */
+static int
+add_crl(sign_trust *t, X509_CRL *crl)
+{
+	int i;
+
+	for (i = 0; i < sk_X509_CRL_num(t->crls); i++) {
+		if (X509_CRL_match(sk_X509_CRL_value(t->crls, i), crl) == 0) {
+			X509_CRL_free(crl);
+			return 0;
+		}
+	}
+	if (sk_X509_CRL_num(t->crls) >= TRUST_MAX_CRLS) {
+		X509_CRL_free(crl);
+		return sign_error__set(SIGN_ERR_TOO_LARGE, 0, "more than %d CRLs", TRUST_MAX_CRLS);
+	}
+	if (!sk_X509_CRL_push(t->crls, crl)) {
+		X509_CRL_free(crl);
+		return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+	}
+	return 0;
+}
+
+/*
+ * The CRLs of one file (PEM, several allowed, or DER); *added counts them.
+ * A PEM file may hold other blocks (certificates) beside them.  A file that
+ * is neither is SIGN_ERR_MALFORMED.
+ */
+static int
+crl_file(sign_trust *t, const char *path, int *added)
+{
+	sign_buf data = SIGN_BUF_INIT;
+	BIO *bio = NULL;
+	X509_CRL *crl = NULL;
+	char *name = NULL, *header = NULL;
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	long len = 0;
+	int rc;
+
+	*added = 0;
+	rc = sign__read_file(path, TRUST_MAX_CRL_FILE, &data);
+	if (rc != 0)
+		return rc;
+	if (data.len >= 10 && memmem(data.data, data.len, "-----BEGIN", 10) != NULL) {
+		bio = BIO_new_mem_buf(data.data, (int)data.len);
+		if (bio == NULL) {
+			rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+			goto out;
+		}
+		while (PEM_read_bio(bio, &name, &header, &der, &len) == 1) {
+			if (strcmp(name, PEM_STRING_X509_CRL) == 0) {
+				p = der;
+				crl = d2i_X509_CRL(NULL, &p, len);
+				if (crl == NULL || p != der + len) {
+					X509_CRL_free(crl);
+					rc = sign_error__openssl(SIGN_ERR_MALFORMED,
+					    "%s: a CRL that cannot be read", path);
+					goto out;
+				}
+				if ((rc = add_crl(t, crl)) != 0)
+					goto out;
+				(*added)++;
+			}
+			OPENSSL_free(name);
+			OPENSSL_free(header);
+			OPENSSL_free(der);
+			name = header = NULL;
+			der = NULL;
+		}
+		ERR_clear_error();
+	} else {
+		p = data.data;
+		crl = d2i_X509_CRL(NULL, &p, (long)data.len);
+		if (crl == NULL || p != data.data + data.len) {
+			X509_CRL_free(crl);
+			rc = sign_error__openssl(SIGN_ERR_MALFORMED,
+			    "%s is not a PEM or DER CRL", path);
+			goto out;
+		}
+		if ((rc = add_crl(t, crl)) != 0)
+			goto out;
+		(*added)++;
+	}
+out:
+	OPENSSL_free(name);
+	OPENSSL_free(header);
+	OPENSSL_free(der);
+	BIO_free(bio);
+	sign_buf_dispose(&data);
+	return rc;
+}
+
+int
+sign_trust_add_crls(sign_trust *t, const char *path)
+{
+	struct stat st;
+	DIR *d = NULL;
+	struct dirent *e;
+	char *full;
+	size_t n, len;
+	int rc = 0, added = 0, total = 0;
+
+	if (t == NULL || path == NULL)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no CRL file given");
+	if (stat(path, &st) != 0)
+		return sign_error__set(errno == ENOENT ? SIGN_ERR_NOT_FOUND : SIGN_ERR_IO,
+		    (unsigned long)errno, "cannot read the CRLs %s: %s; check the name", path,
+		    strerror(errno));
+	if (!S_ISDIR(st.st_mode)) {
+		rc = crl_file(t, path, &added);
+		if (rc == 0 && added == 0)
+			rc = sign_error__set(SIGN_ERR_MALFORMED, 0, "%s holds no CRL", path);
+		return rc;
+	}
+	/* A directory: every *.crl file must hold CRLs; *.pem and *.der files
+	 * may hold certificates instead (one folder of validation data). */
+	d = opendir(path);
+	if (d == NULL)
+		return sign_error__set(SIGN_ERR_IO, (unsigned long)errno,
+		    "cannot open the CRL directory %s: %s", path, strerror(errno));
+	while (rc == 0 && (e = readdir(d)) != NULL) {
+		n = strlen(e->d_name);
+		if (e->d_name[0] == '.' || n < 5 || (strcmp(e->d_name + n - 4, ".crl") != 0 &&
+		    strcmp(e->d_name + n - 4, ".pem") != 0 && strcmp(e->d_name + n - 4, ".der") != 0))
+			continue;
+		len = strlen(path) + n + 2;
+		if ((full = malloc(len)) == NULL) {
+			rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+			break;
+		}
+		snprintf(full, len, "%s/%s", path, e->d_name);
+		if (stat(full, &st) == 0 && S_ISREG(st.st_mode)) {
+			rc = crl_file(t, full, &added);
+			if (rc == SIGN_ERR_MALFORMED && strcmp(e->d_name + n - 4, ".crl") != 0) {
+				sign_error_clear();
+				rc = 0;
+			} else if (rc == 0 && added == 0 && strcmp(e->d_name + n - 4, ".crl") == 0) {
+				rc = sign_error__set(SIGN_ERR_MALFORMED, 0, "%s holds no CRL", full);
+			}
+			total += added;
+		}
+		free(full);
+	}
+	closedir(d);
+	if (rc == 0 && total == 0)
+		rc = sign_error__set(SIGN_ERR_MALFORMED, 0, "the directory %s holds no CRL "
+		    "(*.crl, *.pem or *.der files)", path);
+	return rc;
 }

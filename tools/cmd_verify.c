@@ -16,20 +16,23 @@ int kyso_cmd_verify(int argc, char **argv);
 /* The JSON schema version of `kyso verify --json` (docs/verify-json.md). */
 #define VERIFY_JSON_SCHEMA 1
 
-enum { OPT_CONTENT = 256, OPT_JSON, OPT_CERTS };
+enum { OPT_CONTENT = 256, OPT_JSON, OPT_CERTS, OPT_CRL };
 
 /* --certs options at most (like --trust: a directory holds any number). */
 #define VERIFY_CERTS_MAX 64
 
 static const char usage[] =
     "kyso verify [--trust FILE|DIR]... [--no-default-trust] [--certs FILE|DIR]... "
-    "[--content FILE] [--json] SIG...";
+    "[--crl FILE|DIR]... [--content FILE] [--json] SIG...";
 
 static const struct kyso_opt opts[] = {
 	KYSO_TRUST_OPTIONS("add trust anchors (PEM/DER file or directory); repeatable"),
 	{ "certs", required_argument, OPT_CERTS, "FILE|DIR",
 	  "more certificates, not trusted: a signer or CA certificate the signature lacks; "
 	  "repeatable" },
+	{ "crl", required_argument, OPT_CRL, "FILE|DIR",
+	  "CRLs (PEM/DER file, or a directory of *.crl, *.pem, *.der): check that no "
+	  "certificate of the path is revoked; repeatable" },
 	{ "content", required_argument, OPT_CONTENT, "FILE",
 	  "the signed file of a detached signature (default: SIG without .p7s)" },
 	{ "json", no_argument, OPT_JSON, NULL, "print one JSON object (docs/verify-json.md)" },
@@ -40,6 +43,8 @@ struct verify_args {
 	struct kyso_trust_opts trust;
 	const char *certs[VERIFY_CERTS_MAX];
 	int ncerts;
+	const char *crls[VERIFY_CERTS_MAX];
+	int ncrls;
 	const char *content;
 	int json;
 };
@@ -61,6 +66,14 @@ verify_opt(int val, const char *arg, void *ud)
 			return KYSO_EXIT_USAGE;
 		}
 		a->certs[a->ncerts++] = arg;
+		return 0;
+	case OPT_CRL:
+		if (a->ncrls >= VERIFY_CERTS_MAX) {
+			kyso_err("at most %d --crl options; put the CRLs in one directory",
+			    VERIFY_CERTS_MAX);
+			return KYSO_EXIT_USAGE;
+		}
+		a->crls[a->ncrls++] = arg;
 		return 0;
 	case OPT_JSON: a->json = 1; return 0;
 	}
@@ -270,6 +283,12 @@ verdict_fix(sign_cades_subindication sub)
 		return "ask the signer to sign again with SHA-256 or better and a current key";
 	case SIGN_CADES_SUB_CERTIFICATE_CHAIN_GENERAL_FAILURE:
 		return "check the certificate path shown above";
+	case SIGN_CADES_SUB_REVOKED_NO_POE:
+	case SIGN_CADES_SUB_REVOKED_CA_NO_POE:
+		return "do not rely on it; ask the signer to sign again with a valid certificate";
+	case SIGN_CADES_SUB_TRY_LATER:
+		return "give the issuer's current CRL with --crl (its address is in the "
+		    "certificate's CRL distribution points)";
 	case SIGN_CADES_SUB_NONE:
 		break;
 	}
@@ -297,20 +316,28 @@ input_fix(int rc, const char *msg)
 	return NULL;
 }
 
-/* The --certs files and directories: 0 or an exit status (message printed). */
+/* The --certs and --crl files and directories: 0 or an exit status
+ * (message printed). */
 static int
 load_certs(sign_trust **out, const struct verify_args *a)
 {
-	int i, rc = sign_trust_new(out);
+	int i, rc = sign_trust_new(out), crl;
 
 	for (i = 0; rc == 0 && i < a->ncerts; i++)
 		rc = sign_trust_add_path(*out, a->certs[i]);
+	crl = rc == 0;
+	for (i = 0; rc == 0 && i < a->ncrls; i++)
+		rc = sign_trust_add_crls(*out, a->crls[i]);
 	if (rc == 0)
 		return 0;
 	sign_trust_free(*out);
 	*out = NULL;
-	kyso_err("--certs: %s; name PEM or DER certificate files, or a directory of them",
-	    sign_error_last() == rc ? sign_error_message() : sign_strerror(rc));
+	if (crl)
+		kyso_err("--crl: %s; name PEM or DER CRL files, or a directory of them",
+		    sign_error_last() == rc ? sign_error_message() : sign_strerror(rc));
+	else
+		kyso_err("--certs: %s; name PEM or DER certificate files, or a directory of "
+		    "them", sign_error_last() == rc ? sign_error_message() : sign_strerror(rc));
 	return kyso_input_exit(rc);
 }
 
@@ -416,9 +443,14 @@ kyso_cmd_verify(int argc, char **argv)
 	if (rc == 0 && (rc = kyso_trust_load(&trust, &a.trust, 1, &dflt)) == 0)
 		json_object_set_new(top, "trust_anchors",
 		    json_integer((json_int_t)sign_trust_count(trust)));
-	if (rc == 0 && a.ncerts > 0 && (rc = load_certs(&extra, &a)) == 0)
-		json_object_set_new(top, "extra_certs",
-		    json_integer((json_int_t)sign_trust_count(extra)));
+	if (rc == 0 && (a.ncerts > 0 || a.ncrls > 0) && (rc = load_certs(&extra, &a)) == 0) {
+		if (a.ncerts > 0)
+			json_object_set_new(top, "extra_certs",
+			    json_integer((json_int_t)sign_trust_count(extra)));
+		if (a.ncrls > 0)
+			json_object_set_new(top, "crls",
+			    json_integer((json_int_t)sign_trust_crl_count(extra)));
+	}
 	if (rc != 0) {
 		code = rc;
 		json_object_set_new(top, "default_trust_dir", json_null());

@@ -28,10 +28,21 @@ aa_refused(const struct kyso_card_result *r)
 	return sw != 0 && sw != 0x6700 && (sw & 0xFF00) != 0x6C00;
 }
 
+/* The SOD lists DG15 but the card (or the dump) did not give it: the
+ * document was issued on a chip with an AA key, and this chip hides it (a
+ * clone that cannot answer AA, with DG15 left out of its EF.COM) - not a
+ * card without AA. */
+static int
+dg15_hidden(const struct kyso_card_result *r)
+{
+	return sign_pa_result_active(r->pa) == SIGN_AA_NOT_SUPPORTED &&
+	    sign_pa_result_dg(r->pa, 15) == SIGN_DG_NOT_READ;
+}
+
 sign_aa_verdict
 kyso_card__active(const struct kyso_card_result *r)
 {
-	if (aa_refused(r))
+	if (aa_refused(r) || dg15_hidden(r))
 		return SIGN_AA_FAILED;
 	return sign_pa_result_active(r->pa);
 }
@@ -43,6 +54,12 @@ kyso_card__active_message(const struct kyso_card_result *r)
 
 	if (kyso_card__aa_note(r) != NULL)
 		return kyso_card__aa_note(r);
+	if (dg15_hidden(r))
+		return r->doc != NULL ?
+		    "the SOD lists DG15 (the chip's Active Authentication key), but the card "
+		    "does not give it" :
+		    "the SOD lists DG15 (the chip's Active Authentication key), but the dump "
+		    "has no DG15.bin";
 	m = sign_pa_result_active_message(r->pa);
 	return m != NULL ? m : "";
 }

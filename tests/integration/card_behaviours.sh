@@ -125,6 +125,14 @@ card_start "$T/card" no-dg15
 rdjson 2 "$T/nodg15.json"
 json_check "$T/nodg15.json" 'd["verification"]["passive"] == "passed" and d["verification"]["active"] == "not_supported" and d["verification"]["genuine"] is False and "DG15" not in d["files"]'
 
+# the genuine SOD lists DG15, the card hides it (EF.COM without DG15, no AA):
+# a clone, not a card without AA
+card_start "$T/card" hidden-dg15
+expect 1 'active authentication failed: the SOD lists DG15 .* but the card does not give it.*clone' rd
+card_start "$T/card" hidden-dg15
+rdjson 1 "$T/hidden15.json"
+json_check "$T/hidden15.json" 'd["verification"]["passive"] == "passed" and d["verification"]["active"] == "failed" and d["verification"]["genuine"] is False and "DG15" not in d["files"]'
+
 # ---- secure messaging and transport failures: nothing written ----
 fails wrong-mac 6 "the card's answer failed its MAC check"
 fails wrong-mac=6 6 "DG2: the card's answer failed its MAC check"

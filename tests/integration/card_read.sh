@@ -91,6 +91,11 @@ rm "$T/dump3/AA-challenge.bin"
 expect 2 'Active Authentication was not done' "$KYSO" card verify "$T/dump3" $CSCA
 "$KYSO" card verify "$T/dump3" $CSCA --json >"$T/v3.json" 2>/dev/null
 json_check "$T/v3.json" 'd["verification"]["passive"] == "passed" and d["verification"]["active"] == "not_attempted" and d["verification"]["genuine"] is False and d["verification"]["aa"] is None'
+# DG15 (listed in the SOD) taken out of the dump: not "a card without AA"
+cp -r "$T/dump" "$T/dump4"
+rm "$T/dump4/DG15.bin"
+expect 1 'active authentication failed: the SOD lists DG15 .* but the dump has no DG15.bin' \
+    "$KYSO" card verify "$T/dump4" $CSCA
 expect 6 'no EF.SOD' "$KYSO" card verify "$T/nothing" $CSCA
 # a dump never overwrites: a non-empty directory is refused before the card is read
 expect 3 'not empty' "$KYSO" card read --reader "$R" --mrz-source env:MRZ $CSCA --dump "$T/dump"

@@ -35,6 +35,7 @@
 #define B_TRUNCATED 0x200u
 #define B_TRAILING 0x400u
 #define B_MALFORMED_SM 0x800u
+#define B_HIDE_DG15 0x1000u
 
 static const uint8_t AID[7] = { 0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01 };
 
@@ -260,6 +261,8 @@ vc_card_set_behaviour(struct vc_card *c, const char *spec, char *err, size_t err
 			c->b |= B_CLONE;
 		} else if (strcmp(tok, "no-dg15") == 0 && v == NULL) {
 			c->b |= B_NO_DG15;
+		} else if (strcmp(tok, "hidden-dg15") == 0 && v == NULL) {
+			c->b |= B_HIDE_DG15;
 		} else if (strcmp(tok, "wrong-mac") == 0) {
 			c->b |= B_WRONG_MAC;
 			if (v != NULL && num_arg(v, 1, 1000000, &c->wrong_mac_n) != 0)
@@ -498,9 +501,11 @@ aa_md_from_conf(const char *dir, EVP_PKEY *key)
 int
 vc_card_load_dir(struct vc_card *c, const char *dir, char *err, size_t errlen)
 {
-	int nodg15 = (c->b & B_NO_DG15) != 0;
+	/* hidden-dg15: the genuine SOD (DG15 listed), but EF.COM and the
+	 * files without DG15 and no AA key: a clone that cannot answer AA. */
+	int hide = (c->b & B_HIDE_DG15) != 0, nodg15 = (c->b & B_NO_DG15) != 0 || hide;
 	const char *sod = (c->b & B_UNKNOWN_SIGNER) ? "EF.SOD.unknown-signer" :
-	    nodg15 ? "EF.SOD.no-dg15" : "EF.SOD";
+	    nodg15 && !hide ? "EF.SOD.no-dg15" : "EF.SOD";
 	char path[4096];
 	EVP_PKEY *k;
 

@@ -41,7 +41,7 @@ usage(FILE *f)
 	    "  -p PORT        vpcd port (default 35963 = \"Virtual PCD 00 00\"; 35964 = \"... 00 01\")\n"
 	    "  -H HOST        vpcd host (default 127.0.0.1)\n"
 	    "  -b BEHAVIOURS  comma-separated: normal extended no-extended short-le-only[=N]\n"
-	    "                 tampered-dg unknown-signer clone no-dg15 wrong-mac[=N]\n"
+	    "                 tampered-dg unknown-signer clone no-dg15 hidden-dg15 wrong-mac[=N]\n"
 	    "                 remove-after=N oversized truncated[=FILE] trailing[=FILE]\n"
 	    "                 malformed-sm[=N]   (FILE: com sod dg1 dg2 dg3 dg13 dg14 dg15)\n"
 	    "  -w SECONDS     how long to retry connecting to vpcd (default 10)\n"

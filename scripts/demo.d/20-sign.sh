@@ -77,4 +77,37 @@ else
 	echo "20-sign: expected exit 1 for the tampered copy, got $status" >&2
 	exit 1
 fi
+say "6. Her token is lost: the CA revokes the certificate; with the CAs' CRLs (--crl) the"
+echo "   signature is no longer accepted (exit 2: nothing proves it was made before)"
+crl() { # CA OUT [openssl ca options]: a CRL from the test PKI's CA database
+	mkdir -p "$D/ca-$1"
+	[ -f "$D/ca-$1/index" ] || cp "$D/pki/db/$1.index" "$D/ca-$1/index"
+	[ -f "$D/ca-$1/crlnumber" ] || echo 01 > "$D/ca-$1/crlnumber"
+	printf '[ca]\ndefault_ca=CA\n[CA]\ndatabase=%s\ncrlnumber=%s\ndefault_md=sha256\ndefault_crl_days=30\n' \
+	    "$D/ca-$1/index" "$D/ca-$1/crlnumber" > "$D/ca-$1/cnf"
+	_ca=$1 _out=$2
+	shift 2
+	openssl ca -config "$D/ca-$_ca/cnf" -cert "$D/pki/$_ca.pem" -keyfile "$D/pki/$_ca.key" \
+	    "$@" -gencrl -out "$_out" 2>/dev/null
+}
+mkdir -p "$D/crls"
+crl root "$D/crls/root.crl"
+crl gov-ca "$D/crls/gov-ca.crl"
+cd "$D/ho-so"
+run "$KYSO" verify --trust "$D/pki/root.pem" --crl "$D/crls" phu-luc.txt.p7s
+openssl ca -config "$D/ca-gov-ca/cnf" -cert "$D/pki/gov-ca.pem" -keyfile "$D/pki/gov-ca.key" \
+    -revoke "$D/pki/signer-rsa.pem" -crl_reason keyCompromise 2>/dev/null
+crl gov-ca "$D/crls/gov-ca.crl"
+echo "(the CA revoked the certificate and published a new CRL)"
+printf '$ %s\n' "$KYSO verify --trust $D/pki/root.pem --crl $D/crls phu-luc.txt.p7s"
+status=0
+"$KYSO" verify --trust "$D/pki/root.pem" --crl "$D/crls" phu-luc.txt.p7s > "$D/out.txt" 2>&1 ||
+    status=$?
+grep -v '^      PASSED\|^      SKIPPED' "$D/out.txt"
+if [ "$status" -eq 2 ]; then
+	echo "exit status 2: INDETERMINATE/REVOKED_NO_POE, as expected"
+else
+	echo "20-sign: expected exit 2 for the revoked signer, got $status" >&2
+	exit 1
+fi
 say "Signing demo done"

@@ -20,10 +20,14 @@
  */
 #include "pa_priv.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <openssl/x509v3.h>
 
 struct sign_pa_doc {
@@ -174,6 +178,69 @@ sign_pa_doc_set_aa(sign_pa_doc *doc, const unsigned char *challenge, size_t chal
 	return 0;
 }
 
+/* One file of a dump directory, at most max bytes.  Only a regular file:
+ * a FIFO or a device named like a dump file (a dump from elsewhere) is
+ * refused without blocking on it. */
+static int
+read_regular(const char *path, size_t max, sign_buf *b)
+{
+	struct stat st;
+	unsigned char *data = NULL;
+	size_t len = 0;
+	int fd, rc = 0;
+
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return sign_error__set(errno == ENOENT ? SIGN_ERR_NOT_FOUND : SIGN_ERR_IO,
+		    (unsigned long)errno, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0) {
+		rc = sign_error__set(SIGN_ERR_IO, (unsigned long)errno, "%s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = sign_error__set(SIGN_ERR_MALFORMED, 0,
+		    "%s: not a regular file (a dump holds only the files as read)", path);
+		goto out;
+	}
+	if (st.st_size < 0 || (unsigned long long)st.st_size > max) {
+		rc = sign_error__set(SIGN_ERR_TOO_LARGE, 0, "%s: larger than %zu bytes", path, max);
+		goto out;
+	}
+	/* One byte more than the size: a file that grows is refused. */
+	data = malloc((size_t)st.st_size + 1);
+	if (data == NULL) {
+		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+		goto out;
+	}
+	for (;;) {
+		ssize_t n = read(fd, data + len, (size_t)st.st_size + 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = sign_error__set(SIGN_ERR_IO, (unsigned long)errno, "%s: %s", path,
+			    strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > (size_t)st.st_size) {
+			rc = sign_error__set(SIGN_ERR_IO, 0, "%s: changed while being read", path);
+			goto out;
+		}
+	}
+	sign_buf_dispose(b);
+	b->data = data;
+	b->len = len;
+	data = NULL;
+out:
+	sign__freezero(data, data != NULL ? (size_t)st.st_size + 1 : 0);
+	close(fd);
+	return rc;
+}
+
 static int
 load_opt(const char *dir, const char *name, size_t max, sign_buf *b, int *found)
 {
@@ -185,7 +252,7 @@ load_opt(const char *dir, const char *name, size_t max, sign_buf *b, int *found)
 	if (path == NULL)
 		return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
 	snprintf(path, n, "%s/%s", dir, name);
-	rc = sign__read_file(path, max, b);
+	rc = read_regular(path, max, b);
 	if (rc == 0)
 		*found = 1;
 	else if (rc == SIGN_ERR_NOT_FOUND) {

@@ -743,17 +743,25 @@ static int
 load(const char *dir, const char *name, unsigned char **out, size_t *len)
 {
 	char path[4096];
-	FILE *fp;
+	FILE *fp = NULL;
 	unsigned char *b = NULL;
 	size_t n = 0, cap = 256 * 1024 + 1;
+	struct stat st;
+	int fd;
 
 	*out = NULL;
 	*len = 0;
+
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
 		return -1;
-	fp = fopen(path, "rb");
-	if (fp == NULL)
+	/* Never block on a FIFO or a device named like a dump file. */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
 		return errno == ENOENT ? 0 : -1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (fp = fdopen(fd, "rb")) == NULL) {
+		close(fd);
+		return -1;
+	}
 	b = malloc(cap);
 	if (b != NULL)
 		n = fread(b, 1, cap, fp);

@@ -96,6 +96,17 @@ cp -r "$T/dump" "$T/dump4"
 rm "$T/dump4/DG15.bin"
 expect 1 'active authentication failed: the SOD lists DG15 .* but the dump has no DG15.bin' \
     "$KYSO" card verify "$T/dump4" $CSCA
+# a FIFO or a device named like a dump file is refused at once (was: blocked forever)
+for f in DG1.bin DG13.bin AA-response.bin EF.SOD; do
+	rm -rf "$T/dump5"
+	cp -r "$T/dump" "$T/dump5"
+	rm "$T/dump5/$f"
+	mkfifo "$T/dump5/$f"
+	expect 6 "$f: not a regular file" timeout 60 "$KYSO" card verify "$T/dump5" $CSCA
+done
+rm "$T/dump5/EF.SOD"
+ln -s /dev/zero "$T/dump5/EF.SOD"
+expect 6 'EF.SOD: not a regular file' timeout 60 "$KYSO" card verify "$T/dump5" $CSCA
 expect 6 'no EF.SOD' "$KYSO" card verify "$T/nothing" $CSCA
 # a dump never overwrites: a non-empty directory is refused before the card is read
 expect 3 'not empty' "$KYSO" card read --reader "$R" --mrz-source env:MRZ $CSCA --dump "$T/dump"

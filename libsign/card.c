@@ -391,13 +391,36 @@ dir_empty(const char *dir)
 	return empty;
 }
 
+/* The temporary directory beside dir ("dir.tmpXXXXXX" in tmp). */
+static int
+tmp_beside(const char *dir, char *tmp, size_t cap)
+{
+	size_t dl = strlen(dir);
+
+	while (dl > 1 && dir[dl - 1] == '/')
+		dl--;
+	if ((size_t)snprintf(tmp, cap, "%.*s.tmpXXXXXX", (int)dl, dir) >= cap)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "path too long: %s", dir);
+	return 0;
+}
+
 int
 sign_card_dump_ready(const char *dir)
 {
+	char tmp[PATH_MAX];
 	struct stat st;
+	int rc;
 
 	if (dir == NULL || *dir == '\0')
 		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no dump directory given");
+	/* The dump is made in a directory beside dir, then renamed: make sure
+	 * that works now, not after the card was read. */
+	if ((rc = tmp_beside(dir, tmp, sizeof(tmp))) != 0)
+		return rc;
+	if (mkdtemp(tmp) == NULL)
+		return sign_error__set(SIGN_ERR_IO, (unsigned long)errno,
+		    "cannot create a directory beside %s: %s", dir, strerror(errno));
+	rmdir(tmp);
 	if (stat(dir, &st) != 0) {
 		if (errno == ENOENT)
 			return 0;
@@ -425,15 +448,8 @@ sign_card_doc_dump(const sign_card_doc *doc, const char *dir)
 	rc = sign_card_dump_ready(dir);
 	if (rc != 0)
 		return rc;
-	{
-		size_t dl = strlen(dir);
-
-		while (dl > 1 && dir[dl - 1] == '/')
-			dl--;
-		if ((size_t)snprintf(tmp, sizeof(tmp), "%.*s.tmpXXXXXX", (int)dl, dir) >=
-		    sizeof(tmp))
-			return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "path too long: %s", dir);
-	}
+	if ((rc = tmp_beside(dir, tmp, sizeof(tmp))) != 0)
+		return rc;
 	if (mkdtemp(tmp) == NULL)
 		return sign_error__set(SIGN_ERR_IO, (unsigned long)errno,
 		    "cannot create a directory beside %s: %s", dir, strerror(errno));

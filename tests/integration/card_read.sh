@@ -203,6 +203,13 @@ grep -q '"holder"' "$T/.out" && fail "holder data after a wrong key" || pass "no
 # ---- no card, --wait ----
 card_remove
 expect 4 'no card in the reader.*--wait' "$KYSO" card read --reader "$R" --mrz-source env:MRZ $CSCA
+# a --dump / --photo place that cannot be written is refused before the card is
+# looked for (here: no card in the reader, which would be exit 4)
+expect 7 "--dump: cannot create a directory beside $T/no-such-dir/dump" "$KYSO" card read \
+    --reader "$R" --mrz-source env:MRZ $CSCA --dump "$T/no-such-dir/dump"
+expect 7 "--photo $T/no-such-dir/face.jpg: cannot create a file beside it" "$KYSO" card read \
+    --reader "$R" --mrz-source env:MRZ $CSCA --photo "$T/no-such-dir/face.jpg"
+
 expect 4 'no card was inserted within 1 s' "$KYSO" card read --reader "$R" --wait 1 \
     --mrz-source env:MRZ $CSCA
 expect 4 "no reader named 'No Such Reader'" "$KYSO" card read --reader "No Such Reader" \

@@ -168,8 +168,9 @@ int sign_card_doc_to_pa(const sign_card_doc *doc, sign_pa_doc **out);
  */
 int sign_card_doc_dump(const sign_card_doc *doc, const char *dir);
 /* 0 when dir can receive a dump (it does not exist, or is an empty
- * directory); SIGN_ERR_EXISTS otherwise.  Lets a caller refuse before
- * reading the card. */
+ * directory, and a directory can be made beside it - tried and removed);
+ * SIGN_ERR_EXISTS when it is something else, SIGN_ERR_IO when nothing can
+ * be created there.  Lets a caller refuse before reading the card. */
 int sign_card_dump_ready(const char *dir);
 
 #ifdef __cplusplus

@@ -363,6 +363,33 @@ text(const char *what, const char *s)
 	return j;
 }
 
+/* A message quoting the gateway's words (a warning naming its facility, a
+ * lookup's failure): as text(), but control characters are kept - the
+ * canonical form escapes them (\u0007) and kyso shows them escaped - so
+ * that what the gateway sent cannot keep a warning or a failure out of the
+ * record (which would then read "refused" for a card that was looked up). */
+static json_t *
+message_text(const char *what, const char *s)
+{
+	size_t n;
+	json_t *j;
+
+	if (s == NULL) {
+		sign_error__set(SIGN_ERR_INVALID_ARG, 0, "%s is missing", what);
+		return NULL;
+	}
+	n = strlen(s);
+	if (n > MAX_TEXT) {
+		sign_error__set(SIGN_ERR_INVALID_ARG, 0, "%s is longer than %u bytes", what,
+		    MAX_TEXT);
+		return NULL;
+	}
+	j = json_stringn(s, n);
+	if (j == NULL)
+		sign_error__set(SIGN_ERR_INVALID_ARG, 0, "%s is not valid UTF-8", what);
+	return j;
+}
+
 /* As text(), json null for NULL. */
 static json_t *
 text_or_null(const char *what, const char *s)
@@ -808,7 +835,7 @@ sign_checkin_set_lookup_error(sign_checkin *rec, const char *gateway, const char
 	if (l == NULL)
 		return sign_error_last() != 0 ? sign_error_last() : SIGN_ERR_NOMEM;
 	if ((rc = put(l, "error", json_pack("{s:s,s:o}", "code", error_name(err), "message",
-	    text_or_null("the error message", message != NULL ? message :
+	    message_text("the error message", message != NULL ? message :
 	    sign_strerror(err))))) != 0)
 		goto out;
 	if ((rc = put(rec->root, "lookup", l)) != 0) {
@@ -834,7 +861,7 @@ sign_checkin_add_warning(sign_checkin *rec, const char *id, const char *message)
 	idj = text("the warning id", id);
 	if (idj == NULL)
 		return sign_error_last();
-	mj = text("the warning", message);
+	mj = message_text("the warning", message);
 	if (mj == NULL) {
 		sign__json_dispose(idj);
 		return sign_error_last();

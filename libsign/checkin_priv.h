@@ -50,4 +50,8 @@ int sign_checkin__validate(const json_t *root);
 /* The bytes of a recorded gateway answer ("lookup.answer"). */
 int sign_checkin__answer_bytes(sign_buf *out, const json_t *answer);
 
+/* Cut a UTF-8 character left incomplete at the end of s (a detail cut at
+ * its buffer's end), so that s stays valid UTF-8. */
+void sign_checkin__utf8_trim(char *s);
+
 #endif

@@ -294,6 +294,27 @@ sign_checkin_check_str(sign_checkin_check c)
 	return (unsigned int)c < SIGN_CHECKIN_CHECK_COUNT ? check_names[c] : "unknown";
 }
 
+/* A detail cut at its buffer's end may end inside a UTF-8 character (names
+ * are Vietnamese): drop that partial character, so that the detail stays
+ * valid UTF-8 (kyso checkin verify --json could not carry it otherwise). */
+void
+sign_checkin__utf8_trim(char *s)
+{
+	size_t n = strlen(s), i = n, need;
+	unsigned char c;
+
+	while (i > 0 && n - i < 4 && ((unsigned char)s[i - 1] & 0xc0) == 0x80)
+		i--;
+	if (i == 0)
+		return;
+	c = (unsigned char)s[i - 1];
+	if (c < 0x80)
+		return;
+	need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+	if (n - (i - 1) < need)
+		s[i - 1] = '\0';
+}
+
 static void
 set(sign_checkin_report *rep, sign_checkin_check c, sign_cades_status st, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -307,6 +328,7 @@ set(sign_checkin_report *rep, sign_checkin_check c, sign_cades_status st, const 
 	va_start(ap, fmt);
 	vsnprintf(rep->checks[c].detail, sizeof(rep->checks[c].detail), fmt, ap);
 	va_end(ap);
+	sign_checkin__utf8_trim(rep->checks[c].detail);
 }
 
 void

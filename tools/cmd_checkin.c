@@ -110,9 +110,21 @@ jstr(const char *s)
 	return s != NULL ? json_string(s) : json_null();
 }
 
+/* Text for the terminal: control and bidi characters escaped (sign_text_escape).
+ * The signer's name comes from a certificate anyone can make, and the check
+ * details quote names from certificates and the record: a name holding a
+ * line break must not print a line of its own ("x.json: TOTAL-PASSED"). */
+static const char *
+shown(char *buf, size_t cap, const char *s)
+{
+	sign_text_escape(buf, cap, s != NULL ? s : "");
+	return buf;
+}
+
 static void
 print_text(const char *file, const sign_checkin_report *rep)
 {
+	char b1[4096], b2[4096];
 	const sign_checkin *rec = sign_checkin_report_record(rep);
 	const sign_cades_signature *s = sign_cades_report_get(sign_checkin_report_signature(rep),
 	    0);
@@ -121,7 +133,8 @@ print_text(const char *file, const sign_checkin_report *rep)
 	size_t i;
 
 #define G(p) (sign_checkin_get(rec, p) != NULL ? kyso_shown(sign_checkin_get(rec, p)) : "?")
-	printf("%s: %s\n", file, sign_cades_indication_str(sign_checkin_report_indication(rep)));
+	printf("%s: %s\n", shown(b1, sizeof(b1), file),
+	    sign_cades_indication_str(sign_checkin_report_indication(rep)));
 	printf("  time:        %s\n", G("time"));
 	printf("  facility:    %s%s%s, staff %s (%s)%s%s\n", G("facility.code"),
 	    sign_checkin_get(rec, "facility.name") != NULL ? " " : "",
@@ -155,8 +168,9 @@ print_text(const char *file, const sign_checkin_report *rep)
 			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 		}
 		printf("  signed by:   %s (serial %s), signing time %s\n",
-		    *sign_cades_signature_signer(s) ? sign_cades_signature_signer(s) : "?",
-		    sign_cades_signature_serial(s), when);
+		    *sign_cades_signature_signer(s) ? shown(b1, sizeof(b1),
+		    sign_cades_signature_signer(s)) : "?",
+		    shown(b2, sizeof(b2), sign_cades_signature_serial(s)), when);
 	}
 	printf("  checks:\n");
 	for (i = 0; i < SIGN_CHECKIN_CHECK_COUNT; i++) {
@@ -165,7 +179,8 @@ print_text(const char *file, const sign_checkin_report *rep)
 
 		if (sign_checkin_report_check(rep, (sign_checkin_check)i, &stt, &detail) == 0)
 			printf("    %-13s %-22s %s\n", sign_cades_status_str(stt),
-			    sign_checkin_check_str((sign_checkin_check)i), detail);
+			    sign_checkin_check_str((sign_checkin_check)i),
+			    shown(b1, sizeof(b1), detail));
 	}
 }
 
@@ -247,6 +262,7 @@ verify_main(int argc, char **argv)
 	for (i = 0; i < a.nrecords; i++) {
 		sign_checkin_report *rep = NULL;
 		json_t *r = NULL;
+		char b[4096];
 		int c;
 
 		rc = sign_checkin_verify_file(&rep, a.records[i], a.signature, &vo);
@@ -258,7 +274,8 @@ verify_main(int argc, char **argv)
 			kyso_err("%s: %s", a.records[i], sign_error_last() == rc ?
 			    sign_error_message() : sign_strerror(rc));
 			if (!a.json)
-				printf("%s: NOT VERIFIED (%s)\n", a.records[i], sign_strerror(rc));
+				printf("%s: NOT VERIFIED (%s)\n", shown(b, sizeof(b), a.records[i]),
+				    sign_strerror(rc));
 			else
 				r = json_pack("{s:s,s:n,s:i,s:s}", "file", a.records[i], "indication",
 				    "exit", c, "error", sign_error_last() == rc ? sign_error_message() :

@@ -1131,6 +1131,74 @@ test_verify_sha1_sod(void **state)
 	C = saved;
 }
 
+/* Warnings and lookup failures quote the gateway (its facility names, what
+ * it sent): control and bidi characters in them are recorded (escaped in the
+ * canonical form), never a reason to drop the warning or the failure - a
+ * record whose failure was dropped would read "refused" for a card that was
+ * looked up.  The record reads back and verifies. */
+static void
+test_messages_with_controls(void **state)
+{
+	sign_insurance_request q = SIGN_INSURANCE_REQUEST_INIT;
+	sign_checkin_report *rep = NULL;
+	sign_checkin *rec;
+	sign_buf b, sig;
+
+	(void)state;
+	rec = record_new(1773541800);
+	add_card(rec, 0, 1);
+	q.ma_the = HOLDER_ID;
+	q.full_name = HOLDER;
+	q.birth_date = HOLDER_DOB;
+	assert_int_equal(sign_checkin_set_lookup_error(rec, "https://egw.example.vn", "01001_BV",
+	    &q, SIGN_ERR_SERVER_RESPONSE, "the answer said \x1b[2Jbye"), 0);
+	assert_int_equal(sign_checkin_get_outcome(rec), SIGN_CHECKIN_LOOKUP_FAILED);
+	assert_int_equal(sign_checkin_add_warning(rec, "other_facility",
+	    "registered at another facility: 79024 BV\x07\xe2\x80\xae"), 0);
+	b = canon(rec);
+	assert_non_null(memmem(b.data, b.len, "\\u001B[2Jbye", 12));
+	assert_non_null(memmem(b.data, b.len, "BV\\u0007\xe2\x80\xae", 11));
+	sig = sign_bytes(&b);
+	assert_int_equal(verify(&b, &sig, &rep, 1, 1), 0);
+	assert_string_equal(sign_checkin_get(sign_checkin_report_record(rep), "outcome"),
+	    "lookup_failed");
+	sign_checkin_report_free(rep);
+	sign_buf_dispose(&b);
+	sign_buf_dispose(&sig);
+	sign_checkin_free(rec);
+}
+
+/* A check's detail cut at its buffer's end inside a Vietnamese letter loses
+ * the partial letter, so that it stays valid UTF-8 (and --json keeps it). */
+static void
+test_detail_utf8_trim(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} t[] = {
+		{ "ab", "ab" },
+		{ "", "" },
+		{ "Vi\xe1\xbb\x87t", "Vi\xe1\xbb\x87t" },     /* whole "ệ" */
+		{ "Vi\xe1\xbb", "Vi" },                        /* "ệ" cut after 2 of 3 */
+		{ "Vi\xe1", "Vi" },                            /* cut after 1 of 3 */
+		{ "Tr\xe1\xba\xa7n", "Tr\xe1\xba\xa7n" },
+		{ "Nh\xc6", "Nh" },                            /* "ư" cut after 1 of 2 */
+		{ "Nh\xc6\xb0", "Nh\xc6\xb0" },
+		{ "x\xf0\x9f\x98", "x" },                      /* 4-byte, cut after 3 */
+		{ "x\xf0\x9f\x98\x80", "x\xf0\x9f\x98\x80" },
+	};
+	char buf[64];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(buf, sizeof(buf), "%s", t[i].in);
+		sign_checkin__utf8_trim(buf);
+		if (strcmp(buf, t[i].out) != 0)
+			fail_msg("case %zu: got '%s'", i, buf);
+	}
+}
+
 int
 main(void)
 {
@@ -1148,6 +1216,8 @@ main(void)
 		cmocka_unit_test(test_verify_refused),
 		cmocka_unit_test(test_verify_lookups),
 		cmocka_unit_test(test_verify_sha1_sod),
+		cmocka_unit_test(test_detail_utf8_trim),
+		cmocka_unit_test(test_messages_with_controls),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

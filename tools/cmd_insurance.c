@@ -315,12 +315,13 @@ warn(json_t *arr, int print, const char *id, const char *fmt, ...)
 static void
 warn(json_t *arr, int print, const char *id, const char *fmt, ...)
 {
-	char msg[512];
+	char msg[2048];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	kyso_gw_utf8_trim(msg);
 	if (print)
 		printf("warning:     %s\n", kyso_shown(msg));
 	if (arr != NULL)
@@ -368,8 +369,14 @@ report(struct run *r, const sign_insurance_result *res, const struct identity *i
 		    kyso_shown(sign_insurance_result_request(res, "maThe")),
 		    strcmp(ma_the_from, "id") == 0 ? "citizen ID from the card" :
 		    strcmp(ma_the_from, "bhyt") == 0 ? "BHYT code" : "typed in");
-		printf("identity:    %s\n", id->verified ? "verified on the chip (genuine card)" :
-		    "NOT verified");
+		/* --from: the verdict is the file's word (it is not signed and
+		 * holds no SOD to re-check), which the summary says */
+		printf("identity:    %s%s%s\n", !id->verified ? "NOT verified" :
+		    r->from == NULL ? "verified on the chip (genuine card)" :
+		    "verified on the chip when it was read, as the card data in ",
+		    id->verified && r->from != NULL ? kyso_shown(r->from) : "",
+		    id->verified && r->from != NULL ? " say (not re-checked here: the file is "
+		    "not signed)" : "");
 		kyso_gw_print_card(stdout, res);
 	}
 	wctx.arr = warns;

@@ -419,6 +419,24 @@ kyso_gw_print_card(FILE *fp, const sign_insurance_result *res)
 		    kyso_shown(fieldv(res, "ngayDu5Nam")));
 }
 
+void
+kyso_gw_utf8_trim(char *s)
+{
+	size_t n = strlen(s), i = n, need;
+	unsigned char c;
+
+	while (i > 0 && n - i < 4 && ((unsigned char)s[i - 1] & 0xc0) == 0x80)
+		i--;
+	if (i == 0)
+		return;
+	c = (unsigned char)s[i - 1];
+	if (c < 0x80)
+		return;
+	need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+	if (n - (i - 1) < need)
+		s[i - 1] = '\0';
+}
+
 static void
 emitf(void (*emit)(void *, const char *, const char *), void *ud, const char *id,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -427,12 +445,15 @@ static void
 emitf(void (*emit)(void *, const char *, const char *), void *ud, const char *id,
     const char *fmt, ...)
 {
-	char msg[512];
+	char msg[2048];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* (a cut inside a letter would make the warning vanish from --json and
+	 * from the check-in record) */
+	kyso_gw_utf8_trim(msg);
 	emit(ud, id, msg);
 }
 

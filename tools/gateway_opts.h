@@ -146,9 +146,14 @@ const char *kyso_gw_class_name(sign_insurance_class c);
 void kyso_gw_print_verdict(FILE *fp, const sign_insurance_result *res);
 void kyso_gw_print_card(FILE *fp, const sign_insurance_result *res);
 
+/* Drop a UTF-8 character left incomplete at the end of s (text cut to its
+ * buffer by snprintf), so that s stays valid UTF-8 for JSON. */
+void kyso_gw_utf8_trim(char *s);
+
 /* The warnings a result calls for (expires_soon, expired, not_yet_valid,
  * other_facility, new_card): emit(ud, id, message) for each, in that order.
- * facility is this facility's code ("" when unknown). */
+ * facility is this facility's code ("" when unknown).  message is valid
+ * UTF-8 (the gateway's names cut at 2 KiB at most, on a character). */
 void kyso_gw_warnings(const sign_insurance_result *res, const char *facility,
     unsigned int warn_days, void (*emit)(void *ud, const char *id, const char *message),
     void *ud);

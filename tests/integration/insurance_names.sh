@@ -6,7 +6,17 @@
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/gateway/lib.sh"
 
-start_gateway main
+# a person registered at another facility whose name is long (2.8 KB of
+# Vietnamese; 2 KiB ends inside a letter): the other_facility warning is cut
+# before that letter, never dropped from --json
+python3 - "$T/long.json" <<'EOF'
+import json, sys
+json.dump({"people": [{"maThe": "0100000098", "hoTen": "Người Tên Dài", "ngaySinh": "08/08/1988",
+    "maDKBD": "79024", "gtTheTu": "today-300", "gtTheDen": "today+365",
+    "extra": {"tenDKBD": "Khu " + "Bệnh viện " * 200}}]},
+    open(sys.argv[1], "w", encoding="utf-8"), ensure_ascii=False)
+EOF
+start_gateway main --registry "$top_srcdir/tests/gateway/registry.json" --registry "$T/long.json"
 write_conf "$T/kyso.conf"
 esc=$(printf '\033')
 bel=$(printf '\007')
@@ -24,4 +34,8 @@ else
 fi
 lookup --ma-the 0100000099 --name "Người Ghi Chú Lạ" --dob 09/09/1999 --json >"$T/out" 2>&1
 expect_in "$T/out" '"ghiChu": "ghi\\u001[bB]\[2J'
+expect_json 0 '[w["id"] for w in d["warnings"]] == ["other_facility", "unverified"] and d["warnings"][0]["message"].startswith("registered at another facility: 79024 Khu Bệnh viện Bệnh viện")' \
+    lookup --ma-the 0100000098 --name "Người Tên Dài" --dob 08/08/1988 --json
+expect 0 'warning: +registered at another facility: 79024 Khu Bệnh viện' \
+    lookup --ma-the 0100000098 --name "Người Tên Dài" --dob 08/08/1988
 done_testing

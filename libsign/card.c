@@ -134,8 +134,14 @@ sign_card_doc_free(sign_card_doc *doc)
 int
 sign_card__doc_add(sign_card_doc *doc, unsigned int fid, sign_buf *data)
 {
+	size_t i;
+
 	if (doc->nfiles >= SIGN_CARD__DOC_FILES)
 		return sign_error__set(SIGN_ERR_TOO_LARGE, 0, "too many files");
+	for (i = 0; i < doc->nfiles; i++)
+		if (doc->files[i].fid == fid)
+			return sign_error__set(SIGN_ERR_CARD_RESPONSE, 0,
+			    "file %04X read twice", fid);
 	doc->files[doc->nfiles].fid = fid;
 	doc->files[doc->nfiles].data = data->data;
 	doc->files[doc->nfiles].len = data->len;

@@ -264,8 +264,15 @@ session(sign_card__chan *ch, sign_card_doc *doc, const sign_card_read_options *o
 		goto out;
 	for (i = 0; i < sign_efcom_count(com); i++) {
 		int dg = sign_efcom_dg(com, i);
+		size_t k;
 
 		if (dg < 1 || dg > 16)
+			continue;
+		/* Each file once, whatever EF.COM lists: a second copy could be
+		 * shown while the other one is verified. */
+		for (k = 0; k < i && sign_efcom_dg(com, k) != dg; k++)
+			;
+		if (k < i)
 			continue;
 		rc = read_file(ch, doc, SIGN_LDS_FID_DG(dg), max_file);
 		if (rc != 0)

@@ -133,6 +133,17 @@ card_start "$T/card" hidden-dg15
 rdjson 1 "$T/hidden15.json"
 json_check "$T/hidden15.json" 'd["verification"]["passive"] == "passed" and d["verification"]["active"] == "failed" and d["verification"]["genuine"] is False and "DG15" not in d["files"]'
 
+# EF.COM lists DG13 twice, the first copy served is forged: each file is read
+# once and what is shown is what was verified (was: the forged copy shown,
+# the genuine one verified, exit 0)
+card_start "$T/card" dup-forged-dg13
+rdjson 1 "$T/dup13.json" --dump "$T/d-dup13"
+json_check "$T/dup13.json" 'd["verification"]["passive"] == "failed" and d["files"]["DG13"]["sod_hash"] == "mismatch" and d["verification"]["genuine"] is False'
+cmp -s "$T/d-dup13/DG13.bin" "$T/card/DG13.bin" && fail "dup-forged-dg13: the dump holds the genuine DG13" ||
+    pass "dup-forged-dg13: the dump holds the DG13 that was shown and verified"
+card_start "$T/card" dup-forged-dg13
+expect 1 'passive authentication failed: DG13' rd
+
 # ---- secure messaging and transport failures: nothing written ----
 fails wrong-mac 6 "the card's answer failed its MAC check"
 fails wrong-mac=6 6 "DG2: the card's answer failed its MAC check"

@@ -36,6 +36,7 @@
 #define B_TRAILING 0x400u
 #define B_MALFORMED_SM 0x800u
 #define B_HIDE_DG15 0x1000u
+#define B_DUP_FORGED 0x2000u
 
 static const uint8_t AID[7] = { 0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01 };
 
@@ -60,6 +61,8 @@ struct vc_card {
 	unsigned b;
 	unsigned long le_max, wrong_mac_n, remove_after, malformed_n;
 	uint16_t trunc_fid, trail_fid;
+	struct vc_file forged;  /* dup-forged-dg13: DG13 as served the first time */
+	unsigned long nsel13;
 	/* state */
 	int applet;
 	struct vc_file *cur;
@@ -190,6 +193,7 @@ vc_card_free(struct vc_card *c)
 		return;
 	for (i = 0; i < c->nfiles; i++)
 		free(c->files[i].data);
+	free(c->forged.data);
 	EVP_PKEY_free(c->aa);
 	OPENSSL_cleanse(c, sizeof *c);
 	free(c);
@@ -263,6 +267,8 @@ vc_card_set_behaviour(struct vc_card *c, const char *spec, char *err, size_t err
 			c->b |= B_NO_DG15;
 		} else if (strcmp(tok, "hidden-dg15") == 0 && v == NULL) {
 			c->b |= B_HIDE_DG15;
+		} else if (strcmp(tok, "dup-forged-dg13") == 0 && v == NULL) {
+			c->b |= B_DUP_FORGED;
 		} else if (strcmp(tok, "wrong-mac") == 0) {
 			c->b |= B_WRONG_MAC;
 			if (v != NULL && num_arg(v, 1, 1000000, &c->wrong_mac_n) != 0)
@@ -424,6 +430,52 @@ out:
 	return r;
 }
 
+/*
+ * dup-forged-dg13: EF.COM lists DG13 twice; the first SELECT of DG13 gets a
+ * forged copy (its last byte changed, as tampered-dg), later ones the
+ * genuine DG13.  A host that shows one copy and verifies the other is
+ * fooled.
+ */
+static struct vc_file *find_fid(struct vc_card *c, uint16_t fid);
+
+static int
+dup_forged(struct vc_card *c, char *err, size_t errlen)
+{
+	struct vc_file *com = find_fid(c, 0x011E), *dg13 = find_fid(c, 0x010D);
+	uint8_t *d, *p;
+	size_t k;
+
+	if (com == NULL || dg13 == NULL || com->len < 4 || com->len > 120 || com->data[1] >= 0x7F) {
+		snprintf(err, errlen, "dup-forged-dg13 needs EF.COM (short form) and DG13");
+		return -1;
+	}
+	/* append 6D to the tag list 5C (the last object, short lengths) */
+	for (k = 2; k + 2 <= com->len && com->data[k] != 0x5C;
+	    k += (com->data[k] == 0x5F ? 3 : 2) + com->data[k + (com->data[k] == 0x5F ? 2 : 1)])
+		;
+	if (k + 2 > com->len || k + 2 + com->data[k + 1] != com->len) {
+		snprintf(err, errlen, "dup-forged-dg13: EF.COM's tag list is not its last object");
+		return -1;
+	}
+	if ((d = malloc(com->len + 1)) == NULL || (p = malloc(dg13->len)) == NULL) {
+		free(d);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	memcpy(d, com->data, com->len);
+	d[com->len] = 0x6D;
+	d[1]++;
+	d[k + 1]++;
+	free(com->data);
+	com->data = d;
+	com->len++;
+	memcpy(p, dg13->data, dg13->len);
+	p[dg13->len - 1] ^= 0x01;
+	c->forged = *dg13;
+	c->forged.data = p;
+	return 0;
+}
+
 /* BAC MRZ information from DG1 (TD1 or TD3) */
 static int
 mrz_from_dg1(struct vc_card *c, char *err, size_t errlen)
@@ -524,6 +576,8 @@ vc_card_load_dir(struct vc_card *c, const char *dir, char *err, size_t errlen)
 	    load_one(c, dir, sod, 0x011D, 0x1D, 0, 1, err, errlen) != 0)
 		return -1;
 	if (mrz_from_dg1(c, err, errlen) != 0)
+		return -1;
+	if ((c->b & B_DUP_FORGED) && dup_forged(c, err, errlen) != 0)
 		return -1;
 	if (!nodg15) {
 		snprintf(path, sizeof path, "%s/%s", dir, (c->b & B_CLONE) ? "clone.key" : "aa.key");
@@ -646,6 +700,9 @@ cmd_select(struct vc_card *c, const struct apdu *a, struct resp *r)
 			r->sw = 0x6A82;
 			return;
 		}
+		if ((c->b & B_DUP_FORGED) && f->fid == 0x010D && c->forged.data != NULL &&
+		    c->nsel13++ == 0)
+			f = &c->forged;
 		c->cur = f;
 		if (a->p2 != 0x0C) { /* FCP: 62 { 80 size, 82 01 01, 83 fid } */
 			d[k++] = 0x62; d[k++] = 11;

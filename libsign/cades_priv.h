@@ -357,6 +357,16 @@ int sign_cades__set_chain(struct sign_cades_signature *s, STACK_OF(X509) *path, 
 STACK_OF(X509) *sign_trust__anchors(const sign_trust *t);
 STACK_OF(X509_CRL) *sign_trust__crls(const sign_trust *t);
 
+/*
+ * The signature time-stamp among a SignerInfo's unsigned attributes
+ * (cades_tst.c), over the signature value sigval: 0 none; 1 verified (its
+ * TSA chaining to trust at vt), *gen_time its time; -1 present but not
+ * usable.  msg says which, for the report.
+ */
+int sign_cades__verify_tst(const struct tlv *uattrs, const unsigned char *sigval, size_t siglen,
+    const sign_trust *trust, STACK_OF(X509) *certs, STACK_OF(X509) *extra, time_t vt,
+    time_t *gen_time, char *msg, size_t cap);
+
 /* The revocation check of s (cades_revocation.c): path signer first, the
  * anchor last when trusted; the CRLs of two sets (either may be NULL). */
 void sign_cades__check_revocation(struct sign_cades_signature *s, STACK_OF(X509) *path,

@@ -465,6 +465,7 @@ sign_cades_check_str(sign_cades_check check)
 	case SIGN_CADES_CHECK_VALIDITY: return "validity";
 	case SIGN_CADES_CHECK_KEY_USAGE: return "key_usage";
 	case SIGN_CADES_CHECK_REVOCATION: return "revocation";
+	case SIGN_CADES_CHECK_SIGNATURE_TIMESTAMP: return "signature_timestamp";
 	}
 	return "unknown";
 }

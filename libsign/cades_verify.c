@@ -77,7 +77,8 @@ parse_sinfo(const struct tlv *si, struct sinfo *o)
 /*
  * The unsigned attributes by name, ", "-separated, into out: none of them
  * is checked (they are not covered by the signature), and an auditor must
- * know that a counter-signature or a time-stamp is there unchecked.
+ * know that a counter-signature or a time-stamp is there unchecked.  The
+ * signature time-stamp is left out (it has its own check).
  */
 static void
 unsigned_names(const struct tlv *ua, char *out, size_t cap)
@@ -116,6 +117,8 @@ unsigned_names(const struct tlv *ua, char *out, size_t cap)
 		for (k = 0; k < sizeof(known) / sizeof(known[0]); k++)
 			if (strcmp(txt, known[k].oid) == 0)
 				name = known[k].name;
+		if (strcmp(txt, "1.2.840.113549.1.9.16.2.14") == 0)
+			continue;
 		if (used + strlen(name) + 3 >= cap)
 			break;
 		used += (size_t)snprintf(out + used, cap - used, "%s%s", used ? ", " : "", name);
@@ -546,12 +549,14 @@ verify_cb(int ok, X509_STORE_CTX *ctx)
 	return 1;
 }
 
-/* The path and validity checks; *out the path (signer first), *trusted
- * whether it ends at a trust anchor. */
+/* The path and validity checks at vt (at_tst: the time of a verified
+ * signature time-stamp); *out the path (signer first), *trusted whether it
+ * ends at a trust anchor. */
 static int
 check_path(struct sign_cades_signature *s, X509 *cert, STACK_OF(X509) *untrusted,
-    const sign_trust *trust, time_t vt, STACK_OF(X509) **out, int *trusted)
+    const sign_trust *trust, time_t vt, int at_tst, STACK_OF(X509) **out, int *trusted)
 {
+	const char *vt_is = at_tst ? "the time-stamp's time" : "validation time";
 	X509_STORE *store = NULL;
 	X509_STORE_CTX *ctx = NULL;
 	STACK_OF(X509) *path = NULL, *anchors = sign_trust__anchors(trust);
@@ -627,16 +632,16 @@ check_path(struct sign_cades_signature *s, X509 *cert, STACK_OF(X509) *untrusted
 			sign_cades__iso_time(timegm(&tm), when, sizeof(when));
 			sign_cades__check(s, SIGN_CADES_CHECK_VALIDITY,
 			    SIGN_CADES_STATUS_INDETERMINATE, SIGN_CADES_SUB_NOT_YET_VALID,
-			    "%s \"%s\" is not valid before %s (validation time %s)", role,
-			    name != NULL ? name : "?", when, vts);
+			    "%s \"%s\" is not valid before %s (%s %s)", role,
+			    name != NULL ? name : "?", when, vt_is, vts);
 			bad = 1;
 		} else if (X509_cmp_time(na, &vt) < 0) {
 			ASN1_TIME_to_tm(na, &tm);
 			sign_cades__iso_time(timegm(&tm), when, sizeof(when));
 			sign_cades__check(s, SIGN_CADES_CHECK_VALIDITY,
 			    SIGN_CADES_STATUS_INDETERMINATE, SIGN_CADES_SUB_OUT_OF_BOUNDS_NO_POE,
-			    "%s \"%s\" expired on %s (validation time %s; no proof of existence "
-			    "before that)", role, name != NULL ? name : "?", when, vts);
+			    "%s \"%s\" expired on %s (%s %s; no proof of existence "
+			    "before that)", role, name != NULL ? name : "?", when, vt_is, vts);
 			bad = 1;
 		}
 		free(name);
@@ -647,8 +652,8 @@ check_path(struct sign_cades_signature *s, X509 *cert, STACK_OF(X509) *untrusted
 		ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm);
 		sign_cades__iso_time(timegm(&tm), when, sizeof(when));
 		sign_cades__check(s, SIGN_CADES_CHECK_VALIDITY, SIGN_CADES_STATUS_PASSED,
-		    SIGN_CADES_SUB_NONE, "%d certificate%s valid at %s (signer until %s)", n,
-		    n == 1 ? "" : "s", vts, when);
+		    SIGN_CADES_SUB_NONE, "%d certificate%s valid at %s%s (signer until %s)", n,
+		    n == 1 ? "" : "s", vts, at_tst ? ", the time-stamp's time" : "", when);
 	}
 	*out = path;
 	*trusted = !v.untrusted && !v.general;
@@ -799,11 +804,15 @@ verify_one(sign_cades_report *r, const struct tlv *si_raw, const struct parsed *
 	unsigned char *attr_der = NULL;
 	unsigned int tbs_len = 0;
 	size_t cdl = 0;
-	char detail[240];
-	int rc, have_cd = 0, ess = 0;
+	char detail[240], tst_msg[400] = "";
+	time_t tst_time = 0;
+	int rc, have_cd = 0, ess = 0, tst = 0;
 
 	if (parse_sinfo(si_raw, &si) != 0)
 		return SIGN_ERR_MALFORMED;
+	if (si.has_unsigned)
+		tst = sign_cades__verify_tst(&si.uattrs, si.sig.val, si.sig.len, opts->trust,
+		    P->x509s, NULL, vt, &tst_time, tst_msg, sizeof(tst_msg));
 	if ((rc = sign_cades__report_add(r, &s)) != 0)
 		return rc;
 	snprintf(s->format, sizeof(s->format), "CMS");
@@ -962,11 +971,15 @@ verify_one(sign_cades_report *r, const struct tlv *si_raw, const struct parsed *
 		STACK_OF(X509) *path = NULL;
 		int trusted = 0;
 
-		if ((rc = check_path(s, cert, P->x509s, opts->trust, vt, &path, &trusted)) != 0)
+		/* With a verified signature time-stamp, the path is judged at its
+		 * time (the best signature time of EN 319 102-1). */
+		if ((rc = check_path(s, cert, P->x509s, opts->trust, tst == 1 ? tst_time : vt,
+		    tst == 1, &path, &trusted)) != 0)
 			return rc;
 		check_key_usage(s, cert);
 		sign_cades__check_revocation(s, path, trusted, sign_trust__crls(opts->trust),
-		    sign_trust__crls(opts->version >= 2 ? opts->extra_certs : NULL), vt);
+		    sign_trust__crls(opts->version >= 2 ? opts->extra_certs : NULL),
+		    tst == 1 ? tst_time : vt);
 		sk_X509_pop_free(path, X509_free);
 	} else {
 		sign_cades__check(s, SIGN_CADES_CHECK_CHAIN, SIGN_CADES_STATUS_SKIPPED,
@@ -978,6 +991,14 @@ verify_one(sign_cades_report *r, const struct tlv *si_raw, const struct parsed *
 		sign_cades__check(s, SIGN_CADES_CHECK_REVOCATION, SIGN_CADES_STATUS_SKIPPED,
 		    SIGN_CADES_SUB_NONE, "no signer certificate");
 	}
+	if (tst == 0)
+		sign_cades__check(s, SIGN_CADES_CHECK_SIGNATURE_TIMESTAMP, SIGN_CADES_STATUS_SKIPPED,
+		    SIGN_CADES_SUB_NONE, "no signature time-stamp (CAdES-B): nothing proves when "
+		    "the signature was made");
+	else
+		sign_cades__check(s, SIGN_CADES_CHECK_SIGNATURE_TIMESTAMP, tst == 1 ?
+		    SIGN_CADES_STATUS_PASSED : SIGN_CADES_STATUS_SKIPPED, SIGN_CADES_SUB_NONE,
+		    "%s", tst_msg);
 	sign_cades__conclude(s);
 	return 0;
 }

@@ -15,6 +15,9 @@
 
 #include "test_cades_util.h"
 #include <openssl/rsa.h>
+#include <openssl/sha.h>
+#include <openssl/ts.h>
+#include <openssl/x509v3.h>
 
 #define T_2026 ((time_t)1796144400)  /* 2026-12-01T17:00:00Z */
 #define T_2046 ((time_t)2411424000)  /* 2046-06-01: signer-rsa has expired */
@@ -612,12 +615,13 @@ test_report_names(void **state)
 	r = check_verdict(&sig, msg, MSG_LEN, "root.pem", 0, &PASSED);
 	s = sign_cades_report_get(r, 0);
 	assert_null(sign_cades_report_get(r, 1));
-	assert_int_equal(sign_cades_signature_check_count(s), 8);
-	for (i = 0; i < 8; i++) {
+	assert_int_equal(sign_cades_signature_check_count(s), 9);
+	for (i = 0; i < 9; i++) {
 		assert_int_equal(sign_cades_signature_check(s, i, &id, &st, &detail), 0);
 		assert_int_equal(id, (sign_cades_check)i);   /* in their documented order */
 		assert_true(detail[0] != '\0');
-		assert_int_equal(st, i == SIGN_CADES_CHECK_REVOCATION ? SIGN_CADES_STATUS_SKIPPED :
+		assert_int_equal(st, i == SIGN_CADES_CHECK_REVOCATION ||
+		    i == SIGN_CADES_CHECK_SIGNATURE_TIMESTAMP ? SIGN_CADES_STATUS_SKIPPED :
 		    SIGN_CADES_STATUS_PASSED);
 	}
 	assert_string_equal(sign_cades_signature_serial(s), "02");
@@ -742,6 +746,228 @@ test_renewed_same_key(void **state)
 	EVP_PKEY_free(key);
 }
 
+/* ---- signature time-stamps (CAdES-T) ------------------------------------- */
+
+static time_t tst_when;
+
+static int
+tst_time_cb(struct TS_resp_ctx *ctx, void *data, long *sec, long *usec)
+{
+	(void)ctx;
+	(void)data;
+	*sec = (long)tst_when;
+	*usec = 0;
+	return 1;
+}
+
+/* An RFC 3161 token by the test TSA at `when`, over bytes (the SHA-256
+ * message imprint), added to si as its signature time-stamp. */
+static void
+add_tst(CMS_SignerInfo *si, const unsigned char *over, size_t len, time_t when)
+{
+	X509 *tsa = load_cert("tsa.pem"), *ca = load_cert("gov-ca.pem");
+	EVP_PKEY *key = load_key("tsa.key");
+	STACK_OF(X509) *chain = sk_X509_new_null();
+	TS_RESP_CTX *ctx = TS_RESP_CTX_new();
+	TS_REQ *req = TS_REQ_new();
+	TS_MSG_IMPRINT *mi = TS_MSG_IMPRINT_new();
+	X509_ALGOR *alg = X509_ALGOR_new();
+	ASN1_OBJECT *policy = OBJ_txt2obj("1.2.3.4.5", 1);
+	unsigned char md[32], *der = NULL;
+	BIO *rb = BIO_new(BIO_s_mem());
+	TS_RESP *resp;
+	int n;
+
+	assert_non_null(tsa);
+	assert_non_null(key);
+	assert_true(SHA256(over, len, md) != NULL);
+	X509_ALGOR_set0(alg, OBJ_nid2obj(NID_sha256), V_ASN1_NULL, NULL);
+	assert_true(TS_MSG_IMPRINT_set_algo(mi, alg));
+	assert_true(TS_MSG_IMPRINT_set_msg(mi, md, sizeof(md)));
+	assert_true(TS_REQ_set_version(req, 1));
+	assert_true(TS_REQ_set_msg_imprint(req, mi));
+	assert_true(TS_REQ_set_cert_req(req, 1));
+	assert_true(i2d_TS_REQ_bio(rb, req));
+	assert_true(TS_RESP_CTX_set_signer_cert(ctx, tsa));
+	assert_true(TS_RESP_CTX_set_signer_key(ctx, key));
+	assert_true(sk_X509_push(chain, ca));
+	assert_true(TS_RESP_CTX_set_certs(ctx, chain));
+	assert_true(TS_RESP_CTX_set_def_policy(ctx, policy));
+	assert_true(TS_RESP_CTX_add_md(ctx, EVP_sha256()));
+	tst_when = when;
+	TS_RESP_CTX_set_time_cb(ctx, tst_time_cb, NULL);
+	resp = TS_RESP_create_response(ctx, rb);
+	assert_non_null(resp);
+	assert_non_null(TS_RESP_get_token(resp));
+	n = i2d_PKCS7(TS_RESP_get_token(resp), &der);
+	assert_true(n > 0);
+	assert_true(CMS_unsigned_add1_attr_by_txt(si, "1.2.840.113549.1.9.16.2.14",
+	    V_ASN1_SEQUENCE, der, n));
+	OPENSSL_free(der);
+	TS_RESP_free(resp);
+	BIO_free(rb);
+	X509_ALGOR_free(alg);
+	TS_MSG_IMPRINT_free(mi);
+	TS_REQ_free(req);
+	TS_RESP_CTX_free(ctx);
+	ASN1_OBJECT_free(policy);
+	sk_X509_pop_free(chain, X509_free);
+	X509_free(tsa);
+	EVP_PKEY_free(key);
+}
+
+/* A signer certificate for signer-ec's key, by the gov CA, valid from
+ * from to until (a certificate that expired yesterday, say). */
+static X509 *
+short_lived_signer(time_t from, time_t until)
+{
+	X509 *ca = load_cert("gov-ca.pem"), *x = X509_new();
+	EVP_PKEY *cakey = load_key("gov-ca.key"), *key = load_key("signer-ec.key");
+	X509_NAME *nm = X509_NAME_new();
+	X509_EXTENSION *e;
+	X509V3_CTX v3;
+
+	assert_true(X509_set_version(x, X509_VERSION_3));
+	assert_true(ASN1_INTEGER_set(X509_get_serialNumber(x), 0x5e7));
+	assert_true(X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_UTF8,
+	    (const unsigned char *)"Ng\xc6\xb0\xe1\xbb\x9di H\xe1\xba\xbft H\xe1\xba\xa1n", -1, -1, 0));
+	assert_true(X509_set_subject_name(x, nm));
+	assert_true(X509_set_issuer_name(x, X509_get_subject_name(ca)));
+	assert_non_null(ASN1_TIME_set(X509_getm_notBefore(x), from));
+	assert_non_null(ASN1_TIME_set(X509_getm_notAfter(x), until));
+	assert_true(X509_set_pubkey(x, key));
+	X509V3_set_ctx(&v3, ca, x, NULL, NULL, 0);
+	e = X509V3_EXT_conf_nid(NULL, &v3, NID_key_usage, "critical,digitalSignature,nonRepudiation");
+	assert_non_null(e);
+	assert_true(X509_add_ext(x, e, -1));
+	X509_EXTENSION_free(e);
+	e = X509V3_EXT_conf_nid(NULL, &v3, NID_authority_key_identifier, "keyid:always");
+	assert_non_null(e);
+	assert_true(X509_add_ext(x, e, -1));
+	X509_EXTENSION_free(e);
+	assert_true(X509_sign(x, cakey, EVP_sha256()) > 0);
+	X509_NAME_free(nm);
+	X509_free(ca);
+	EVP_PKEY_free(cakey);
+	EVP_PKEY_free(key);
+	return x;
+}
+
+/* CMS (CAdES) by cert with signer-ec's key over msg, the gov CA embedded;
+ * with a time-stamp at `when` over its own signature value (or, wrong,
+ * over other bytes) when when != 0. */
+static void
+tst_signed(sign_buf *out, X509 *cert, time_t when, int wrong)
+{
+	EVP_PKEY *key = load_key("signer-ec.key");
+	X509 *ca = load_cert("gov-ca.pem");
+	BIO *in = BIO_new_mem_buf(msg, (int)MSG_LEN);
+	CMS_ContentInfo *cms = CMS_sign(NULL, NULL, NULL, NULL,
+	    CMS_PARTIAL | CMS_DETACHED | CMS_BINARY);
+	CMS_SignerInfo *si;
+	ASN1_OCTET_STRING *sv;
+
+	assert_non_null(cms);
+	si = CMS_add1_signer(cms, cert, key, EVP_sha256(), CMS_CADES);
+	assert_non_null(si);
+	assert_true(CMS_add1_cert(cms, ca));
+	assert_true(CMS_final(cms, in, NULL, CMS_DETACHED | CMS_BINARY));
+	if (when != 0) {
+		sv = CMS_SignerInfo_get0_signature(si);
+		if (wrong)
+			add_tst(si, (const unsigned char *)"other", 5, when);
+		else
+			add_tst(si, ASN1_STRING_get0_data(sv), (size_t)ASN1_STRING_length(sv), when);
+	}
+	cms_der(out, cms);
+	BIO_free(in);
+	X509_free(ca);
+	EVP_PKEY_free(key);
+}
+
+/*
+ * A verified signature time-stamp is the proof of existence: a signer
+ * certificate that expired yesterday, time-stamped the day before, passes
+ * (its path judged at the time-stamp's time); without the time-stamp, or
+ * with one over other bytes (not used, and said so), it is
+ * OUT_OF_BOUNDS_NO_POE.  A time-stamp before the TSA's own certificate
+ * begins is not used either.
+ */
+static void
+test_signature_timestamp(void **state)
+{
+	static const struct expect expired = { SIGN_ERR_EXPIRED, SIGN_CADES_INDETERMINATE,
+	    SIGN_CADES_SUB_OUT_OF_BOUNDS_NO_POE };
+	time_t now = time(NULL);
+	X509 *cert = short_lived_signer(now - 30 * 86400, now - 86400);
+	X509 *tsa = load_cert("tsa.pem");
+	sign_buf sig = SIGN_BUF_INIT;
+	sign_cades_report *r;
+	sign_cades_status st;
+	const char *d;
+	struct tm tm;
+
+	(void)state;
+	/* with a time-stamp two days ago: TOTAL-PASSED */
+	tst_signed(&sig, cert, now - 2 * 86400, 0);
+	r = check_verdict(&sig, msg, MSG_LEN, "root.pem", 0, &PASSED);
+	d = check_detail(sign_cades_report_get(r, 0), SIGN_CADES_CHECK_SIGNATURE_TIMESTAMP, &st);
+	assert_int_equal(st, SIGN_CADES_STATUS_PASSED);
+	assert_non_null(strstr(d, "by \"Kyso Test TSA\""));
+	d = check_detail(sign_cades_report_get(r, 0), SIGN_CADES_CHECK_VALIDITY, &st);
+	assert_non_null(strstr(d, "the time-stamp's time"));
+	d = check_detail(sign_cades_report_get(r, 0), SIGN_CADES_CHECK_FORMAT, &st);
+	assert_null(strstr(d, "not checked"));
+	sign_cades_report_free(r);
+	sign_buf_dispose(&sig);
+
+	/* without: the expiry decides */
+	tst_signed(&sig, cert, 0, 0);
+	r = check_verdict(&sig, msg, MSG_LEN, "root.pem", 0, &expired);
+	d = check_detail(sign_cades_report_get(r, 0), SIGN_CADES_CHECK_SIGNATURE_TIMESTAMP, &st);
+	assert_int_equal(st, SIGN_CADES_STATUS_SKIPPED);
+	assert_non_null(strstr(d, "no signature time-stamp"));
+	sign_cades_report_free(r);
+	sign_buf_dispose(&sig);
+
+	/* a time-stamp of other bytes: present, not used */
+	tst_signed(&sig, cert, now - 2 * 86400, 1);
+	r = check_verdict(&sig, msg, MSG_LEN, "root.pem", 0, &expired);
+	d = check_detail(sign_cades_report_get(r, 0), SIGN_CADES_CHECK_SIGNATURE_TIMESTAMP, &st);
+	assert_int_equal(st, SIGN_CADES_STATUS_SKIPPED);
+	assert_non_null(strstr(d, "is present, but it does not verify"));
+	assert_non_null(strstr(d, "not used as a proof of time"));
+	sign_cades_report_free(r);
+	sign_buf_dispose(&sig);
+
+	/* a time-stamp from before the TSA certificate began: not used */
+	assert_true(ASN1_TIME_to_tm(X509_get0_notBefore(tsa), &tm));
+	tst_signed(&sig, cert, timegm(&tm) - 86400, 0);
+	r = check_verdict(&sig, msg, MSG_LEN, "root.pem", 0, &expired);
+	d = check_detail(sign_cades_report_get(r, 0), SIGN_CADES_CHECK_SIGNATURE_TIMESTAMP, &st);
+	assert_int_equal(st, SIGN_CADES_STATUS_SKIPPED);
+	assert_non_null(strstr(d, "the TSA certificate was not valid at the time-stamp's time"));
+	sign_cades_report_free(r);
+	sign_buf_dispose(&sig);
+
+	/* no anchor for the TSA (another root only): not used */
+	tst_signed(&sig, cert, now - 2 * 86400, 0);
+	{
+		static const struct expect untrusted = { SIGN_ERR_UNTRUSTED,
+		    SIGN_CADES_INDETERMINATE, SIGN_CADES_SUB_NO_CERTIFICATE_CHAIN_FOUND };
+
+		r = check_verdict(&sig, msg, MSG_LEN, "other-root.pem", 0, &untrusted);
+		d = check_detail(sign_cades_report_get(r, 0),
+		    SIGN_CADES_CHECK_SIGNATURE_TIMESTAMP, &st);
+		assert_int_equal(st, SIGN_CADES_STATUS_SKIPPED);
+		assert_non_null(strstr(d, "does not verify"));
+		sign_cades_report_free(r);
+	}
+	sign_buf_dispose(&sig);
+	X509_free(cert);
+	X509_free(tsa);
+}
+
 /* Unsigned attributes are named in the format check, as not checked: an
  * auditor must know a time-stamp or counter-signature is there unverified. */
 static void
@@ -769,9 +995,14 @@ test_unsigned_attrs(void **state)
 	assert_int_equal(st, SIGN_CADES_STATUS_PASSED);
 	/* (a DER SET OF: in the order of their encodings) */
 	assert_non_null(strstr(detail, "; unsigned attributes, not checked: "));
-	assert_non_null(strstr(detail, "signature time-stamp"));
 	assert_non_null(strstr(detail, "counter-signature"));
 	assert_non_null(strstr(detail, "1.2.3.4"));
+	/* the time-stamp has its own check: this one is no token, and not used */
+	assert_null(strstr(detail, "time-stamp"));
+	assert_int_equal(sign_cades_signature_check(sign_cades_report_get(r, 0),
+	    SIGN_CADES_CHECK_SIGNATURE_TIMESTAMP, &id, &st, &detail), 0);
+	assert_int_equal(st, SIGN_CADES_STATUS_SKIPPED);
+	assert_non_null(strstr(detail, "a malformed signature time-stamp attribute"));
 	sign_cades_report_free(r);
 	sign_buf_dispose(&sig);
 	/* without any: no such words */
@@ -1059,6 +1290,7 @@ main(void)
 		cmocka_unit_test(test_not_cms),
 		cmocka_unit_test(test_unsigned_attrs),
 		cmocka_unit_test(test_renewed_same_key),
+		cmocka_unit_test(test_signature_timestamp),
 	};
 
 	return cmocka_run_group_tests(tests, pki_setup, pki_teardown);

@@ -175,7 +175,8 @@ typedef enum {
 	SIGN_CADES_CHECK_CHAIN = 4,               /* path to a trust anchor */
 	SIGN_CADES_CHECK_VALIDITY = 5,            /* validity periods at the validation time */
 	SIGN_CADES_CHECK_KEY_USAGE = 6,           /* may sign documents (keyUsage, EKU) */
-	SIGN_CADES_CHECK_REVOCATION = 7           /* by the CRLs given; SKIPPED without */
+	SIGN_CADES_CHECK_REVOCATION = 7,          /* by the CRLs given; SKIPPED without */
+	SIGN_CADES_CHECK_SIGNATURE_TIMESTAMP = 8  /* CAdES-T: an RFC 3161 token over the signature */
 } sign_cades_check;
 
 typedef enum {

@@ -54,6 +54,14 @@ kyso_card__active_message(const struct kyso_card_result *r)
 
 	if (kyso_card__aa_note(r) != NULL)
 		return kyso_card__aa_note(r);
+	if (sign_pa_result_active(r->pa) == SIGN_AA_PASSED &&
+	    sign_pa_result_dg(r->pa, 15) == SIGN_DG_MISMATCH)
+		return "the chip signed the challenge with the key of its DG15, but that DG15 does "
+		    "not match its hash in EF.SOD: a key of the chip's own choosing proves nothing";
+	if (sign_pa_result_active(r->pa) == SIGN_AA_PASSED &&
+	    sign_pa_result_dg(r->pa, 15) == SIGN_DG_NOT_IN_SOD)
+		return "the chip signed the challenge with the key of its DG15, but EF.SOD does not "
+		    "list DG15: a key of the chip's own choosing proves nothing";
 	if (dg15_hidden(r))
 		return r->doc != NULL ?
 		    "the SOD lists DG15 (the chip's Active Authentication key), but the card "

@@ -144,6 +144,15 @@ cmp -s "$T/d-dup13/DG13.bin" "$T/card/DG13.bin" && fail "dup-forged-dg13: the du
 card_start "$T/card" dup-forged-dg13
 expect 1 'passive authentication failed: DG13' rd
 
+# a clone with its own AA key in DG15: AA "passes" over a key EF.SOD does not
+# confirm; the summary must not present that as a genuine chip
+card_start "$T/card" own-dg15
+expect 1 'passive authentication failed: DG15' rd
+grep -Eq '^Chip \(AA\): +passed - .*DG15 does not match its hash in EF.SOD.*proves nothing' "$T/.out" &&
+    pass "own-dg15: AA over an unconfirmed key is said to prove nothing" ||
+    { fail "own-dg15: AA line"; grep 'Chip' "$T/.out"; }
+grep -q 'Genuine: *no' "$T/.out" && pass "own-dg15: not genuine" || fail "own-dg15: genuine?"
+
 # ---- secure messaging and transport failures: nothing written ----
 fails wrong-mac 6 "the card's answer failed its MAC check"
 fails wrong-mac=6 6 "DG2: the card's answer failed its MAC check"

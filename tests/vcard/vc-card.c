@@ -37,6 +37,7 @@
 #define B_MALFORMED_SM 0x800u
 #define B_HIDE_DG15 0x1000u
 #define B_DUP_FORGED 0x2000u
+#define B_OWN_DG15 0x4000u
 
 static const uint8_t AID[7] = { 0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01 };
 
@@ -269,6 +270,8 @@ vc_card_set_behaviour(struct vc_card *c, const char *spec, char *err, size_t err
 			c->b |= B_HIDE_DG15;
 		} else if (strcmp(tok, "dup-forged-dg13") == 0 && v == NULL) {
 			c->b |= B_DUP_FORGED;
+		} else if (strcmp(tok, "own-dg15") == 0 && v == NULL) {
+			c->b |= B_CLONE | B_OWN_DG15;
 		} else if (strcmp(tok, "wrong-mac") == 0) {
 			c->b |= B_WRONG_MAC;
 			if (v != NULL && num_arg(v, 1, 1000000, &c->wrong_mac_n) != 0)
@@ -476,6 +479,39 @@ dup_forged(struct vc_card *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* own-dg15: DG15 (6F { SubjectPublicKeyInfo }) replaced by the clone key's:
+ * a clone with its own AA key, DG15 no longer matching the SOD. */
+static int
+own_dg15(struct vc_card *c, EVP_PKEY *k)
+{
+	struct vc_file *f = find_fid(c, 0x010F);
+	unsigned char *spki = NULL, *d;
+	int n = i2d_PUBKEY(k, &spki);
+	size_t h;
+
+	if (f == NULL || n <= 0 || n > 0xFFFF || (d = malloc((size_t)n + 4)) == NULL) {
+		OPENSSL_free(spki);
+		return -1;
+	}
+	d[0] = 0x6F;
+	if (n < 0x80) {
+		d[1] = (uint8_t)n;
+		h = 2;
+	} else if (n < 0x100) {
+		d[1] = 0x81; d[2] = (uint8_t)n;
+		h = 3;
+	} else {
+		d[1] = 0x82; d[2] = (uint8_t)(n >> 8); d[3] = (uint8_t)n;
+		h = 4;
+	}
+	memcpy(d + h, spki, (size_t)n);
+	OPENSSL_free(spki);
+	free(f->data);
+	f->data = d;
+	f->len = h + (size_t)n;
+	return 0;
+}
+
 /* BAC MRZ information from DG1 (TD1 or TD3) */
 static int
 mrz_from_dg1(struct vc_card *c, char *err, size_t errlen)
@@ -587,6 +623,11 @@ vc_card_load_dir(struct vc_card *c, const char *dir, char *err, size_t errlen)
 				return -1;
 			}
 		} else {
+			if ((c->b & B_OWN_DG15) && own_dg15(c, k) != 0) {
+				EVP_PKEY_free(k);
+				snprintf(err, errlen, "own-dg15: cannot make DG15");
+				return -1;
+			}
 			vc_card_set_aa(c, k, aa_md_from_conf(dir, k));
 		}
 	}

@@ -42,7 +42,7 @@ usage(FILE *f)
 	    "  -H HOST        vpcd host (default 127.0.0.1)\n"
 	    "  -b BEHAVIOURS  comma-separated: normal extended no-extended short-le-only[=N]\n"
 	    "                 tampered-dg unknown-signer clone no-dg15 hidden-dg15 dup-forged-dg13\n"
-	    "                 wrong-mac[=N]\n"
+	    "                 own-dg15 wrong-mac[=N]\n"
 	    "                 remove-after=N oversized truncated[=FILE] trailing[=FILE]\n"
 	    "                 malformed-sm[=N]   (FILE: com sod dg1 dg2 dg3 dg13 dg14 dg15)\n"
 	    "  -w SECONDS     how long to retry connecting to vpcd (default 10)\n"

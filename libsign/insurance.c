@@ -1133,6 +1133,8 @@ http_failure(const sign_insurance_client *c, const char *what, long status)
 		    "addresses; ask the social-security office to register this address";
 	else if (status == 404 || status == 405)
 		fix = "no such API there: check the gateway URL (the base only, without /api/...)";
+	else if (status == 408 || status == 429)
+		fix = "the gateway is busy or rate-limits this facility: try again in a moment";
 	else if (status >= 400 && status <= 499)
 		fix = "check the gateway URL and the account";
 	else if (status >= 500)

@@ -406,6 +406,8 @@ test_http_status_fix(void **state)
 		{ 0, 0, 200, TOKEN_OK }, { 0, 0, 403, "<html>forbidden</html>" } };
 	static const struct step notfound[] = {
 		{ 0, 0, 200, TOKEN_OK }, { 0, 0, 404, "Not Found" } };
+	static const struct step busy[] = {
+		{ 0, 0, 200, TOKEN_OK }, { 0, 0, 429, "Too Many Requests" } };
 	static const struct step tokredirect[] = { { 0, 0, 301, "" } };
 	static const struct step tok404[] = { { 0, 0, 404, "<html>nf</html>" } };
 	static const struct step tok403[] = { { 0, 0, 403, "" } };
@@ -421,6 +423,8 @@ test_http_status_fix(void **state)
 		  "the facility's registered IP addresses" },
 		{ notfound, 2, SIGN_ERR_HTTP, "https://egw.example.vn answered the lookup request "
 		  "with HTTP 404 (no such API there: check the gateway URL" },
+		{ busy, 2, SIGN_ERR_HTTP, "HTTP 429 (the gateway is busy or rate-limits this "
+		  "facility: try again in a moment)" },
 		{ tokredirect, 1, SIGN_ERR_HTTP, "token request with HTTP 301 (a redirect" },
 		{ tok404, 1, SIGN_ERR_HTTP, "token request with HTTP 404 (no such API there" },
 		{ tok403, 1, SIGN_ERR_SERVER_AUTH, "IP address is registered" },

@@ -1111,11 +1111,18 @@ post(sign_insurance_client *c, const char *what, const char *url, const char *lo
 				delay *= 2;
 		}
 	}
-	if (c->tries > 1) {
-		char msg[512];
+	{
+		/* (failures that are not worth a retry - TLS verification, a
+		 * truncated answer - returned above with their own fix) */
+		const char *fix = rc == SIGN_ERR_HTTP ?
+		    "; a server error at the gateway: try again later" : rc == SIGN_ERR_NETWORK ?
+		    "; check the network and the gateway URL, or try again later" : "";
+		char msg[512], n[32] = "";
 
+		if (c->tries > 1)
+			snprintf(n, sizeof(n), " (%u tries)", c->tries);
 		snprintf(msg, sizeof(msg), "%s", sign_error_message());
-		rc = sign_error__set(rc, sign_error_backend(), "%s (%u tries)", msg, c->tries);
+		rc = sign_error__set(rc, sign_error_backend(), "%s%s%s", msg, n, fix);
 	}
 	return rc;
 }

@@ -32,10 +32,10 @@ expect_json 5 'd["exit"] == 5 and "refused the facility account" in d["error"] a
 expect 0 'result: +000' f 0199990002
 [ "$(count 0199990002)" -eq 2 ] && pass "500 retried once" || fail "500-once: $(count 0199990002) lookups"
 # always 500: 3 tries, then 7
-expect 7 'answered the lookup request with HTTP 500 \(3 tries\)' f 0199990003
+expect 7 'answered the lookup request with HTTP 500 \(3 tries\); a server error at the gateway: try again later' f 0199990003
 [ "$(count 0199990003)" -eq 3 ] && pass "3 tries on HTTP 500" || fail "always-500: $(count 0199990003) lookups"
 expect 7 'HTTP 500 \(2 tries\)' f 0199990003 --retries 1
-expect 7 'HTTP 500' f 0199990003 --retries 0
+expect 7 'HTTP 500 \(1 try\); a server error at the gateway: try again later' f 0199990003 --retries 0
 # a 5xx answer that carries a result code is an answer: not retried
 n=$(count 0199990011)
 expect 7 'result: +101 Lỗi server' f 0199990011
@@ -92,13 +92,13 @@ start_gateway gone
 write_conf "$T/kyso-gone.conf" "retries = 1"
 kill "$GW_PID"
 wait "$GW_PID" 2>/dev/null
-expect 7 'cannot reach the gateway https://127.0.0.1:[0-9]+ .*\(2 tries\)' \
+expect 7 'cannot reach the gateway https://127.0.0.1:[0-9]+ .*\(2 tries\); check the network and the gateway URL, or try again later' \
     "$KYSO" insurance lookup --config "$T/kyso-gone.conf" \
     --ma-the 001190012345 --name "Nguyễn Thị Hồng Nhung" --dob 15/03/1990
 
 # slow: the answer takes 5 s, the client waits 1 s per try (2 tries + 0.5 s):
 # exits 7 well before the gateway would answer; `timeout` bounds a hang.
-expect 7 'did not answer in time \(timeout 1.000 s.*\(2 tries\)' \
+expect 7 'did not answer in time \(timeout 1.000 s.*\(2 tries\); check the network and the gateway URL, or try again later' \
     timeout 30 "$KYSO" insurance lookup --config "$T/kyso.conf" --timeout 1 --retries 1 \
     --ma-the 0199990001 --name "Người Lỗi Mạng" --dob 01/01/1980
 

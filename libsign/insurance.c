@@ -625,7 +625,8 @@ sign_insurance__parse_token(const char *data, size_t len, time_t now, char **acc
 	if (*access == NULL || (*access)[0] == '\0') {
 		if (code[0] != '\0' && strcmp(code, "200") != 0 && strcmp(code, "000") != 0)
 			rc = sign_error__set(SIGN_ERR_HTTP, 0,
-			    "the gateway gave no token (maKetQua %s)", code);
+			    "the gateway gave no token (maKetQua %s): try again later, or ask the "
+			    "social-security office about the facility account", code);
 		else
 			rc = sign_error__set(SIGN_ERR_SERVER_RESPONSE, 0,
 			    "the gateway's token answer has no APIKey.access_token string");

@@ -411,6 +411,8 @@ test_http_status_fix(void **state)
 	static const struct step tokredirect[] = { { 0, 0, 301, "" } };
 	static const struct step tok404[] = { { 0, 0, 404, "<html>nf</html>" } };
 	static const struct step tok403[] = { { 0, 0, 403, "" } };
+	static const struct step toknone[] = {
+		{ 0, 0, 200, "{\"maKetQua\":\"999\",\"APIKey\":null}" } };
 	static const struct {
 		const struct step *s;
 		size_t n;
@@ -428,6 +430,8 @@ test_http_status_fix(void **state)
 		{ tokredirect, 1, SIGN_ERR_HTTP, "token request with HTTP 301 (a redirect" },
 		{ tok404, 1, SIGN_ERR_HTTP, "token request with HTTP 404 (no such API there" },
 		{ tok403, 1, SIGN_ERR_SERVER_AUTH, "IP address is registered" },
+		{ toknone, 1, SIGN_ERR_HTTP, "gave no token (maKetQua 999): try again later, or "
+		  "ask the social-security office about the facility account" },
 	};
 	size_t i;
 

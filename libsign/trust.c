@@ -126,16 +126,16 @@ sign_trust_add_der(sign_trust *t, const unsigned char *der, size_t len)
 	return add_der(t, der, len, "the trust anchor");
 }
 
-int
-sign_trust_add_file(sign_trust *t, const char *path)
+/* The certificates of a file; in_dir: a PEM file of CRLs only is passed
+ * over (a folder of validation data holds both; --crl reads those). */
+static int
+add_file(sign_trust *t, const char *path, int in_dir)
 {
 	sign_buf data = SIGN_BUF_INIT;
 	BIO *bio = NULL;
 	X509 *x = NULL;
 	int rc, added = 0;
 
-	if (t == NULL || path == NULL)
-		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no trust file given");
 	rc = sign__read_file(path, TRUST_MAX_FILE, &data);
 	if (rc != 0)
 		return rc;
@@ -159,12 +159,21 @@ sign_trust_add_file(sign_trust *t, const char *path)
 			goto out;
 		added++;
 	}
-	if (added == 0)
+	if (added == 0 && !(in_dir && memmem(data.data, data.len, "-----BEGIN X509 CRL-----",
+	    24) != NULL))
 		rc = sign_error__set(SIGN_ERR_MALFORMED, 0, "%s holds no certificate", path);
 out:
 	BIO_free(bio);
 	sign_buf_dispose(&data);
 	return rc;
+}
+
+int
+sign_trust_add_file(sign_trust *t, const char *path)
+{
+	if (t == NULL || path == NULL)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no trust file given");
+	return add_file(t, path, 0);
 }
 
 static int
@@ -242,7 +251,7 @@ sign_trust_add_dir(sign_trust *t, const char *path)
 		}
 		snprintf(full, len, "%s/%s", path, names[i]);
 		if (stat(full, &st) == 0 && S_ISREG(st.st_mode))
-			rc = sign_trust_add_file(t, full);
+			rc = add_file(t, full, 1);
 		free(full);
 		if (rc != 0)
 			goto out;

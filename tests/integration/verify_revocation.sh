@@ -66,6 +66,10 @@ expect 0 "TOTAL-PASSED" V --crl gov.der --crl root.crl
 expect 0 "TOTAL-PASSED" V --crl both.pem
 expect 0 "TOTAL-PASSED" V --crl crls
 expect 0 '"crls": 2' V --json --crl crls
+# one folder of validation data: the root and the CRLs (PEM) for --trust and --crl
+mkdir vdata && cp "$P/root.pem" gov.crl root.crl vdata/ && mv vdata/gov.crl vdata/gov-crl.pem
+expect 0 "2 certificates not revoked" "$KYSO" verify --no-default-trust --trust vdata --crl vdata \
+    doc.txt.p7s
 
 # ---- no CRL of an issuer: undecided -------------------------------------------------
 expect 2 "INDETERMINATE/TRY_LATER" V --crl gov.crl

@@ -51,7 +51,8 @@ void sign_trust_free(sign_trust *trust);
  * holds no certificate. */
 int sign_trust_add_file(sign_trust *trust, const char *path);
 /* Add the certificates of every *.pem, *.crt, *.cer and *.der file in a
- * directory (not recursive; other files are ignored). */
+ * directory (not recursive; other files are ignored, and so are PEM files
+ * of CRLs only: one folder may hold an auditor's certificates and CRLs). */
 int sign_trust_add_dir(sign_trust *trust, const char *path);
 /* A file or a directory. */
 int sign_trust_add_path(sign_trust *trust, const char *path);

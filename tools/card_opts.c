@@ -280,6 +280,13 @@ kyso_card_keys(const struct kyso_card_opts *o, sign_mrz_key **key, sign_mrz_keys
 		kyso_card__err("--dob, --expiry and --issue-date go with --doc-number, --id or --qr");
 		return KYSO_EXIT_USAGE;
 	}
+	if (o->issue_date != NULL && (o->doc_number != NULL || o->expiry != NULL)) {
+		/* It only orders the expiry candidates: with the expiry known it
+		 * would be ignored, and a mistyped one would go unnoticed. */
+		kyso_card__err("--issue-date orders the expiry candidates of --id or --qr: it does "
+		    "not go with --expiry or --doc-number");
+		return KYSO_EXIT_USAGE;
+	}
 	if (o->doc_number != NULL && (o->dob == NULL || o->expiry == NULL)) {
 		kyso_card__err("--doc-number needs --dob and --expiry (YYMMDD)");
 		return KYSO_EXIT_USAGE;

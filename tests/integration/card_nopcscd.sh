@@ -55,6 +55,13 @@ jusage '--wait takes whole seconds' read --json --wait soon --mrz-source env:MRZ
 jusage '--wait takes whole seconds' list --wait soon --json
 jusage 'unknown option or missing argument: --bogus' read --bogus --json
 jusage 'unknown option or missing argument: --frob' verify --json --frob "$T/a"
+# --issue-date only orders expiry candidates: refused where it would be ignored
+expect 3 '--issue-date orders the expiry candidates.*not go with --expiry or --doc-number' \
+    "$KYSO" card read --id 001190012345 --dob 15/03/1990 --expiry 15/03/2030 --issue-date 01/01/2021
+expect 3 '--issue-date orders the expiry candidates' "$KYSO" card read --doc-number 190012345 \
+    --dob 900315 --expiry 300315 --issue-date 01/01/2021
+expect 3 '--issue-date orders the expiry candidates' "$KYSO" card read \
+    --qr '001190012345||Nguyen|15031990|Nu|HN|01012021' --expiry 300315 --issue-date 01/01/2021
 expect 0 'usage: kyso card list' "$KYSO" card --help
 expect 0 '--mrz-source SRC' "$KYSO" card read --help
 done_testing

@@ -18,6 +18,21 @@ D=$(mktemp -d "${TMPDIR:-/tmp}/kyso-demo-sign.XXXXXX")
 trap 'rm -rf "$D"' EXIT INT TERM
 say() { printf '\n== %s\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
+# A verification that must end with STATUS: its failed checks shown, the
+# demo stopped if the status is another.
+must() { # STATUS WHAT CMD...
+	_want=$1 _what=$2
+	shift 2
+	printf '$ %s\n' "$*"
+	_status=0
+	"$@" > "$D/out.txt" 2>&1 || _status=$?
+	grep -v '^      PASSED\|^      SKIPPED' "$D/out.txt"
+	if [ "$_status" -ne "$_want" ]; then
+		echo "20-sign: expected exit $_want ($_what), got $_status" >&2
+		exit 1
+	fi
+	echo "exit status $_want: $_what, as expected"
+}
 
 say "Signing demo: a token, a dossier, one login, a verification, a forgery caught"
 
@@ -67,16 +82,8 @@ mkdir -p "$D/copy"
 cp to-trinh.txt to-trinh.txt.p7s "$D/copy/"
 sed 's/2027/2028/' to-trinh.txt > "$D/copy/to-trinh.txt"
 cd "$D/copy"
-printf '$ %s\n' "$KYSO verify --trust $D/pki/root.pem to-trinh.txt.p7s"
-status=0
-"$KYSO" verify --trust "$D/pki/root.pem" to-trinh.txt.p7s > "$D/out.txt" 2>&1 || status=$?
-grep -v '^      PASSED\|^      SKIPPED' "$D/out.txt"
-if [ "$status" -eq 1 ]; then
-	echo "exit status 1: TOTAL-FAILED/HASH_FAILURE, as expected: the forgery is caught"
-else
-	echo "20-sign: expected exit 1 for the tampered copy, got $status" >&2
-	exit 1
-fi
+must 1 "TOTAL-FAILED/HASH_FAILURE: the forgery is caught" \
+    "$KYSO" verify --trust "$D/pki/root.pem" to-trinh.txt.p7s
 say "6. Her token is lost: the CA revokes the certificate; with the CAs' CRLs (--crl) the"
 echo "   signature is no longer accepted (exit 2: nothing proves it was made before)"
 crl() { # CA OUT [openssl ca options]: a CRL from the test PKI's CA database
@@ -99,15 +106,6 @@ openssl ca -config "$D/ca-gov-ca/cnf" -cert "$D/pki/gov-ca.pem" -keyfile "$D/pki
     -revoke "$D/pki/signer-rsa.pem" -crl_reason keyCompromise 2>/dev/null
 crl gov-ca "$D/crls/gov-ca.crl"
 echo "(the CA revoked the certificate and published a new CRL)"
-printf '$ %s\n' "$KYSO verify --trust $D/pki/root.pem --crl $D/crls phu-luc.txt.p7s"
-status=0
-"$KYSO" verify --trust "$D/pki/root.pem" --crl "$D/crls" phu-luc.txt.p7s > "$D/out.txt" 2>&1 ||
-    status=$?
-grep -v '^      PASSED\|^      SKIPPED' "$D/out.txt"
-if [ "$status" -eq 2 ]; then
-	echo "exit status 2: INDETERMINATE/REVOKED_NO_POE, as expected"
-else
-	echo "20-sign: expected exit 2 for the revoked signer, got $status" >&2
-	exit 1
-fi
+must 2 "INDETERMINATE/REVOKED_NO_POE" \
+    "$KYSO" verify --trust "$D/pki/root.pem" --crl "$D/crls" phu-luc.txt.p7s
 say "Signing demo done"

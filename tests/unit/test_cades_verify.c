@@ -898,72 +898,62 @@ test_signature_timestamp(void **state)
 {
 	static const struct expect expired = { SIGN_ERR_EXPIRED, SIGN_CADES_INDETERMINATE,
 	    SIGN_CADES_SUB_OUT_OF_BOUNDS_NO_POE };
-	time_t now = time(NULL);
+	static const struct expect untrusted = { SIGN_ERR_UNTRUSTED, SIGN_CADES_INDETERMINATE,
+	    SIGN_CADES_SUB_NO_CERTIFICATE_CHAIN_FOUND };
+	time_t now = time(NULL), tsa_from;
 	X509 *cert = short_lived_signer(now - 30 * 86400, now - 86400);
 	X509 *tsa = load_cert("tsa.pem");
+	struct tm tm;
+	const struct {
+		time_t when;            /* 0: no time-stamp */
+		int wrong;              /* over other bytes */
+		const char *anchor;
+		const struct expect *e;
+		sign_cades_status st;
+		const char *says;
+	} cases[] = {
+		/* two days ago, the day before the certificate expired: TOTAL-PASSED */
+		{ now - 2 * 86400, 0, "root.pem", &PASSED, SIGN_CADES_STATUS_PASSED,
+		  "by \"Kyso Test TSA\"" },
+		/* none: the expiry decides */
+		{ 0, 0, "root.pem", &expired, SIGN_CADES_STATUS_SKIPPED, "no signature time-stamp" },
+		/* of other bytes: present, not used */
+		{ now - 2 * 86400, 1, "root.pem", &expired, SIGN_CADES_STATUS_SKIPPED,
+		  "is present, but it does not verify" },
+		/* from before the TSA certificate began: not used */
+		{ -1, 0, "root.pem", &expired, SIGN_CADES_STATUS_SKIPPED,
+		  "the TSA certificate was not valid at the time-stamp's time" },
+		/* no anchor for the TSA (another root only): not used */
+		{ now - 2 * 86400, 0, "other-root.pem", &untrusted, SIGN_CADES_STATUS_SKIPPED,
+		  "does not verify: certificate verify error; it is not used" },
+	};
 	sign_buf sig = SIGN_BUF_INIT;
+	const sign_cades_signature *s;
 	sign_cades_report *r;
 	sign_cades_status st;
 	const char *d;
-	struct tm tm;
+	size_t i;
 
 	(void)state;
-	/* with a time-stamp two days ago: TOTAL-PASSED */
-	tst_signed(&sig, cert, now - 2 * 86400, 0);
-	r = check_verdict(&sig, msg, MSG_LEN, "root.pem", 0, &PASSED);
-	d = check_detail(sign_cades_report_get(r, 0), SIGN_CADES_CHECK_SIGNATURE_TIMESTAMP, &st);
-	assert_int_equal(st, SIGN_CADES_STATUS_PASSED);
-	assert_non_null(strstr(d, "by \"Kyso Test TSA\""));
-	d = check_detail(sign_cades_report_get(r, 0), SIGN_CADES_CHECK_VALIDITY, &st);
-	assert_non_null(strstr(d, "the time-stamp's time"));
-	d = check_detail(sign_cades_report_get(r, 0), SIGN_CADES_CHECK_FORMAT, &st);
-	assert_null(strstr(d, "not checked"));
-	sign_cades_report_free(r);
-	sign_buf_dispose(&sig);
-
-	/* without: the expiry decides */
-	tst_signed(&sig, cert, 0, 0);
-	r = check_verdict(&sig, msg, MSG_LEN, "root.pem", 0, &expired);
-	d = check_detail(sign_cades_report_get(r, 0), SIGN_CADES_CHECK_SIGNATURE_TIMESTAMP, &st);
-	assert_int_equal(st, SIGN_CADES_STATUS_SKIPPED);
-	assert_non_null(strstr(d, "no signature time-stamp"));
-	sign_cades_report_free(r);
-	sign_buf_dispose(&sig);
-
-	/* a time-stamp of other bytes: present, not used */
-	tst_signed(&sig, cert, now - 2 * 86400, 1);
-	r = check_verdict(&sig, msg, MSG_LEN, "root.pem", 0, &expired);
-	d = check_detail(sign_cades_report_get(r, 0), SIGN_CADES_CHECK_SIGNATURE_TIMESTAMP, &st);
-	assert_int_equal(st, SIGN_CADES_STATUS_SKIPPED);
-	assert_non_null(strstr(d, "is present, but it does not verify"));
-	assert_non_null(strstr(d, "not used as a proof of time"));
-	sign_cades_report_free(r);
-	sign_buf_dispose(&sig);
-
-	/* a time-stamp from before the TSA certificate began: not used */
 	assert_true(ASN1_TIME_to_tm(X509_get0_notBefore(tsa), &tm));
-	tst_signed(&sig, cert, timegm(&tm) - 86400, 0);
-	r = check_verdict(&sig, msg, MSG_LEN, "root.pem", 0, &expired);
-	d = check_detail(sign_cades_report_get(r, 0), SIGN_CADES_CHECK_SIGNATURE_TIMESTAMP, &st);
-	assert_int_equal(st, SIGN_CADES_STATUS_SKIPPED);
-	assert_non_null(strstr(d, "the TSA certificate was not valid at the time-stamp's time"));
-	sign_cades_report_free(r);
-	sign_buf_dispose(&sig);
-
-	/* no anchor for the TSA (another root only): not used */
-	tst_signed(&sig, cert, now - 2 * 86400, 0);
-	{
-		static const struct expect untrusted = { SIGN_ERR_UNTRUSTED,
-		    SIGN_CADES_INDETERMINATE, SIGN_CADES_SUB_NO_CERTIFICATE_CHAIN_FOUND };
-
-		r = check_verdict(&sig, msg, MSG_LEN, "other-root.pem", 0, &untrusted);
-		d = check_detail(sign_cades_report_get(r, 0),
-		    SIGN_CADES_CHECK_SIGNATURE_TIMESTAMP, &st);
-		assert_int_equal(st, SIGN_CADES_STATUS_SKIPPED);
-		assert_non_null(strstr(d, "does not verify"));
+	tsa_from = timegm(&tm);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		tst_signed(&sig, cert, cases[i].when == -1 ? tsa_from - 86400 : cases[i].when,
+		    cases[i].wrong);
+		r = check_verdict(&sig, msg, MSG_LEN, cases[i].anchor, 0, cases[i].e);
+		s = sign_cades_report_get(r, 0);
+		d = check_detail(s, SIGN_CADES_CHECK_SIGNATURE_TIMESTAMP, &st);
+		if (st != cases[i].st || strstr(d, cases[i].says) == NULL)
+			fail_msg("case %zu: %s: %s", i, sign_cades_status_str(st), d);
+		if (i == 0) {   /* the path judged at its time; not named as unchecked */
+			assert_non_null(strstr(check_detail(s, SIGN_CADES_CHECK_VALIDITY, &st),
+			    "the time-stamp's time"));
+			assert_null(strstr(check_detail(s, SIGN_CADES_CHECK_FORMAT, &st),
+			    "not checked"));
+		}
 		sign_cades_report_free(r);
+		sign_buf_dispose(&sig);
 	}
-	sign_buf_dispose(&sig);
 	X509_free(cert);
 	X509_free(tsa);
 }

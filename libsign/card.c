@@ -427,12 +427,17 @@ sign_card_dump_ready(const char *dir)
 		return sign_error__set(SIGN_ERR_IO, (unsigned long)errno,
 		    "cannot create a directory beside %s: %s", dir, strerror(errno));
 	rmdir(tmp);
-	if (stat(dir, &st) != 0) {
+	/* lstat: the dump is renamed over dir, which replaces an empty
+	 * directory but not a symbolic link to one. */
+	if (lstat(dir, &st) != 0) {
 		if (errno == ENOENT)
 			return 0;
 		return sign_error__set(SIGN_ERR_IO, (unsigned long)errno, "%s: %s", dir,
 		    strerror(errno));
 	}
+	if (S_ISLNK(st.st_mode))
+		return sign_error__set(SIGN_ERR_EXISTS, 0,
+		    "%s is a symbolic link; give a new or empty directory for the dump", dir);
 	if (!S_ISDIR(st.st_mode))
 		return sign_error__set(SIGN_ERR_EXISTS, 0,
 		    "%s exists and is not a directory; give a new or empty directory", dir);

@@ -209,6 +209,12 @@ expect 7 "--dump: cannot create a directory beside $T/no-such-dir/dump" "$KYSO" 
     --reader "$R" --mrz-source env:MRZ $CSCA --dump "$T/no-such-dir/dump"
 expect 7 "--photo $T/no-such-dir/face.jpg: cannot create a file beside it" "$KYSO" card read \
     --reader "$R" --mrz-source env:MRZ $CSCA --photo "$T/no-such-dir/face.jpg"
+# a symbolic link to an empty directory cannot be replaced by the dump: refused
+# before the read (was: exit 7 after it)
+mkdir "$T/empty-dir"
+ln -s "$T/empty-dir" "$T/dump-link"
+expect 3 "--dump: $T/dump-link is a symbolic link" "$KYSO" card read --reader "$R" \
+    --mrz-source env:MRZ $CSCA --dump "$T/dump-link"
 
 expect 4 'no card was inserted within 1 s' "$KYSO" card read --reader "$R" --wait 1 \
     --mrz-source env:MRZ $CSCA

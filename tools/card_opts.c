@@ -200,6 +200,41 @@ trim:
 	return rc;
 }
 
+/*
+ * The MRZ as people and scanners give it: lines ended by CR, CR LF or LF,
+ * blank lines, spaces around lines, lower case (typed).  In place: one
+ * upper-case line per MRZ line, joined by LF.  Nothing else is changed:
+ * the check digits still catch a misread character.
+ */
+static void
+normalize_mrz(char *text)
+{
+	char *r = text, *w = text;
+
+	while (*r != '\0') {
+		char *start, *end;
+
+		while (*r == '\r' || *r == '\n' || *r == ' ' || *r == '\t')
+			r++;
+		if (*r == '\0')
+			break;
+		start = r;
+		while (*r != '\0' && *r != '\r' && *r != '\n')
+			r++;
+		end = r;
+		while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+			end--;
+		if (w != text)
+			*w++ = '\n';
+		for (; start < end; start++)
+			*w++ = (char)(*start >= 'a' && *start <= 'z' ? *start - 'a' + 'A' : *start);
+	}
+	/* wipe the tail the text no longer uses */
+	if (w < r)
+		OPENSSL_cleanse(w, (size_t)(r - w));
+	*w = '\0';
+}
+
 /* dd/mm/yyyy or ddmmyyyy -> YYMMDD (out: 7 bytes); YYMMDD passes. */
 static int
 to_yymmdd(const char *in, char out[7])
@@ -313,6 +348,7 @@ kyso_card_keys(const struct kyso_card_opts *o, sign_mrz_key **key, sign_mrz_keys
 			snprintf(text, TEXT_MAX, "%s", o->mrz);
 		else if ((rc = read_source(o->mrz_source, "MRZ", text, TEXT_MAX)) != 0)
 			goto out;
+		normalize_mrz(text);
 		rc = sign_mrz_key_from_mrz(key, text, strlen(text));
 		if (rc != 0)
 			rc = key_fail(rc, "bad card key");
@@ -758,7 +794,6 @@ load(const char *dir, const char *name, unsigned char **out, size_t *len)
 
 	*out = NULL;
 	*len = 0;
-
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
 		return -1;
 	/* Never block on a FIFO or a device named like a dump file. */

@@ -88,6 +88,11 @@ grep -Eq 'INDETERMINATE +facility_signature .*--trust' "$T/.out" &&
     pass "untrusted facility chain: the fix is named" || fail "untrusted facility message"
 expect 2 'INDETERMINATE +passive_authentication .*--csca' "$KYSO" checkin verify \
     --trust "$T/pki/root.pem" --no-default-trust --no-default-csca "$R"
+# one facility's records only: its certificate as the only anchor (kyso-checkin(1))
+expect 0 'TOTAL-PASSED' "$KYSO" checkin verify --no-default-trust --trust "$T/pki/signer-ec.pem" \
+    --csca "$T/pki/csca.pem" --no-default-csca "$R"
+expect 2 'INDETERMINATE +facility_signature' "$KYSO" checkin verify --no-default-trust \
+    --trust "$T/pki/signer-rsa.pem" --csca "$T/pki/csca.pem" --no-default-csca "$R"
 expect 1 'TOTAL-FAILED' cverify "$R" "$T/e/holder.json"
 
 # bad input: 6, with a message

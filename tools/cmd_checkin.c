@@ -14,18 +14,23 @@ int kyso_cmd_checkin(int argc, char **argv);
 
 #define MAX_RECORDS 256
 
-enum { O_SIGNATURE = 0x7901, O_JSON };
+enum { O_SIGNATURE = 0x7901, O_JSON, O_CRL };
+
+#define MAX_CRLS 64
 
 static const char usage[] =
     "kyso checkin verify RECORD.json... [--trust FILE|DIR]... [--no-default-trust]\n"
     "                          [--csca FILE|DIR]... [--master-list ML --ml-signer-anchor CERT]\n"
-    "                          [--no-default-csca] [--signature SIG] [--json]";
+    "                          [--no-default-csca] [--crl FILE|DIR]... [--signature SIG] [--json]";
 
 static const struct kyso_opt opts[] = {
 	KYSO_TRUST_OPTIONS("trust anchors for the facility's certificate (repeatable)"),
 	{ "signature", required_argument, O_SIGNATURE, "SIG",
 	  "the signature file (default RECORD.json.p7s; one record only)" },
 	{ "json", no_argument, O_JSON, NULL, "print one JSON object" },
+	{ "crl", required_argument, O_CRL, "FILE|DIR",
+	  "CRLs to check the facility's certificate path against (as kyso verify --crl); "
+	  "repeatable" },
 	KYSO_CARD_TRUST_OPTIONS,
 	{ NULL, 0, 0, NULL, NULL }
 };
@@ -37,6 +42,8 @@ struct args {
 	const char *signature;
 	const char *records[MAX_RECORDS];
 	int nrecords;
+	const char *crls[MAX_CRLS];
+	int ncrls;
 };
 
 static int
@@ -50,6 +57,13 @@ opt_cb(int val, const char *arg, void *ud)
 	switch (val) {
 	case O_SIGNATURE: a->signature = arg; return 0;
 	case O_JSON: a->json = 1; return 0;
+	case O_CRL:
+		if (a->ncrls >= MAX_CRLS) {
+			kyso_err("at most %d --crl options; put the CRLs in one directory", MAX_CRLS);
+			return KYSO_EXIT_USAGE;
+		}
+		a->crls[a->ncrls++] = arg;
+		return 0;
 	default: return KYSO_EXIT_USAGE;
 	}
 }
@@ -240,6 +254,15 @@ verify_main(int argc, char **argv)
 	}
 	if (rc == 0)
 		rc = kyso_trust_load(&trust, &a.trust, 0, NULL);
+	for (i = 0; rc == 0 && i < a.ncrls; i++) {
+		int e = sign_trust_add_crls(trust, a.crls[i]);
+
+		if (e != 0) {
+			kyso_err("--crl: %s; name PEM or DER CRL files, or a directory of them",
+			    sign_error_last() == e ? sign_error_message() : sign_strerror(e));
+			rc = kyso_input_exit(e);
+		}
+	}
 	if (rc == 0)
 		rc = kyso_card_trust(&a.co, &csca);
 	if (a.json) {

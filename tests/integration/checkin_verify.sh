@@ -93,6 +93,15 @@ expect 0 'TOTAL-PASSED' "$KYSO" checkin verify --no-default-trust --trust "$T/pk
     --csca "$T/pki/csca.pem" --no-default-csca "$R"
 expect 2 'INDETERMINATE +facility_signature' "$KYSO" checkin verify --no-default-trust \
     --trust "$T/pki/signer-rsa.pem" --csca "$T/pki/csca.pem" --no-default-csca "$R"
+# --crl: the facility's certificate not revoked, then revoked
+ca_gencrl root "$T/root.crl"
+ca_gencrl gov-ca "$T/gov.crl"
+expect 0 'TOTAL-PASSED' cverify --crl "$T/root.crl" --crl "$T/gov.crl" "$R"
+ca_revoke gov-ca "$T/pki/signer-ec.pem" -crl_reason keyCompromise
+ca_gencrl gov-ca "$T/gov-revoked.crl"
+expect 2 'INDETERMINATE +facility_signature .*REVOKED_NO_POE' cverify --crl "$T/root.crl" \
+    --crl "$T/gov-revoked.crl" "$R"
+expect 6 '^kyso checkin: --crl: .*holds no CRL; name PEM or DER CRL files' cverify --crl "$T/pki/root.pem" "$R"
 expect 1 'TOTAL-FAILED' cverify "$R" "$T/e/holder.json"
 
 # bad input: 6, with a message

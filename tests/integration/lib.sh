@@ -73,3 +73,38 @@ test_pki() {
 		    { cat "$T/pki.log"; fail "certs/mkpki.sh failed"; done_testing; }
 	fi
 }
+
+# CRLs of the test PKI's CAs (after test_pki): a copy of CA's database in
+# $T/ca-CA (the PKI's own stays as it is), revocations and CRLs made from it
+# with `openssl ca`.
+ca_conf() { # CA
+	mkdir -p "$T/ca-$1"
+	[ -f "$T/ca-$1/index" ] || cp "$T/pki/db/$1.index" "$T/ca-$1/index"
+	[ -f "$T/ca-$1/crlnumber" ] || echo 01 > "$T/ca-$1/crlnumber"
+	cat > "$T/ca-$1/cnf" <<CNF
+[ ca ]
+default_ca = CA
+[ CA ]
+database = $T/ca-$1/index
+crlnumber = $T/ca-$1/crlnumber
+default_md = sha256
+default_crl_days = 30
+crl_extensions = crl_ext
+[ crl_ext ]
+authorityKeyIdentifier = keyid:always
+CNF
+}
+ca_gencrl() { # CA OUT [openssl ca options]
+	_ca=$1 _out=$2
+	shift 2
+	ca_conf "$_ca"
+	openssl ca -config "$T/ca-$_ca/cnf" -gencrl -cert "$T/pki/$_ca.pem" \
+	    -keyfile "$T/pki/$_ca.key" -out "$_out" "$@" 2>/dev/null || fail "gencrl $_ca $_out"
+}
+ca_revoke() { # CA CERT [openssl ca options]
+	_ca=$1 _c=$2
+	shift 2
+	ca_conf "$_ca"
+	openssl ca -config "$T/ca-$_ca/cnf" -revoke "$_c" -cert "$T/pki/$_ca.pem" \
+	    -keyfile "$T/pki/$_ca.key" "$@" 2>/dev/null || fail "revoke $_c"
+}

@@ -15,42 +15,9 @@ openssl cms -sign -binary -in doc.txt -signer "$P/signer-rsa.pem" -inkey "$P/sig
     -certfile "$P/chain.pem" -cades -outform DER -out doc.txt.p7s || fail "openssl cms -sign"
 V() { "$KYSO" verify --no-default-trust --trust "$P/root.pem" "$@" doc.txt.p7s; }
 
-# A CA database per CA (a copy: the PKI's own stays as it is), and CRLs from it.
-ca_conf() { # CA
-	mkdir -p "$T/ca-$1"
-	[ -f "$T/ca-$1/index" ] || cp "$P/db/$1.index" "$T/ca-$1/index"
-	[ -f "$T/ca-$1/crlnumber" ] || echo 01 > "$T/ca-$1/crlnumber"
-	cat > "$T/ca-$1/cnf" <<CNF
-[ ca ]
-default_ca = CA
-[ CA ]
-database = $T/ca-$1/index
-crlnumber = $T/ca-$1/crlnumber
-default_md = sha256
-default_crl_days = 30
-crl_extensions = crl_ext
-[ crl_ext ]
-authorityKeyIdentifier = keyid:always
-CNF
-}
-gencrl() { # CA OUT [openssl ca options]
-	_ca=$1 _out=$2
-	shift 2
-	ca_conf "$_ca"
-	openssl ca -config "$T/ca-$_ca/cnf" -gencrl -cert "$P/$_ca.pem" -keyfile "$P/$_ca.key" \
-	    -out "$_out" "$@" 2>/dev/null || fail "gencrl $_ca $_out"
-}
-revoke() { # CA CERT [openssl ca options]
-	_ca=$1 _c=$2
-	shift 2
-	ca_conf "$_ca"
-	openssl ca -config "$T/ca-$_ca/cnf" -revoke "$_c" -cert "$P/$_ca.pem" \
-	    -keyfile "$P/$_ca.key" "$@" 2>/dev/null || fail "revoke $_c"
-}
-
 # ---- not revoked ------------------------------------------------------------------
-gencrl gov-ca gov.crl
-gencrl root root.crl
+ca_gencrl gov-ca gov.crl
+ca_gencrl root root.crl
 expect 0 "SKIPPED +revocation +revocation is not checked: no CRL was given" V
 expect 0 "doc.txt.p7s: TOTAL-PASSED" V --crl gov.crl --crl root.crl
 expect 0 "PASSED +revocation +2 certificates not revoked at .*CRL of \"CA phục vụ thử nghiệm\" of 20" \
@@ -78,7 +45,7 @@ expect 2 "no CRL of \"Kyso Test Root CA\" among those given: the revocation of \
 expect 2 "give the issuer's current CRL with --crl" V --crl gov.crl
 
 # ---- a stale CRL (past its next update) ----------------------------------------------
-gencrl gov-ca stale.crl -crl_lastupdate 20250101000000Z -crl_nextupdate 20250201000000Z
+ca_gencrl gov-ca stale.crl -crl_lastupdate 20250101000000Z -crl_nextupdate 20250201000000Z
 expect 2 "INDETERMINATE/TRY_LATER" V --crl stale.crl --crl root.crl
 expect 2 "was due for renewal on 2025-02-01T00:00:00Z" V --crl stale.crl --crl root.crl
 # a newer one beside it is taken
@@ -96,8 +63,8 @@ expect 2 "one in its name does not" V --crl forged.crl --crl root.crl
 expect 0 "TOTAL-PASSED" V --crl forged.crl --crl gov.crl --crl root.crl
 
 # ---- the signer revoked -------------------------------------------------------------
-revoke gov-ca "$P/signer-rsa.pem" -crl_reason keyCompromise
-gencrl gov-ca gov-revoked.crl
+ca_revoke gov-ca "$P/signer-rsa.pem" -crl_reason keyCompromise
+ca_gencrl gov-ca gov-revoked.crl
 expect 2 "doc.txt.p7s: INDETERMINATE/REVOKED_NO_POE" V --crl gov-revoked.crl --crl root.crl
 expect 2 "\"Nguyễn Văn An\" was revoked on 20[0-9-]+T[0-9:]+Z \(keyCompromise\) by the CRL of \"CA phục vụ thử nghiệm\"" \
     V --crl gov-revoked.crl --crl root.crl
@@ -120,16 +87,16 @@ expect 2 "REVOKED_NO_POE" V --crl gov.crl --crl gov-revoked.crl --crl root.crl
 # ---- on hold: may come back ---------------------------------------------------------
 openssl cms -sign -binary -in doc.txt -signer "$P/signer-ec.pem" -inkey "$P/signer-ec.key" \
     -certfile "$P/chain.pem" -cades -outform DER -out ec.p7s || fail "sign ec"
-revoke gov-ca "$P/signer-ec.pem" -crl_hold holdInstructionReject
-gencrl gov-ca gov-hold.crl
+ca_revoke gov-ca "$P/signer-ec.pem" -crl_hold holdInstructionReject
+ca_gencrl gov-ca gov-hold.crl
 expect 2 "INDETERMINATE/TRY_LATER" "$KYSO" verify --no-default-trust --trust "$P/root.pem" \
     --content doc.txt --crl gov-hold.crl --crl root.crl ec.p7s
 expect 2 "is on hold \(suspended\) since" "$KYSO" verify --no-default-trust --trust "$P/root.pem" \
     --content doc.txt --crl gov-hold.crl --crl root.crl ec.p7s
 
 # ---- a CA revoked -------------------------------------------------------------------
-revoke root "$P/gov-ca.pem" -crl_reason cACompromise
-gencrl root root-revoked.crl
+ca_revoke root "$P/gov-ca.pem" -crl_reason cACompromise
+ca_gencrl root root-revoked.crl
 expect 2 "INDETERMINATE/REVOKED_CA_NO_POE" V --crl gov.crl --crl root-revoked.crl
 expect 2 "\"CA phục vụ thử nghiệm\" was revoked on .* \(cACompromise\)" V --crl gov.crl \
     --crl root-revoked.crl

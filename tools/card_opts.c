@@ -67,20 +67,59 @@ parse_seconds(const char *arg, unsigned long *ms)
 	return 0;
 }
 
+/*
+ * A card-key value given on the command line (--mrz, --doc-number, --dob,
+ * --expiry, --id, --qr): kept in a copy, and wiped at once from the process's
+ * command line, where other users read it (ps, /proc/PID/cmdline); it is
+ * still seen there between the start and this point, and in the shell's
+ * history.  The copies are wiped at exit.
+ */
+#define KEPT_MAX 16
+static char *kept[KEPT_MAX];
+static size_t nkept;
+
+static void
+kept_wipe(void)
+{
+	size_t i;
+
+	for (i = 0; i < nkept; i++) {
+		OPENSSL_cleanse(kept[i], strlen(kept[i]));
+		free(kept[i]);
+		kept[i] = NULL;
+	}
+	nkept = 0;
+}
+
+static const char *
+keep(const char *arg)
+{
+	char *copy;
+
+	if (nkept >= KEPT_MAX || (copy = strdup(arg)) == NULL)
+		return arg;     /* used where it is: only not wiped */
+	if (nkept == 0)
+		atexit(kept_wipe);
+	kept[nkept++] = copy;
+	/* argv's strings are the program's to change (C11 5.1.2.2.1) */
+	OPENSSL_cleanse((char *)arg, strlen(arg));
+	return copy;
+}
+
 int
 kyso_card_option(struct kyso_card_opts *o, int val, const char *arg)
 {
 	switch (val) {
 	case KYSO_OPT_CARD_READER: o->reader = arg; return 0;
 	case KYSO_OPT_CARD_WAIT: return parse_seconds(arg, &o->wait_ms);
-	case KYSO_OPT_CARD_MRZ: o->mrz = arg; return 0;
+	case KYSO_OPT_CARD_MRZ: o->mrz = keep(arg); return 0;
 	case KYSO_OPT_CARD_MRZ_SOURCE: o->mrz_source = arg; return 0;
-	case KYSO_OPT_CARD_DOC_NUMBER: o->doc_number = arg; return 0;
-	case KYSO_OPT_CARD_DOB: o->dob = arg; return 0;
-	case KYSO_OPT_CARD_EXPIRY: o->expiry = arg; return 0;
-	case KYSO_OPT_CARD_ID: o->id = arg; return 0;
+	case KYSO_OPT_CARD_DOC_NUMBER: o->doc_number = keep(arg); return 0;
+	case KYSO_OPT_CARD_DOB: o->dob = keep(arg); return 0;
+	case KYSO_OPT_CARD_EXPIRY: o->expiry = keep(arg); return 0;
+	case KYSO_OPT_CARD_ID: o->id = keep(arg); return 0;
 	case KYSO_OPT_CARD_ISSUE_DATE: o->issue_date = arg; return 0;
-	case KYSO_OPT_CARD_QR: o->qr = arg; return 0;
+	case KYSO_OPT_CARD_QR: o->qr = keep(arg); return 0;
 	case KYSO_OPT_CARD_QR_SOURCE: o->qr_source = arg; return 0;
 	case KYSO_OPT_CARD_CSCA:
 		if (o->ncsca >= KYSO_CARD_MAX_TRUST) {

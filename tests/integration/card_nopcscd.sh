@@ -26,6 +26,34 @@ assert sorted(d) == ["error", "schema"] and d["schema"] == 1 and d["error"]["exi
 assert "start pcscd" in d["error"]["message"]
 PY
 fi
+# A card key given on the command line is wiped from it at once: while kyso
+# waits for a PC/SC service that never answers, ps and /proc/PID/cmdline show
+# the options without their values.
+if command -v python3 >/dev/null 2>&1; then
+	python3 - "$KYSO" "$T/hang.comm" <<'PY' && pass "card key values wiped from the command line" ||
+import os, socket, subprocess, sys, time
+kyso, sock = sys.argv[1], sys.argv[2]
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+srv.bind(sock)
+srv.listen(1)       # accepts, never answers
+env = dict(os.environ, PCSCLITE_CSOCK_NAME=sock)
+p = subprocess.Popen([kyso, "card", "read", "--id", "001190012345", "--dob", "900315",
+                      "--expiry", "300315"], env=env, stdout=subprocess.DEVNULL,
+                     stderr=subprocess.DEVNULL)
+try:
+    srv.settimeout(20)
+    conn, _ = srv.accept()          # the options are parsed; kyso waits for the answer
+    seen = open("/proc/%d/cmdline" % p.pid, "rb").read()
+    args = seen.split(b"\0")
+    assert b"--id" in args and b"--dob" in args, args
+    for secret in (b"001190012345", b"900315", b"300315"):
+        assert secret not in seen, (secret, args)
+finally:
+    p.kill()
+    p.wait()
+PY
+	    fail "card key values still on the command line"
+fi
 # the MRZ as scanners and people give it (CR line ends, blank lines, spaces
 # around lines, lower case) is accepted: the key is made and the card looked
 # for (4 here); a misread character still fails its check digit (3)

@@ -414,7 +414,7 @@ check_signer(sign_signer *signer, const sign_cades_sign_opts *opts)
 
 	if (signer == NULL || opts == NULL)
 		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no signer or options given");
-	if (opts->version != SIGN_CADES_SIGN_OPTS_VERSION)
+	if (opts->version < 1 || opts->version > SIGN_CADES_SIGN_OPTS_VERSION)
 		return sign_error__set(SIGN_ERR_INVALID_ARG, 0,
 		    "sign_cades_sign_opts version %u is not supported", opts->version);
 	if (signer->cert == NULL)
@@ -470,6 +470,8 @@ sign_cades__plan_init(struct cades_plan *p, sign_signer *signer, const sign_cade
 	p->md = md_norm(opts->md);
 	p->signing_time = opts->signing_time;
 	p->enveloping = opts->enveloping != 0;
+	p->tsa_url = opts->version >= 2 && opts->tsa_url != NULL && opts->tsa_url[0] != '\0' ?
+	    opts->tsa_url : NULL;
 	rc = sign_signer__scheme(signer, opts->scheme, &p->scheme);
 	if (rc != 0)
 		return rc;
@@ -529,14 +531,24 @@ sign_cades__plan_sign(const struct cades_plan *p, const struct cades_tbs *t, sig
 
 int
 sign_cades__plan_encode(const struct cades_plan *p, const struct cades_tbs *t,
-    const unsigned char *sig, size_t sig_len, uint64_t content_len, struct dbuf *head,
-    struct dbuf *tail)
+    const unsigned char *sig, size_t sig_len, const sign_buf *tst, uint64_t content_len,
+    struct dbuf *head, struct dbuf *tail)
 {
+	/* id-aa-signatureTimeStampToken, 1.2.840.113549.1.9.16.2.14 */
+	static const unsigned char oid_tst[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01,
+		0x09, 0x10, 0x02, 0x0e };
 	static const unsigned char a0 = 0xa0;   /* signedAttrs [0] IMPLICIT */
 	struct dbuf *rest = content_len != UINT64_MAX ? tail : head;
 	uint64_t si_len, sis_inner, sis_len, enc_len, octets = 0, sd_len, ci_inner;
+	uint64_t attr_inner = 0, attr_len = 0;
 
 	si_len = p->si_head.len + t->attrs_len + p->sig_alg.len + der_hdr_size(sig_len) + sig_len;
+	if (tst != NULL && tst->len > 0) {
+		/* unsignedAttrs [1] IMPLICIT SET { Attribute { type, SET { token } } } */
+		attr_inner = 2 + sizeof(oid_tst) + der_hdr_size(tst->len) + tst->len;
+		attr_len = der_hdr_size(attr_inner) + attr_inner;
+		si_len += der_hdr_size(attr_len) + attr_len;
+	}
 	sis_inner = der_hdr_size(si_len) + si_len;
 	sis_len = der_hdr_size(sis_inner) + sis_inner;
 	/* EncapsulatedContentInfo: id-data, with [0] { OCTET STRING } when enveloping */
@@ -571,6 +583,13 @@ sign_cades__plan_encode(const struct cades_plan *p, const struct cades_tbs *t,
 	dbuf_put(rest, t->attrs + 1, t->attrs_len - 1);
 	dbuf_put(rest, p->sig_alg.p, p->sig_alg.len);
 	dbuf_tlv(rest, 0x04, sig, sig_len);
+	if (attr_len > 0) {
+		dbuf_hdr(rest, 0xa1, attr_len);
+		dbuf_hdr(rest, 0x30, attr_inner);
+		dbuf_tlv(rest, 0x06, oid_tst, sizeof(oid_tst));
+		dbuf_hdr(rest, 0x31, tst->len);
+		dbuf_put(rest, tst->data, tst->len);
+	}
 	if (head->err != 0 || tail->err != 0)
 		return sign_error__set(SIGN_ERR_NOMEM, 0, "cannot encode the signature");
 	return 0;
@@ -584,7 +603,7 @@ sign_cades_sign_mem(sign_buf *out, sign_signer *signer, const unsigned char *dat
 	struct cades_clock clk = CADES_CLOCK_INIT;
 	struct cades_tbs *t = NULL;
 	struct dbuf head = DBUF_INIT, tail = DBUF_INIT;
-	sign_buf sig = SIGN_BUF_INIT;
+	sign_buf sig = SIGN_BUF_INIT, tst = SIGN_BUF_INIT;
 	EVP_MD_CTX *ctx = NULL;
 	unsigned char d[EVP_MAX_MD_SIZE];
 	unsigned int dl = 0;
@@ -610,8 +629,10 @@ sign_cades_sign_mem(sign_buf *out, sign_signer *signer, const unsigned char *dat
 	rc = sign_cades__plan_tbs(&plan, t, d, dl, ctx, &clk);
 	if (rc == 0)
 		rc = sign_cades__plan_sign(&plan, t, &sig);
+	if (rc == 0 && plan.tsa_url != NULL)
+		rc = sign_cades__tsa_token(plan.tsa_url, sig.data, sig.len, &tst);
 	if (rc == 0)
-		rc = sign_cades__plan_encode(&plan, t, sig.data, sig.len,
+		rc = sign_cades__plan_encode(&plan, t, sig.data, sig.len, &tst,
 		    plan.enveloping ? (uint64_t)len : UINT64_MAX, &head, &tail);
 	if (rc != 0)
 		goto out;
@@ -628,6 +649,7 @@ out:
 	EVP_MD_CTX_free(ctx);
 	free(t);
 	sign_buf_dispose(&sig);
+	sign_buf_dispose(&tst);
 	dbuf_free(&head);
 	dbuf_free(&tail);
 	return rc;

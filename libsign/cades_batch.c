@@ -359,13 +359,20 @@ step_write(struct worker *w, struct job *j)
 {
 	struct batch *b = w->b;
 	const char *out = b->out[j->idx];
+	sign_buf tst = SIGN_BUF_INIT;
 	size_t len;
 	int fd, rc;
 
 	dbuf_reset(&w->head);
 	dbuf_reset(&w->tail);
-	rc = sign_cades__plan_encode(&b->plan, &j->tbs, j->sig.data, j->sig.len,
-	    b->plan.enveloping ? j->content_len : UINT64_MAX, &w->head, &w->tail);
+	/* the time-stamp server is asked here, off the token's thread when
+	 * there are two: the token goes on signing the next files */
+	rc = b->plan.tsa_url != NULL ?
+	    sign_cades__tsa_token(b->plan.tsa_url, j->sig.data, j->sig.len, &tst) : 0;
+	if (rc == 0)
+		rc = sign_cades__plan_encode(&b->plan, &j->tbs, j->sig.data, j->sig.len, &tst,
+		    b->plan.enveloping ? j->content_len : UINT64_MAX, &w->head, &w->tail);
+	sign_buf_dispose(&tst);
 	if (rc != 0)
 		return rc;
 	len = strlen(out) + sizeof(".tmpXXXXXX");

@@ -160,6 +160,7 @@ struct cades_plan {
 	size_t md_len;
 	time_t signing_time;        /* 0: the clock when each file is signed */
 	int enveloping;
+	const char *tsa_url;        /* time-stamp server, or NULL (borrowed) */
 	struct dbuf ess_attr;       /* the signing-certificate-v2 Attribute */
 	struct dbuf si_head;        /* SignerInfo: version, sid, digestAlgorithm */
 	struct dbuf sig_alg;        /* SignerInfo: signatureAlgorithm */
@@ -204,8 +205,16 @@ int sign_cades__plan_tbs(const struct cades_plan *p, struct cades_tbs *t,
  * and tail stays empty.  head and tail are appended to.
  */
 int sign_cades__plan_encode(const struct cades_plan *p, const struct cades_tbs *t,
-    const unsigned char *sig, size_t sig_len, uint64_t content_len, struct dbuf *head,
-    struct dbuf *tail);
+    const unsigned char *sig, size_t sig_len, const sign_buf *tst, uint64_t content_len,
+    struct dbuf *head, struct dbuf *tail);
+
+/* The signature time-stamp token (DER) for the signature value sig from the
+ * RFC 3161 server at url (cades_tsa.c): the answer's status granted, its
+ * imprint the SHA-256 of sig, its nonce ours.  SIGN_ERR_NETWORK (no answer,
+ * HTTP error, refusal), SIGN_ERR_SERVER_RESPONSE (not a time-stamp answer,
+ * or one for something else). */
+int sign_cades__tsa_token(const char *url, const unsigned char *sig, size_t sig_len,
+    sign_buf *token);
 
 /* Private-key operation of the plan's signer over t->hash. */
 int sign_cades__plan_sign(const struct cades_plan *p, const struct cades_tbs *t,

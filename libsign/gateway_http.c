@@ -9,6 +9,7 @@
  * whose loading every other kyso command would pay for. */
 #define OPENSSL_SUPPRESS_DEPRECATED 1 /* the pkcs11 ENGINE API */
 #include "insurance_priv.h"
+#include "http_priv.h"
 
 #include <ctype.h>
 #include <dlfcn.h>
@@ -688,5 +689,105 @@ sign_gateway__new(struct sign_insurance__transport *out, const sign_insurance_op
 	g = NULL;
 out:
 	gw_free(g);
+	return rc;
+}
+
+/* ---- a plain POST (http_priv.h) ------------------------------------------ */
+
+struct plain {
+	sign_buf *answer;
+	size_t max;
+	int too_large, nomem;
+};
+
+static size_t
+plain_data(char *p, size_t size, size_t n, void *ud)
+{
+	struct plain *pl = ud;
+	size_t add = size * n;
+	unsigned char *q;
+
+	if (add > pl->max - pl->answer->len) {
+		pl->too_large = 1;
+		return 0;
+	}
+	q = realloc(pl->answer->data, pl->answer->len + add + 1);
+	if (q == NULL) {
+		pl->nomem = 1;
+		return 0;
+	}
+	pl->answer->data = q;
+	memcpy(q + pl->answer->len, p, add);
+	pl->answer->len += add;
+	return add;
+}
+
+int
+sign_http__post(const char *url, const char *what, const char *ctype,
+    const unsigned char *body, size_t blen, size_t max, long timeout_ms, long *status,
+    sign_buf *answer)
+{
+	struct plain pl;
+	struct curl_slist *hdr = NULL;
+	char ct[128], errbuf[CURL_ERROR_SIZE];
+	CURL *c = NULL;
+	CURLcode cc;
+	int rc;
+
+	*status = 0;
+	sign_buf_dispose(answer);
+	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
+		return sign_error__set(SIGN_ERR_USAGE, 0, "%s URL %s is not http:// or https://",
+		    what, url);
+	if ((rc = curl_load()) != 0)
+		return rc;
+	memset(&pl, 0, sizeof(pl));
+	pl.answer = answer;
+	pl.max = max;
+	errbuf[0] = '\0';
+	snprintf(ct, sizeof(ct), "Content-Type: %s", ctype);
+	c = p_curl_easy_init();
+	hdr = p_curl_slist_append(NULL, ct);
+	if (c == NULL || hdr == NULL) {
+		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+		goto out;
+	}
+	if (p_curl_easy_setopt(c, CURLOPT_URL, url) != CURLE_OK ||
+	    p_curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+	    p_curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
+	    p_curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	    p_curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms) != CURLE_OK ||
+	    p_curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms) != CURLE_OK ||
+	    p_curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr) != CURLE_OK ||
+	    p_curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)blen) != CURLE_OK ||
+	    p_curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)body) != CURLE_OK ||
+	    p_curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, plain_data) != CURLE_OK ||
+	    p_curl_easy_setopt(c, CURLOPT_WRITEDATA, (void *)&pl) != CURLE_OK ||
+	    p_curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK) {
+		rc = sign_error__set(SIGN_ERR_GENERIC, 0, "libcurl refused the request's options");
+		goto out;
+	}
+	cc = p_curl_easy_perform(c);
+	if (cc == CURLE_WRITE_ERROR && pl.too_large)
+		rc = sign_error__set(SIGN_ERR_TOO_LARGE, cc, "the answer of %s %s is larger "
+		    "than %zu bytes", what, url, max);
+	else if (cc == CURLE_WRITE_ERROR && pl.nomem)
+		rc = sign_error__set(SIGN_ERR_NOMEM, cc, "out of memory receiving the answer");
+	else if (cc == CURLE_OPERATION_TIMEDOUT)
+		rc = sign_error__set(SIGN_ERR_NETWORK, cc, "%s %s did not answer in time "
+		    "(%ld s); try again, or check the URL", what, url, timeout_ms / 1000);
+	else if (cc != CURLE_OK)
+		rc = sign_error__set(SIGN_ERR_NETWORK, cc, "cannot reach %s %s (%s); check the URL "
+		    "and the network", what, url, errbuf[0] != '\0' ? errbuf :
+		    p_curl_easy_strerror(cc));
+	else
+		p_curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+out:
+	if (c != NULL)
+		p_curl_easy_cleanup(c);
+	if (hdr != NULL)
+		p_curl_slist_free_all(hdr);
+	if (rc != 0)
+		sign_buf_dispose(answer);
 	return rc;
 }

@@ -22,12 +22,12 @@
 int kyso_cmd_sign(int argc, char **argv);
 
 enum { OPT_KEY = 256, OPT_CERT, OPT_CHAIN, OPT_FORCE, OPT_ENVELOPING, OPT_PSS,
-	OPT_DIGEST, OPT_MODULE, OPT_JSON };
+	OPT_DIGEST, OPT_MODULE, OPT_JSON, OPT_TSA };
 
 static const char usage[] =
     "kyso sign --key URI [--cert URI|FILE] [--chain FILE] [--pin-source SRC]\n"
     "       [--force-last-try] [-o OUT] [--force] [--enveloping] [--pss]\n"
-    "       [--digest sha256|sha384|sha512] [--module PATH] [--json] FILE...";
+    "       [--digest sha256|sha384|sha512] [--tsa URL] [--module PATH] [--json] FILE...";
 
 static const struct kyso_opt opts[] = {
 	{ "key", required_argument, OPT_KEY, "URI", "the private key (pkcs11:token=...;object=...)" },
@@ -41,13 +41,15 @@ static const struct kyso_opt opts[] = {
 	{ "enveloping", no_argument, OPT_ENVELOPING, NULL, "embed the content (attached signature)" },
 	{ "pss", no_argument, OPT_PSS, NULL, "RSA-PSS instead of PKCS#1 v1.5 (RSA keys)" },
 	{ "digest", required_argument, OPT_DIGEST, "MD", "sha256 (default), sha384 or sha512" },
+	{ "tsa", required_argument, OPT_TSA, "URL",
+	  "an RFC 3161 time-stamp server: each signature gets a signature time-stamp (CAdES-T)" },
 	{ "module", required_argument, OPT_MODULE, "PATH", "PKCS#11 module" },
 	{ "json", no_argument, OPT_JSON, NULL, "print one JSON object" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
 struct sign_args {
-	const char *key, *cert, *chain, *output, *digest, *module;
+	const char *key, *cert, *chain, *output, *digest, *module, *tsa;
 	int force, enveloping, pss, json;
 	struct kyso_pin pin;
 };
@@ -70,6 +72,7 @@ sign_opt(int val, const char *arg, void *ud)
 	case OPT_PSS: a->pss = 1; return 0;
 	case OPT_DIGEST: a->digest = arg; return 0;
 	case OPT_MODULE: a->module = arg; return 0;
+	case OPT_TSA: a->tsa = arg; return 0;
 	case OPT_JSON: a->json = 1; return 0;
 	}
 	return KYSO_EXIT_USAGE;
@@ -670,9 +673,15 @@ kyso_cmd_sign(int argc, char **argv)
 		code = finish_fail(out, KYSO_EXIT_USAGE, "the URI carries a PIN");
 		goto out;
 	}
+	if (a.tsa != NULL && strncmp(a.tsa, "http://", 7) != 0 &&
+	    strncmp(a.tsa, "https://", 8) != 0) {
+		code = usage_fail(out, "--tsa takes the time-stamp server's http:// or https:// URL");
+		goto out;
+	}
 	so.scheme = a.pss ? SIGN_SCHEME_RSA_PSS : SIGN_SCHEME_AUTO;
 	so.enveloping = a.enveloping;
 	so.overwrite = a.force;
+	so.tsa_url = a.tsa;
 
 	/* Every input and output is checked before logging in (no PIN is asked
 	 * for a batch that cannot be done), on a thread while the module loads

@@ -95,11 +95,18 @@ typedef struct sign_cades_sign_opts {
 	int overwrite;          /* 1: replace an existing output file */
 	time_t signing_time;    /* the signing-time attribute; 0 = now */
 	unsigned int threads;   /* sign_cades_sign_files(): 0 = one per CPU (at most 4) */
+	/* version 2: an RFC 3161 time-stamp server (http:// or https:// URL):
+	 * each signature gets a signature time-stamp (CAdES-T) over its value,
+	 * asked for when it is made; a server that cannot be reached, refuses
+	 * or answers something else fails that file (SIGN_ERR_NETWORK).  NULL:
+	 * none (CAdES-B). */
+	const char *tsa_url;
 } sign_cades_sign_opts;
 
-#define SIGN_CADES_SIGN_OPTS_VERSION 1
+/* Version 1 (without tsa_url) is still accepted. */
+#define SIGN_CADES_SIGN_OPTS_VERSION 2
 #define SIGN_CADES_SIGN_OPTS_INIT \
-	{ SIGN_CADES_SIGN_OPTS_VERSION, SIGN_MD_DEFAULT, SIGN_SCHEME_AUTO, 0, 0, 0, 0 }
+	{ SIGN_CADES_SIGN_OPTS_VERSION, SIGN_MD_DEFAULT, SIGN_SCHEME_AUTO, 0, 0, 0, 0, NULL }
 
 /*
  * Sign the file in_path into out_path (DER CMS).  The output is written

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A plain HTTP(S) POST through the libcurl the gateway transport loads
+ * (gateway_http.c): for services other than the insurance gateway, such as
+ * an RFC 3161 time-stamp server. */
+#ifndef LIBSIGN_HTTP_PRIV_H
+#define LIBSIGN_HTTP_PRIV_H
+
+#include "internal.h"
+
+/*
+ * POST body (blen bytes, Content-Type ctype) to url (http:// or https://,
+ * server certificate verified; no redirect followed), within timeout_ms;
+ * *status the HTTP status, answer its body (at most max bytes).  what names
+ * the service in messages ("the time-stamp server").  SIGN_ERR_NETWORK when
+ * it cannot be reached, does not answer in time or fails TLS;
+ * SIGN_ERR_TOO_LARGE for a longer answer.
+ */
+int sign_http__post(const char *url, const char *what, const char *ctype,
+    const unsigned char *body, size_t blen, size_t max, long timeout_ms, long *status,
+    sign_buf *answer);
+
+#endif

@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""A stand-in RFC 3161 time-stamp server for tests, on 127.0.0.1 (plain HTTP).
+
+POST an application/timestamp-query to:
+  /ok       a token from `openssl ts -reply` (the test PKI's TSA)
+  /reject   a TSA that takes only SHA-512: a rejection (status 2)
+  /other    a granted token, but for another request
+  /garbage  bytes that are not a time-stamp response
+  /500      HTTP 500
+Prints "ready PORT" once listening; every request is one line in --log.
+"""
+import argparse
+import http.server
+import os
+import subprocess
+import sys
+import tempfile
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--config", required=True, help="openssl config: sections tsa_ok, tsa_reject")
+ap.add_argument("--dir", required=True, help="a scratch directory")
+ap.add_argument("--log", required=True)
+args = ap.parse_args()
+
+other_query = os.path.join(args.dir, "other.tsq")
+subprocess.run(["openssl", "ts", "-query", "-data", args.config, "-sha256", "-cert",
+                "-out", other_query], check=True, stdout=subprocess.DEVNULL)
+
+
+def reply(section, query):
+    with tempfile.TemporaryDirectory(dir=args.dir) as d:
+        q, r = os.path.join(d, "q.tsq"), os.path.join(d, "r.tsr")
+        if isinstance(query, bytes):
+            with open(q, "wb") as f:
+                f.write(query)
+        else:
+            q = query
+        subprocess.run(["openssl", "ts", "-reply", "-config", args.config, "-section", section,
+                        "-queryfile", q, "-out", r], check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        with open(r, "rb") as f:
+            return f.read()
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        with open(args.log, "a") as f:
+            f.write("%s %s %d\n" % (self.path, self.headers.get("Content-Type"), len(body)))
+        status, data = 200, b""
+        if self.path == "/ok":
+            data = reply("tsa_ok", body)
+        elif self.path == "/reject":
+            data = reply("tsa_reject", body)
+        elif self.path == "/other":
+            data = reply("tsa_ok", other_query)
+        elif self.path == "/garbage":
+            data = b"this is not a time-stamp response\n"
+        else:
+            status, data = 500, b"internal error\n"
+        self.send_response(status)
+        self.send_header("Content-Type", "application/timestamp-reply")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+print("ready %d" % srv.server_address[1], flush=True)
+srv.serve_forever()

@@ -15,7 +15,8 @@ done
 [ -n "$MODULE" ] || { echo "20-sign: SoftHSM2 is missing (./scripts/deps)" >&2; exit 1; }
 
 D=$(mktemp -d "${TMPDIR:-/tmp}/kyso-demo-sign.XXXXXX")
-trap 'rm -rf "$D"' EXIT INT TERM
+TSA_PID=
+trap '[ -z "$TSA_PID" ] || kill "$TSA_PID" 2>/dev/null; rm -rf "$D"' EXIT INT TERM
 say() { printf '\n== %s\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 # A verification that must end with STATUS: its failed checks shown, the
@@ -76,6 +77,24 @@ echo "phu-luc.txt.p7s, bien-ban.txt.p7s: TOTAL-PASSED too"
 echo "OpenSSL agrees:"
 run openssl cms -verify -binary -inform DER -in to-trinh.txt.p7s -content to-trinh.txt \
     -CAfile "$D/pki/root.pem" -purpose any -out /dev/null
+
+say "4b. The minutes again, with a time-stamp (CAdES-T) from a time-stamp server"
+echo "   (a local stand-in: tests/tsa/tsa.py around openssl ts -reply, the test PKI's TSA)"
+mkdir -p "$D/tsa"
+python3 "$top/tests/tsa/tsa.py" --pki "$D/pki" --dir "$D/tsa" --log "$D/tsa.log" \
+    > "$D/tsa.out" 2> "$D/tsa.err" &
+TSA_PID=$!
+i=0
+while ! grep -q '^ready ' "$D/tsa.out" 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || { cat "$D/tsa.err" >&2; echo "20-sign: the TSA did not start" >&2; exit 1; }
+	sleep 0.1
+done
+TSA=http://127.0.0.1:$(awk '/^ready /{print $2; exit}' "$D/tsa.out")
+run "$KYSO" sign --key "pkcs11:token=Nguyen%20Van%20An;object=sign" \
+    --pin-source env:KYSO_DEMO_PIN --chain "$D/pki/chain.pem" --tsa "$TSA/ok" --force \
+    bien-ban.txt
+"$KYSO" verify --trust "$D/pki/root.pem" bien-ban.txt.p7s | grep -E 'TOTAL|signature_timestamp'
 
 say "5. Someone edits the plan after signing: the copy must fail (exit 1)"
 mkdir -p "$D/copy"

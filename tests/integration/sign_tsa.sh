@@ -21,34 +21,8 @@ softhsm2-util --import "$P/signer-ec.key" --token T1 --label sign --id 01 --pin 
     >/dev/null 2>&1 || fail "import the signer certificate"
 KEY="pkcs11:token=T1;object=sign"
 
-cat "$P/gov-ca.pem" "$P/root.pem" > "$T/tsa-chain.pem"
-echo 01 > "$T/tsaserial"
-cat > "$T/tsa.cnf" <<CNF
-[ tsa_ok ]
-serial = $T/tsaserial
-crypto_device = builtin
-signer_cert = $P/tsa.pem
-signer_key = $P/tsa.key
-certs = $T/tsa-chain.pem
-signer_digest = sha256
-default_policy = 1.2.3.4.1
-digests = sha256, sha384, sha512
-accuracy = secs:1
-ordering = yes
-tsa_name = no
-ess_cert_id_chain = no
-ess_cert_id_alg = sha256
-[ tsa_reject ]
-serial = $T/tsaserial
-crypto_device = builtin
-signer_cert = $P/tsa.pem
-signer_key = $P/tsa.key
-signer_digest = sha256
-default_policy = 1.2.3.4.1
-digests = sha512
-CNF
 mkdir "$T/tsa"
-python3 "$top_srcdir/tests/tsa/tsa.py" --config "$T/tsa.cnf" --dir "$T/tsa" --log "$T/tsa.log" \
+python3 "$top_srcdir/tests/tsa/tsa.py" --pki "$P" --dir "$T/tsa" --log "$T/tsa.log" \
     > "$T/tsa.out" 2> "$T/tsa.err" &
 TSA_PID=$!
 trap 'kill "$TSA_PID" 2>/dev/null; rm -rf "$T"' EXIT

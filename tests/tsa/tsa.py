@@ -8,7 +8,9 @@ POST an application/timestamp-query to:
   /other    a granted token, but for another request
   /garbage  bytes that are not a time-stamp response
   /500      HTTP 500
-Prints "ready PORT" once listening; every request is one line in --log.
+The TSA is the test PKI's (certs/mkpki.sh): tsa.pem and tsa.key, with
+gov-ca.pem and root.pem in its tokens.  Prints "ready PORT" once listening;
+every request is one line in --log.
 """
 import argparse
 import http.server
@@ -18,18 +20,47 @@ import sys
 import tempfile
 
 ap = argparse.ArgumentParser()
-ap.add_argument("--config", required=True, help="openssl config: sections tsa_ok, tsa_reject")
+ap.add_argument("--pki", required=True, help="the test PKI's directory")
 ap.add_argument("--dir", required=True, help="a scratch directory")
 ap.add_argument("--log", required=True)
 args = ap.parse_args()
 
-other_query = os.path.join(args.dir, "other.tsq")
-subprocess.run(["openssl", "ts", "-query", "-data", args.config, "-sha256", "-cert",
+pki, scratch = os.path.abspath(args.pki), os.path.abspath(args.dir)
+chain = os.path.join(scratch, "tsa-chain.pem")
+with open(chain, "w") as out:
+    for name in ("gov-ca.pem", "root.pem"):
+        with open(os.path.join(pki, name)) as f:
+            out.write(f.read())
+with open(os.path.join(scratch, "serial"), "w") as f:
+    f.write("01\n")
+section = """[ %s ]
+serial = {scratch}/serial
+crypto_device = builtin
+signer_cert = {pki}/tsa.pem
+signer_key = {pki}/tsa.key
+certs = {chain}
+signer_digest = sha256
+default_policy = 1.2.3.4.1
+digests = %s
+accuracy = secs:1
+ordering = yes
+tsa_name = no
+ess_cert_id_chain = no
+ess_cert_id_alg = sha256
+""".replace("{scratch}", scratch).replace("{pki}", pki).replace("{chain}", chain)
+config = os.path.join(scratch, "tsa.cnf")
+with open(config, "w") as f:
+    f.write(section % ("tsa_ok", "sha256, sha384, sha512"))
+    f.write(section % ("tsa_reject", "sha512"))       # refuses our SHA-256 imprints
+args.config = config
+
+other_query = os.path.join(scratch, "other.tsq")
+subprocess.run(["openssl", "ts", "-query", "-data", config, "-sha256", "-cert",
                 "-out", other_query], check=True, stdout=subprocess.DEVNULL)
 
 
 def reply(section, query):
-    with tempfile.TemporaryDirectory(dir=args.dir) as d:
+    with tempfile.TemporaryDirectory(dir=scratch) as d:
         q, r = os.path.join(d, "q.tsq"), os.path.join(d, "r.tsr")
         if isinstance(query, bytes):
             with open(q, "wb") as f:

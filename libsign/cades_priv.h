@@ -376,10 +376,29 @@ int sign_cades__verify_tst(const struct tlv *uattrs, const unsigned char *sigval
     const sign_trust *trust, STACK_OF(X509) *certs, STACK_OF(X509) *extra, time_t vt,
     time_t *gen_time, char *msg, size_t cap);
 
+/* OCSP for the revocation check: off when NULL. */
+struct cades_ocsp {
+	const char *url;            /* the responder for all, or NULL: each cert's own */
+	STACK_OF(X509) *certs;      /* untrusted certificates (a delegated responder's chain) */
+	const sign_trust *trust;
+};
+
 /* The revocation check of s (cades_revocation.c): path signer first, the
- * anchor last when trusted; the CRLs of two sets (either may be NULL). */
+ * anchor last when trusted; the CRLs of two sets (either may be NULL), and
+ * OCSP when ocsp is not NULL. */
 void sign_cades__check_revocation(struct sign_cades_signature *s, STACK_OF(X509) *path,
-    int trusted, STACK_OF(X509_CRL) *crls1, STACK_OF(X509_CRL) *crls2, time_t vt);
+    int trusted, STACK_OF(X509_CRL) *crls1, STACK_OF(X509_CRL) *crls2,
+    const struct cades_ocsp *ocsp, time_t vt);
+
+/* The status of x (issued by issuer) from an OCSP responder (cades_ocsp.c):
+ * url_given or the one x names.  GOOD, REVOKED (*rev_time, *reason: the CRL
+ * reason code or -1), msg the responder's URL; or UNKNOWN (no responder, no
+ * usable answer), msg why. */
+#define SIGN_CADES__OCSP_UNKNOWN 0
+#define SIGN_CADES__OCSP_GOOD 1
+#define SIGN_CADES__OCSP_REVOKED 2
+int sign_cades__ocsp_status(X509 *x, X509 *issuer, const char *url_given, STACK_OF(X509) *certs,
+    const sign_trust *trust, time_t *rev_time, int *reason, char *msg, size_t cap);
 
 /* Parse an ASN.1 UTCTime/GeneralizedTime element into time_t. */
 int sign_cades__parse_time(const struct tlv *t, time_t *out);

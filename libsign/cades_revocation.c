@@ -19,7 +19,7 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
-#define REV_DETAIL 400
+#define REV_DETAIL 640
 
 /* Is crl a complete CRL that covers subject (not a delta CRL, not an
  * indirect or partitioned one, no critical extension we do not know)? */
@@ -128,6 +128,44 @@ reason_text(X509_REVOKED *rev, long *code)
 
 enum { REV_OK = 0, REV_UNKNOWN, REV_REVOKED };
 
+/* The status of x at vt by an OCSP responder: REV_* or -1 when it gave no
+ * usable answer (why in msg). */
+static int
+ocsp_status(X509 *x, X509 *issuer, const struct cades_ocsp *o, time_t vt, char *msg,
+    size_t cap)
+{
+	static const char *const reasons[] = { "unspecified", "keyCompromise",
+	    "cACompromise", "affiliationChanged", "superseded", "cessationOfOperation",
+	    "certificateHold", "?", "removeFromCRL", "privilegeWithdrawn", "aACompromise" };
+	char what[256], d[32], *xname;
+	time_t rt;
+	int reason, st;
+
+	st = sign_cades__ocsp_status(x, issuer, o->url, o->certs, o->trust, &rt, &reason, what,
+	    sizeof(what));
+	xname = sign_cades__cert_name(x);
+	if (st == SIGN_CADES__OCSP_GOOD) {
+		snprintf(msg, cap, "\"%s\" good by the OCSP responder %s",
+		    xname != NULL ? xname : "?", what);
+		st = REV_OK;
+	} else if (st == SIGN_CADES__OCSP_REVOKED && rt <= vt) {
+		sign_cades__iso_time(rt, d, sizeof(d));
+		snprintf(msg, cap, "\"%s\" was revoked on %s (%s) by the OCSP responder %s",
+		    xname != NULL ? xname : "?", d, reason >= 0 && reason <= 10 ?
+		    reasons[reason] : "unspecified", what);
+		st = reason == 6 ? REV_UNKNOWN : REV_REVOKED;
+	} else if (st == SIGN_CADES__OCSP_REVOKED) {
+		snprintf(msg, cap, "\"%s\" was revoked after the validation time, by the OCSP "
+		    "responder %s", xname != NULL ? xname : "?", what);
+		st = REV_OK;
+	} else {
+		snprintf(msg, cap, "\"%s\": %s", xname != NULL ? xname : "?", what);
+		st = -1;
+	}
+	free(xname);
+	return st;
+}
+
 /* The status of x at vt by issuer's CRL; what the report says of it. */
 static int
 cert_status(X509 *x, X509 *issuer, STACK_OF(X509_CRL) *const sets[2], time_t vt,
@@ -186,17 +224,20 @@ out:
 
 void
 sign_cades__check_revocation(struct sign_cades_signature *s, STACK_OF(X509) *path,
-    int trusted, STACK_OF(X509_CRL) *crls1, STACK_OF(X509_CRL) *crls2, time_t vt)
+    int trusted, STACK_OF(X509_CRL) *crls1, STACK_OF(X509_CRL) *crls2,
+    const struct cades_ocsp *ocsp, time_t vt)
 {
 	STACK_OF(X509_CRL) *const sets[2] = { crls1, crls2 };
 	char msg[REV_DETAIL], first_unknown[REV_DETAIL] = "", ok[REV_DETAIL] = "", vts[32];
-	int i, n, st, unknown = 0;
+	char omsg[560];
+	int i, n, st, unknown = 0, have_crls;
 	size_t used = 0;
 
-	if (sk_X509_CRL_num(crls1) <= 0 && sk_X509_CRL_num(crls2) <= 0) {
+	have_crls = sk_X509_CRL_num(crls1) > 0 || sk_X509_CRL_num(crls2) > 0;
+	if (!have_crls && ocsp == NULL) {
 		sign_cades__check(s, SIGN_CADES_CHECK_REVOCATION, SIGN_CADES_STATUS_SKIPPED,
-		    SIGN_CADES_SUB_NONE, "revocation is not checked: no CRL was given "
-		    "(kyso verify --crl FILE|DIR)");
+		    SIGN_CADES_SUB_NONE, "revocation is not checked: no CRL was given and OCSP "
+		    "was not asked for (kyso verify --crl FILE|DIR, --ocsp)");
 		return;
 	}
 	n = path != NULL ? sk_X509_num(path) : 0;
@@ -207,8 +248,20 @@ sign_cades__check_revocation(struct sign_cades_signature *s, STACK_OF(X509) *pat
 	}
 	/* Below the anchor, signer first: the first revoked decides. */
 	for (i = 0; i + 1 < n; i++) {
-		st = cert_status(sk_X509_value(path, i), sk_X509_value(path, i + 1), sets, vt,
-		    msg, sizeof(msg));
+		st = -1;
+		if (ocsp != NULL)
+			st = ocsp_status(sk_X509_value(path, i), sk_X509_value(path, i + 1), ocsp,
+			    vt, omsg, sizeof(omsg));
+		if (st >= 0)
+			snprintf(msg, sizeof(msg), "%s", omsg);
+		else if (have_crls || ocsp == NULL)
+			st = cert_status(sk_X509_value(path, i), sk_X509_value(path, i + 1), sets,
+			    vt, msg, sizeof(msg));
+		else {
+			snprintf(msg, sizeof(msg), "%s, and no CRL was given: its revocation is "
+			    "not known", omsg);
+			st = REV_UNKNOWN;
+		}
 		if (st == REV_REVOKED) {
 			sign_cades__check(s, SIGN_CADES_CHECK_REVOCATION,
 			    SIGN_CADES_STATUS_INDETERMINATE, i == 0 ?

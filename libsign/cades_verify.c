@@ -969,7 +969,9 @@ verify_one(sign_cades_report *r, const struct tlv *si_raw, const struct parsed *
 	/* path, validity, key usage, revocation */
 	if (cert != NULL) {
 		STACK_OF(X509) *path = NULL;
-		int trusted = 0;
+		struct cades_ocsp ocsp = { NULL, P->x509s, opts->trust };
+		int trusted = 0, want_ocsp = opts->version >= 3 &&
+		    (opts->flags & SIGN_CADES_VERIFY_OCSP) != 0;
 
 		/* With a verified signature time-stamp, the path is judged at its
 		 * time (the best signature time of EN 319 102-1). */
@@ -977,9 +979,11 @@ verify_one(sign_cades_report *r, const struct tlv *si_raw, const struct parsed *
 		    tst == 1, &path, &trusted)) != 0)
 			return rc;
 		check_key_usage(s, cert);
+		if (want_ocsp)
+			ocsp.url = opts->ocsp_url;
 		sign_cades__check_revocation(s, path, trusted, sign_trust__crls(opts->trust),
 		    sign_trust__crls(opts->version >= 2 ? opts->extra_certs : NULL),
-		    tst == 1 ? tst_time : vt);
+		    want_ocsp ? &ocsp : NULL, tst == 1 ? tst_time : vt);
 		sk_X509_pop_free(path, X509_free);
 	} else {
 		sign_cades__check(s, SIGN_CADES_CHECK_CHAIN, SIGN_CADES_STATUS_SKIPPED,

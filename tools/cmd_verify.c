@@ -16,14 +16,14 @@ int kyso_cmd_verify(int argc, char **argv);
 /* The JSON schema version of `kyso verify --json` (docs/verify-json.md). */
 #define VERIFY_JSON_SCHEMA 1
 
-enum { OPT_CONTENT = 256, OPT_JSON, OPT_CERTS, OPT_CRL };
+enum { OPT_CONTENT = 256, OPT_JSON, OPT_CERTS, OPT_CRL, OPT_OCSP, OPT_OCSP_URL };
 
 /* --certs options at most (like --trust: a directory holds any number). */
 #define VERIFY_CERTS_MAX 64
 
 static const char usage[] =
     "kyso verify [--trust FILE|DIR]... [--no-default-trust] [--certs FILE|DIR]... "
-    "[--crl FILE|DIR]... [--content FILE] [--json] SIG...";
+    "[--crl FILE|DIR]... [--ocsp] [--ocsp-url URL] [--content FILE] [--json] SIG...";
 
 static const struct kyso_opt opts[] = {
 	KYSO_TRUST_OPTIONS("add trust anchors (PEM/DER file or directory); repeatable"),
@@ -33,6 +33,10 @@ static const struct kyso_opt opts[] = {
 	{ "crl", required_argument, OPT_CRL, "FILE|DIR",
 	  "CRLs (PEM/DER file, or a directory of *.crl, *.pem, *.der): check that no "
 	  "certificate of the path is revoked; repeatable" },
+	{ "ocsp", no_argument, OPT_OCSP, NULL,
+	  "ask each certificate's OCSP responder whether it is revoked (the network)" },
+	{ "ocsp-url", required_argument, OPT_OCSP_URL, "URL",
+	  "the OCSP responder to ask for every certificate (implies --ocsp)" },
 	{ "content", required_argument, OPT_CONTENT, "FILE",
 	  "the signed file of a detached signature (default: SIG without .p7s)" },
 	{ "json", no_argument, OPT_JSON, NULL, "print one JSON object (docs/verify-json.md)" },
@@ -45,6 +49,8 @@ struct verify_args {
 	int ncerts;
 	const char *crls[VERIFY_CERTS_MAX];
 	int ncrls;
+	int ocsp;
+	const char *ocsp_url;
 	const char *content;
 	int json;
 };
@@ -74,6 +80,15 @@ verify_opt(int val, const char *arg, void *ud)
 			return KYSO_EXIT_USAGE;
 		}
 		a->crls[a->ncrls++] = arg;
+		return 0;
+	case OPT_OCSP: a->ocsp = 1; return 0;
+	case OPT_OCSP_URL:
+		if (strncmp(arg, "http://", 7) != 0 && strncmp(arg, "https://", 8) != 0) {
+			kyso_err("--ocsp-url takes the responder's http:// or https:// URL");
+			return KYSO_EXIT_USAGE;
+		}
+		a->ocsp = 1;
+		a->ocsp_url = arg;
 		return 0;
 	case OPT_JSON: a->json = 1; return 0;
 	}
@@ -354,6 +369,8 @@ verify_one(const char *sig, const sign_trust *trust, const sign_trust *extra,
 
 	o.trust = trust;
 	o.extra_certs = extra;
+	o.flags = a->ocsp ? SIGN_CADES_VERIFY_OCSP : 0;
+	o.ocsp_url = a->ocsp_url;
 	o.content_path = a->content;
 	if (a->content == NULL)
 		fallback = default_content(sig);

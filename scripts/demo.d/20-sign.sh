@@ -79,9 +79,9 @@ run openssl cms -verify -binary -inform DER -in to-trinh.txt.p7s -content to-tri
     -CAfile "$D/pki/root.pem" -purpose any -out /dev/null
 
 say "4b. The minutes again, with a time-stamp (CAdES-T) from a time-stamp server"
-echo "   (a local stand-in: tests/tsa/tsa.py around openssl ts -reply, the test PKI's TSA)"
+echo "   (a local stand-in: tests/pkisrv/pkisrv.py around openssl ts -reply, the test PKI's TSA)"
 mkdir -p "$D/tsa"
-python3 "$top/tests/tsa/tsa.py" --pki "$D/pki" --dir "$D/tsa" --log "$D/tsa.log" \
+python3 "$top/tests/pkisrv/pkisrv.py" --pki "$D/pki" --dir "$D/tsa" --log "$D/tsa.log" \
     > "$D/tsa.out" 2> "$D/tsa.err" &
 TSA_PID=$!
 i=0

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # kyso sign --tsa URL: signature time-stamps (CAdES-T) from a stand-in RFC 3161
-# server (tests/tsa/tsa.py around `openssl ts -reply`), verified by kyso verify
+# server (tests/pkisrv/pkisrv.py around `openssl ts -reply`), verified by kyso verify
 # and still verifying with openssl cms; a batch; and every way the server can
 # fail (unreachable, HTTP 500, not a response, a refusal, a token for another
 # request): the file is not signed, with the exit status and a message.
@@ -22,7 +22,7 @@ softhsm2-util --import "$P/signer-ec.key" --token T1 --label sign --id 01 --pin 
 KEY="pkcs11:token=T1;object=sign"
 
 mkdir "$T/tsa"
-python3 "$top_srcdir/tests/tsa/tsa.py" --pki "$P" --dir "$T/tsa" --log "$T/tsa.log" \
+python3 "$top_srcdir/tests/pkisrv/pkisrv.py" --pki "$P" --dir "$T/tsa" --log "$T/tsa.log" \
     > "$T/tsa.out" 2> "$T/tsa.err" &
 TSA_PID=$!
 trap 'kill "$TSA_PID" 2>/dev/null; rm -rf "$T"' EXIT

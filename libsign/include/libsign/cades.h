@@ -205,12 +205,21 @@ typedef struct sign_cades_verify_opts {
 	 * signature made without the certificates, or without the intermediate
 	 * CA); NULL = none.  Any sign_trust serves as a set of certificates. */
 	const sign_trust *extra_certs;
+	/* version 3: SIGN_CADES_VERIFY_OCSP asks the OCSP responder of each
+	 * certificate of the path below the anchor (the one it names, or
+	 * ocsp_url for all) for its status; the CRLs given, if any, answer when
+	 * a responder does not. */
+	unsigned int flags;
+	const char *ocsp_url;
 } sign_cades_verify_opts;
 
-/* Version 1 (without extra_certs) is still accepted. */
-#define SIGN_CADES_VERIFY_OPTS_VERSION 2
+#define SIGN_CADES_VERIFY_OCSP 0x1u
+
+/* Versions 1 (without extra_certs) and 2 (without flags, ocsp_url) are
+ * still accepted. */
+#define SIGN_CADES_VERIFY_OPTS_VERSION 3
 #define SIGN_CADES_VERIFY_OPTS_INIT \
-	{ SIGN_CADES_VERIFY_OPTS_VERSION, NULL, NULL, NULL, 0, NULL }
+	{ SIGN_CADES_VERIFY_OPTS_VERSION, NULL, NULL, NULL, 0, NULL, 0, NULL }
 
 /* The verification report: one result per SignerInfo. */
 typedef struct sign_cades_report sign_cades_report;

@@ -1,6 +1,13 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""A stand-in RFC 3161 time-stamp server for tests, on 127.0.0.1 (plain HTTP).
+"""A stand-in RFC 3161 time-stamp server and OCSP responder for tests and the
+demo, on 127.0.0.1 (plain HTTP).
+
+POST an application/ocsp-request to:
+  /ocsp     the gov CA's responder (its delegate ocsp.pem), answering from
+            the CA database given with --ocsp-index (read at each request)
+  /ocsp-bad the same, signed by a certificate the CA never delegated
+            (tls-server.pem)
 
 POST an application/timestamp-query to:
   /ok       a token from `openssl ts -reply` (the test PKI's TSA)
@@ -23,6 +30,7 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--pki", required=True, help="the test PKI's directory")
 ap.add_argument("--dir", required=True, help="a scratch directory")
 ap.add_argument("--log", required=True)
+ap.add_argument("--ocsp-index", help="the gov CA's database (openssl ca's index.txt)")
 args = ap.parse_args()
 
 pki, scratch = os.path.abspath(args.pki), os.path.abspath(args.dir)
@@ -74,6 +82,21 @@ def reply(section, query):
             return f.read()
 
 
+def ocsp(query, signer):
+    with tempfile.TemporaryDirectory(dir=scratch) as d:
+        q, r = os.path.join(d, "q.der"), os.path.join(d, "r.der")
+        with open(q, "wb") as f:
+            f.write(query)
+        subprocess.run(["openssl", "ocsp", "-index", args.ocsp_index,
+                        "-CA", os.path.join(pki, "gov-ca.pem"),
+                        "-rsigner", os.path.join(pki, signer + ".pem"),
+                        "-rkey", os.path.join(pki, signer + ".key"),
+                        "-reqin", q, "-respout", r, "-nmin", "10"],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with open(r, "rb") as f:
+            return f.read()
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, *a):
         pass
@@ -83,7 +106,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with open(args.log, "a") as f:
             f.write("%s %s %d\n" % (self.path, self.headers.get("Content-Type"), len(body)))
         status, data = 200, b""
-        if self.path == "/ok":
+        ctype = "application/timestamp-reply"
+        if self.path in ("/ocsp", "/ocsp-bad"):
+            ctype = "application/ocsp-response"
+            data = ocsp(body, "ocsp" if self.path == "/ocsp" else "tls-server")
+        elif self.path == "/ok":
             data = reply("tsa_ok", body)
         elif self.path == "/reject":
             data = reply("tsa_reject", body)
@@ -94,7 +121,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         else:
             status, data = 500, b"internal error\n"
         self.send_response(status)
-        self.send_header("Content-Type", "application/timestamp-reply")
+        self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)

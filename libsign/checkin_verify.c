@@ -882,7 +882,7 @@ sign_checkin_verify_mem(sign_checkin_report **out, const unsigned char *record,
 	*out = NULL;
 	if (opts == NULL)
 		opts = &dflt;
-	if (opts->version != SIGN_CHECKIN_VERIFY_OPTS_VERSION)
+	if (opts->version < 1 || opts->version > SIGN_CHECKIN_VERIFY_OPTS_VERSION)
 		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "unknown verify options version %u",
 		    opts->version);
 	rep = calloc(1, sizeof(*rep));
@@ -895,6 +895,10 @@ sign_checkin_verify_mem(sign_checkin_report **out, const unsigned char *record,
 		goto fail;
 	co.trust = opts->trust;
 	co.validation_time = opts->validation_time;
+	if (opts->version >= 2) {
+		co.flags = opts->flags;
+		co.ocsp_url = opts->ocsp_url;
+	}
 	rc = sign_cades_verify_mem(&rep->sig, sig, sig_len, record, record_len, &co);
 	if (rep->sig == NULL) {
 		if (rc == SIGN_ERR_USAGE)

@@ -14,14 +14,15 @@ int kyso_cmd_checkin(int argc, char **argv);
 
 #define MAX_RECORDS 256
 
-enum { O_SIGNATURE = 0x7901, O_JSON, O_CRL };
+enum { O_SIGNATURE = 0x7901, O_JSON, O_CRL, O_OCSP, O_OCSP_URL };
 
 #define MAX_CRLS 64
 
 static const char usage[] =
     "kyso checkin verify RECORD.json... [--trust FILE|DIR]... [--no-default-trust]\n"
     "                          [--csca FILE|DIR]... [--master-list ML --ml-signer-anchor CERT]\n"
-    "                          [--no-default-csca] [--crl FILE|DIR]... [--signature SIG] [--json]";
+    "                          [--no-default-csca] [--crl FILE|DIR]... [--ocsp] [--ocsp-url URL]\n"
+    "                          [--signature SIG] [--json]";
 
 static const struct kyso_opt opts[] = {
 	KYSO_TRUST_OPTIONS("trust anchors for the facility's certificate (repeatable)"),
@@ -31,6 +32,10 @@ static const struct kyso_opt opts[] = {
 	{ "crl", required_argument, O_CRL, "FILE|DIR",
 	  "CRLs to check the facility's certificate path against (as kyso verify --crl); "
 	  "repeatable" },
+	{ "ocsp", no_argument, O_OCSP, NULL,
+	  "ask the facility's certificates' OCSP responders (as kyso verify --ocsp)" },
+	{ "ocsp-url", required_argument, O_OCSP_URL, "URL",
+	  "the OCSP responder to ask (implies --ocsp)" },
 	KYSO_CARD_TRUST_OPTIONS,
 	{ NULL, 0, 0, NULL, NULL }
 };
@@ -44,6 +49,8 @@ struct args {
 	int nrecords;
 	const char *crls[MAX_CRLS];
 	int ncrls;
+	int ocsp;
+	const char *ocsp_url;
 };
 
 static int
@@ -63,6 +70,15 @@ opt_cb(int val, const char *arg, void *ud)
 			return KYSO_EXIT_USAGE;
 		}
 		a->crls[a->ncrls++] = arg;
+		return 0;
+	case O_OCSP: a->ocsp = 1; return 0;
+	case O_OCSP_URL:
+		if (strncmp(arg, "http://", 7) != 0 && strncmp(arg, "https://", 8) != 0) {
+			kyso_err("--ocsp-url takes the responder's http:// or https:// URL");
+			return KYSO_EXIT_USAGE;
+		}
+		a->ocsp = 1;
+		a->ocsp_url = arg;
 		return 0;
 	default: return KYSO_EXIT_USAGE;
 	}
@@ -282,6 +298,8 @@ verify_main(int argc, char **argv)
 		    "INDETERMINATE; add one with --trust");
 	vo.trust = trust;
 	vo.csca = csca;
+	vo.flags = a.ocsp ? SIGN_CADES_VERIFY_OCSP : 0;
+	vo.ocsp_url = a.ocsp_url;
 	for (i = 0; i < a.nrecords; i++) {
 		sign_checkin_report *rep = NULL;
 		json_t *r = NULL;

@@ -102,6 +102,11 @@ ca_gencrl gov-ca "$T/gov-revoked.crl"
 expect 2 'INDETERMINATE +facility_signature .*REVOKED_NO_POE' cverify --crl "$T/root.crl" \
     --crl "$T/gov-revoked.crl" "$R"
 expect 6 '^kyso checkin: --crl: .*holds no CRL; name PEM or DER CRL files' cverify --crl "$T/pki/root.pem" "$R"
+# --ocsp-url: the responder says the same (the facility's certificate is revoked by now)
+start_pkisrv --ocsp-index "$T/ca-gov-ca/index"
+expect 2 'INDETERMINATE +facility_signature .*REVOKED_NO_POE' "$KYSO" checkin verify \
+    --no-default-trust --trust "$T/pki/gov-ca.pem" --csca "$T/pki/csca.pem" --no-default-csca \
+    --ocsp-url "$PKISRV/ocsp" "$R"
 expect 1 'TOTAL-FAILED' cverify "$R" "$T/e/holder.json"
 
 # bad input: 6, with a message

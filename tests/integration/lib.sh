@@ -108,3 +108,31 @@ ca_revoke() { # CA CERT [openssl ca options]
 	openssl ca -config "$T/ca-$_ca/cnf" -revoke "$_c" -cert "$T/pki/$_ca.pem" \
 	    -keyfile "$T/pki/$_ca.key" "$@" 2>/dev/null || fail "revoke $_c"
 }
+
+# The stand-in time-stamp server and OCSP responder (tests/pkisrv/pkisrv.py) on
+# 127.0.0.1, after test_pki; sets PKISRV (its http:// URL); stopped at exit.
+start_pkisrv() { # [pkisrv.py options]
+	command -v python3 >/dev/null 2>&1 || skip_all "python3 is not installed"
+	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
+	NO_PROXY=127.0.0.1,localhost
+	no_proxy=$NO_PROXY
+	export NO_PROXY no_proxy
+	mkdir -p "$T/pkisrv"
+	python3 "$top_srcdir/tests/pkisrv/pkisrv.py" --pki "$T/pki" --dir "$T/pkisrv" \
+	    --log "$T/pkisrv.log" "$@" > "$T/pkisrv.out" 2> "$T/pkisrv.err" &
+	_pkisrv_pid=$!
+	# (what lib-card.sh and tests/gateway/lib.sh stop at exit, stopped too)
+	trap 'kill "$_pkisrv_pid" 2>/dev/null; for _p in ${_gw_pids:-}; do kill "$_p" 2>/dev/null; done
+	    command -v card_stop >/dev/null 2>&1 && card_stop >/dev/null 2>&1; rm -rf "$T"' EXIT
+	_i=0
+	while ! grep -q '^ready ' "$T/pkisrv.out" 2>/dev/null; do
+		if ! kill -0 "$_pkisrv_pid" 2>/dev/null || [ "$_i" -gt 200 ]; then
+			cat "$T/pkisrv.err"
+			fail "the stand-in time-stamp server and OCSP responder did not start"
+			done_testing
+		fi
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	PKISRV=http://127.0.0.1:$(awk '/^ready /{print $2; exit}' "$T/pkisrv.out")
+}

@@ -8,11 +8,6 @@
 set -u
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/token_lib.sh"
-command -v python3 >/dev/null 2>&1 || skip_all "python3 is not installed"
-unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
-NO_PROXY=127.0.0.1,localhost
-no_proxy=$NO_PROXY
-export NO_PROXY no_proxy
 test_pki
 P=$T/pki
 tok_init T1
@@ -21,22 +16,8 @@ softhsm2-util --import "$P/signer-ec.key" --token T1 --label sign --id 01 --pin 
     >/dev/null 2>&1 || fail "import the signer certificate"
 KEY="pkcs11:token=T1;object=sign"
 
-mkdir "$T/tsa"
-python3 "$top_srcdir/tests/pkisrv/pkisrv.py" --pki "$P" --dir "$T/tsa" --log "$T/tsa.log" \
-    > "$T/tsa.out" 2> "$T/tsa.err" &
-TSA_PID=$!
-trap 'kill "$TSA_PID" 2>/dev/null; rm -rf "$T"' EXIT
-i=0
-while ! grep -q '^ready ' "$T/tsa.out" 2>/dev/null; do
-	if ! kill -0 "$TSA_PID" 2>/dev/null || [ "$i" -gt 200 ]; then
-		cat "$T/tsa.err"
-		fail "the stand-in time-stamp server did not start"
-		done_testing
-	fi
-	sleep 0.1
-	i=$((i + 1))
-done
-TSA=http://127.0.0.1:$(awk '/^ready /{print $2; exit}' "$T/tsa.out")
+start_pkisrv
+TSA=$PKISRV
 
 mkdir "$T/d"
 cd "$T/d" || exit 1
@@ -48,8 +29,8 @@ V() { "$KYSO" verify --no-default-trust --trust "$P/root.pem" "$@"; }
 expect 0 "qd.txt -> qd.txt.p7s" S --tsa "$TSA/ok" qd.txt
 expect 0 "PASSED +signature_timestamp +time-stamped at 20[0-9-]+T[0-9:]+Z by \"Kyso Test TSA\"" V qd.txt.p7s
 expect 0 "TOTAL-PASSED" V qd.txt.p7s
-grep -q '^/ok application/timestamp-query ' "$T/tsa.log" &&
-    pass "the request went as application/timestamp-query" || fail "request: $(cat "$T/tsa.log")"
+grep -q '^/ok application/timestamp-query ' "$T/pkisrv.log" &&
+    pass "the request went as application/timestamp-query" || fail "request: $(cat "$T/pkisrv.log")"
 expect 0 "Verification successful" openssl cms -verify -binary -inform DER -in qd.txt.p7s \
     -content qd.txt -CAfile "$P/root.pem" -purpose any -out /dev/null
 # the token is a signature time-stamp attribute over this signature (openssl's view)
@@ -67,8 +48,8 @@ expect 0 "3 files signed" S --tsa "$TSA/ok" a.txt b.txt c.txt
 for f in a b c; do
 	expect 0 "PASSED +signature_timestamp" V "$f.txt.p7s"
 done
-[ "$(grep -c '^/ok ' "$T/tsa.log")" = 5 ] && pass "one time-stamp per signature" ||
-    fail "time-stamp requests: $(grep -c '^/ok ' "$T/tsa.log")"
+[ "$(grep -c '^/ok ' "$T/pkisrv.log")" = 5 ] && pass "one time-stamp per signature" ||
+    fail "time-stamp requests: $(grep -c '^/ok ' "$T/pkisrv.log")"
 # without --tsa: none asked for, and the check says so
 rm -f qd.txt.p7s
 expect 0 "qd.txt -> qd.txt.p7s" S qd.txt

@@ -8,31 +8,12 @@
 # ocsp` as the client referee.
 set -u
 . "$top_srcdir/tests/integration/lib.sh"
-command -v python3 >/dev/null 2>&1 || skip_all "python3 is not installed"
-unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
-NO_PROXY=127.0.0.1,localhost
-no_proxy=$NO_PROXY
-export NO_PROXY no_proxy
 test_pki
 P=$T/pki
 cd "$T" || exit 1
 ca_conf gov-ca          # $T/ca-gov-ca/index: the responder's database
-mkdir "$T/srv"
-python3 "$top_srcdir/tests/pkisrv/pkisrv.py" --pki "$P" --dir "$T/srv" --log "$T/srv.log" \
-    --ocsp-index "$T/ca-gov-ca/index" > "$T/srv.out" 2> "$T/srv.err" &
-SRV_PID=$!
-trap 'kill "$SRV_PID" 2>/dev/null; rm -rf "$T"' EXIT
-i=0
-while ! grep -q '^ready ' "$T/srv.out" 2>/dev/null; do
-	if ! kill -0 "$SRV_PID" 2>/dev/null || [ "$i" -gt 200 ]; then
-		cat "$T/srv.err"
-		fail "the stand-in responder did not start"
-		done_testing
-	fi
-	sleep 0.1
-	i=$((i + 1))
-done
-OCSP=http://127.0.0.1:$(awk '/^ready /{print $2; exit}' "$T/srv.out")
+start_pkisrv --ocsp-index "$T/ca-gov-ca/index"
+OCSP=$PKISRV
 
 printf 'Công văn số 9/CV-UBND\n' > doc.txt
 openssl cms -sign -binary -in doc.txt -signer "$P/signer-rsa.pem" -inkey "$P/signer-rsa.key" \
@@ -44,8 +25,8 @@ V() { "$KYSO" verify --no-default-trust --trust "$P/gov-ca.pem" "$@" doc.txt.p7s
 expect 0 "doc.txt.p7s: TOTAL-PASSED" V --ocsp-url "$OCSP/ocsp"
 expect 0 "PASSED +revocation +1 certificate not revoked at .*\"Nguyễn Văn An\" good by the OCSP responder $OCSP/ocsp" \
     V --ocsp-url "$OCSP/ocsp"
-grep -q '^/ocsp application/ocsp-request ' "$T/srv.log" &&
-    pass "asked as application/ocsp-request" || fail "request: $(cat "$T/srv.log")"
+grep -q '^/ocsp application/ocsp-request ' "$T/pkisrv.log" &&
+    pass "asked as application/ocsp-request" || fail "request: $(cat "$T/pkisrv.log")"
 expect 0 "Response verify OK" openssl ocsp -issuer "$P/gov-ca.pem" -cert "$P/signer-rsa.pem" \
     -url "$OCSP/ocsp" -CAfile "$P/root.pem"
 # the root as the anchor: the gov CA's own status comes from the root's CRL

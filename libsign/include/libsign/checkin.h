@@ -211,10 +211,16 @@ typedef struct sign_checkin_verify_opts {
 	const sign_trust *trust;        /* anchors for the facility's chain (NULL: none) */
 	const sign_csca_store *csca;    /* CSCAs for the card's SOD (NULL: none) */
 	time_t validation_time;         /* 0: now (the facility signature) */
+	/* version 2: OCSP for the facility's certificate path, as
+	 * sign_cades_verify_opts has it (SIGN_CADES_VERIFY_OCSP, ocsp_url) */
+	unsigned int flags;
+	const char *ocsp_url;
 } sign_checkin_verify_opts;
 
-#define SIGN_CHECKIN_VERIFY_OPTS_VERSION 1
-#define SIGN_CHECKIN_VERIFY_OPTS_INIT { SIGN_CHECKIN_VERIFY_OPTS_VERSION, NULL, NULL, 0 }
+/* Version 1 (without flags, ocsp_url) is still accepted. */
+#define SIGN_CHECKIN_VERIFY_OPTS_VERSION 2
+#define SIGN_CHECKIN_VERIFY_OPTS_INIT \
+	{ SIGN_CHECKIN_VERIFY_OPTS_VERSION, NULL, NULL, 0, 0, NULL }
 
 typedef struct sign_checkin_report sign_checkin_report;
 

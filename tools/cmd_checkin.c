@@ -14,9 +14,7 @@ int kyso_cmd_checkin(int argc, char **argv);
 
 #define MAX_RECORDS 256
 
-enum { O_SIGNATURE = 0x7901, O_JSON, O_CRL, O_OCSP, O_OCSP_URL };
-
-#define MAX_CRLS 64
+enum { O_SIGNATURE = 0x7901, O_JSON };
 
 static const char usage[] =
     "kyso checkin verify RECORD.json... [--trust FILE|DIR]... [--no-default-trust]\n"
@@ -29,13 +27,7 @@ static const struct kyso_opt opts[] = {
 	{ "signature", required_argument, O_SIGNATURE, "SIG",
 	  "the signature file (default RECORD.json.p7s; one record only)" },
 	{ "json", no_argument, O_JSON, NULL, "print one JSON object" },
-	{ "crl", required_argument, O_CRL, "FILE|DIR",
-	  "CRLs to check the facility's certificate path against (as kyso verify --crl); "
-	  "repeatable" },
-	{ "ocsp", no_argument, O_OCSP, NULL,
-	  "ask the facility's certificates' OCSP responders (as kyso verify --ocsp)" },
-	{ "ocsp-url", required_argument, O_OCSP_URL, "URL",
-	  "the OCSP responder to ask (implies --ocsp)" },
+	KYSO_REVOCATION_OPTIONS,
 	KYSO_CARD_TRUST_OPTIONS,
 	{ NULL, 0, 0, NULL, NULL }
 };
@@ -47,10 +39,7 @@ struct args {
 	const char *signature;
 	const char *records[MAX_RECORDS];
 	int nrecords;
-	const char *crls[MAX_CRLS];
-	int ncrls;
-	int ocsp;
-	const char *ocsp_url;
+	struct kyso_revocation_opts rev;
 };
 
 static int
@@ -59,27 +48,12 @@ opt_cb(int val, const char *arg, void *ud)
 	struct args *a = ud;
 	int rc = kyso_card_option(&a->co, val, arg);
 
-	if (rc >= 0 || (rc = kyso_trust_option(&a->trust, val, arg)) >= 0)
+	if (rc >= 0 || (rc = kyso_trust_option(&a->trust, val, arg)) >= 0 ||
+	    (rc = kyso_revocation_option(&a->rev, val, arg)) >= 0)
 		return rc;
 	switch (val) {
 	case O_SIGNATURE: a->signature = arg; return 0;
 	case O_JSON: a->json = 1; return 0;
-	case O_CRL:
-		if (a->ncrls >= MAX_CRLS) {
-			kyso_err("at most %d --crl options; put the CRLs in one directory", MAX_CRLS);
-			return KYSO_EXIT_USAGE;
-		}
-		a->crls[a->ncrls++] = arg;
-		return 0;
-	case O_OCSP: a->ocsp = 1; return 0;
-	case O_OCSP_URL:
-		if (strncmp(arg, "http://", 7) != 0 && strncmp(arg, "https://", 8) != 0) {
-			kyso_err("--ocsp-url takes the responder's http:// or https:// URL");
-			return KYSO_EXIT_USAGE;
-		}
-		a->ocsp = 1;
-		a->ocsp_url = arg;
-		return 0;
 	default: return KYSO_EXIT_USAGE;
 	}
 }
@@ -270,15 +244,8 @@ verify_main(int argc, char **argv)
 	}
 	if (rc == 0)
 		rc = kyso_trust_load(&trust, &a.trust, 0, NULL);
-	for (i = 0; rc == 0 && i < a.ncrls; i++) {
-		int e = sign_trust_add_crls(trust, a.crls[i]);
-
-		if (e != 0) {
-			kyso_err("--crl: %s; name PEM or DER CRL files, or a directory of them",
-			    sign_error_last() == e ? sign_error_message() : sign_strerror(e));
-			rc = kyso_input_exit(e);
-		}
-	}
+	if (rc == 0)
+		rc = kyso_revocation_load(trust, &a.rev);
 	if (rc == 0)
 		rc = kyso_card_trust(&a.co, &csca);
 	if (a.json) {
@@ -298,8 +265,8 @@ verify_main(int argc, char **argv)
 		    "INDETERMINATE; add one with --trust");
 	vo.trust = trust;
 	vo.csca = csca;
-	vo.flags = a.ocsp ? SIGN_CADES_VERIFY_OCSP : 0;
-	vo.ocsp_url = a.ocsp_url;
+	vo.flags = kyso_revocation_flags(&a.rev);
+	vo.ocsp_url = a.rev.ocsp_url;
 	for (i = 0; i < a.nrecords; i++) {
 		sign_checkin_report *rep = NULL;
 		json_t *r = NULL;

@@ -16,7 +16,7 @@ int kyso_cmd_verify(int argc, char **argv);
 /* The JSON schema version of `kyso verify --json` (docs/verify-json.md). */
 #define VERIFY_JSON_SCHEMA 1
 
-enum { OPT_CONTENT = 256, OPT_JSON, OPT_CERTS, OPT_CRL, OPT_OCSP, OPT_OCSP_URL };
+enum { OPT_CONTENT = 256, OPT_JSON, OPT_CERTS };
 
 /* --certs options at most (like --trust: a directory holds any number). */
 #define VERIFY_CERTS_MAX 64
@@ -30,13 +30,7 @@ static const struct kyso_opt opts[] = {
 	{ "certs", required_argument, OPT_CERTS, "FILE|DIR",
 	  "more certificates, not trusted: a signer or CA certificate the signature lacks; "
 	  "repeatable" },
-	{ "crl", required_argument, OPT_CRL, "FILE|DIR",
-	  "CRLs (PEM/DER file, or a directory of *.crl, *.pem, *.der): check that no "
-	  "certificate of the path is revoked; repeatable" },
-	{ "ocsp", no_argument, OPT_OCSP, NULL,
-	  "ask each certificate's OCSP responder whether it is revoked (the network)" },
-	{ "ocsp-url", required_argument, OPT_OCSP_URL, "URL",
-	  "the OCSP responder to ask for every certificate (implies --ocsp)" },
+	KYSO_REVOCATION_OPTIONS,
 	{ "content", required_argument, OPT_CONTENT, "FILE",
 	  "the signed file of a detached signature (default: SIG without .p7s)" },
 	{ "json", no_argument, OPT_JSON, NULL, "print one JSON object (docs/verify-json.md)" },
@@ -47,10 +41,7 @@ struct verify_args {
 	struct kyso_trust_opts trust;
 	const char *certs[VERIFY_CERTS_MAX];
 	int ncerts;
-	const char *crls[VERIFY_CERTS_MAX];
-	int ncrls;
-	int ocsp;
-	const char *ocsp_url;
+	struct kyso_revocation_opts rev;
 	const char *content;
 	int json;
 };
@@ -61,7 +52,7 @@ verify_opt(int val, const char *arg, void *ud)
 	struct verify_args *a = ud;
 	int rc = kyso_trust_option(&a->trust, val, arg);
 
-	if (rc >= 0)
+	if (rc >= 0 || (rc = kyso_revocation_option(&a->rev, val, arg)) >= 0)
 		return rc;
 	switch (val) {
 	case OPT_CONTENT: a->content = arg; return 0;
@@ -73,23 +64,7 @@ verify_opt(int val, const char *arg, void *ud)
 		}
 		a->certs[a->ncerts++] = arg;
 		return 0;
-	case OPT_CRL:
-		if (a->ncrls >= VERIFY_CERTS_MAX) {
-			kyso_err("at most %d --crl options; put the CRLs in one directory",
-			    VERIFY_CERTS_MAX);
-			return KYSO_EXIT_USAGE;
-		}
-		a->crls[a->ncrls++] = arg;
-		return 0;
-	case OPT_OCSP: a->ocsp = 1; return 0;
-	case OPT_OCSP_URL:
-		if (strncmp(arg, "http://", 7) != 0 && strncmp(arg, "https://", 8) != 0) {
-			kyso_err("--ocsp-url takes the responder's http:// or https:// URL");
-			return KYSO_EXIT_USAGE;
-		}
-		a->ocsp = 1;
-		a->ocsp_url = arg;
-		return 0;
+
 	case OPT_JSON: a->json = 1; return 0;
 	}
 	return KYSO_EXIT_USAGE;
@@ -331,28 +306,21 @@ input_fix(int rc, const char *msg)
 	return NULL;
 }
 
-/* The --certs and --crl files and directories: 0 or an exit status
+/* The --certs files and directories, and the --crl CRLs: 0 or an exit status
  * (message printed). */
 static int
 load_certs(sign_trust **out, const struct verify_args *a)
 {
-	int i, rc = sign_trust_new(out), crl;
+	int i, rc = sign_trust_new(out);
 
 	for (i = 0; rc == 0 && i < a->ncerts; i++)
 		rc = sign_trust_add_path(*out, a->certs[i]);
-	crl = rc == 0;
-	for (i = 0; rc == 0 && i < a->ncrls; i++)
-		rc = sign_trust_add_crls(*out, a->crls[i]);
 	if (rc == 0)
-		return 0;
+		return kyso_revocation_load(*out, &a->rev);
 	sign_trust_free(*out);
 	*out = NULL;
-	if (crl)
-		kyso_err("--crl: %s; name PEM or DER CRL files, or a directory of them",
-		    sign_error_last() == rc ? sign_error_message() : sign_strerror(rc));
-	else
-		kyso_err("--certs: %s; name PEM or DER certificate files, or a directory of "
-		    "them", sign_error_last() == rc ? sign_error_message() : sign_strerror(rc));
+	kyso_err("--certs: %s; name PEM or DER certificate files, or a directory of them",
+	    sign_error_last() == rc ? sign_error_message() : sign_strerror(rc));
 	return kyso_input_exit(rc);
 }
 
@@ -369,8 +337,8 @@ verify_one(const char *sig, const sign_trust *trust, const sign_trust *extra,
 
 	o.trust = trust;
 	o.extra_certs = extra;
-	o.flags = a->ocsp ? SIGN_CADES_VERIFY_OCSP : 0;
-	o.ocsp_url = a->ocsp_url;
+	o.flags = kyso_revocation_flags(&a->rev);
+	o.ocsp_url = a->rev.ocsp_url;
 	o.content_path = a->content;
 	if (a->content == NULL)
 		fallback = default_content(sig);
@@ -460,11 +428,11 @@ kyso_cmd_verify(int argc, char **argv)
 	if (rc == 0 && (rc = kyso_trust_load(&trust, &a.trust, 1, &dflt)) == 0)
 		json_object_set_new(top, "trust_anchors",
 		    json_integer((json_int_t)sign_trust_count(trust)));
-	if (rc == 0 && (a.ncerts > 0 || a.ncrls > 0) && (rc = load_certs(&extra, &a)) == 0) {
+	if (rc == 0 && (a.ncerts > 0 || a.rev.ncrls > 0) && (rc = load_certs(&extra, &a)) == 0) {
 		if (a.ncerts > 0)
 			json_object_set_new(top, "extra_certs",
 			    json_integer((json_int_t)sign_trust_count(extra)));
-		if (a.ncrls > 0)
+		if (a.rev.ncrls > 0)
 			json_object_set_new(top, "crls",
 			    json_integer((json_int_t)sign_trust_crl_count(extra)));
 	}

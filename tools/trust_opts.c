@@ -94,3 +94,52 @@ kyso_trust_load(sign_trust **out, const struct kyso_trust_opts *t, int warn_miss
 	*out = st;
 	return 0;
 }
+
+int
+kyso_revocation_option(struct kyso_revocation_opts *r, int val, const char *arg)
+{
+	switch (val) {
+	case KYSO_OPT_CRL:
+		if (r->ncrls >= KYSO_TRUST_MAX) {
+			kyso_err("at most %d --crl options; put the CRLs in one directory",
+			    KYSO_TRUST_MAX);
+			return KYSO_EXIT_USAGE;
+		}
+		r->crls[r->ncrls++] = arg;
+		return 0;
+	case KYSO_OPT_OCSP:
+		r->ocsp = 1;
+		return 0;
+	case KYSO_OPT_OCSP_URL:
+		if (strncmp(arg, "http://", 7) != 0 && strncmp(arg, "https://", 8) != 0) {
+			kyso_err("--ocsp-url takes the responder's http:// or https:// URL");
+			return KYSO_EXIT_USAGE;
+		}
+		r->ocsp = 1;
+		r->ocsp_url = arg;
+		return 0;
+	}
+	return -1;
+}
+
+int
+kyso_revocation_load(sign_trust *store, const struct kyso_revocation_opts *r)
+{
+	int i, rc;
+
+	for (i = 0; i < r->ncrls; i++) {
+		rc = sign_trust_add_crls(store, r->crls[i]);
+		if (rc != 0) {
+			kyso_err("--crl: %s; name PEM or DER CRL files, or a directory of them",
+			    sign_error_last() == rc ? sign_error_message() : sign_strerror(rc));
+			return kyso_input_exit(rc);
+		}
+	}
+	return 0;
+}
+
+unsigned int
+kyso_revocation_flags(const struct kyso_revocation_opts *r)
+{
+	return r->ocsp ? SIGN_CADES_VERIFY_OCSP : 0;
+}

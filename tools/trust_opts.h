@@ -42,5 +42,41 @@ int kyso_trust_option(struct kyso_trust_opts *t, int val, const char *arg);
 int kyso_trust_load(sign_trust **out, const struct kyso_trust_opts *t, int warn_missing,
     const char **dflt);
 
+/*
+ * --crl FILE|DIR (repeatable), --ocsp and --ocsp-url URL, shared by the
+ * commands that check revocation (kyso verify, kyso checkin verify):
+ *
+ *   KYSO_REVOCATION_OPTIONS in the option table;
+ *   if ((rc = kyso_revocation_option(&r, val, arg)) >= 0) return rc;
+ *   if ((rc = kyso_revocation_load(store, &r)) != 0) return rc;   // the CRLs
+ *   vo.flags = kyso_revocation_flags(&r); vo.ocsp_url = r.ocsp_url;
+ */
+#define KYSO_OPT_CRL      0x7a03
+#define KYSO_OPT_OCSP     0x7a04
+#define KYSO_OPT_OCSP_URL 0x7a05
+
+#define KYSO_REVOCATION_OPTIONS \
+	{ "crl", required_argument, KYSO_OPT_CRL, "FILE|DIR", \
+	  "CRLs (PEM/DER file, or a directory of *.crl, *.pem, *.der): check that no " \
+	  "certificate of the path is revoked; repeatable" }, \
+	{ "ocsp", no_argument, KYSO_OPT_OCSP, NULL, \
+	  "ask each certificate's OCSP responder whether it is revoked (the network)" }, \
+	{ "ocsp-url", required_argument, KYSO_OPT_OCSP_URL, "URL", \
+	  "the OCSP responder to ask for every certificate (implies --ocsp)" }
+
+struct kyso_revocation_opts {
+	const char *crls[KYSO_TRUST_MAX];
+	int ncrls;
+	int ocsp;
+	const char *ocsp_url;
+};
+
+/* As kyso_trust_option, for the revocation options. */
+int kyso_revocation_option(struct kyso_revocation_opts *r, int val, const char *arg);
+/* The --crl files into store: 0, or the exit status after a message. */
+int kyso_revocation_load(sign_trust *store, const struct kyso_revocation_opts *r);
+/* SIGN_CADES_VERIFY_OCSP when asked for, else 0. */
+unsigned int kyso_revocation_flags(const struct kyso_revocation_opts *r);
+
 
 #endif

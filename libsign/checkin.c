@@ -991,6 +991,13 @@ int
 sign_checkin_write(sign_buf *path_out, const sign_checkin *rec, sign_signer *signer,
     const char *dir)
 {
+	return sign_checkin_write_stamped(path_out, rec, signer, dir, NULL);
+}
+
+int
+sign_checkin_write_stamped(sign_buf *path_out, const sign_checkin *rec, sign_signer *signer,
+    const char *dir, const char *tsa_url)
+{
 	sign_cades_sign_opts so = SIGN_CADES_SIGN_OPTS_INIT;
 	sign_buf content = SIGN_BUF_INIT, sig = SIGN_BUF_INIT;
 	char *tsig = NULL, *trec = NULL, *psig = NULL, *prec = NULL;
@@ -1011,6 +1018,7 @@ sign_checkin_write(sign_buf *path_out, const sign_checkin *rec, sign_signer *sig
 	if ((rc = sign_checkin__canonical(&content, rec->root)) != 0)
 		goto out;
 	so.signing_time = 0;
+	so.tsa_url = tsa_url;
 	rc = sign_cades_sign_mem(&sig, signer, content.data, content.len, &so);
 	if (rc != 0)
 		goto out;

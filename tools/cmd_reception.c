@@ -33,7 +33,7 @@ int kyso_cmd_reception(int argc, char **argv);
 
 enum {
 	O_SIGN_KEY = 0x7a01, O_SIGN_CERT, O_SIGN_MODULE, O_CHAIN, O_RECORD_DIR, O_FACILITY_NAME,
-	O_PHOTO, O_NO_PHOTO, O_ALLOW_UNVERIFIED, O_LOOP, O_MAX_PATIENTS, O_JSON
+	O_PHOTO, O_NO_PHOTO, O_ALLOW_UNVERIFIED, O_LOOP, O_MAX_PATIENTS, O_JSON, O_TSA
 };
 
 static const char usage[] =
@@ -50,6 +50,8 @@ static const struct kyso_opt opts[] = {
 	{ "sign-module", required_argument, O_SIGN_MODULE, "PATH",
 	  "PKCS#11 module of the signing key" },
 	{ "chain", required_argument, O_CHAIN, "FILE", "CA certificates to embed in signatures" },
+	{ "tsa", required_argument, O_TSA, "URL",
+	  "an RFC 3161 time-stamp server: each record's signature is time-stamped (CAdES-T)" },
 	KYSO_PIN_OPTIONS,
 	{ "record-dir", required_argument, O_RECORD_DIR, "DIR",
 	  "check-in records (default $XDG_DATA_HOME/kyso/records)" },
@@ -74,7 +76,7 @@ struct desk {
 	struct kyso_gw gw;
 	struct kyso_pin pin;
 	const char *sign_key, *sign_cert, *sign_module, *chain;
-	const char *record_dir, *facility_name, *photo;
+	const char *record_dir, *facility_name, *photo, *tsa;
 	int no_photo, allow_unverified, loop, json;
 	unsigned long max_patients;
 	char dirbuf[4096];
@@ -189,6 +191,12 @@ opt_cb(int val, const char *arg, void *ud)
 	case O_SIGN_CERT: d->sign_cert = arg; return 0;
 	case O_SIGN_MODULE: d->sign_module = arg; return 0;
 	case O_CHAIN: d->chain = arg; return 0;
+	case O_TSA:
+		if (strncmp(arg, "http://", 7) != 0 && strncmp(arg, "https://", 8) != 0)
+			return desk_fail(d, KYSO_EXIT_USAGE, "--tsa takes the time-stamp server's "
+			    "http:// or https:// URL");
+		d->tsa = arg;
+		return 0;
 	case O_RECORD_DIR: d->record_dir = arg; return 0;
 	case O_FACILITY_NAME: d->facility_name = arg; return 0;
 	case O_PHOTO: d->photo = arg; return 0;
@@ -599,7 +607,14 @@ patient(struct desk *d, const struct kyso_card_opts *co, struct visit *v)
 			    "authentication (--allow-unverified)");
 		lookup(d, v, id, name, dob);
 	}
-	rc = sign_checkin_write(&v->path, v->rec, d->signer, d->record_dir);
+	rc = sign_checkin_write_stamped(&v->path, v->rec, d->signer, d->record_dir, d->tsa);
+	if (rc == SIGN_ERR_NETWORK || rc == SIGN_ERR_SERVER_RESPONSE) {
+		/* the time-stamp server failed, not the record: the patient is not
+		 * held up; the record is signed without one, and that is said */
+		kyso_err("warning: %s; the record is signed without a time-stamp",
+		    sign_error_last() == rc ? sign_error_message() : sign_strerror(rc));
+		rc = sign_checkin_write(&v->path, v->rec, d->signer, d->record_dir);
+	}
 	if (rc != 0) {
 		int code = kyso_exit_for(rc);
 

@@ -8,6 +8,7 @@
 # sent to the gateway, a record saying "refused"; with --allow-unverified it is
 # looked up and recorded as unverified.  Card removed mid-read (4), a wrong MRZ
 # (5): no record.  Session errors: no key, a bad PIN, no facility code.
+# --tsa: a time-stamped record; a failing time-stamp server: a record without.
 . "$top_srcdir/tests/integration/reception_lib.sh"
 
 desk_setup
@@ -147,5 +148,22 @@ expect_json 3 'd["error"]["exit"] == 3 and "--sign-key" in d["error"]["message"]
 expect 3 'not a directory' desk --record-dir "$T/plain"
 [ "$(nrecords)" -eq "$n" ] && pass "no record from a session that did not start" ||
     fail "record written by a failed session"
+
+# ---- --tsa: the record's signature is time-stamped; a failing time-stamp
+# server does not hold the patient up (the record is signed without one)
+start_pkisrv
+card_start "$T/card"
+expect 0 'Outcome: +covered' desk --tsa "$PKISRV/ok"
+R2=$(newest_record)
+expect 0 'PASSED +signature_timestamp +time-stamped at .* by "Kyso Test TSA"' "$KYSO" verify \
+    --no-default-trust --trust "$T/pki/root.pem" --content "$R2" "$R2.p7s"
+expect 0 'TOTAL-PASSED' cverify "$R2"
+expect 0 'warning: the time-stamp server .*/500 answered HTTP 500; .*; the record is signed without a time-stamp' \
+    desk --tsa "$PKISRV/500"
+R3=$(newest_record)
+[ "$R3" != "$R2" ] && pass "a record all the same" || fail "no record when the TSA failed"
+expect 0 'SKIPPED +signature_timestamp' "$KYSO" verify --no-default-trust --trust "$T/pki/root.pem" \
+    --content "$R3" "$R3.p7s"
+expect 3 "--tsa takes the time-stamp server's http:// or https:// URL" desk --tsa ftp://x/
 
 done_testing

@@ -170,6 +170,16 @@ int sign_checkin_write(sign_buf *path_out, const sign_checkin *rec, sign_signer 
     const char *dir) SIGN_WARN_UNUSED;
 
 /*
+ * The same with a signature time-stamp from the RFC 3161 server at tsa_url
+ * (CAdES-T, as sign_cades_sign_opts.tsa_url; NULL: none), so that the record
+ * still verifies after the facility's certificate has expired.  A
+ * time-stamp that cannot be had fails the write (SIGN_ERR_NETWORK,
+ * SIGN_ERR_SERVER_RESPONSE): nothing is written.
+ */
+int sign_checkin_write_stamped(sign_buf *path_out, const sign_checkin *rec,
+    sign_signer *signer, const char *dir, const char *tsa_url) SIGN_WARN_UNUSED;
+
+/*
  * Parse a record: valid UTF-8 JSON in canonical form, schema 1, every
  * member of the right type.  SIGN_ERR_MALFORMED with the reason otherwise
  * (SIGN_ERR_UNSUPPORTED for another schema number).

@@ -25,6 +25,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--pki", required=True, help="the test PKI's directory")
@@ -67,8 +68,13 @@ subprocess.run(["openssl", "ts", "-query", "-data", config, "-sha256", "-cert",
                 "-out", other_query], check=True, stdout=subprocess.DEVNULL)
 
 
+# one openssl at a time: the time-stamp serial file and the CA database are
+# shared, and kyso asks from two threads at once
+lock = threading.Lock()
+
+
 def reply(section, query):
-    with tempfile.TemporaryDirectory(dir=scratch) as d:
+    with lock, tempfile.TemporaryDirectory(dir=scratch) as d:
         q, r = os.path.join(d, "q.tsq"), os.path.join(d, "r.tsr")
         if isinstance(query, bytes):
             with open(q, "wb") as f:
@@ -83,7 +89,7 @@ def reply(section, query):
 
 
 def ocsp(query, signer):
-    with tempfile.TemporaryDirectory(dir=scratch) as d:
+    with lock, tempfile.TemporaryDirectory(dir=scratch) as d:
         q, r = os.path.join(d, "q.der"), os.path.join(d, "r.der")
         with open(q, "wb") as f:
             f.write(query)

@@ -118,8 +118,9 @@ start_pkisrv() { # [pkisrv.py options]
 	no_proxy=$NO_PROXY
 	export NO_PROXY no_proxy
 	mkdir -p "$T/pkisrv"
+	# (9>&-: it must not hold lib-card.sh's vpcd slot lock after card_stop)
 	python3 "$top_srcdir/tests/pkisrv/pkisrv.py" --pki "$T/pki" --dir "$T/pkisrv" \
-	    --log "$T/pkisrv.log" "$@" > "$T/pkisrv.out" 2> "$T/pkisrv.err" &
+	    --log "$T/pkisrv.log" "$@" > "$T/pkisrv.out" 2> "$T/pkisrv.err" 9>&- &
 	_pkisrv_pid=$!
 	# (what lib-card.sh and tests/gateway/lib.sh stop at exit, stopped too)
 	trap 'kill "$_pkisrv_pid" 2>/dev/null; for _p in ${_gw_pids:-}; do kill "$_p" 2>/dev/null; done

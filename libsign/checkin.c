@@ -332,10 +332,11 @@ dg_status_str(sign_dg_status s)
 
 /* ---- building ------------------------------------------------------------ */
 
-/* A JSON string of a caller's text: valid UTF-8, bounded, no control
- * characters but TAB; NULL with the last error set otherwise. */
+/* A JSON string of a caller's text: valid UTF-8, bounded, and (unless
+ * controls) no control characters but TAB; NULL with the last error set
+ * otherwise. */
 static json_t *
-text(const char *what, const char *s)
+bounded_text(const char *what, const char *s, int controls)
 {
 	size_t n, i;
 	json_t *j;
@@ -350,7 +351,7 @@ text(const char *what, const char *s)
 		    MAX_TEXT);
 		return NULL;
 	}
-	for (i = 0; i < n; i++) {
+	for (i = 0; !controls && i < n; i++) {
 		if ((unsigned char)s[i] < 0x20 && s[i] != '\t') {
 			sign_error__set(SIGN_ERR_INVALID_ARG, 0, "%s holds a control character",
 			    what);
@@ -363,6 +364,12 @@ text(const char *what, const char *s)
 	return j;
 }
 
+static json_t *
+text(const char *what, const char *s)
+{
+	return bounded_text(what, s, 0);
+}
+
 /* A message quoting the gateway's words (a warning naming its facility, a
  * lookup's failure): as text(), but control characters are kept - the
  * canonical form escapes them (\u0007) and kyso shows them escaped - so
@@ -371,23 +378,7 @@ text(const char *what, const char *s)
 static json_t *
 message_text(const char *what, const char *s)
 {
-	size_t n;
-	json_t *j;
-
-	if (s == NULL) {
-		sign_error__set(SIGN_ERR_INVALID_ARG, 0, "%s is missing", what);
-		return NULL;
-	}
-	n = strlen(s);
-	if (n > MAX_TEXT) {
-		sign_error__set(SIGN_ERR_INVALID_ARG, 0, "%s is longer than %u bytes", what,
-		    MAX_TEXT);
-		return NULL;
-	}
-	j = json_stringn(s, n);
-	if (j == NULL)
-		sign_error__set(SIGN_ERR_INVALID_ARG, 0, "%s is not valid UTF-8", what);
-	return j;
+	return bounded_text(what, s, 1);
 }
 
 /* As text(), json null for NULL. */

@@ -376,29 +376,105 @@ int sign_cades__verify_tst(const struct tlv *uattrs, const unsigned char *sigval
     const sign_trust *trust, STACK_OF(X509) *certs, STACK_OF(X509) *extra, time_t vt,
     time_t *gen_time, char *msg, size_t cap);
 
+/* ---- revocation ---------------------------------------------------------- */
+
+/*
+ * What one verification run has learned about revocation (cades_revcache.c),
+ * hung on the trust store of the run (sign_trust_cache_revocation()) so that
+ * every verification using it shares it; NULL: nothing is remembered.
+ * Mutex-protected: verifications on several threads may share it.  Bounded:
+ * at most max entries per table, the oldest replaced first.
+ *
+ * What is kept are facts that do not depend on the validation time, never a
+ * verdict: an OCSP answer's status, revocation time and reason as the
+ * responder stated them (plus its nextUpdate and its delegated responder's
+ * certificate), whether a CRL's signature verified with an issuer's key,
+ * and that a responder URL gave no answer at all.  What a fact means for a
+ * signature (revoked before or after its validation time, a time-stamp's
+ * time or now) is decided anew at each use, so a "revoked on D" answer
+ * fetched for a signature time-stamped before D does not make an
+ * undated signature pass, nor the other way round.
+ */
+struct cades_revcache;
+
+int sign_cades__revcache_new(struct cades_revcache **out, size_t max);
+void sign_cades__revcache_free(struct cades_revcache *c);
+
+/* An OCSP answer as the responder gave it (or why it is not usable). */
+struct cades_ocsp_answer {
+	int rc;                     /* SIGN_CADES__OCSP_* */
+	time_t rev_time;            /* REVOKED: when */
+	int reason;                 /* REVOKED: CRL reason code, or -1 */
+	time_t next_update;         /* 0: none given (then kept for the run) */
+	X509 *responder;            /* a delegated responder certificate without
+	                             * id-pkix-ocsp-nocheck (its revocation is to be
+	                             * checked), else NULL; owned */
+	char msg[400];              /* GOOD/REVOKED: the URL; UNKNOWN: why */
+};
+
+/* Lookups copy the entry into *a (a->responder up-referenced: release it
+ * with sign_cades__ocsp_answer_clear).  key: SHA-256 over the DER CertID
+ * and the responder URL.  An answer past its nextUpdate (now) is dropped. */
+int sign_cades__revcache_ocsp_get(struct cades_revcache *c, const unsigned char key[32],
+    time_t now, struct cades_ocsp_answer *a);
+void sign_cades__revcache_ocsp_put(struct cades_revcache *c, const unsigned char key[32],
+    const struct cades_ocsp_answer *a);
+void sign_cades__ocsp_answer_clear(struct cades_ocsp_answer *a);
+/* A responder URL that gave no answer (unreachable, HTTP error): 1 with the
+ * message of that failure, 0 not known as dead. */
+int sign_cades__revcache_dead_get(struct cades_revcache *c, const char *url, char *msg,
+    size_t cap);
+void sign_cades__revcache_dead_put(struct cades_revcache *c, const char *url, const char *msg);
+/* Whether crl's signature verifies with issuer's key: 1 yes, 0 no, -1 not
+ * known yet. */
+int sign_cades__revcache_crl_get(struct cades_revcache *c, X509_CRL *crl, X509 *issuer);
+void sign_cades__revcache_crl_put(struct cades_revcache *c, X509_CRL *crl, X509 *issuer, int ok);
+/* Counters for tests: OCSP requests sent, CRL signatures verified. */
+void sign_cades__revcache_stats(struct cades_revcache *c, unsigned long *ocsp_asked,
+    unsigned long *crl_verified);
+void sign_cades__revcache_count_ocsp(struct cades_revcache *c);
+
+/* The trust store's cache, or NULL (trust.c). */
+struct cades_revcache *sign_trust__revcache(const sign_trust *t);
+
 /* OCSP for the revocation check: off when NULL. */
 struct cades_ocsp {
 	const char *url;            /* the responder for all, or NULL: each cert's own */
 	STACK_OF(X509) *certs;      /* untrusted certificates (a delegated responder's chain) */
 	const sign_trust *trust;
+	STACK_OF(X509_CRL) *crls[2]; /* the CRLs given: for a delegated responder's certificate */
+	struct cades_revcache *cache; /* or NULL */
 };
+
+/* Revocation status of one certificate. */
+enum { CADES_REV_OK = 0, CADES_REV_UNKNOWN, CADES_REV_REVOKED };
+
+/* The status of x at vt by issuer's CRL among the two sets (either may be
+ * NULL), CRL signatures checked through cache (may be NULL); msg says what
+ * decided. */
+int sign_cades__crl_status(X509 *x, X509 *issuer, STACK_OF(X509_CRL) *const sets[2],
+    struct cades_revcache *cache, time_t vt, char *msg, size_t cap);
 
 /* The revocation check of s (cades_revocation.c): path signer first, the
  * anchor last when trusted; the CRLs of two sets (either may be NULL), and
- * OCSP when ocsp is not NULL. */
+ * OCSP when ocsp is not NULL; cache may be NULL. */
 void sign_cades__check_revocation(struct sign_cades_signature *s, STACK_OF(X509) *path,
     int trusted, STACK_OF(X509_CRL) *crls1, STACK_OF(X509_CRL) *crls2,
-    const struct cades_ocsp *ocsp, time_t vt);
+    const struct cades_ocsp *ocsp, struct cades_revcache *cache, time_t vt);
 
-/* The status of x (issued by issuer) from an OCSP responder (cades_ocsp.c):
- * url_given or the one x names.  GOOD, REVOKED (*rev_time, *reason: the CRL
- * reason code or -1), msg the responder's URL; or UNKNOWN (no responder, no
- * usable answer), msg why. */
+/*
+ * The status of x (issued by issuer) from an OCSP responder (cades_ocsp.c):
+ * o->url or the one x names, through o->cache.  GOOD, REVOKED (*rev_time,
+ * *reason: the CRL reason code or -1), msg the responder's URL and, for a
+ * delegated responder without id-pkix-ocsp-nocheck whose revocation the
+ * CRLs given cannot tell, a note saying so; or UNKNOWN (no responder, no
+ * usable answer, a delegated responder revoked by a CRL given), msg why.
+ */
 #define SIGN_CADES__OCSP_UNKNOWN 0
 #define SIGN_CADES__OCSP_GOOD 1
 #define SIGN_CADES__OCSP_REVOKED 2
-int sign_cades__ocsp_status(X509 *x, X509 *issuer, const char *url_given, STACK_OF(X509) *certs,
-    const sign_trust *trust, time_t *rev_time, int *reason, char *msg, size_t cap);
+int sign_cades__ocsp_status(X509 *x, X509 *issuer, const struct cades_ocsp *o,
+    time_t *rev_time, int *reason, char *msg, size_t cap);
 
 /* Parse an ASN.1 UTCTime/GeneralizedTime element into time_t. */
 int sign_cades__parse_time(const struct tlv *t, time_t *out);

@@ -4,6 +4,12 @@
  * check of the report), from the CRLs the caller gave: every certificate
  * below the trust anchor against the newest complete CRL of its issuer
  * whose signature verifies with the issuer's key.  Nothing is fetched.
+ * With OCSP asked for (cades_ocsp.c) the responder answers first; when it
+ * gives no usable answer the CRLs do, and the detail keeps why OCSP did not.
+ * With a run's cache (cades_revcache.c) a CRL's signature is verified once
+ * per issuer, and OCSP answers are reused: only the responder's statement
+ * (status, revocation time) is kept, and it is judged here against each
+ * signature's own validation time (a time-stamp's time, or now).
  *
  * Without a time-stamp nothing proves the signature was made before a
  * revocation, so a certificate revoked at the validation time makes the
@@ -73,12 +79,13 @@ newer(X509_CRL *a, X509_CRL *b)
 /* The newest complete CRL of issuer for x that verifies with issuer's key,
  * from two sets; *forged counts those of issuer's name that do not. */
 static X509_CRL *
-best_crl(X509 *x, X509 *issuer, STACK_OF(X509_CRL) *const sets[2], int *forged)
+best_crl(X509 *x, X509 *issuer, STACK_OF(X509_CRL) *const sets[2],
+    struct cades_revcache *cache, int *forged)
 {
 	X509_CRL *best = NULL, *c;
 	EVP_PKEY *pk = X509_get0_pubkey(issuer);
 	uint32_t ku = X509_get_key_usage(issuer);
-	int k, i;
+	int k, i, ok;
 
 	*forged = 0;
 	if (pk == NULL || (ku != UINT32_MAX && !(ku & KU_CRL_SIGN)))
@@ -89,7 +96,12 @@ best_crl(X509 *x, X509 *issuer, STACK_OF(X509_CRL) *const sets[2], int *forged)
 			if (X509_NAME_cmp(X509_CRL_get_issuer(c), X509_get_subject_name(issuer)) != 0 ||
 			    !crl_complete_for(c, x))
 				continue;
-			if (X509_CRL_verify(c, pk) != 1) {
+			/* a CRL's signature is verified once per run and issuer */
+			if ((ok = sign_cades__revcache_crl_get(cache, c, issuer)) < 0) {
+				ok = X509_CRL_verify(c, pk) == 1;
+				sign_cades__revcache_crl_put(cache, c, issuer, ok);
+			}
+			if (!ok) {
 				(*forged)++;
 				continue;
 			}
@@ -126,7 +138,9 @@ reason_text(X509_REVOKED *rev, long *code)
 	return *code >= 0 && *code <= 10 ? names[*code] : "?";
 }
 
-enum { REV_OK = 0, REV_UNKNOWN, REV_REVOKED };
+#define REV_OK CADES_REV_OK
+#define REV_UNKNOWN CADES_REV_UNKNOWN
+#define REV_REVOKED CADES_REV_REVOKED
 
 /* The status of x at vt by an OCSP responder: REV_* or -1 when it gave no
  * usable answer (why in msg). */
@@ -137,12 +151,11 @@ ocsp_status(X509 *x, X509 *issuer, const struct cades_ocsp *o, time_t vt, char *
 	static const char *const reasons[] = { "unspecified", "keyCompromise",
 	    "cACompromise", "affiliationChanged", "superseded", "cessationOfOperation",
 	    "certificateHold", "?", "removeFromCRL", "privilegeWithdrawn", "aACompromise" };
-	char what[256], d[32], *xname;
+	char what[400], d[32], *xname;
 	time_t rt;
 	int reason, st;
 
-	st = sign_cades__ocsp_status(x, issuer, o->url, o->certs, o->trust, &rt, &reason, what,
-	    sizeof(what));
+	st = sign_cades__ocsp_status(x, issuer, o, &rt, &reason, what, sizeof(what));
 	xname = sign_cades__cert_name(x);
 	if (st == SIGN_CADES__OCSP_GOOD) {
 		snprintf(msg, cap, "\"%s\" good by the OCSP responder %s",
@@ -166,10 +179,9 @@ ocsp_status(X509 *x, X509 *issuer, const struct cades_ocsp *o, time_t vt, char *
 	return st;
 }
 
-/* The status of x at vt by issuer's CRL; what the report says of it. */
-static int
-cert_status(X509 *x, X509 *issuer, STACK_OF(X509_CRL) *const sets[2], time_t vt,
-    char *msg, size_t cap)
+int
+sign_cades__crl_status(X509 *x, X509 *issuer, STACK_OF(X509_CRL) *const sets[2],
+    struct cades_revcache *cache, time_t vt, char *msg, size_t cap)
 {
 	X509_CRL *crl;
 	X509_REVOKED *rev = NULL;
@@ -181,7 +193,7 @@ cert_status(X509 *x, X509 *issuer, STACK_OF(X509_CRL) *const sets[2], time_t vt,
 	int forged, st = REV_UNKNOWN;
 
 	sign_cades__iso_time(vt, vts, sizeof(vts));
-	crl = best_crl(x, issuer, sets, &forged);
+	crl = best_crl(x, issuer, sets, cache, &forged);
 	if (crl == NULL) {
 		snprintf(msg, cap, "no CRL of \"%s\" among those given%s: the revocation of "
 		    "\"%s\" is not known; get its current CRL", iname != NULL ? iname : "?",
@@ -225,11 +237,11 @@ out:
 void
 sign_cades__check_revocation(struct sign_cades_signature *s, STACK_OF(X509) *path,
     int trusted, STACK_OF(X509_CRL) *crls1, STACK_OF(X509_CRL) *crls2,
-    const struct cades_ocsp *ocsp, time_t vt)
+    const struct cades_ocsp *ocsp, struct cades_revcache *cache, time_t vt)
 {
 	STACK_OF(X509_CRL) *const sets[2] = { crls1, crls2 };
 	char msg[REV_DETAIL], first_unknown[REV_DETAIL] = "", ok[REV_DETAIL] = "", vts[32];
-	char omsg[560];
+	char omsg[560], cmsg[REV_DETAIL];
 	int i, n, st, unknown = 0, have_crls;
 	size_t used = 0;
 
@@ -254,10 +266,15 @@ sign_cades__check_revocation(struct sign_cades_signature *s, STACK_OF(X509) *pat
 			    vt, omsg, sizeof(omsg));
 		if (st >= 0)
 			snprintf(msg, sizeof(msg), "%s", omsg);
-		else if (have_crls || ocsp == NULL)
-			st = cert_status(sk_X509_value(path, i), sk_X509_value(path, i + 1), sets,
-			    vt, msg, sizeof(msg));
-		else {
+		else if (ocsp == NULL)
+			st = sign_cades__crl_status(sk_X509_value(path, i),
+			    sk_X509_value(path, i + 1), sets, cache, vt, msg, sizeof(msg));
+		else if (have_crls) {
+			/* the CRLs answer; why OCSP did not is kept for the auditor */
+			st = sign_cades__crl_status(sk_X509_value(path, i),
+			    sk_X509_value(path, i + 1), sets, cache, vt, cmsg, sizeof(cmsg));
+			snprintf(msg, sizeof(msg), "%.300s (OCSP: %.330s)", cmsg, omsg);
+		} else {
 			snprintf(msg, sizeof(msg), "%s, and no CRL was given: its revocation is "
 			    "not known", omsg);
 			st = REV_UNKNOWN;

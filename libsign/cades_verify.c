@@ -969,7 +969,11 @@ verify_one(sign_cades_report *r, const struct tlv *si_raw, const struct parsed *
 	/* path, validity, key usage, revocation */
 	if (cert != NULL) {
 		STACK_OF(X509) *path = NULL;
-		struct cades_ocsp ocsp = { NULL, P->x509s, opts->trust };
+		STACK_OF(X509_CRL) *crls1 = sign_trust__crls(opts->trust);
+		STACK_OF(X509_CRL) *crls2 = sign_trust__crls(opts->version >= 2 ?
+		    opts->extra_certs : NULL);
+		struct cades_revcache *cache = sign_trust__revcache(opts->trust);
+		struct cades_ocsp ocsp = { NULL, P->x509s, opts->trust, { crls1, crls2 }, cache };
 		int trusted = 0, want_ocsp = opts->version >= 3 &&
 		    (opts->flags & SIGN_CADES_VERIFY_OCSP) != 0;
 
@@ -981,9 +985,8 @@ verify_one(sign_cades_report *r, const struct tlv *si_raw, const struct parsed *
 		check_key_usage(s, cert);
 		if (want_ocsp)
 			ocsp.url = opts->ocsp_url;
-		sign_cades__check_revocation(s, path, trusted, sign_trust__crls(opts->trust),
-		    sign_trust__crls(opts->version >= 2 ? opts->extra_certs : NULL),
-		    want_ocsp ? &ocsp : NULL, tst == 1 ? tst_time : vt);
+		sign_cades__check_revocation(s, path, trusted, crls1, crls2,
+		    want_ocsp ? &ocsp : NULL, cache, tst == 1 ? tst_time : vt);
 		sk_X509_pop_free(path, X509_free);
 	} else {
 		sign_cades__check(s, SIGN_CADES_CHECK_CHAIN, SIGN_CADES_STATUS_SKIPPED,

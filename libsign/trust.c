@@ -23,6 +23,7 @@
 struct sign_trust {
 	STACK_OF(X509) *anchors;
 	STACK_OF(X509_CRL) *crls;
+	struct cades_revcache *cache;   /* sign_trust_cache_revocation(), or NULL */
 };
 
 int
@@ -52,7 +53,32 @@ sign_trust_free(sign_trust *t)
 		return;
 	sk_X509_pop_free(t->anchors, X509_free);
 	sk_X509_CRL_pop_free(t->crls, X509_CRL_free);
+	sign_cades__revcache_free(t->cache);
 	free(t);
+}
+
+int
+sign_trust_cache_revocation(sign_trust *t, size_t max_entries)
+{
+	struct cades_revcache *c = NULL;
+	int rc;
+
+	if (t == NULL)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no trust store given");
+	if (max_entries > SIGN_TRUST_CACHE_MAX)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0,
+		    "a revocation cache of at most %d entries", SIGN_TRUST_CACHE_MAX);
+	if (max_entries > 0 && (rc = sign_cades__revcache_new(&c, max_entries)) != 0)
+		return rc;
+	sign_cades__revcache_free(t->cache);
+	t->cache = c;
+	return 0;
+}
+
+struct cades_revcache *
+sign_trust__revcache(const sign_trust *t)
+{
+	return t == NULL ? NULL : t->cache;
 }
 
 size_t

@@ -247,6 +247,8 @@ verify_main(int argc, char **argv)
 	if (rc == 0)
 		rc = kyso_revocation_load(trust, &a.rev);
 	if (rc == 0)
+		rc = kyso_revocation_cache(trust, &a.rev);
+	if (rc == 0)
 		rc = kyso_card_trust(&a.co, &csca);
 	if (a.json) {
 		top = json_object();

@@ -425,7 +425,8 @@ kyso_cmd_verify(int argc, char **argv)
 		kyso_err("no signature file given (see --help)");
 		rc = KYSO_EXIT_USAGE;
 	}
-	if (rc == 0 && (rc = kyso_trust_load(&trust, &a.trust, 1, &dflt)) == 0)
+	if (rc == 0 && (rc = kyso_trust_load(&trust, &a.trust, 1, &dflt)) == 0 &&
+	    (rc = kyso_revocation_cache(trust, &a.rev)) == 0)
 		json_object_set_new(top, "trust_anchors",
 		    json_integer((json_int_t)sign_trust_count(trust)));
 	if (rc == 0 && (a.ncerts > 0 || a.rev.ncrls > 0) && (rc = load_certs(&extra, &a)) == 0) {

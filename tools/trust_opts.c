@@ -143,3 +143,14 @@ kyso_revocation_flags(const struct kyso_revocation_opts *r)
 {
 	return r->ocsp ? SIGN_CADES_VERIFY_OCSP : 0;
 }
+
+int
+kyso_revocation_cache(sign_trust *trust, const struct kyso_revocation_opts *r)
+{
+	int rc;
+
+	if (r->ncrls == 0 && !r->ocsp)
+		return 0;
+	rc = sign_trust_cache_revocation(trust, SIGN_TRUST_CACHE_DEFAULT);
+	return rc != 0 ? kyso_fail(rc) : 0;
+}

@@ -49,6 +49,7 @@ int kyso_trust_load(sign_trust **out, const struct kyso_trust_opts *t, int warn_
  *   KYSO_REVOCATION_OPTIONS in the option table;
  *   if ((rc = kyso_revocation_option(&r, val, arg)) >= 0) return rc;
  *   if ((rc = kyso_revocation_load(store, &r)) != 0) return rc;   // the CRLs
+ *   if ((rc = kyso_revocation_cache(anchors, &r)) != 0) return rc; // one run
  *   vo.flags = kyso_revocation_flags(&r); vo.ocsp_url = r.ocsp_url;
  */
 #define KYSO_OPT_CRL      0x7a03
@@ -75,6 +76,11 @@ struct kyso_revocation_opts {
 int kyso_revocation_option(struct kyso_revocation_opts *r, int val, const char *arg);
 /* The --crl files into store: 0, or the exit status after a message. */
 int kyso_revocation_load(sign_trust *store, const struct kyso_revocation_opts *r);
+/* With --crl or --ocsp: one revocation cache for the whole run, on the
+ * anchors' store (sign_trust_cache_revocation()): each certificate asked
+ * about once per responder, each CRL's signature verified once, a responder
+ * that does not answer asked once.  0, or the exit status after a message. */
+int kyso_revocation_cache(sign_trust *trust, const struct kyso_revocation_opts *r);
 /* SIGN_CADES_VERIFY_OCSP when asked for, else 0. */
 unsigned int kyso_revocation_flags(const struct kyso_revocation_opts *r);
 

@@ -8,6 +8,9 @@ POST an application/ocsp-request to:
             the CA database given with --ocsp-index (read at each request)
   /ocsp-bad the same, signed by a certificate the CA never delegated
             (tls-server.pem)
+  /ocsp-as/NAME  the same, signed by NAME.pem / NAME.key of the --pki
+            directory (a responder certificate a test made: with or without
+            id-pkix-ocsp-nocheck, revoked...)
 
 POST an application/timestamp-query to:
   /ok       a token from `openssl ts -reply` (the test PKI's TSA)
@@ -17,11 +20,14 @@ POST an application/timestamp-query to:
   /500      HTTP 500
 The TSA is the test PKI's (certs/mkpki.sh): tsa.pem and tsa.key, with
 gov-ca.pem and root.pem in its tokens.  Prints "ready PORT" once listening;
-every request is one line in --log.
+every request is one line in --log: "PATH CONTENT-TYPE LENGTH", and for an
+OCSP request " serial=HEX" for each certificate asked about (uppercase hex,
+as openssl prints it).
 """
 import argparse
 import http.server
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -103,19 +109,43 @@ def ocsp(query, signer):
             return f.read()
 
 
+def ocsp_serials(query):
+    """The serial numbers an OCSP request asks about."""
+    with lock, tempfile.TemporaryDirectory(dir=scratch) as d:
+        q = os.path.join(d, "q.der")
+        with open(q, "wb") as f:
+            f.write(query)
+        out = subprocess.run(["openssl", "ocsp", "-reqin", q, "-req_text"],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout
+    return re.findall(r"Serial Number: *([0-9A-Fa-f]+)", out.decode("ascii", "replace"))
+
+
+def responder(path):
+    """The responder certificate's name for an OCSP path, or None."""
+    if path == "/ocsp":
+        return "ocsp"
+    if path == "/ocsp-bad":
+        return "tls-server"
+    m = re.fullmatch(r"/ocsp-as/([a-z0-9-]+)", path)
+    return m.group(1) if m else None
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, *a):
         pass
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        signer = responder(self.path)
+        extra = "".join(" serial=%s" % n for n in ocsp_serials(body)) if signer else ""
         with open(args.log, "a") as f:
-            f.write("%s %s %d\n" % (self.path, self.headers.get("Content-Type"), len(body)))
+            f.write("%s %s %d%s\n" % (self.path, self.headers.get("Content-Type"), len(body),
+                                       extra))
         status, data = 200, b""
         ctype = "application/timestamp-reply"
-        if self.path in ("/ocsp", "/ocsp-bad"):
+        if signer:
             ctype = "application/ocsp-response"
-            data = ocsp(body, "ocsp" if self.path == "/ocsp" else "tls-server")
+            data = ocsp(body, signer)
         elif self.path == "/ok":
             data = reply("tsa_ok", body)
         elif self.path == "/reject":

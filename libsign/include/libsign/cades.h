@@ -15,7 +15,8 @@
  * Verification checks the message digest, the signature value, the signer's
  * identity (the SignerIdentifier and the ESS signing-certificate(-v2)
  * attribute), the certificate chain to a trust anchor, validity at the
- * validation time and the signer's key usage.  Revocation is not checked.
+ * validation time and the signer's key usage, and - with CRLs given or OCSP
+ * asked for - the revocation of every certificate of the path.
  *
  * THREAD SAFETY: a sign_trust may be shared by threads once loaded (adding
  * anchors must not race with verifications using it).  A report is
@@ -84,6 +85,33 @@ size_t sign_trust_count(const sign_trust *trust);
 int sign_trust_add_crls(sign_trust *trust, const char *path);
 /* Number of CRLs. */
 size_t sign_trust_crl_count(const sign_trust *trust);
+
+/*
+ * One verification run: remember what revocation checking learns, for every
+ * verification that uses trust as its anchors (opts->trust), until
+ * sign_trust_free() or the next call.  Without it (the default) each
+ * verification asks again.  Remembered, in tables of at most max_entries
+ * each (the oldest entry replaced first):
+ *  - each OCSP answer, by certificate (the CertID: issuer name hash, issuer
+ *    key hash, serial) and responder URL, while it is current (until its
+ *    nextUpdate; for the run when it has none), and an unusable answer for
+ *    the run;
+ *  - each responder URL that gave no answer (unreachable, HTTP error): it is
+ *    asked once per run, then every certificate it serves gets the same "no
+ *    answer" (and the CRLs given answer, as they would);
+ *  - for each CRL and issuer, whether the CRL's signature verified.
+ * Only the responder's own statements are kept (status, revocation time and
+ * reason), never a verdict: what they mean for each signature is decided at
+ * its validation time, a time-stamped signature's earlier time included.
+ * max_entries: 1 to SIGN_TRUST_CACHE_MAX (SIGN_TRUST_CACHE_DEFAULT is a
+ * good size); 0 turns caching off.  Calling it forgets what was remembered
+ * (a new run).  It must not race with verifications using trust; the cache
+ * itself is locked, so verifications on several threads may share it (two
+ * asking about one certificate at the same moment may both ask).
+ */
+#define SIGN_TRUST_CACHE_DEFAULT 1024
+#define SIGN_TRUST_CACHE_MAX 65536
+int sign_trust_cache_revocation(sign_trust *trust, size_t max_entries);
 
 /* ---- signing ------------------------------------------------------------- */
 

@@ -10,6 +10,7 @@
 #define OPENSSL_SUPPRESS_DEPRECATED 1 /* the pkcs11 ENGINE API */
 #include "insurance_priv.h"
 #include "http_priv.h"
+#include "libsign/cancel.h"
 
 #include <ctype.h>
 #include <dlfcn.h>
@@ -139,6 +140,33 @@ curl_load(void)
 	return 0;
 }
 
+/*
+ * Called by libcurl while a request runs (at least about once a second,
+ * and at once when a signal interrupts its wait): a nonzero return abandons
+ * the request (CURLE_ABORTED_BY_CALLBACK) when sign_cancel_request() was
+ * called.  So Ctrl-C ends a request to a server that does not answer within
+ * about a second instead of its timeout (cancel.h).
+ */
+static int
+on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+    curl_off_t ulnow)
+{
+	(void)ud;
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return sign_cancel_requested();
+}
+
+/* Make requests on c abandonable (on_progress). */
+static int
+set_cancellable(CURL *c)
+{
+	return p_curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress) != CURLE_OK ||
+	    p_curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L) != CURLE_OK ? -1 : 0;
+}
+
 struct gw {
 	CURL *curl;
 	struct curl_slist *headers;
@@ -240,6 +268,9 @@ map_curl_error(struct gw *g, CURLcode cc, int *transient)
 
 	*transient = 0;
 	switch (cc) {
+	case CURLE_ABORTED_BY_CALLBACK:
+		return sign_error__set(SIGN_ERR_CANCELLED, cc, "the request to the gateway %s was "
+		    "abandoned: interrupted", g->base);
 	case CURLE_WRITE_ERROR:
 		if (g->too_large)
 			return sign_error__set(SIGN_ERR_TOO_LARGE, cc,
@@ -310,6 +341,9 @@ gw_post(void *ctx, const char *url, const char *log_url, const char *body, size_
 	g->len = 0;
 	g->too_large = 0;
 	g->errbuf[0] = '\0';
+	if (sign_cancel_requested())
+		return sign_error__set(SIGN_ERR_CANCELLED, 0, "the request to the gateway %s was "
+		    "not made: interrupted", g->base);
 	if (p_curl_easy_setopt(g->curl, CURLOPT_URL, url) != CURLE_OK ||
 	    p_curl_easy_setopt(g->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)blen) != CURLE_OK ||
 	    p_curl_easy_setopt(g->curl, CURLOPT_POSTFIELDS, body) != CURLE_OK)
@@ -668,6 +702,7 @@ sign_gateway__new(struct sign_insurance__transport *out, const sign_insurance_op
 	    p_curl_easy_setopt(g->curl, CURLOPT_WRITEFUNCTION, on_data) != CURLE_OK ||
 	    p_curl_easy_setopt(g->curl, CURLOPT_WRITEDATA, g) != CURLE_OK ||
 	    p_curl_easy_setopt(g->curl, CURLOPT_ERRORBUFFER, g->errbuf) != CURLE_OK ||
+	    set_cancellable(g->curl) != 0 ||
 	    (o->cacert != NULL &&
 	    p_curl_easy_setopt(g->curl, CURLOPT_CAINFO, o->cacert) != CURLE_OK)) {
 		rc = sign_error__set(SIGN_ERR_UNSUPPORTED, 0,
@@ -741,6 +776,9 @@ sign_http__post(const char *url, const char *what, const char *ctype,
 		    what, url);
 	if ((rc = curl_load()) != 0)
 		return rc;
+	if (sign_cancel_requested())
+		return sign_error__set(SIGN_ERR_CANCELLED, 0, "%s %s was not asked: interrupted",
+		    what, url);
 	memset(&pl, 0, sizeof(pl));
 	pl.answer = answer;
 	pl.max = max;
@@ -763,12 +801,16 @@ sign_http__post(const char *url, const char *what, const char *ctype,
 	    p_curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)body) != CURLE_OK ||
 	    p_curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, plain_data) != CURLE_OK ||
 	    p_curl_easy_setopt(c, CURLOPT_WRITEDATA, (void *)&pl) != CURLE_OK ||
-	    p_curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK) {
+	    p_curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK ||
+	    set_cancellable(c) != 0) {
 		rc = sign_error__set(SIGN_ERR_GENERIC, 0, "libcurl refused the request's options");
 		goto out;
 	}
 	cc = p_curl_easy_perform(c);
-	if (cc == CURLE_WRITE_ERROR && pl.too_large)
+	if (cc == CURLE_ABORTED_BY_CALLBACK)
+		rc = sign_error__set(SIGN_ERR_CANCELLED, cc, "the request to %s %s was abandoned: "
+		    "interrupted", what, url);
+	else if (cc == CURLE_WRITE_ERROR && pl.too_large)
 		rc = sign_error__set(SIGN_ERR_TOO_LARGE, cc, "the answer of %s %s is larger "
 		    "than %zu bytes", what, url, max);
 	else if (cc == CURLE_WRITE_ERROR && pl.nomem)

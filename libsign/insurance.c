@@ -2,6 +2,7 @@
 /* BHYT lookups through the VSS gateway: result codes, the client and its
  * token cache, the lookup flow with bounded retries, and the result object. */
 #include "insurance_priv.h"
+#include "libsign/cancel.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -1061,17 +1062,22 @@ out:
 
 /* ---- the exchange -------------------------------------------------------- */
 
+/* Wait ms between tries, in slices of at most 50 ms: ends early when the
+ * requests are abandoned (sign_cancel_request). */
 static void
 sleep_ms(long ms)
 {
 	struct timespec ts;
+	long step;
 
-	if (ms <= 0)
-		return;
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
+	while (ms > 0 && !sign_cancel_requested()) {
+		step = ms < 50 ? ms : 50;
+		ts.tv_sec = 0;
+		ts.tv_nsec = step * 1000000L;
+		while (nanosleep(&ts, &ts) != 0 && errno == EINTR && !sign_cancel_requested())
+			;
+		ms -= step;
+	}
 }
 
 /* POST with bounded retries on transient failures and on HTTP 5xx answers
@@ -1088,6 +1094,9 @@ post(sign_insurance_client *c, const char *what, const char *url, const char *lo
 		transient = 0;
 		sign_buf_dispose(answer);
 		*status = 0;
+		if (sign_cancel_requested())
+			return sign_error__set(SIGN_ERR_CANCELLED, 0, "the %s request to the gateway "
+			    "was abandoned: interrupted", what);
 		sign_log__msg(SIGN_LOG_DEBUG, "insurance: POST %s (%s, try %u of %u)", log_url,
 		    what, i, c->tries);
 		rc = c->tr.post(c->tr.ctx, url, log_url, body, strlen(body), status, answer,

@@ -537,7 +537,8 @@ lookup_main(int argc, char **argv)
 	struct run r;
 	const sign_insurance_options *o = &r.gw.o;
 	const char *ma_the_from = "id";
-	int rc, optind_out = 0, i;
+	struct kyso_net_signals sigs;
+	int rc, optind_out = 0, i, sig = 0;
 	json_t *jreq;
 
 	memset(&r, 0, sizeof(r));
@@ -587,7 +588,18 @@ lookup_main(int argc, char **argv)
 		    ma_the_from);
 		json_object_set_new(r.out, "request", jreq != NULL ? jreq : json_null());
 	}
+	/* Ctrl-C / SIGTERM abandon the request at once (not at its timeout) */
+	kyso_net_catch(&sigs);
 	rc = sign_insurance_lookup(&res, client, &q);
+	kyso_net_release(&sigs);
+	if ((sig = kyso_net_caught()) != 0) {
+		sign_insurance_result_free(res);
+		res = NULL;
+		rc = failf(&r, 128 + sig, "interrupted (%s) while waiting for the gateway %s: "
+		    "the lookup was abandoned, no answer was taken", kyso_net_signame(sig),
+		    o->gateway);
+		goto out;
+	}
 	if (rc != 0) {
 		const char *fix = NULL;
 
@@ -636,6 +648,8 @@ out:
 	free(id.name);
 	free(id.dob);
 	free(id.id_number);
+	if (sig != 0)
+		kyso_net_exit(sig);     /* the process ends by the signal */
 	return rc;
 }
 

@@ -82,6 +82,7 @@ struct desk {
 	char dirbuf[4096];
 	sign_signer *signer;
 	sign_insurance_client *client;
+	struct kyso_net_signals sigs;   /* one patient: Ctrl-C after the card read */
 	/* --loop: where each card's QR text comes from */
 	int qr_fd;              /* fd:N or a FIFO: one line per card; -1 otherwise */
 	int qr_own;             /* we opened qr_fd */
@@ -104,15 +105,26 @@ struct visit {
 	char warn[8][520];      /* the desk warnings (also in the record) */
 	size_t nwarn;
 	int exit;
+	int interrupted;        /* the signal that cut the visit short, 0 when none */
 	char msg[1200];
 };
 
+/* --loop: the signal that ends the session (and abandons a request to the
+ * gateway or the time-stamp server in progress: cancel.h) */
 static volatile sig_atomic_t stop_signal;
 
 static void
 on_signal(int sig)
 {
 	stop_signal = sig;
+	sign_cancel_request();
+}
+
+/* SIGINT or SIGTERM taken (--loop or one patient), 0 when none. */
+static int
+signal_taken(void)
+{
+	return stop_signal != 0 ? stop_signal : kyso_net_caught();
 }
 
 /* ---- reporting ----------------------------------------------------------- */
@@ -510,7 +522,8 @@ fail:
 	v->photo_note = "NOT saved (see the warning)";
 }
 
-/* Look the verified holder up; the record gets the answer or the failure. */
+/* Look the verified holder up; the record gets the answer or the failure
+ * (not an abandoned request: the caller says so and writes no record). */
 static void
 lookup(struct desk *d, struct visit *v, const char *id, const char *name, const char *dob)
 {
@@ -522,6 +535,8 @@ lookup(struct desk *d, struct visit *v, const char *id, const char *name, const 
 	q.full_name = name;
 	q.birth_date = dob;
 	rc = sign_insurance_lookup(&v->res, d->client, &q);
+	if (rc == SIGN_ERR_CANCELLED || signal_taken())
+		return;
 	if (rc != 0) {
 		snprintf(v->lookup_error, sizeof(v->lookup_error), "%s",
 		    sign_error_last() == rc ? sign_error_message() : sign_strerror(rc));
@@ -568,7 +583,7 @@ patient(struct desk *d, const struct kyso_card_opts *co, struct visit *v)
 {
 	sign_checkin_context ctx = SIGN_CHECKIN_CONTEXT_INIT;
 	const char *id, *name, *dob, *reader;
-	int rc;
+	int rc, sig;
 
 	rc = kyso_card_read(co, &v->cres);
 	if (v->cres == NULL) {
@@ -576,6 +591,11 @@ patient(struct desk *d, const struct kyso_card_opts *co, struct visit *v)
 		snprintf(v->msg, sizeof(v->msg), "%s", kyso_card_last_error());
 		return;
 	}
+	/* One patient: from here on Ctrl-C abandons the requests to the gateway
+	 * and the time-stamp server and no record is written (--loop catches
+	 * the signals for the whole session). */
+	if (!d->loop)
+		kyso_net_catch(&d->sigs);
 	v->exit = rc;
 	reader = v->cres->doc != NULL ? sign_card_doc_reader(v->cres->doc) : co->reader;
 	ctx.facility_code = d->gw.facility;
@@ -607,7 +627,23 @@ patient(struct desk *d, const struct kyso_card_opts *co, struct visit *v)
 			    "authentication (--allow-unverified)");
 		lookup(d, v, id, name, dob);
 	}
+	/* A visit cut short leaves no record: none may claim a lookup (or its
+	 * failure) that was abandoned. */
+	if ((sig = signal_taken()) != 0) {
+		v->interrupted = sig;
+		visit_fail(v, 128 + sig, "interrupted (%s) before the check-in record was written: "
+		    "no record for this patient", kyso_net_signame(sig));
+		return;
+	}
 	rc = sign_checkin_write_stamped(&v->path, v->rec, d->signer, d->record_dir, d->tsa);
+	if (rc == SIGN_ERR_CANCELLED || (rc != 0 && signal_taken())) {
+		sig = signal_taken();
+		v->interrupted = sig;
+		sign_buf_dispose(&v->path);
+		visit_fail(v, 128 + sig, "interrupted (%s) while the record's time-stamp was asked "
+		    "for: the check-in record was NOT written", kyso_net_signame(sig));
+		return;
+	}
 	if (rc == SIGN_ERR_NETWORK || rc == SIGN_ERR_SERVER_RESPONSE) {
 		/* the time-stamp server failed, not the record: the patient is not
 		 * held up; the record is signed without one, and that is said */
@@ -662,6 +698,9 @@ summary(const struct visit *v)
 		kyso_gw_print_card(stdout, v->res);
 	} else if (v->lookup_error[0] != '\0') {
 		printf("BHYT:        LOOKUP FAILED: %s\n", kyso_shown(v->lookup_error));
+	} else if (v->interrupted) {
+		printf("BHYT:        NOT LOOKED UP: interrupted (%s)\n",
+		    kyso_net_signame(v->interrupted));
 	} else {
 		printf("BHYT:        not looked up (card refused)\n");
 	}
@@ -676,7 +715,9 @@ summary(const struct visit *v)
 		    (const char *)v->path.data);
 	else
 		printf("Record:      NOT WRITTEN\n");
-	if (v->rec != NULL)
+	if (v->interrupted)
+		printf("Outcome:     INTERRUPTED (not recorded)\n");
+	else if (v->rec != NULL)
 		printf("Outcome:     %s%s\n", sign_checkin_outcome_str(oc),
 		    v->path.data != NULL ? "" : " (not recorded)");
 	fflush(stdout);
@@ -874,6 +915,7 @@ serve(struct desk *d)
 {
 	struct sigaction sa;
 	const char *why = "stopped";
+	int cut = 0;            /* a patient's visit was cut short by the signal */
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -913,6 +955,7 @@ serve(struct desk *d)
 		if (v.exit != 0)
 			kyso_err("patient %lu: exit %d%s", d->served, v.exit, v.path.data != NULL ?
 			    ", recorded" : ", no record");
+		cut = v.interrupted;
 		reader = v.cres != NULL && v.cres->doc != NULL ? sign_card_doc_reader(v.cres->doc) :
 		    d->co.reader;
 		rc = (d->max_patients > 0 && d->served >= d->max_patients) ? 2 :
@@ -930,7 +973,8 @@ serve(struct desk *d)
 		why = stop_signal == SIGTERM ? "SIGTERM" : "SIGINT";
 	kyso_err("session ended (%s): %lu card%s, %lu record%s written", why, d->served,
 	    d->served == 1 ? "" : "s", d->records, d->records == 1 ? "" : "s");
-	return KYSO_EXIT_OK;
+	/* stopped between patients: a normal end; during one: 128 + signal */
+	return cut != 0 ? 128 + cut : KYSO_EXIT_OK;
 }
 
 int
@@ -977,6 +1021,9 @@ kyso_cmd_reception(int argc, char **argv)
 	rc = v.exit;
 	visit_free(&v);
 out:
+	kyso_net_release(&d.sigs);
 	session_close(&d);
+	if (rc > 128 && signal_taken() == rc - 128)
+		kyso_net_exit(rc - 128);        /* the process ends by the signal */
 	return rc;
 }

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include <libsign/cades.h>
+#include <libsign/cancel.h>
 #include <libsign/cert.h>
 #include "dirlist.h"
 #include "pin.h"
@@ -537,7 +538,9 @@ precheck_run(void *arg)
  * Ctrl-C, SIGTERM or SIGHUP during a batch would kill the process with the
  * files being written left as OUT.tmpXXXXXX (a hundred or more with a fast
  * token).  While the batch runs those signals are blocked in every thread
- * and taken by one thread that cancels the signer: the batch stops as after
+ * and taken by one thread that cancels the signer and abandons a request to
+ * the time-stamp server in progress (sign_cancel_request: it would otherwise
+ * run to its 30 s timeout): the batch stops as after
  * any failure (the files signed are written, no temporary file is left),
  * the signed files are listed, and the process then ends by the signal.
  */
@@ -560,6 +563,7 @@ interrupt_run(void *arg)
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 	it->sig = sig;
 	sign_signer_cancel(it->signer);
+	sign_cancel_request();      /* a time-stamp request in progress ends too */
 	kyso_interrupt(sig);        /* a PIN prompt for the next signature ends too */
 	return NULL;
 }

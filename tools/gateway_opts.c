@@ -4,9 +4,11 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include "gateway_opts.h"
@@ -488,4 +490,72 @@ kyso_gw_warnings(const sign_insurance_result *res, const char *facility,
 		    fieldv(res, "maDKBDMoi") ? fieldv(res, "maDKBDMoi") : "?",
 		    fieldv(res, "tenDKBDMoi") ? " " : "",
 		    fieldv(res, "tenDKBDMoi") ? fieldv(res, "tenDKBDMoi") : "");
+}
+
+/* ---- Ctrl-C during network requests -------------------------------------- */
+
+static volatile sig_atomic_t net_signal;
+
+static void
+net_on_signal(int sig)
+{
+	net_signal = sig;
+	sign_cancel_request();      /* async-signal-safe (cancel.h) */
+}
+
+void
+kyso_net_catch(struct kyso_net_signals *s)
+{
+	struct sigaction sa;
+
+	memset(s, 0, sizeof(*s));
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = net_on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* no SA_RESTART: a wait the signal interrupts ends at once */
+	if (sigaction(SIGINT, NULL, &s->old_int) != 0 || sigaction(SIGTERM, NULL, &s->old_term) != 0)
+		return;
+	if (s->old_int.sa_handler != SIG_IGN)
+		sigaction(SIGINT, &sa, NULL);
+	if (s->old_term.sa_handler != SIG_IGN)
+		sigaction(SIGTERM, &sa, NULL);
+	s->on = 1;
+}
+
+int
+kyso_net_caught(void)
+{
+	return net_signal;
+}
+
+void
+kyso_net_release(struct kyso_net_signals *s)
+{
+	if (!s->on)
+		return;
+	sigaction(SIGINT, &s->old_int, NULL);
+	sigaction(SIGTERM, &s->old_term, NULL);
+	s->on = 0;
+}
+
+void
+kyso_net_exit(int sig)
+{
+	sigset_t set;
+
+	fflush(stdout);
+	fflush(stderr);
+	signal(sig, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(sig);
+	_exit(128 + sig);
+}
+
+const char *
+kyso_net_signame(int sig)
+{
+	return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" :
+	    "a signal";
 }

@@ -25,6 +25,7 @@
 #ifndef KYSO_GATEWAY_OPTS_H
 #define KYSO_GATEWAY_OPTS_H
 
+#include <signal.h>
 #include <libsign.h>
 #include <libsign/config.h>
 #include <libsign/insurance.h>
@@ -160,5 +161,26 @@ void kyso_gw_warnings(const sign_insurance_result *res, const char *facility,
 
 /* 1 when s is exactly n ASCII digits. */
 int kyso_gw_digits(const char *s, size_t n);
+
+/*
+ * Ctrl-C and SIGTERM while a server is asked (the gateway, a time-stamp
+ * server): kyso_net_catch() installs a handler that notes the signal and
+ * abandons every network request at once (sign_cancel_request: the request
+ * fails with SIGN_ERR_CANCELLED within about a second); kyso_net_caught()
+ * is the signal taken (0: none); kyso_net_release() puts the previous
+ * handlers back.  A signal the process ignores (nohup, a background job)
+ * stays ignored.  After the command has said what was not done,
+ * kyso_net_exit(sig) ends the process by the signal (exit status 128+sig).
+ */
+struct kyso_net_signals {
+	struct sigaction old_int, old_term;
+	int on;
+};
+void kyso_net_catch(struct kyso_net_signals *s);
+int kyso_net_caught(void);
+void kyso_net_release(struct kyso_net_signals *s);
+void kyso_net_exit(int sig) __attribute__((noreturn));
+/* "SIGINT", "SIGTERM", else "a signal". */
+const char *kyso_net_signame(int sig);
 
 #endif

@@ -20,5 +20,6 @@
 #include "libsign/config.h"
 #include "libsign/insurance.h"
 #include "libsign/checkin.h"
+#include "libsign/cancel.h"
 
 #endif

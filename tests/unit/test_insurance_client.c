@@ -2,18 +2,27 @@
 /* Insurance client flow against a scripted transport: the token step and its
  * cache, re-authentication after 401 (once, no loops), bounded retries on
  * network errors and HTTP 5xx (never on answers with a result code), the
- * request as sent, and the password never leaving in clear. */
+ * request as sent, the password never leaving in clear, and requests
+ * abandoned by sign_cancel_request() (and the plain POST of http_priv.h). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "insurance_priv.h"
+#include "http_priv.h"
+#include "libsign/cancel.h"
 
 #define PASSWORD "matkhau-thu-nghiem"
 #define PASSWORD_MD5 "f1c57dbdd69430e6ae87be2d8643d6fe"
@@ -62,6 +71,9 @@ fake_post(void *ctx, const char *url, const char *log_url, const char *body, siz
 		fail_msg("unexpected request %zu: %s", f->nreq, url);
 	s = &f->steps[f->next++];
 	*transient = s->transient;
+	/* a signal handler abandons the requests while this one runs */
+	if (s->body != NULL && strcmp(s->body, "!cancel") == 0)
+		sign_cancel_request();
 	if (s->rc != 0)
 		return sign_error__set(s->rc, 0, "scripted failure");
 	*status = s->status;
@@ -89,6 +101,8 @@ fake_now(void)
 	return fake_time;
 }
 
+static long retry_delay_ms = -1;
+
 static sign_insurance_client *
 client(const struct step *steps, size_t n, struct fake **out)
 {
@@ -103,7 +117,7 @@ client(const struct step *steps, size_t n, struct fake **out)
 	o.password = PASSWORD;
 	o.staff_name = "Trần Thị Bình";
 	o.staff_id = "001085001234";
-	o.retry_delay_ms = -1;
+	o.retry_delay_ms = retry_delay_ms;
 	assert_int_equal(sign_insurance_client_new(&c, &o), 0);
 	f->steps = steps;
 	f->nsteps = n;
@@ -593,6 +607,120 @@ test_facility_warning(void **state)
 	sign_insurance_client_free(c);
 }
 
+/* sign_cancel_request(): no request is made once it is raised; one that
+ * fails while it is raised is not tried again, and the wait before another
+ * try (60 s here) is not waited out. */
+static void
+test_cancel(void **state)
+{
+	static const struct step ok[] = {
+		{ 0, 0, 200, TOKEN_OK },
+		{ 0, 0, 200, ANSWER_000 },
+	};
+	static const struct step down_while_cancelled[] = {
+		{ 0, 0, 200, TOKEN_OK },
+		{ SIGN_ERR_NETWORK, 1, 0, "!cancel" },
+		{ 0, 0, 200, ANSWER_000 },
+	};
+	struct fake *f;
+	sign_insurance_client *c;
+	sign_insurance_result *r = NULL;
+	time_t t0;
+
+	(void)state;
+	assert_int_equal(sign_cancel_requested(), 0);
+	sign_cancel_request();
+	assert_int_equal(sign_cancel_requested(), 1);
+	c = client(ok, N(ok), &f);
+	assert_int_equal(sign_insurance_lookup(&r, c, &req), SIGN_ERR_CANCELLED);
+	assert_null(r);
+	assert_int_equal(f->nreq, 0);
+	assert_non_null(strstr(sign_error_message(), "interrupted"));
+	/* lowered again: the client works */
+	sign_cancel_clear();
+	assert_int_equal(sign_cancel_requested(), 0);
+	assert_int_equal(sign_insurance_lookup(&r, c, &req), 0);
+	sign_insurance_result_free(r);
+	r = NULL;
+	assert_int_equal(f->nreq, 2);
+	sign_insurance_client_free(c);
+
+	retry_delay_ms = 60000;
+	c = client(down_while_cancelled, N(down_while_cancelled), &f);
+	t0 = time(NULL);
+	assert_int_equal(sign_insurance_lookup(&r, c, &req), SIGN_ERR_CANCELLED);
+	assert_true(time(NULL) - t0 < 30);      /* (a bound: not the 60 s wait) */
+	assert_null(r);
+	assert_int_equal(f->nreq, 2);           /* the token, one lookup: no retry */
+	sign_insurance_client_free(c);
+	retry_delay_ms = -1;
+	sign_cancel_clear();
+}
+
+/* A server that takes the connection and never answers. */
+static void *
+raise_later(void *arg)
+{
+	struct timespec ts = { 0, 300 * 1000000L };
+
+	(void)arg;
+	nanosleep(&ts, NULL);
+	sign_cancel_request();
+	return NULL;
+}
+
+/* The plain POST (time-stamp servers): not made once the flag is raised;
+ * abandoned when it is raised while the server does not answer (the request
+ * timeout here, 60 s, is not waited out). */
+static void
+test_http_cancel(void **state)
+{
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+	sign_buf ans = SIGN_BUF_INIT;
+	char url[64];
+	pthread_t th;
+	long status = -1;
+	time_t t0;
+	int s, rc;
+
+	(void)state;
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(s >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(s, 4), 0);      /* the kernel accepts; nobody answers */
+	assert_int_equal(getsockname(s, (struct sockaddr *)&sa, &sl), 0);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/tsa", (unsigned)ntohs(sa.sin_port));
+
+	sign_cancel_request();
+	rc = sign_http__post(url, "the time-stamp server", "application/timestamp-query",
+	    (const unsigned char *)"q", 1, 1024, 60000, &status, &ans);
+	if (rc == SIGN_ERR_NETWORK && strstr(sign_error_message(), "could not be loaded") != NULL) {
+		close(s);
+		sign_cancel_clear();
+		skip();         /* no libcurl here */
+	}
+	assert_int_equal(rc, SIGN_ERR_CANCELLED);
+	assert_non_null(strstr(sign_error_message(), "was not asked: interrupted"));
+	assert_null(ans.data);
+
+	sign_cancel_clear();
+	assert_int_equal(pthread_create(&th, NULL, raise_later, NULL), 0);
+	t0 = time(NULL);
+	rc = sign_http__post(url, "the time-stamp server", "application/timestamp-query",
+	    (const unsigned char *)"q", 1, 1024, 60000, &status, &ans);
+	pthread_join(th, NULL);
+	assert_int_equal(rc, SIGN_ERR_CANCELLED);
+	assert_true(time(NULL) - t0 < 30);      /* (a bound: not the 60 s timeout) */
+	assert_non_null(strstr(sign_error_message(), "was abandoned: interrupted"));
+	assert_null(ans.data);
+	sign_cancel_clear();
+	close(s);
+}
+
 int
 main(void)
 {
@@ -609,6 +737,8 @@ main(void)
 		cmocka_unit_test(test_request_checks),
 		cmocka_unit_test(test_client_options),
 		cmocka_unit_test(test_facility_warning),
+		cmocka_unit_test(test_cancel),
+		cmocka_unit_test(test_http_cancel),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

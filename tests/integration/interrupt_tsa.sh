@@ -1,0 +1,59 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Ctrl-C (SIGINT) and SIGTERM while kyso sign --tsa waits for a time-stamp
+# server that takes the request and never answers (a stand-in of this test's
+# own, tests/integration/interrupt_run.py --stall; the request timeout is 30 s
+# per file): kyso ends at once, by the signal, with the usual one line of an
+# interrupted batch, no signature file and no temporary file left.
+set -u
+. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/token_lib.sh"
+command -v python3 >/dev/null 2>&1 || skip_all "python3 is not installed"
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
+test_pki
+P=$T/pki
+tok_init T1
+softhsm2-util --import "$P/signer-ec.key" --token T1 --label sign --id 01 --pin "$PIN" >/dev/null
+"$KYSO" cert import --token "pkcs11:token=T1" --in "$P/signer-ec.pem" --pin-source env:PIN \
+    >/dev/null 2>&1 || fail "import the signer certificate"
+KEY="pkcs11:token=T1;object=sign"
+RUN="python3 $(cd "$top_srcdir" && pwd)/tests/integration/interrupt_run.py"
+
+mkdir "$T/d"
+cd "$T/d" || exit 1
+printf 'Quyết định số 7/QĐ-BYT\n' > a.txt
+printf 'Tờ trình 2\n' > b.txt
+printf 'Tờ trình 3\n' > c.txt
+
+# stalled SIG CODE NAME FILES...: kyso sign --tsa (a server that never answers) FILES,
+# interrupted once the request came in
+stalled() {
+	_sig=$1 _code=$2 _name=$3
+	shift 3
+	_r=$($RUN --signal "$_sig" --stall --bound 10 --out "$T/out" --err "$T/err" -- \
+	    "$KYSO" sign --key "$KEY" --pin-source env:PIN --chain "$P/chain.pem" \
+	    --tsa "{STALL}" "$@")
+	if [ "$_r" = "exit $_code" ]; then
+		pass "SIG$_sig while the time-stamp server is waited for ($*): ends by the signal, exit $_code"
+	else
+		fail "SIG$_sig while the time-stamp server is waited for ($*): $_r, expected exit $_code"
+		sed 's/^/    | /' "$T/err" | head -5
+	fi
+	if [ "$(grep -c . "$T/err")" -eq 1 ] && grep -q "^kyso sign: interrupted ($_name): no other signature was made and no temporary file is left$" "$T/err"; then
+		pass "SIG$_sig: one line: $(cat "$T/err")"
+	else
+		fail "SIG$_sig: stderr"
+		sed 's/^/    | /' "$T/err" | head -5
+	fi
+	_left=$(ls -A "$T/d" | grep -v '^[abc]\.txt$' | tr '\n' ' ')
+	[ -z "$_left" ] && pass "SIG$_sig: no signature and no temporary file left" ||
+	    fail "SIG$_sig: left in the directory: $_left"
+	[ ! -s "$T/out" ] && pass "SIG$_sig: nothing listed as signed" || fail "stdout: $(cat "$T/out")"
+}
+
+stalled INT 130 Interrupt a.txt
+stalled TERM 143 Terminated a.txt
+stalled INT 130 Interrupt a.txt b.txt c.txt
+stalled TERM 143 Terminated --enveloping -o a.p7m a.txt
+
+done_testing

@@ -303,6 +303,7 @@ struct cades_check {
 };
 
 #define CADES_MAX_CHECKS 12
+#define CADES_MAX_WARNINGS 4
 
 struct cades_chain_ent {
 	char *name;
@@ -328,6 +329,8 @@ struct sign_cades_signature {
 	int chain_trusted;
 	struct cades_check checks[CADES_MAX_CHECKS];
 	size_t nchecks;
+	char warnings[CADES_MAX_WARNINGS][320]; /* facts that do not change the verdict */
+	size_t nwarnings;
 };
 
 struct sign_cades_report {
@@ -346,6 +349,8 @@ int sign_cades__report_add(sign_cades_report *r, struct sign_cades_signature **o
 void sign_cades__check(struct sign_cades_signature *s, sign_cades_check id,
     sign_cades_status status, sign_cades_subindication sub, const char *fmt, ...)
     SIGN__PRINTF(5, 6);
+/* Add a warning to s (dropped past CADES_MAX_WARNINGS). */
+void sign_cades__warn(struct sign_cades_signature *s, const char *fmt, ...) SIGN__PRINTF(2, 3);
 /* Set the verdict of s from its checks, and of r from its signatures. */
 void sign_cades__conclude(struct sign_cades_signature *s);
 void sign_cades__report_conclude(sign_cades_report *r);
@@ -369,12 +374,13 @@ STACK_OF(X509_CRL) *sign_trust__crls(const sign_trust *t);
 /*
  * The signature time-stamp among a SignerInfo's unsigned attributes
  * (cades_tst.c), over the signature value sigval: 0 none; 1 verified (its
- * TSA chaining to trust at vt), *gen_time its time; -1 present but not
- * usable.  msg says which, for the report.
+ * TSA chaining to trust at vt), *gen_time its time and *accuracy its
+ * accuracy in whole seconds, rounded up (0 when it states none); -1 present
+ * but not usable.  msg says which, for the report.
  */
 int sign_cades__verify_tst(const struct tlv *uattrs, const unsigned char *sigval, size_t siglen,
     const sign_trust *trust, STACK_OF(X509) *certs, STACK_OF(X509) *extra, time_t vt,
-    time_t *gen_time, char *msg, size_t cap);
+    time_t *gen_time, time_t *accuracy, char *msg, size_t cap);
 
 /* ---- revocation ---------------------------------------------------------- */
 

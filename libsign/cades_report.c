@@ -92,6 +92,18 @@ sign_cades__check(struct sign_cades_signature *s, sign_cades_check id, sign_cade
 }
 
 void
+sign_cades__warn(struct sign_cades_signature *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (s->nwarnings >= CADES_MAX_WARNINGS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(s->warnings[s->nwarnings++], sizeof(s->warnings[0]), fmt, ap);
+	va_end(ap);
+}
+
+void
 sign_cades__conclude(struct sign_cades_signature *s)
 {
 	size_t i;
@@ -417,6 +429,18 @@ sign_cades_signature_check(const sign_cades_signature *s, size_t i, sign_cades_c
 }
 
 /* ---- names --------------------------------------------------------------- */
+
+size_t
+sign_cades_signature_warning_count(const sign_cades_signature *s)
+{
+	return s == NULL ? 0 : s->nwarnings;
+}
+
+const char *
+sign_cades_signature_warning(const sign_cades_signature *s, size_t i)
+{
+	return s == NULL || i >= s->nwarnings ? NULL : s->warnings[i];
+}
 
 const char *
 sign_cades_indication_str(sign_cades_indication ind)

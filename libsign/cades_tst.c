@@ -8,7 +8,9 @@
  * value.  A verified time-stamp is the signature's proof of existence: its
  * certificates are then judged at the time-stamp's time (EN 319 102-1, the
  * best signature time).  One that does not verify is not used, as EN 319
- * 102-1 has it, and the report says why.
+ * 102-1 has it, and the report says why.  Its accuracy is returned too: a
+ * signing-time attribute later than the time-stamp beyond it (and a minute)
+ * is a false claim, which cades_verify.c reports.
  */
 #include "cades_priv.h"
 
@@ -55,10 +57,29 @@ openssl_why(char *buf, size_t cap, const char *what)
 	ERR_clear_error();
 }
 
+/* The token's accuracy in whole seconds, rounded up; 0 when it has none.
+ * Bounded: a token claiming more than a day is taken as a day. */
+static time_t
+tst_accuracy(const TS_TST_INFO *tst)
+{
+	const TS_ACCURACY *acc = TS_TST_INFO_get_accuracy((TS_TST_INFO *)tst);
+	long sec, ms, us;
+
+	if (acc == NULL)
+		return 0;
+	sec = TS_ACCURACY_get_seconds(acc) != NULL ? ASN1_INTEGER_get(TS_ACCURACY_get_seconds(acc)) : 0;
+	ms = TS_ACCURACY_get_millis(acc) != NULL ? ASN1_INTEGER_get(TS_ACCURACY_get_millis(acc)) : 0;
+	us = TS_ACCURACY_get_micros(acc) != NULL ? ASN1_INTEGER_get(TS_ACCURACY_get_micros(acc)) : 0;
+	ERR_clear_error();
+	if (sec < 0 || ms < 0 || us < 0 || sec > 86400)
+		return 86400;
+	return (time_t)sec + (ms > 0 || us > 0 ? 1 : 0);
+}
+
 int
 sign_cades__verify_tst(const struct tlv *uattrs, const unsigned char *sigval, size_t siglen,
     const sign_trust *trust, STACK_OF(X509) *certs, STACK_OF(X509) *extra, time_t vt,
-    time_t *gen_time, char *msg, size_t cap)
+    time_t *gen_time, time_t *accuracy, char *msg, size_t cap)
 {
 	struct tlv tok;
 	const unsigned char *p;
@@ -93,6 +114,7 @@ sign_cades__verify_tst(const struct tlv *uattrs, const unsigned char *sigval, si
 		goto out;
 	}
 	*gen_time = timegm(&tm);
+	*accuracy = tst_accuracy(tst);
 	sign_cades__iso_time(*gen_time, when, sizeof(when));
 	store = X509_STORE_new();
 	untrusted = sk_X509_new_null();

@@ -23,6 +23,11 @@
 
 /* ---- one SignerInfo ------------------------------------------------------ */
 
+/* A claimed signing time may run this far past a signature time-stamp's
+ * time, beyond the time-stamp's accuracy, before it is reported as false:
+ * signing and asking the TSA take a moment, clocks drift a little. */
+#define CADES_SIGNING_TIME_SLACK 60
+
 struct sinfo {
 	struct tlv sid;
 	int md_ok;
@@ -805,14 +810,15 @@ verify_one(sign_cades_report *r, const struct tlv *si_raw, const struct parsed *
 	unsigned int tbs_len = 0;
 	size_t cdl = 0;
 	char detail[240], tst_msg[400] = "";
-	time_t tst_time = 0;
+	time_t tst_time = 0, tst_acc = 0;
+	char late[300] = "";
 	int rc, have_cd = 0, ess = 0, tst = 0;
 
 	if (parse_sinfo(si_raw, &si) != 0)
 		return SIGN_ERR_MALFORMED;
 	if (si.has_unsigned)
 		tst = sign_cades__verify_tst(&si.uattrs, si.sig.val, si.sig.len, opts->trust,
-		    P->x509s, NULL, vt, &tst_time, tst_msg, sizeof(tst_msg));
+		    P->x509s, NULL, vt, &tst_time, &tst_acc, tst_msg, sizeof(tst_msg));
 	if ((rc = sign_cades__report_add(r, &s)) != 0)
 		return rc;
 	snprintf(s->format, sizeof(s->format), "CMS");
@@ -998,6 +1004,19 @@ verify_one(sign_cades_report *r, const struct tlv *si_raw, const struct parsed *
 		sign_cades__check(s, SIGN_CADES_CHECK_REVOCATION, SIGN_CADES_STATUS_SKIPPED,
 		    SIGN_CADES_SUB_NONE, "no signer certificate");
 	}
+	if (tst == 1 && s->has_signing_time &&
+	    s->signing_time > tst_time + tst_acc + CADES_SIGNING_TIME_SLACK) {
+		char st[32], gt[32];
+
+		sign_cades__iso_time(s->signing_time, st, sizeof(st));
+		sign_cades__iso_time(tst_time, gt, sizeof(gt));
+		snprintf(late, sizeof(late), "the claimed signing time %s is %lld s after the "
+		    "signature time-stamp of %s (accuracy %lld s): the signature existed before "
+		    "the time it claims, so that claim is false (a wrong clock or a lie); the "
+		    "time-stamp's time is the one relied on", st,
+		    (long long)(s->signing_time - tst_time), gt, (long long)tst_acc);
+		sign_cades__warn(s, "%s", late);
+	}
 	if (tst == 0)
 		sign_cades__check(s, SIGN_CADES_CHECK_SIGNATURE_TIMESTAMP, SIGN_CADES_STATUS_SKIPPED,
 		    SIGN_CADES_SUB_NONE, "no signature time-stamp (CAdES-B): nothing proves when "
@@ -1005,7 +1024,7 @@ verify_one(sign_cades_report *r, const struct tlv *si_raw, const struct parsed *
 	else
 		sign_cades__check(s, SIGN_CADES_CHECK_SIGNATURE_TIMESTAMP, tst == 1 ?
 		    SIGN_CADES_STATUS_PASSED : SIGN_CADES_STATUS_SKIPPED, SIGN_CADES_SUB_NONE,
-		    "%s", tst_msg);
+		    "%s%s%s", tst_msg, late[0] != '\0' ? "; warning: " : "", late);
 	sign_cades__conclude(s);
 	return 0;
 }

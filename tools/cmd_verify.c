@@ -164,6 +164,8 @@ print_signature(const sign_cades_signature *s, size_t i, size_t n)
 		    sign_cades_signature_chain_name(s, k),
 		    k + 1 == nc && sign_cades_signature_chain_trusted(s) ? " (trust anchor)" :
 		    k + 1 == nc ? " (not trusted)" : "");
+	for (k = 0; k < sign_cades_signature_warning_count(s); k++)
+		printf("    warning:       %s\n", sign_cades_signature_warning(s, k));
 	printf("    checks:\n");
 	for (k = 0; k < sign_cades_signature_check_count(s); k++) {
 		sign_cades_check id;
@@ -181,6 +183,7 @@ static json_t *
 json_signature(const sign_cades_signature *s)
 {
 	json_t *o = json_object(), *chain = json_array(), *checks = json_array();
+	json_t *warnings = json_array();
 	size_t k;
 	time_t t;
 	char when[32];
@@ -228,6 +231,9 @@ json_signature(const sign_cades_signature *s)
 		json_array_append_new(checks, c);
 	}
 	json_object_set_new(o, "checks", checks);
+	for (k = 0; k < sign_cades_signature_warning_count(s); k++)
+		json_array_append_new(warnings, json_string(sign_cades_signature_warning(s, k)));
+	json_object_set_new(o, "warnings", warnings);
 	return o;
 }
 

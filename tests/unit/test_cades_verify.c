@@ -958,6 +958,94 @@ test_signature_timestamp(void **state)
 	X509_free(tsa);
 }
 
+/* signer-ec's CAdES signature over msg claiming signing time `signing`,
+ * time-stamped at `when` (0: none). */
+static void
+claimed_time_signed(sign_buf *out, time_t signing, time_t when)
+{
+	EVP_PKEY *key = load_key("signer-ec.key");
+	X509 *cert = load_cert("signer-ec.pem"), *ca = load_cert("gov-ca.pem");
+	BIO *in = BIO_new_mem_buf(msg, (int)MSG_LEN);
+	CMS_ContentInfo *cms = CMS_sign(NULL, NULL, NULL, NULL,
+	    CMS_PARTIAL | CMS_DETACHED | CMS_BINARY);
+	ASN1_TIME *t = ASN1_TIME_set(NULL, signing);
+	CMS_SignerInfo *si;
+	ASN1_OCTET_STRING *sv;
+
+	assert_non_null(cms);
+	assert_non_null(t);
+	si = CMS_add1_signer(cms, cert, key, EVP_sha256(), CMS_CADES | CMS_PARTIAL);
+	assert_non_null(si);
+	/* OpenSSL adds a signing time of its own only when there is none */
+	assert_true(CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, t->type, t, -1));
+	assert_true(CMS_add1_cert(cms, ca));
+	assert_true(CMS_final(cms, in, NULL, CMS_DETACHED | CMS_BINARY));
+	if (when != 0) {
+		sv = CMS_SignerInfo_get0_signature(si);
+		add_tst(si, ASN1_STRING_get0_data(sv), (size_t)ASN1_STRING_length(sv), when);
+	}
+	cms_der(out, cms);
+	ASN1_TIME_free(t);
+	BIO_free(in);
+	X509_free(ca);
+	X509_free(cert);
+	EVP_PKEY_free(key);
+}
+
+/*
+ * A signing-time attribute later than the signature time-stamp (no accuracy
+ * in these tokens) by more than a minute is a false claim: a warning, in the
+ * signature_timestamp detail too, and the verdict unchanged (TOTAL-PASSED:
+ * the time-stamp's time is the proven one).  A minute or less, a signing
+ * time before the time-stamp, or no time-stamp: no warning.
+ */
+static void
+test_signing_time_after_timestamp(void **state)
+{
+	time_t now = time(NULL), ts = now - 3600;
+	const struct {
+		time_t signing, when;
+		int warned;
+	} cases[] = {
+		{ ts + 61, ts, 1 },             /* just past the tolerance */
+		{ now, ts, 1 },                 /* an hour later */
+		{ ts + 60, ts, 0 },             /* within it */
+		{ ts - 5, ts, 0 },              /* signed, then time-stamped */
+		{ now + 86400, 0, 0 },          /* a future claim, but nothing proven */
+	};
+	sign_buf sig = SIGN_BUF_INIT;
+	const sign_cades_signature *s;
+	sign_cades_report *r;
+	sign_cades_status st;
+	const char *d, *w;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		claimed_time_signed(&sig, cases[i].signing, cases[i].when);
+		r = check_verdict(&sig, msg, MSG_LEN, "root.pem", 0, &PASSED);
+		s = sign_cades_report_get(r, 0);
+		d = check_detail(s, SIGN_CADES_CHECK_SIGNATURE_TIMESTAMP, &st);
+		w = sign_cades_signature_warning(s, 0);
+		if (cases[i].warned) {
+			if (sign_cades_signature_warning_count(s) != 1 || w == NULL ||
+			    strstr(w, "so that claim is false") == NULL)
+				fail_msg("case %zu: no warning (%s)", i, w != NULL ? w : "none");
+			assert_int_equal(st, SIGN_CADES_STATUS_PASSED);
+			assert_non_null(strstr(d, "; warning: the claimed signing time"));
+		} else {
+			if (sign_cades_signature_warning_count(s) != 0 || w != NULL)
+				fail_msg("case %zu: warned: %s", i, w);
+			assert_null(strstr(d, "warning"));
+		}
+		assert_null(sign_cades_signature_warning(s, 1));
+		sign_cades_report_free(r);
+		sign_buf_dispose(&sig);
+	}
+	assert_int_equal(sign_cades_signature_warning_count(NULL), 0);
+	assert_null(sign_cades_signature_warning(NULL, 0));
+}
+
 /* Unsigned attributes are named in the format check, as not checked: an
  * auditor must know a time-stamp or counter-signature is there unverified. */
 static void
@@ -1281,6 +1369,7 @@ main(void)
 		cmocka_unit_test(test_unsigned_attrs),
 		cmocka_unit_test(test_renewed_same_key),
 		cmocka_unit_test(test_signature_timestamp),
+		cmocka_unit_test(test_signing_time_after_timestamp),
 	};
 
 	return cmocka_run_group_tests(tests, pki_setup, pki_teardown);

@@ -319,6 +319,21 @@ size_t sign_cades_signature_check_count(const sign_cades_signature *sig);
 int sign_cades_signature_check(const sign_cades_signature *sig, size_t i,
     sign_cades_check *id, sign_cades_status *status, const char **detail);
 
+/*
+ * Warnings: facts an auditor should see that do not change the verdict (a
+ * one-line English sentence each; borrowed, valid while the report lives).
+ * One is given when the signing-time attribute - the signer's claim - is
+ * later than a verified signature time-stamp's time by more than the
+ * time-stamp's accuracy plus a minute: the signature provably existed
+ * before the time it claims, so that claim is false (a wrong clock, or a
+ * lie).  The verdict stays what the proven time decides: the claimed time
+ * is never used for validation (EN 319 102-1 judges a time-stamped
+ * signature at the time-stamp's time).  Added in 2026-12; NULL when i is
+ * out of range.
+ */
+size_t sign_cades_signature_warning_count(const sign_cades_signature *sig);
+const char *sign_cades_signature_warning(const sign_cades_signature *sig, size_t i);
+
 /* Names: "TOTAL-PASSED", "HASH_FAILURE" ("" for SUB_NONE), "message_digest",
  * "PASSED"/"FAILED"/"INDETERMINATE"/"SKIPPED".  Never NULL. */
 const char *sign_cades_indication_str(sign_cades_indication ind);

@@ -30,10 +30,19 @@
  * written and committed, and no temporary file is left.  A process killed
  * by a signal leaves no partial output; it may leave temporary files: at
  * most BATCH_RING, in practice one or two groups with a fast token, and
- * only the one being written with a slow token.
+ * only the one being written with a slow token.  (Ctrl-C and SIGTERM leave
+ * none: kyso sign stops the batch as after a failure.)  The next batch that
+ * writes the same output removes them (clean_leftovers): only files named
+ * exactly as this code names the temporary file of one of its outputs
+ * ("OUT.tmp" and six letters or digits), regular files (not links) of this
+ * user, older than BATCH_LEFTOVER_AGE.  Other files are never touched, not
+ * even ones of that shape for outputs this batch does not write: a user's
+ * directory is the user's.
  */
 #include "cades_priv.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -56,6 +65,8 @@
  * signature): signatures already made are not held back for long. */
 #define BATCH_AGE_NS (100 * 1000000LL)
 #define BATCH_SLOW_NS (10 * 1000000LL)
+/* A temporary file older than this (seconds) belongs to no writer at work. */
+#define BATCH_LEFTOVER_AGE (10 * 60)
 
 enum job_state {
 	J_FREE = 0,
@@ -321,6 +332,140 @@ tmp_name(char *buf, size_t cap, const char *out)
 	while (keep > 0 && ((unsigned char)out[dlen + keep] & 0xc0) == 0x80)
 		keep--;
 	snprintf(buf, cap, "%.*s.tmpXXXXXX", (int)(dlen + keep), out);
+}
+
+/* ---- temporary files a killed batch left ------------------------------------ */
+
+/* One output's temporary name, its directory part and "BASE.tmp" apart. */
+struct leftover_key {
+	const char *path;           /* the template, "DIR/BASE.tmpXXXXXX" */
+	size_t dlen;                /* length of "DIR/" (0: the current directory) */
+};
+
+static int
+cmp_leftover(const void *a, const void *b)
+{
+	const struct leftover_key *x = a, *y = b;
+	size_t xl = strlen(x->path) - 6, yl = strlen(y->path) - 6;
+	int c;
+
+	if (x->dlen != y->dlen)
+		return x->dlen < y->dlen ? -1 : 1;
+	if ((c = strncmp(x->path, y->path, x->dlen)) != 0)
+		return c;
+	c = strncmp(x->path + x->dlen, y->path + y->dlen, xl - x->dlen < yl - y->dlen ?
+	    xl - x->dlen : yl - y->dlen);
+	if (c != 0)
+		return c;
+	return (xl - x->dlen > yl - y->dlen) - (xl - x->dlen < yl - y->dlen);
+}
+
+/* 1 when probe (a name alone) is the name part of one of keys[0..n), which
+ * are of one directory and sorted by cmp_leftover. */
+static int
+is_key(const struct leftover_key *keys, size_t n, const struct leftover_key *probe)
+{
+	struct leftover_key k;
+	size_t lo = 0, hi = n, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		k.path = keys[mid].path + keys[mid].dlen;
+		k.dlen = 0;
+		c = cmp_leftover(probe, &k);
+		if (c == 0)
+			return 1;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return 0;
+}
+
+/* In the directory of keys[0..n) (one directory): remove the leftovers. */
+static void
+clean_dir(const struct leftover_key *keys, size_t n, time_t now, uid_t me)
+{
+	struct leftover_key probe;
+	char *dir, pbuf[NAME_MAX + 2];
+	struct dirent *e;
+	struct stat st;
+	DIR *d;
+	size_t len, i;
+	int dfd;
+
+	dir = keys[0].dlen > 0 ? strndup(keys[0].path, keys[0].dlen) : strdup(".");
+	if (dir == NULL)
+		return;
+	d = opendir(dir);
+	free(dir);
+	if (d == NULL)
+		return;
+	dfd = dirfd(d);
+	while ((e = readdir(d)) != NULL) {
+		len = strlen(e->d_name);
+		if (len < 10 || len > NAME_MAX || memcmp(e->d_name + len - 10, ".tmp", 4) != 0)
+			continue;
+		for (i = len - 6; i < len && isalnum((unsigned char)e->d_name[i]); i++)
+			;
+		if (i < len)
+			continue;
+		/* "BASE.tmp" + XXXXXX: is BASE.tmpXXXXXX the template of an output? */
+		memcpy(pbuf, e->d_name, len - 6);
+		memcpy(pbuf + len - 6, "XXXXXX", 7);
+		probe.path = pbuf;
+		probe.dlen = 0;
+		if (!is_key(keys, n, &probe))
+			continue;
+		if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
+		    st.st_uid != me || st.st_mtime > now - BATCH_LEFTOVER_AGE)
+			continue;
+		if (unlinkat(dfd, e->d_name, 0) == 0)
+			sign_log__msg(SIGN_LOG_INFO, "cades: removed %s, a temporary file a killed "
+			    "signing run left", e->d_name);
+	}
+	closedir(d);
+}
+
+/*
+ * Before a batch: the temporary files that a killed run (SIGKILL, a crash)
+ * left for the outputs this batch writes (see the top of this file).  Best
+ * effort: a directory that cannot be listed is left alone.
+ */
+static void
+clean_leftovers(const char *const *out, size_t n)
+{
+	struct leftover_key *keys = calloc(n, sizeof(*keys));
+	char **names = calloc(n, sizeof(*names));
+	time_t now = time(NULL);
+	size_t i, j, len;
+
+	if (keys == NULL || names == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		const char *sl = strrchr(out[i], '/');
+
+		len = strlen(out[i]) + sizeof(".tmpXXXXXX");
+		if ((names[i] = malloc(len)) == NULL)
+			goto out;
+		tmp_name(names[i], len, out[i]);
+		keys[i].path = names[i];
+		keys[i].dlen = sl != NULL ? (size_t)(sl - out[i]) + 1 : 0;
+	}
+	qsort(keys, n, sizeof(*keys), cmp_leftover);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && keys[j].dlen == keys[i].dlen &&
+		    strncmp(keys[j].path, keys[i].path, keys[i].dlen) == 0; j++)
+			;
+		clean_dir(keys + i, j - i, now, geteuid());
+	}
+out:
+	for (i = 0; names != NULL && i < n; i++)
+		free(names[i]);
+	free(names);
+	free(keys);
 }
 
 /*
@@ -1007,6 +1152,7 @@ sign_cades_sign_files(sign_signer *signer, const char *const *in, const char *co
 			res[i] = rc;
 		goto out;
 	}
+	clean_leftovers(out, n);
 	b->in = in;
 	b->out = out;
 	b->n = n;

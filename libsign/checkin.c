@@ -4,10 +4,13 @@
 #include "checkin_priv.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
@@ -948,6 +951,103 @@ write_temp(char **tmp, const char *dir, const char *stem, const char *ext,
 	return 0;
 }
 
+/* ---- temporary files left by a killed writer ------------------------------ */
+
+/* 1 when name is one of write_temp's: ".YYYYMMDD-HHMMSS-<12 hex>.json.XXXXXX"
+ * or ".YYYYMMDD-HHMMSS-<12 hex>.json.p7s.XXXXXX" (mkstemp's six letters and
+ * digits); nothing else is ever removed. */
+int
+sign_checkin__is_temp_name(const char *name)
+{
+	static const char shape[] = ".dddddddd-dddddd-xxxxxxxxxxxx";
+	const char *p = name + sizeof(shape) - 1;
+	size_t i;
+
+	if (strlen(name) < sizeof(shape) - 1)
+		return 0;
+	for (i = 0; i < sizeof(shape) - 1; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if ((shape[i] == 'd' && !isdigit(c)) ||
+		    (shape[i] == 'x' && !(isdigit(c) || (c >= 'a' && c <= 'f'))) ||
+		    (shape[i] != 'd' && shape[i] != 'x' && c != (unsigned char)shape[i]))
+			return 0;
+	}
+	if (strncmp(p, ".json.p7s.", 10) == 0)
+		p += 10;
+	else if (strncmp(p, ".json.", 6) == 0)
+		p += 6;
+	else
+		return 0;
+	for (i = 0; i < 6; i++)
+		if (!isalnum((unsigned char)p[i]))
+			return 0;
+	return p[6] == '\0';
+}
+
+int
+sign_checkin__clean_temp(const char *dir, time_t now, unsigned int *removed)
+{
+	DIR *d = NULL;
+	struct dirent *e;
+	struct stat st;
+	uid_t me = geteuid();
+	int dfd, rc = 0;
+
+	*removed = 0;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || (d = fdopendir(dfd)) == NULL) {
+		rc = sign_error__set(SIGN_ERR_IO, (unsigned long)errno, "cannot list %s: %s", dir,
+		    strerror(errno));
+		if (dfd >= 0)
+			close(dfd);
+		return rc;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] != '.' || !sign_checkin__is_temp_name(e->d_name))
+			continue;
+		/* the file itself (never a link's target), ours, and old enough
+		 * that no writer at work holds it (one lives for milliseconds) */
+		if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISREG(st.st_mode) || st.st_uid != me ||
+		    st.st_mtime > now - SIGN_CHECKIN__TEMP_AGE)
+			continue;
+		if (unlinkat(dfd, e->d_name, 0) == 0)
+			(*removed)++;
+	}
+	closedir(d);
+	if (*removed > 0)
+		sign_log__msg(SIGN_LOG_INFO, "checkin: removed %u temporary file%s left in %s by "
+		    "an interrupted writer", *removed, *removed == 1 ? "" : "s", dir);
+	return 0;
+}
+
+/* Once per directory and process, before the first record is written there:
+ * the temporary files a killed process (SIGKILL, a crash, power loss) left. */
+static void
+clean_once(const char *dir)
+{
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	static dev_t last_dev;
+	static ino_t last_ino;
+	static int have_last;
+	unsigned int n;
+	struct stat st;
+
+	if (stat(dir, &st) != 0)
+		return;
+	pthread_mutex_lock(&mu);
+	if (!have_last || st.st_dev != last_dev || st.st_ino != last_ino) {
+		/* (a directory that cannot be listed: the write says why) */
+		if (sign_checkin__clean_temp(dir, time(NULL), &n) != 0)
+			sign_error_clear();
+		last_dev = st.st_dev;
+		last_ino = st.st_ino;
+		have_last = 1;
+	}
+	pthread_mutex_unlock(&mu);
+}
+
 static void
 sync_dir(const char *dir)
 {
@@ -1006,6 +1106,7 @@ sign_checkin_write_stamped(sign_buf *path_out, const sign_checkin *rec, sign_sig
 		    "the record directory %s does not exist", dir);
 	if ((rc = file_stem(stem, rec)) != 0)
 		return rc;
+	clean_once(dir);
 	if ((rc = sign_checkin__canonical(&content, rec->root)) != 0)
 		goto out;
 	so.signing_time = 0;

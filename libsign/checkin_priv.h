@@ -50,6 +50,20 @@ int sign_checkin__validate(const json_t *root);
 /* The bytes of a recorded gateway answer ("lookup.answer"). */
 int sign_checkin__answer_bytes(sign_buf *out, const json_t *answer);
 
+/* Temporary files of sign_checkin_write (".STEM.json.XXXXXX",
+ * ".STEM.json.p7s.XXXXXX") are removed by the next writer in the directory
+ * when older than this (seconds): only a killed process leaves any. */
+#define SIGN_CHECKIN__TEMP_AGE (10 * 60)
+
+/* 1 when name has the shape of such a temporary file, else 0. */
+int sign_checkin__is_temp_name(const char *name);
+
+/* Remove from dir the temporary files of that shape that are regular files
+ * (not links), owned by this user and last modified before now -
+ * SIGN_CHECKIN__TEMP_AGE; *removed counts them.  SIGN_ERR_IO when dir
+ * cannot be listed. */
+int sign_checkin__clean_temp(const char *dir, time_t now, unsigned int *removed);
+
 /* Cut a UTF-8 character left incomplete at the end of s (a detail cut at
  * its buffer's end), so that s stays valid UTF-8. */
 void sign_checkin__utf8_trim(char *s);

@@ -66,6 +66,10 @@ json_check "$T/out" 'd["error"]["exit"] == 143 and "interrupted (SIGTERM)" in d[
 nothing_left "SIGTERM during the lookup"
 
 # ---- one patient, the record's time-stamp abandoned -----------------------------------
+# (and a temporary record file a killed desk left an hour ago: the first record
+# written in the directory removes it; one of a writer at work is younger)
+(umask 077; printf '{"half":' > "$T/records/.20260101-080000-0123456789ab.json.Ki11ed")
+touch -d '1 hour ago' "$T/records/.20260101-080000-0123456789ab.json.Ki11ed"
 r=$($RUN --signal TERM --stall --bound 10 --out "$T/out" --err "$T/err" -- \
     "$KYSO" reception --config "$T/kyso.conf" --sign-key "$FKEY" --tsa "{STALL}" \
     --pin-source env:PIN --chain "$T/pki/chain.pem" --record-dir "$T/records" \

@@ -4,7 +4,9 @@
 # server that takes the request and never answers (a stand-in of this test's
 # own, tests/integration/interrupt_run.py --stall; the request timeout is 30 s
 # per file): kyso ends at once, by the signal, with the usual one line of an
-# interrupted batch, no signature file and no temporary file left.
+# interrupted batch, no signature file and no temporary file left.  And the
+# temporary files a killed run leaves: the next run writing that output
+# removes them, and nothing else.
 set -u
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/token_lib.sh"
@@ -55,5 +57,29 @@ stalled INT 130 Interrupt a.txt
 stalled TERM 143 Terminated a.txt
 stalled INT 130 Interrupt a.txt b.txt c.txt
 stalled TERM 143 Terminated --enveloping -o a.p7m a.txt
+
+# ---- what a killed run (SIGKILL, a crash) leaves: the next run writing that output ------
+# removes its own old temporary files; nothing else (young ones may be a run at work,
+# a link is not ours, other outputs' are not this run's business)
+rm -f "$T/d/"*.p7s "$T/d/"*.p7m
+old() { printf 'half' > "$1"; touch -h -d '1 hour ago' "$1"; }
+old a.txt.p7s.tmpAb12Cd
+old a.txt.p7s.tmp000000
+printf 'half' > a.txt.p7s.tmpYoung1
+old b.txt.p7s.tmpAb12Cd
+old a.txt.p7s.tmp12345
+old a.txt.p7s.tmpAb-2Cd
+printf 'mine' > "$T/precious"
+ln -s "$T/precious" a.txt.p7s.tmpLink01
+touch -h -d '1 hour ago' a.txt.p7s.tmpLink01
+expect 0 "a.txt -> a.txt.p7s" "$KYSO" sign --key "$KEY" --pin-source env:PIN a.txt
+for f in a.txt.p7s.tmpAb12Cd a.txt.p7s.tmp000000; do
+	[ ! -e "$f" ] && pass "the leftover $f is removed" || fail "$f is still there"
+done
+for f in a.txt.p7s.tmpYoung1 b.txt.p7s.tmpAb12Cd a.txt.p7s.tmp12345 a.txt.p7s.tmpAb-2Cd \
+    a.txt.p7s.tmpLink01; do
+	[ -e "$f" ] || [ -L "$f" ] && pass "$f is left alone" || fail "$f was removed"
+done
+[ "$(cat "$T/precious")" = mine ] && pass "the link's target is untouched" || fail "the link's target"
 
 done_testing

@@ -16,7 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -771,6 +774,114 @@ test_write(void **state)
 	sign_checkin_free(rec);
 }
 
+/* A file in dir named name, last modified age seconds ago. */
+static void
+put_file(const char *dir, const char *name, time_t age)
+{
+	char p[800];
+	struct timeval tv[2];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fputs("{\"half\":", f);
+	fclose(f);
+	tv[0].tv_sec = tv[1].tv_sec = time(NULL) - age;
+	tv[0].tv_usec = tv[1].tv_usec = 0;
+	assert_int_equal(utimes(p, tv), 0);
+}
+
+static int
+exists(const char *dir, const char *name)
+{
+	char p[800];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	return lstat(p, &st) == 0;
+}
+
+/* Temporary files a killed writer left: the next writer in the directory
+ * removes its own kind only - the exact name shape, a regular file (not a
+ * link, nor what a link points to), older than SIGN_CHECKIN__TEMP_AGE. */
+static void
+test_clean_temp(void **state)
+{
+	static const char *const temp[] = {
+		".20260315-093000-0123456789ab.json.Ab3xYz",
+		".20260315-093000-0123456789ab.json.p7s.000000",
+	};
+	static const char *const other[] = {
+		"20260315-093000-0123456789ab.json.Ab3xYz",     /* not hidden */
+		".20260315-093000-0123456789AB.json.Ab3xYz",    /* upper-case hex */
+		".20260315-093000-0123456789ab.json.Ab3xY",     /* five letters */
+		".20260315-093000-0123456789ab.json.Ab3xYz7",   /* seven */
+		".20260315-093000-0123456789ab.json.Ab3-Yz",
+		".20260315-093000-0123456789ab.jsonx.Ab3xYz",
+		".2026031-093000-0123456789ab.json.Ab3xYz",
+		".20260315-093000-0123456789ab.p7s.Ab3xYz",
+		".20260315-093000-0123456789ab-2.json.Ab3xYz",
+		".bashrc", ".json.Ab3xYz", "notes.txt",
+	};
+	char dir[600], outside[600], lnk[800], name[100];
+	unsigned int n = 99;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(temp) / sizeof(temp[0]); i++)
+		assert_int_equal(sign_checkin__is_temp_name(temp[i]), 1);
+	for (i = 0; i < sizeof(other) / sizeof(other[0]); i++)
+		assert_int_equal(sign_checkin__is_temp_name(other[i]), 0);
+
+	snprintf(dir, sizeof(dir), "%s/leftovers", F.dir);
+	snprintf(outside, sizeof(outside), "%s/outside", F.dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(mkdir(outside, 0700), 0);
+	put_file(dir, temp[0], 3600);
+	put_file(dir, temp[1], SIGN_CHECKIN__TEMP_AGE + 60);
+	for (i = 0; i < sizeof(other) / sizeof(other[0]); i++)
+		put_file(dir, other[i], 3600);
+	/* a writer at work right now: young */
+	put_file(dir, ".20260315-093001-0123456789ab.json.Young1", 5);
+	/* a link of that shape to a file elsewhere; a directory of that shape */
+	put_file(outside, "precious.json", 3600);
+	snprintf(lnk, sizeof(lnk), "%s/.20260315-093002-0123456789ab.json.Link01", dir);
+	snprintf(name, sizeof(name), "../outside/precious.json");
+	assert_int_equal(symlink(name, lnk), 0);
+	snprintf(lnk, sizeof(lnk), "%s/.20260315-093003-0123456789ab.json.Dir001", dir);
+	assert_int_equal(mkdir(lnk, 0700), 0);
+
+	assert_int_equal(sign_checkin__clean_temp(dir, time(NULL), &n), 0);
+	assert_int_equal(n, 2);
+	for (i = 0; i < sizeof(temp) / sizeof(temp[0]); i++)
+		assert_false(exists(dir, temp[i]));
+	for (i = 0; i < sizeof(other) / sizeof(other[0]); i++)
+		assert_true(exists(dir, other[i]));
+	assert_true(exists(dir, ".20260315-093001-0123456789ab.json.Young1"));
+	assert_true(exists(dir, ".20260315-093002-0123456789ab.json.Link01"));
+	assert_true(exists(outside, "precious.json"));
+	assert_true(exists(dir, ".20260315-093003-0123456789ab.json.Dir001"));
+	/* nothing more to do: none removed */
+	assert_int_equal(sign_checkin__clean_temp(dir, time(NULL), &n), 0);
+	assert_int_equal(n, 0);
+	snprintf(lnk, sizeof(lnk), "%s/none", F.dir);
+	assert_int_equal(sign_checkin__clean_temp(lnk, time(NULL), &n), SIGN_ERR_IO);
+
+	/* the first record written in a directory cleans it up */
+	put_file(dir, temp[0], 3600);
+	{
+		sign_checkin *rec = full_record();
+		sign_buf p = SIGN_BUF_INIT;
+
+		assert_int_equal(sign_checkin_write(&p, rec, F.signer, dir), 0);
+		assert_false(exists(dir, temp[0]));
+		assert_true(exists(dir, ".20260315-093001-0123456789ab.json.Young1"));
+		sign_buf_dispose(&p);
+		sign_checkin_free(rec);
+	}
+}
+
 /* ---- tests: verification -------------------------------------------------- */
 
 static void
@@ -1211,6 +1322,7 @@ main(void)
 		cmocka_unit_test(test_canonical_only),
 		cmocka_unit_test(test_schema),
 		cmocka_unit_test(test_write),
+		cmocka_unit_test(test_clean_temp),
 		cmocka_unit_test(test_verify_genuine),
 		cmocka_unit_test(test_verify_each_field),
 		cmocka_unit_test(test_verify_refused),

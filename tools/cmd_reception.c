@@ -33,7 +33,7 @@ int kyso_cmd_reception(int argc, char **argv);
 
 enum {
 	O_SIGN_KEY = 0x7a01, O_SIGN_CERT, O_SIGN_MODULE, O_CHAIN, O_RECORD_DIR, O_FACILITY_NAME,
-	O_PHOTO, O_NO_PHOTO, O_ALLOW_UNVERIFIED, O_LOOP, O_MAX_PATIENTS, O_JSON, O_TSA
+	O_PHOTO, O_NO_PHOTO, O_ALLOW_UNVERIFIED, O_LOOP, O_MAX_PATIENTS, O_JSON, O_TSA, O_NO_TSA
 };
 
 static const char usage[] =
@@ -51,7 +51,9 @@ static const struct kyso_opt opts[] = {
 	  "PKCS#11 module of the signing key" },
 	{ "chain", required_argument, O_CHAIN, "FILE", "CA certificates to embed in signatures" },
 	{ "tsa", required_argument, O_TSA, "URL",
-	  "an RFC 3161 time-stamp server: each record's signature is time-stamped (CAdES-T)" },
+	  "an RFC 3161 time-stamp server: each record's signature is time-stamped (CAdES-T) "
+	  "(default: tsa in kyso.conf)" },
+	{ "no-tsa", no_argument, O_NO_TSA, NULL, "no time-stamp, even when kyso.conf names a server" },
 	KYSO_PIN_OPTIONS,
 	{ "record-dir", required_argument, O_RECORD_DIR, "DIR",
 	  "check-in records (default $XDG_DATA_HOME/kyso/records)" },
@@ -76,8 +78,8 @@ struct desk {
 	struct kyso_gw gw;
 	struct kyso_pin pin;
 	const char *sign_key, *sign_cert, *sign_module, *chain;
-	const char *record_dir, *facility_name, *photo, *tsa;
-	int no_photo, allow_unverified, loop, json;
+	const char *record_dir, *facility_name, *photo, *tsa, *tsa_cli;
+	int no_photo, allow_unverified, loop, json, no_tsa;
 	unsigned long max_patients;
 	char dirbuf[4096];
 	sign_signer *signer;
@@ -203,12 +205,8 @@ opt_cb(int val, const char *arg, void *ud)
 	case O_SIGN_CERT: d->sign_cert = arg; return 0;
 	case O_SIGN_MODULE: d->sign_module = arg; return 0;
 	case O_CHAIN: d->chain = arg; return 0;
-	case O_TSA:
-		if (strncmp(arg, "http://", 7) != 0 && strncmp(arg, "https://", 8) != 0)
-			return desk_fail(d, KYSO_EXIT_USAGE, "--tsa takes the time-stamp server's "
-			    "http:// or https:// URL");
-		d->tsa = arg;
-		return 0;
+	case O_TSA: d->tsa_cli = arg; return 0;
+	case O_NO_TSA: d->no_tsa = 1; return 0;
 	case O_RECORD_DIR: d->record_dir = arg; return 0;
 	case O_FACILITY_NAME: d->facility_name = arg; return 0;
 	case O_PHOTO: d->photo = arg; return 0;
@@ -354,6 +352,10 @@ session_open(struct desk *d)
 		    "MRZ), --qr-source, or --id with --dob (see --help)");
 	/* the gateway settings, and the facility they name */
 	if ((rc = kyso_gw_configure(&d->gw)) != 0)
+		return rc;
+	/* the time-stamp server: --tsa, none with --no-tsa, else tsa in kyso.conf */
+	if ((rc = kyso_tsa_url(&d->tsa, d->tsa_cli, d->no_tsa, d->gw.cfg, d->error,
+	    sizeof(d->error))) != 0)
 		return rc;
 	if (d->gw.facility[0] == '\0')
 		return desk_fail(d, KYSO_EXIT_USAGE, "no facility code for the records: set "

@@ -18,17 +18,19 @@
 #include <libsign/cancel.h>
 #include <libsign/cert.h>
 #include "dirlist.h"
+#include "gateway_opts.h"
 #include "pin.h"
 
 int kyso_cmd_sign(int argc, char **argv);
 
 enum { OPT_KEY = 256, OPT_CERT, OPT_CHAIN, OPT_FORCE, OPT_ENVELOPING, OPT_PSS,
-	OPT_DIGEST, OPT_MODULE, OPT_JSON, OPT_TSA };
+	OPT_DIGEST, OPT_MODULE, OPT_JSON, OPT_TSA, OPT_NO_TSA, OPT_CONFIG };
 
 static const char usage[] =
     "kyso sign --key URI [--cert URI|FILE] [--chain FILE] [--pin-source SRC]\n"
     "       [--force-last-try] [-o OUT] [--force] [--enveloping] [--pss]\n"
-    "       [--digest sha256|sha384|sha512] [--tsa URL] [--module PATH] [--json] FILE...";
+    "       [--digest sha256|sha384|sha512] [--tsa URL|--no-tsa] [--config FILE]\n"
+    "       [--module PATH] [--json] FILE...";
 
 static const struct kyso_opt opts[] = {
 	{ "key", required_argument, OPT_KEY, "URI", "the private key (pkcs11:token=...;object=...)" },
@@ -43,15 +45,19 @@ static const struct kyso_opt opts[] = {
 	{ "pss", no_argument, OPT_PSS, NULL, "RSA-PSS instead of PKCS#1 v1.5 (RSA keys)" },
 	{ "digest", required_argument, OPT_DIGEST, "MD", "sha256 (default), sha384 or sha512" },
 	{ "tsa", required_argument, OPT_TSA, "URL",
-	  "an RFC 3161 time-stamp server: each signature gets a signature time-stamp (CAdES-T)" },
+	  "an RFC 3161 time-stamp server: each signature gets a signature time-stamp (CAdES-T) "
+	  "(default: tsa in kyso.conf)" },
+	{ "no-tsa", no_argument, OPT_NO_TSA, NULL, "no time-stamp, even when kyso.conf names a server" },
+	{ "config", required_argument, OPT_CONFIG, "FILE",
+	  "configuration file for tsa (default $KYSO_CONF, SYSCONFDIR/kyso.conf)" },
 	{ "module", required_argument, OPT_MODULE, "PATH", "PKCS#11 module" },
 	{ "json", no_argument, OPT_JSON, NULL, "print one JSON object" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
 struct sign_args {
-	const char *key, *cert, *chain, *output, *digest, *module, *tsa;
-	int force, enveloping, pss, json;
+	const char *key, *cert, *chain, *output, *digest, *module, *tsa, *config;
+	int force, enveloping, pss, json, no_tsa;
 	struct kyso_pin pin;
 };
 
@@ -74,6 +80,8 @@ sign_opt(int val, const char *arg, void *ud)
 	case OPT_DIGEST: a->digest = arg; return 0;
 	case OPT_MODULE: a->module = arg; return 0;
 	case OPT_TSA: a->tsa = arg; return 0;
+	case OPT_NO_TSA: a->no_tsa = 1; return 0;
+	case OPT_CONFIG: a->config = arg; return 0;
 	case OPT_JSON: a->json = 1; return 0;
 	}
 	return KYSO_EXIT_USAGE;
@@ -626,6 +634,7 @@ kyso_cmd_sign(int argc, char **argv)
 	sign_cert *cert = NULL;
 	struct precheck pc;
 	struct interrupt intr;
+	sign_config *cfg = NULL;    /* kyso.conf (tsa), NULL when none */
 	pthread_t checker;
 	int checking = 0;
 	json_t *out = NULL, *files = NULL;
@@ -677,15 +686,20 @@ kyso_cmd_sign(int argc, char **argv)
 		code = finish_fail(out, KYSO_EXIT_USAGE, "the URI carries a PIN");
 		goto out;
 	}
-	if (a.tsa != NULL && strncmp(a.tsa, "http://", 7) != 0 &&
-	    strncmp(a.tsa, "https://", 8) != 0) {
-		code = usage_fail(out, "--tsa takes the time-stamp server's http:// or https:// URL");
+	/* The time-stamp server: --tsa, none with --no-tsa, else tsa in kyso.conf
+	 * (read only then, or when --config names it). */
+	if ((a.config != NULL || (a.tsa == NULL && !a.no_tsa)) &&
+	    (code = kyso_conf_load(&cfg, a.config, pc.msg, sizeof(pc.msg))) != 0) {
+		code = finish_fail(out, code, pc.msg);
+		goto out;
+	}
+	if ((code = kyso_tsa_url(&so.tsa_url, a.tsa, a.no_tsa, cfg, pc.msg, sizeof(pc.msg))) != 0) {
+		code = finish_fail(out, code, pc.msg);
 		goto out;
 	}
 	so.scheme = a.pss ? SIGN_SCHEME_RSA_PSS : SIGN_SCHEME_AUTO;
 	so.enveloping = a.enveloping;
 	so.overwrite = a.force;
-	so.tsa_url = a.tsa;
 
 	/* Every input and output is checked before logging in (no PIN is asked
 	 * for a batch that cannot be done), on a thread while the module loads
@@ -814,6 +828,7 @@ out:
 	sign_signer_free(signer);
 	sign_token_free(tok);
 	sign_chain_free(pc.chain);
+	sign_config_free(cfg);
 	interrupt_end(&intr);
 	return code;
 }

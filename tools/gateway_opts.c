@@ -492,6 +492,74 @@ kyso_gw_warnings(const sign_insurance_result *res, const char *facility,
 		    fieldv(res, "tenDKBDMoi") ? fieldv(res, "tenDKBDMoi") : "");
 }
 
+/* ---- kyso.conf for signing: the time-stamp server ------------------------- */
+
+int
+kyso_conf_load(sign_config **cfg, const char *path, char *err, size_t cap)
+{
+	const char *p = NULL;
+	int expl = 0, rc;
+
+	*cfg = NULL;
+	err[0] = '\0';
+	sign_config_default_path(&p, &expl, path);
+	if (p == NULL)
+		return 0;
+	rc = sign_config_load(cfg, p);
+	if (rc == SIGN_ERR_NOT_FOUND && !expl)
+		return 0;
+	if (rc != 0) {
+		snprintf(err, cap, "%s%s", sign_error_last() == rc ? sign_error_message() :
+		    sign_strerror(rc), expl ? "" : "; or name another file with --config FILE");
+		kyso_gw_utf8_trim(err);
+		kyso_err("%s", err);
+		return kyso_exit_for(rc);
+	}
+	return 0;
+}
+
+static int
+is_http_url(const char *s)
+{
+	return strncmp(s, "http://", 7) == 0 ? s[7] != '\0' :
+	    strncmp(s, "https://", 8) == 0 ? s[8] != '\0' : 0;
+}
+
+int
+kyso_tsa_url(const char **out, const char *cli, int no_tsa, const sign_config *cfg,
+    char *err, size_t cap)
+{
+	const char *v;
+
+	*out = NULL;
+	err[0] = '\0';
+	if (cli != NULL && no_tsa)
+		snprintf(err, cap, "--tsa and --no-tsa contradict each other");
+	else if (cli != NULL && !is_http_url(cli))
+		snprintf(err, cap, "--tsa takes the time-stamp server's http:// or https:// URL");
+	if (err[0] != '\0') {
+		kyso_err("%s", err);
+		return KYSO_EXIT_USAGE;
+	}
+	if (cli != NULL || no_tsa) {
+		*out = cli;
+		return 0;
+	}
+	v = cfg != NULL ? sign_config_get(cfg, "sign", "tsa") : NULL;
+	if (v == NULL || v[0] == '\0')
+		return 0;
+	if (!is_http_url(v)) {
+		snprintf(err, cap, "%s:%u: tsa '%s' is not an http:// or https:// URL (the "
+		    "time-stamp server)", sign_config_name(cfg), sign_config_line(cfg, "sign", "tsa"),
+		    v);
+		kyso_gw_utf8_trim(err);
+		kyso_err("%s", err);
+		return KYSO_EXIT_USAGE;
+	}
+	*out = v;
+	return 0;
+}
+
 /* ---- Ctrl-C during network requests -------------------------------------- */
 
 static volatile sig_atomic_t net_signal;

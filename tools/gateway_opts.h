@@ -163,6 +163,25 @@ void kyso_gw_warnings(const sign_insurance_result *res, const char *facility,
 int kyso_gw_digits(const char *s, size_t n);
 
 /*
+ * kyso.conf for a command that is not a gateway client (kyso sign): path
+ * (--config) when given, else $KYSO_CONF, else SYSCONFDIR/kyso.conf when it
+ * exists, loaded with the same rules (sign_config_load: not writable by
+ * others, 0600 when it names secrets).  *cfg NULL when no file applies.
+ * 0, or an exit status with the message printed and kept in err.
+ */
+int kyso_conf_load(sign_config **cfg, const char *path, char *err, size_t cap);
+
+/*
+ * The RFC 3161 time-stamp server a signing command uses: cli (--tsa URL)
+ * when given; none with no_tsa (--no-tsa); else "tsa" of kyso.conf (in
+ * [sign], else the global part) when cfg has it.  *out is NULL when none.
+ * 0, or KYSO_EXIT_USAGE (--tsa with --no-tsa, a URL that is not http:// or
+ * https://) with the message printed and kept in err.
+ */
+int kyso_tsa_url(const char **out, const char *cli, int no_tsa, const sign_config *cfg,
+    char *err, size_t cap);
+
+/*
  * Ctrl-C and SIGTERM while a server is asked (the gateway, a time-stamp
  * server): kyso_net_catch() installs a handler that notes the signal and
  * abandons every network request at once (sign_cancel_request: the request

@@ -214,7 +214,7 @@ check_responder(X509 *responder, X509 *issuer, const struct cades_ocsp *o, char 
 	char msg[640], *rname = sign_cades__cert_name(responder);
 	int st;
 
-	st = sign_cades__crl_status(responder, issuer, o->crls, o->cache, time(NULL), msg,
+	st = sign_cades__crl_status(responder, issuer, o->crls, o->cache, time(NULL), NULL, msg,
 	    sizeof(msg));
 	if (st == CADES_REV_REVOKED)
 		snprintf(note, cap, "its answer is not used: its certificate is revoked (%.400s)",

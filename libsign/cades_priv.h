@@ -435,10 +435,24 @@ void sign_cades__revcache_dead_put(struct cades_revcache *c, const char *url, co
  * known yet. */
 int sign_cades__revcache_crl_get(struct cades_revcache *c, X509_CRL *crl, X509 *issuer);
 void sign_cades__revcache_crl_put(struct cades_revcache *c, X509_CRL *crl, X509 *issuer, int ok);
+/* A CRL fetched from url in this run: 1 known (*crl up-referenced, or NULL
+ * when the fetch failed; msg the URL or why it failed), 0 not fetched yet.
+ * At most 32 are kept (each may be large); crl may be NULL on put. */
+int sign_cades__revcache_crlurl_get(struct cades_revcache *c, const char *url,
+    X509_CRL **crl, char *msg, size_t cap);
+void sign_cades__revcache_crlurl_put(struct cades_revcache *c, const char *url,
+    X509_CRL *crl, const char *msg);
 /* Counters for tests: OCSP requests sent, CRL signatures verified. */
 void sign_cades__revcache_stats(struct cades_revcache *c, unsigned long *ocsp_asked,
     unsigned long *crl_verified);
 void sign_cades__revcache_count_ocsp(struct cades_revcache *c);
+
+/* The CRLs of x's http:// CRL distribution points (cades_crlfetch.c), each
+ * URL fetched once per run through cache (may be NULL): *out (free with
+ * sk_X509_CRL_pop_free) holds those fetched and parsed; the count is
+ * returned; msg says why the others failed (or that x names none). */
+int sign_cades__crl_fetch(X509 *x, struct cades_revcache *cache, STACK_OF(X509_CRL) **out,
+    char *msg, size_t cap);
 
 /* The trust store's cache, or NULL (trust.c). */
 struct cades_revcache *sign_trust__revcache(const sign_trust *t);
@@ -448,25 +462,26 @@ struct cades_ocsp {
 	const char *url;            /* the responder for all, or NULL: each cert's own */
 	STACK_OF(X509) *certs;      /* untrusted certificates (a delegated responder's chain) */
 	const sign_trust *trust;
-	STACK_OF(X509_CRL) *crls[2]; /* the CRLs given: for a delegated responder's certificate */
+	STACK_OF(X509_CRL) *crls[3]; /* the CRLs given: for a delegated responder's certificate */
 	struct cades_revcache *cache; /* or NULL */
 };
 
 /* Revocation status of one certificate. */
 enum { CADES_REV_OK = 0, CADES_REV_UNKNOWN, CADES_REV_REVOKED };
 
-/* The status of x at vt by issuer's CRL among the two sets (either may be
+/* The status of x at vt by issuer's CRL among the three sets (any may be
  * NULL), CRL signatures checked through cache (may be NULL); msg says what
- * decided. */
-int sign_cades__crl_status(X509 *x, X509 *issuer, STACK_OF(X509_CRL) *const sets[2],
-    struct cades_revcache *cache, time_t vt, char *msg, size_t cap);
+ * decided, *used (may be NULL) the CRL that did (borrowed) or NULL. */
+int sign_cades__crl_status(X509 *x, X509 *issuer, STACK_OF(X509_CRL) *const sets[3],
+    struct cades_revcache *cache, time_t vt, X509_CRL **used, char *msg, size_t cap);
 
 /* The revocation check of s (cades_revocation.c): path signer first, the
  * anchor last when trusted; the CRLs of two sets (either may be NULL), and
- * OCSP when ocsp is not NULL; cache may be NULL. */
+ * OCSP when ocsp is not NULL; fetch: also the CRLs of each certificate's
+ * distribution points; cache may be NULL. */
 void sign_cades__check_revocation(struct sign_cades_signature *s, STACK_OF(X509) *path,
     int trusted, STACK_OF(X509_CRL) *crls1, STACK_OF(X509_CRL) *crls2,
-    const struct cades_ocsp *ocsp, struct cades_revcache *cache, time_t vt);
+    const struct cades_ocsp *ocsp, int fetch, struct cades_revcache *cache, time_t vt);
 
 /*
  * The status of x (issued by issuer) from an OCSP responder (cades_ocsp.c):

@@ -26,6 +26,15 @@ struct dead_ent {
 	char msg[400];
 };
 
+struct url_ent {
+	char *url;
+	X509_CRL *crl;              /* held, or NULL when the fetch failed */
+	char msg[400];
+};
+
+/* Fetched CRLs kept per run, whatever max says: each may be large. */
+#define CRLURL_MAX 32
+
 struct crl_ent {
 	X509_CRL *crl;              /* held: identity by pointer */
 	X509 *issuer;               /* held: compared by content (X509_cmp) */
@@ -41,7 +50,9 @@ struct cades_revcache {
 	size_t ndead, dead_next;
 	struct crl_ent *crl;
 	size_t ncrl, crl_next;
-	unsigned long ocsp_asked, crl_verified;
+	struct url_ent urls[CRLURL_MAX];
+	size_t nurls, urls_next;
+	unsigned long ocsp_asked, crl_verified, crl_fetched;
 };
 
 int
@@ -93,6 +104,10 @@ sign_cades__revcache_free(struct cades_revcache *c)
 	for (i = 0; i < c->ncrl; i++) {
 		X509_CRL_free(c->crl[i].crl);
 		X509_free(c->crl[i].issuer);
+	}
+	for (i = 0; i < c->nurls; i++) {
+		free(c->urls[i].url);
+		X509_CRL_free(c->urls[i].crl);
 	}
 	free(c->ocsp);
 	free(c->dead);
@@ -273,5 +288,55 @@ sign_cades__revcache_stats(struct cades_revcache *c, unsigned long *ocsp_asked,
 	pthread_mutex_lock(&c->mu);
 	*ocsp_asked = c->ocsp_asked;
 	*crl_verified = c->crl_verified;
+	pthread_mutex_unlock(&c->mu);
+}
+
+int
+sign_cades__revcache_crlurl_get(struct cades_revcache *c, const char *url, X509_CRL **crl,
+    char *msg, size_t cap)
+{
+	size_t i;
+	int found = 0;
+
+	*crl = NULL;
+	if (c == NULL)
+		return 0;
+	pthread_mutex_lock(&c->mu);
+	for (i = 0; i < c->nurls && !found; i++) {
+		if (strcmp(c->urls[i].url, url) != 0)
+			continue;
+		found = 1;
+		snprintf(msg, cap, "%s", c->urls[i].msg);
+		if (c->urls[i].crl != NULL && X509_CRL_up_ref(c->urls[i].crl))
+			*crl = c->urls[i].crl;
+	}
+	pthread_mutex_unlock(&c->mu);
+	return found;
+}
+
+void
+sign_cades__revcache_crlurl_put(struct cades_revcache *c, const char *url, X509_CRL *crl,
+    const char *msg)
+{
+	struct url_ent *e;
+	char *u;
+	int reuse;
+
+	if (c == NULL || (u = strdup(url)) == NULL)
+		return;
+	if (crl != NULL && !X509_CRL_up_ref(crl)) {
+		free(u);
+		return;
+	}
+	pthread_mutex_lock(&c->mu);
+	c->crl_fetched++;
+	e = &c->urls[slot(&c->nurls, &c->urls_next, CRLURL_MAX, &reuse)];
+	if (reuse) {
+		free(e->url);
+		X509_CRL_free(e->crl);
+	}
+	e->url = u;
+	e->crl = crl;
+	snprintf(e->msg, sizeof(e->msg), "%s", msg);
 	pthread_mutex_unlock(&c->mu);
 }

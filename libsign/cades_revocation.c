@@ -3,7 +3,9 @@
  * Revocation of the certificates of a signature's path (the revocation
  * check of the report), from the CRLs the caller gave: every certificate
  * below the trust anchor against the newest complete CRL of its issuer
- * whose signature verifies with the issuer's key.  Nothing is fetched.
+ * whose signature verifies with the issuer's key, and with
+ * SIGN_CADES_VERIFY_CRL_FETCH those fetched from each certificate's CRL
+ * distribution points (cades_crlfetch.c), on the same terms.
  * With OCSP asked for (cades_ocsp.c) the responder answers first; when it
  * gives no usable answer the CRLs do, and the detail keeps why OCSP did not.
  * With a run's cache (cades_revcache.c) a CRL's signature is verified once
@@ -79,7 +81,7 @@ newer(X509_CRL *a, X509_CRL *b)
 /* The newest complete CRL of issuer for x that verifies with issuer's key,
  * from two sets; *forged counts those of issuer's name that do not. */
 static X509_CRL *
-best_crl(X509 *x, X509 *issuer, STACK_OF(X509_CRL) *const sets[2],
+best_crl(X509 *x, X509 *issuer, STACK_OF(X509_CRL) *const sets[3],
     struct cades_revcache *cache, int *forged)
 {
 	X509_CRL *best = NULL, *c;
@@ -90,7 +92,7 @@ best_crl(X509 *x, X509 *issuer, STACK_OF(X509_CRL) *const sets[2],
 	*forged = 0;
 	if (pk == NULL || (ku != UINT32_MAX && !(ku & KU_CRL_SIGN)))
 		return NULL;
-	for (k = 0; k < 2; k++) {
+	for (k = 0; k < 3; k++) {
 		for (i = 0; sets[k] != NULL && i < sk_X509_CRL_num(sets[k]); i++) {
 			c = sk_X509_CRL_value(sets[k], i);
 			if (X509_NAME_cmp(X509_CRL_get_issuer(c), X509_get_subject_name(issuer)) != 0 ||
@@ -180,8 +182,8 @@ ocsp_status(X509 *x, X509 *issuer, const struct cades_ocsp *o, time_t vt, char *
 }
 
 int
-sign_cades__crl_status(X509 *x, X509 *issuer, STACK_OF(X509_CRL) *const sets[2],
-    struct cades_revcache *cache, time_t vt, char *msg, size_t cap)
+sign_cades__crl_status(X509 *x, X509 *issuer, STACK_OF(X509_CRL) *const sets[3],
+    struct cades_revcache *cache, time_t vt, X509_CRL **used, char *msg, size_t cap)
 {
 	X509_CRL *crl;
 	X509_REVOKED *rev = NULL;
@@ -194,6 +196,8 @@ sign_cades__crl_status(X509 *x, X509 *issuer, STACK_OF(X509_CRL) *const sets[2],
 
 	sign_cades__iso_time(vt, vts, sizeof(vts));
 	crl = best_crl(x, issuer, sets, cache, &forged);
+	if (used != NULL)
+		*used = crl;
 	if (crl == NULL) {
 		snprintf(msg, cap, "no CRL of \"%s\" among those given%s: the revocation of "
 		    "\"%s\" is not known; get its current CRL", iname != NULL ? iname : "?",
@@ -234,22 +238,52 @@ out:
 	return st;
 }
 
+/* The CRLs' answer for x: those given and, with fetch, those of its CRL
+ * distribution points. */
+static int
+crl_answer(X509 *x, X509 *issuer, STACK_OF(X509_CRL) *crls1, STACK_OF(X509_CRL) *crls2,
+    int fetch, struct cades_revcache *cache, time_t vt, char *msg, size_t cap)
+{
+	STACK_OF(X509_CRL) *fetched = NULL;
+	X509_CRL *used = NULL;
+	char fmsg[400] = "", cmsg[REV_DETAIL];
+	int st, i, from_cdp = 0;
+
+	if (fetch)
+		sign_cades__crl_fetch(x, cache, &fetched, fmsg, sizeof(fmsg));
+	{
+		STACK_OF(X509_CRL) *const sets[3] = { crls1, crls2, fetched };
+
+		st = sign_cades__crl_status(x, issuer, sets, cache, vt, &used, cmsg, sizeof(cmsg));
+	}
+	for (i = 0; used != NULL && fetched != NULL && i < sk_X509_CRL_num(fetched); i++)
+		if (sk_X509_CRL_value(fetched, i) == used)
+			from_cdp = 1;
+	if (from_cdp)
+		snprintf(msg, cap, "%.500s, fetched from its CRL distribution point", cmsg);
+	else if (st == REV_UNKNOWN && fmsg[0] != '\0')
+		snprintf(msg, cap, "%.300s (CRL distribution point: %.300s)", cmsg, fmsg);
+	else
+		snprintf(msg, cap, "%s", cmsg);
+	sk_X509_CRL_pop_free(fetched, X509_CRL_free);
+	return st;
+}
+
 void
 sign_cades__check_revocation(struct sign_cades_signature *s, STACK_OF(X509) *path,
     int trusted, STACK_OF(X509_CRL) *crls1, STACK_OF(X509_CRL) *crls2,
-    const struct cades_ocsp *ocsp, struct cades_revcache *cache, time_t vt)
+    const struct cades_ocsp *ocsp, int fetch, struct cades_revcache *cache, time_t vt)
 {
-	STACK_OF(X509_CRL) *const sets[2] = { crls1, crls2 };
 	char msg[REV_DETAIL], first_unknown[REV_DETAIL] = "", ok[REV_DETAIL] = "", vts[32];
 	char omsg[560], cmsg[REV_DETAIL];
 	int i, n, st, unknown = 0, have_crls;
 	size_t used = 0;
 
 	have_crls = sk_X509_CRL_num(crls1) > 0 || sk_X509_CRL_num(crls2) > 0;
-	if (!have_crls && ocsp == NULL) {
+	if (!have_crls && ocsp == NULL && !fetch) {
 		sign_cades__check(s, SIGN_CADES_CHECK_REVOCATION, SIGN_CADES_STATUS_SKIPPED,
 		    SIGN_CADES_SUB_NONE, "revocation is not checked: no CRL was given and OCSP "
-		    "was not asked for (kyso verify --crl FILE|DIR, --ocsp)");
+		    "was not asked for (kyso verify --crl FILE|DIR, --ocsp, --crl-fetch)");
 		return;
 	}
 	n = path != NULL ? sk_X509_num(path) : 0;
@@ -267,12 +301,12 @@ sign_cades__check_revocation(struct sign_cades_signature *s, STACK_OF(X509) *pat
 		if (st >= 0)
 			snprintf(msg, sizeof(msg), "%s", omsg);
 		else if (ocsp == NULL)
-			st = sign_cades__crl_status(sk_X509_value(path, i),
-			    sk_X509_value(path, i + 1), sets, cache, vt, msg, sizeof(msg));
-		else if (have_crls) {
+			st = crl_answer(sk_X509_value(path, i), sk_X509_value(path, i + 1), crls1,
+			    crls2, fetch, cache, vt, msg, sizeof(msg));
+		else if (have_crls || fetch) {
 			/* the CRLs answer; why OCSP did not is kept for the auditor */
-			st = sign_cades__crl_status(sk_X509_value(path, i),
-			    sk_X509_value(path, i + 1), sets, cache, vt, cmsg, sizeof(cmsg));
+			st = crl_answer(sk_X509_value(path, i), sk_X509_value(path, i + 1), crls1,
+			    crls2, fetch, cache, vt, cmsg, sizeof(cmsg));
 			snprintf(msg, sizeof(msg), "%.300s (OCSP: %.330s)", cmsg, omsg);
 		} else {
 			snprintf(msg, sizeof(msg), "%s, and no CRL was given: its revocation is "

@@ -979,7 +979,8 @@ verify_one(sign_cades_report *r, const struct tlv *si_raw, const struct parsed *
 		STACK_OF(X509_CRL) *crls2 = sign_trust__crls(opts->version >= 2 ?
 		    opts->extra_certs : NULL);
 		struct cades_revcache *cache = sign_trust__revcache(opts->trust);
-		struct cades_ocsp ocsp = { NULL, P->x509s, opts->trust, { crls1, crls2 }, cache };
+		struct cades_ocsp ocsp = { NULL, P->x509s, opts->trust, { crls1, crls2, NULL },
+		    cache };
 		int trusted = 0, want_ocsp = opts->version >= 3 &&
 		    (opts->flags & SIGN_CADES_VERIFY_OCSP) != 0;
 
@@ -992,7 +993,9 @@ verify_one(sign_cades_report *r, const struct tlv *si_raw, const struct parsed *
 		if (want_ocsp)
 			ocsp.url = opts->ocsp_url;
 		sign_cades__check_revocation(s, path, trusted, crls1, crls2,
-		    want_ocsp ? &ocsp : NULL, cache, tst == 1 ? tst_time : vt);
+		    want_ocsp ? &ocsp : NULL, opts->version >= 3 &&
+		    (opts->flags & SIGN_CADES_VERIFY_CRL_FETCH) != 0, cache,
+		    tst == 1 ? tst_time : vt);
 		sk_X509_pop_free(path, X509_free);
 	} else {
 		sign_cades__check(s, SIGN_CADES_CHECK_CHAIN, SIGN_CADES_STATUS_SKIPPED,

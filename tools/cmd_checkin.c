@@ -20,7 +20,7 @@ static const char usage[] =
     "kyso checkin verify RECORD.json... [--trust FILE|DIR]... [--no-default-trust]\n"
     "                          [--csca FILE|DIR]... [--master-list ML --ml-signer-anchor CERT]\n"
     "                          [--no-default-csca] [--crl FILE|DIR]... [--ocsp] [--ocsp-url URL]\n"
-    "                          [--signature SIG] [--json]";
+    "                          [--crl-fetch] [--signature SIG] [--json]";
 
 static const struct kyso_opt opts[] = {
 	KYSO_TRUST_OPTIONS("trust anchors for the facility's certificate (repeatable)"),

@@ -23,7 +23,8 @@ enum { OPT_CONTENT = 256, OPT_JSON, OPT_CERTS };
 
 static const char usage[] =
     "kyso verify [--trust FILE|DIR]... [--no-default-trust] [--certs FILE|DIR]... "
-    "[--crl FILE|DIR]... [--ocsp] [--ocsp-url URL] [--content FILE] [--json] SIG...";
+    "[--crl FILE|DIR]... [--ocsp] [--ocsp-url URL] [--crl-fetch] [--content FILE] [--json] "
+    "SIG...";
 
 static const struct kyso_opt opts[] = {
 	KYSO_TRUST_OPTIONS("add trust anchors (PEM/DER file or directory); repeatable"),

@@ -118,6 +118,9 @@ kyso_revocation_option(struct kyso_revocation_opts *r, int val, const char *arg)
 		r->ocsp = 1;
 		r->ocsp_url = arg;
 		return 0;
+	case KYSO_OPT_CRL_FETCH:
+		r->crl_fetch = 1;
+		return 0;
 	}
 	return -1;
 }
@@ -141,7 +144,8 @@ kyso_revocation_load(sign_trust *store, const struct kyso_revocation_opts *r)
 unsigned int
 kyso_revocation_flags(const struct kyso_revocation_opts *r)
 {
-	return r->ocsp ? SIGN_CADES_VERIFY_OCSP : 0;
+	return (r->ocsp ? SIGN_CADES_VERIFY_OCSP : 0) |
+	    (r->crl_fetch ? SIGN_CADES_VERIFY_CRL_FETCH : 0);
 }
 
 int
@@ -149,7 +153,7 @@ kyso_revocation_cache(sign_trust *trust, const struct kyso_revocation_opts *r)
 {
 	int rc;
 
-	if (r->ncrls == 0 && !r->ocsp)
+	if (r->ncrls == 0 && !r->ocsp && !r->crl_fetch)
 		return 0;
 	rc = sign_trust_cache_revocation(trust, SIGN_TRUST_CACHE_DEFAULT);
 	return rc != 0 ? kyso_fail(rc) : 0;

@@ -43,7 +43,7 @@ int kyso_trust_load(sign_trust **out, const struct kyso_trust_opts *t, int warn_
     const char **dflt);
 
 /*
- * --crl FILE|DIR (repeatable), --ocsp and --ocsp-url URL, shared by the
+ * --crl FILE|DIR (repeatable), --ocsp, --ocsp-url URL and --crl-fetch, shared by the
  * commands that check revocation (kyso verify, kyso checkin verify):
  *
  *   KYSO_REVOCATION_OPTIONS in the option table;
@@ -55,6 +55,7 @@ int kyso_trust_load(sign_trust **out, const struct kyso_trust_opts *t, int warn_
 #define KYSO_OPT_CRL      0x7a03
 #define KYSO_OPT_OCSP     0x7a04
 #define KYSO_OPT_OCSP_URL 0x7a05
+#define KYSO_OPT_CRL_FETCH 0x7a06
 
 #define KYSO_REVOCATION_OPTIONS \
 	{ "crl", required_argument, KYSO_OPT_CRL, "FILE|DIR", \
@@ -63,25 +64,28 @@ int kyso_trust_load(sign_trust **out, const struct kyso_trust_opts *t, int warn_
 	{ "ocsp", no_argument, KYSO_OPT_OCSP, NULL, \
 	  "ask each certificate's OCSP responder whether it is revoked (the network)" }, \
 	{ "ocsp-url", required_argument, KYSO_OPT_OCSP_URL, "URL", \
-	  "the OCSP responder to ask for every certificate (implies --ocsp)" }
+	  "the OCSP responder to ask for every certificate (implies --ocsp)" }, \
+	{ "crl-fetch", no_argument, KYSO_OPT_CRL_FETCH, NULL, \
+	  "fetch each certificate's CRL from its http:// distribution point (the network)" }
 
 struct kyso_revocation_opts {
 	const char *crls[KYSO_TRUST_MAX];
 	int ncrls;
 	int ocsp;
 	const char *ocsp_url;
+	int crl_fetch;
 };
 
 /* As kyso_trust_option, for the revocation options. */
 int kyso_revocation_option(struct kyso_revocation_opts *r, int val, const char *arg);
 /* The --crl files into store: 0, or the exit status after a message. */
 int kyso_revocation_load(sign_trust *store, const struct kyso_revocation_opts *r);
-/* With --crl or --ocsp: one revocation cache for the whole run, on the
+/* With --crl, --ocsp or --crl-fetch: one revocation cache for the whole run, on the
  * anchors' store (sign_trust_cache_revocation()): each certificate asked
  * about once per responder, each CRL's signature verified once, a responder
  * that does not answer asked once.  0, or the exit status after a message. */
 int kyso_revocation_cache(sign_trust *trust, const struct kyso_revocation_opts *r);
-/* SIGN_CADES_VERIFY_OCSP when asked for, else 0. */
+/* SIGN_CADES_VERIFY_OCSP, SIGN_CADES_VERIFY_CRL_FETCH as asked for. */
 unsigned int kyso_revocation_flags(const struct kyso_revocation_opts *r);
 
 

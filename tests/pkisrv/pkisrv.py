@@ -18,6 +18,9 @@ POST an application/timestamp-query to:
   /other    a granted token, but for another request
   /garbage  bytes that are not a time-stamp response
   /500      HTTP 500
+GET /files/NAME: the file NAME of the --files directory (a CRL at a
+certificate's distribution point), read at each request; 404 when absent.
+
 The TSA is the test PKI's (certs/mkpki.sh): tsa.pem and tsa.key, with
 gov-ca.pem and root.pem in its tokens.  Prints "ready PORT" once listening;
 every request is one line in --log: "PATH CONTENT-TYPE LENGTH", and for an
@@ -38,6 +41,7 @@ ap.add_argument("--pki", required=True, help="the test PKI's directory")
 ap.add_argument("--dir", required=True, help="a scratch directory")
 ap.add_argument("--log", required=True)
 ap.add_argument("--ocsp-index", help="the gov CA's database (openssl ca's index.txt)")
+ap.add_argument("--files", help="a directory served by GET /files/NAME")
 args = ap.parse_args()
 
 pki, scratch = os.path.abspath(args.pki), os.path.abspath(args.dir)
@@ -133,6 +137,22 @@ def responder(path):
 class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, *a):
         pass
+
+    def do_GET(self):
+        with open(args.log, "a") as f:
+            f.write("GET %s\n" % self.path)
+        m = re.fullmatch(r"/files/([A-Za-z0-9._-]+)", self.path)
+        path = os.path.join(args.files, m.group(1)) if m and args.files else None
+        if path is None or not os.path.isfile(path):
+            status, data = 404, b"not found\n"
+        else:
+            with open(path, "rb") as f:
+                status, data = 200, f.read()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/pkix-crl")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))

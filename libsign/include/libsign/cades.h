@@ -242,6 +242,14 @@ typedef struct sign_cades_verify_opts {
 } sign_cades_verify_opts;
 
 #define SIGN_CADES_VERIFY_OCSP 0x1u
+/* (version 3 too, added later: an older library ignores it) Fetch the CRL
+ * of each certificate of the path below the anchor from its http:// CRL
+ * distribution points (plain HTTP GET, no redirect, at most 16 MiB, 20 s)
+ * when OCSP gives no usable answer or is not asked for; fetched CRLs are
+ * used like those given (only when their signature verifies with the
+ * issuer's key; the newest wins).  With sign_trust_cache_revocation() each
+ * URL is fetched once per run (a failure too). */
+#define SIGN_CADES_VERIFY_CRL_FETCH 0x2u
 
 /* Versions 1 (without extra_certs) and 2 (without flags, ocsp_url) are
  * still accepted. */

@@ -5,7 +5,9 @@
 # bound below) or the time-stamp server (one of this test's own that takes the
 # request and never answers).  kyso ends at once, by the signal, says so in one
 # line, and writes no record (none may claim a lookup that was abandoned) and
-# leaves no temporary file; one patient and --loop alike.
+# leaves no temporary file; one patient and --loop alike.  Temporary files a
+# desk killed outright left (a record's, a photo's) are removed by the next
+# session; look-alikes, young files and links are not.
 . "$top_srcdir/tests/integration/reception_lib.sh"
 
 facility_token
@@ -70,6 +72,9 @@ nothing_left "SIGTERM during the lookup"
 # written in the directory removes it; one of a writer at work is younger)
 (umask 077; printf '{"half":' > "$T/records/.20260101-080000-0123456789ab.json.Ki11ed")
 touch -d '1 hour ago' "$T/records/.20260101-080000-0123456789ab.json.Ki11ed"
+# (and a photo's, which the session removes when it starts)
+(umask 077; printf 'half' > "$T/records/20260101-080000-0123456789ab-2.jpg.tmpKi11ed")
+touch -d '1 hour ago' "$T/records/20260101-080000-0123456789ab-2.jpg.tmpKi11ed"
 r=$($RUN --signal TERM --stall --bound 10 --out "$T/out" --err "$T/err" -- \
     "$KYSO" reception --config "$T/kyso.conf" --sign-key "$FKEY" --tsa "{STALL}" \
     --pin-source env:PIN --chain "$T/pki/chain.pem" --record-dir "$T/records" \
@@ -89,5 +94,24 @@ ran INT 130 "during a --loop lookup"
 said '^kyso reception: interrupted \(SIGINT\) before the check-in record was written: no record for this patient$'
 said '^kyso reception: session ended \(SIGINT\): 1 card, 0 records written$'
 nothing_left "SIGINT during a --loop lookup"
+
+# ---- look-alikes of those temporary files are not the desk's to remove ---------------
+for f in 20260101-080000-0123456789ab.jpg.tmpYoung1 20260101-080000-0123456789ab.pdf.tmpAb12Cd \
+    20260101-080000-0123456789ab.jpg.tmpAb12C notes.jpg.tmpAb12Cd \
+    .20260101-080000-0123456789ab.json.Young2; do
+	(umask 077; printf 'x' > "$T/records/$f")
+	case $f in *Young*) ;; *) touch -d '1 hour ago' "$T/records/$f" ;; esac
+done
+ln -s "$T/qr.txt" "$T/records/20260101-080000-0123456789ab.jpg.tmpLink01"
+touch -h -d '1 hour ago' "$T/records/20260101-080000-0123456789ab.jpg.tmpLink01"
+r=$($RUN --signal INT --stall --bound 10 --out "$T/out" --err "$T/err" -- \
+    "$KYSO" reception --config "$T/kyso.conf" --sign-key "$FKEY" --tsa "{STALL}" \
+    --pin-source env:PIN --chain "$T/pki/chain.pem" --record-dir "$T/records" \
+    --reader "$CARD_READER" --csca "$T/pki/csca.pem" --no-default-csca --mrz-source env:MRZ)
+ran INT 130 "while the time-stamp server is waited for"
+left=$(ls -A "$T/records" | wc -l)
+[ "$left" -eq 6 ] && pass "the look-alikes, a young file and a link are left alone" ||
+    fail "$left files left: $(ls -A "$T/records" | tr '\n' ' ')"
+[ -s "$T/qr.txt" ] && pass "the link's target is untouched" || fail "the link's target"
 
 done_testing

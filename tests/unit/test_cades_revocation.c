@@ -2,7 +2,8 @@
 /*
  * The revocation cache of a verification run (cades_revcache.c,
  * sign_trust_cache_revocation()): its tables (OCSP answers by key and while
- * current, silent responders, CRL signature checks by CRL and issuer), their
+ * current, silent responders, CRL signature checks by CRL and issuer,
+ * fetched CRLs by URL), their
  * bound, and that verifying one signature several times with CRLs verifies
  * each CRL's signature once, with the same verdicts as without the cache.
  * The OCSP side against a responder is tested in verify_ocsp_cache.sh.
@@ -113,6 +114,24 @@ test_dead_and_crl_tables(void **state)
 	/* the same certificate parsed again (another signature's copy) matches */
 	assert_int_equal(sign_cades__revcache_crl_get(c, crl, gov2), 1);
 	assert_int_equal(sign_cades__revcache_crl_get(c, crl, root), 0);
+	/* fetched CRLs by URL: a CRL, or a failure, each remembered */
+	{
+		X509_CRL *got = NULL;
+
+		assert_int_equal(sign_cades__revcache_crlurl_get(c, "http://c/x.crl", &got, m,
+		    sizeof(m)), 0);
+		assert_null(got);
+		sign_cades__revcache_crlurl_put(c, "http://c/x.crl", crl, "http://c/x.crl");
+		sign_cades__revcache_crlurl_put(c, "http://c/y.crl", NULL, "answered HTTP 404");
+		assert_int_equal(sign_cades__revcache_crlurl_get(c, "http://c/x.crl", &got, m,
+		    sizeof(m)), 1);
+		assert_ptr_equal(got, crl);
+		X509_CRL_free(got);
+		assert_int_equal(sign_cades__revcache_crlurl_get(c, "http://c/y.crl", &got, m,
+		    sizeof(m)), 1);
+		assert_null(got);
+		assert_string_equal(m, "answered HTTP 404");
+	}
 	X509_CRL_free(crl);     /* the cache still holds it */
 	X509_free(gov);
 	X509_free(gov2);

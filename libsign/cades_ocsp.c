@@ -10,7 +10,8 @@
  * A delegated responder's certificate (RFC 6960 4.2.2.2.1) with the
  * id-pkix-ocsp-nocheck extension is trusted for its lifetime.  One without
  * it is checked against the CRLs given (its issuer's, the issuer of the
- * certificate asked about): revoked, its answers are not used (the CRLs then
+ * certificate asked about), and those of its own distribution points with
+ * SIGN_CADES_VERIFY_CRL_FETCH: revoked, its answers are not used (the CRLs then
  * answer for the certificate, as for any unusable answer); when no CRL
  * given can tell, the answer is used as it is - the responder's own
  * authority - and the report says that the responder's revocation was not
@@ -211,11 +212,19 @@ static int
 check_responder(X509 *responder, X509 *issuer, const struct cades_ocsp *o, char *note,
     size_t cap)
 {
-	char msg[640], *rname = sign_cades__cert_name(responder);
+	STACK_OF(X509_CRL) *fetched = NULL;
+	char msg[640], fmsg[400], *rname = sign_cades__cert_name(responder);
 	int st;
 
-	st = sign_cades__crl_status(responder, issuer, o->crls, o->cache, time(NULL), NULL, msg,
-	    sizeof(msg));
+	if (o->fetch)
+		sign_cades__crl_fetch(responder, o->cache, &fetched, fmsg, sizeof(fmsg));
+	{
+		STACK_OF(X509_CRL) *const sets[3] = { o->crls[0], o->crls[1], fetched };
+
+		st = sign_cades__crl_status(responder, issuer, sets, o->cache, time(NULL), NULL,
+		    msg, sizeof(msg));
+	}
+	sk_X509_CRL_pop_free(fetched, X509_CRL_free);
 	if (st == CADES_REV_REVOKED)
 		snprintf(note, cap, "its answer is not used: its certificate is revoked (%.400s)",
 		    msg);

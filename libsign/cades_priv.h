@@ -464,6 +464,8 @@ struct cades_ocsp {
 	const sign_trust *trust;
 	STACK_OF(X509_CRL) *crls[3]; /* the CRLs given: for a delegated responder's certificate */
 	struct cades_revcache *cache; /* or NULL */
+	int fetch;                  /* SIGN_CADES_VERIFY_CRL_FETCH: a delegated responder's
+	                             * CRL from its distribution points too */
 };
 
 /* Revocation status of one certificate. */

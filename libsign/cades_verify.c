@@ -980,7 +980,7 @@ verify_one(sign_cades_report *r, const struct tlv *si_raw, const struct parsed *
 		    opts->extra_certs : NULL);
 		struct cades_revcache *cache = sign_trust__revcache(opts->trust);
 		struct cades_ocsp ocsp = { NULL, P->x509s, opts->trust, { crls1, crls2, NULL },
-		    cache };
+		    cache, opts->version >= 3 && (opts->flags & SIGN_CADES_VERIFY_CRL_FETCH) != 0 };
 		int trusted = 0, want_ocsp = opts->version >= 3 &&
 		    (opts->flags & SIGN_CADES_VERIFY_OCSP) != 0;
 
@@ -993,9 +993,7 @@ verify_one(sign_cades_report *r, const struct tlv *si_raw, const struct parsed *
 		if (want_ocsp)
 			ocsp.url = opts->ocsp_url;
 		sign_cades__check_revocation(s, path, trusted, crls1, crls2,
-		    want_ocsp ? &ocsp : NULL, opts->version >= 3 &&
-		    (opts->flags & SIGN_CADES_VERIFY_CRL_FETCH) != 0, cache,
-		    tst == 1 ? tst_time : vt);
+		    want_ocsp ? &ocsp : NULL, ocsp.fetch, cache, tst == 1 ? tst_time : vt);
 		sk_X509_pop_free(path, X509_free);
 	} else {
 		sign_cades__check(s, SIGN_CADES_CHECK_CHAIN, SIGN_CADES_STATUS_SKIPPED,

@@ -44,13 +44,26 @@ openssl x509 -noout -text -in "$P/resp-nocheck.pem" | grep -q "OCSP No Check" &&
 openssl x509 -noout -text -in "$P/resp-plain.pem" | grep -q "OCSP No Check" &&
     fail "resp-plain carries nocheck" || pass "resp-plain has no nocheck extension"
 
-start_pkisrv --ocsp-index "$T/ca-gov-ca/index"
+mkdir files
+start_pkisrv --ocsp-index "$T/ca-gov-ca/index" --files "$T/files"
 OCSP=$PKISRV
 printf 'Giấy mời họp số 3\n' > doc.txt
 openssl cms -sign -binary -in doc.txt -signer "$P/signer-rsa.pem" -inkey "$P/signer-rsa.key" \
     -certfile "$P/chain.pem" -cades -outform DER -out doc.txt.p7s || fail "openssl cms -sign"
 V() { "$KYSO" verify --no-default-trust --trust "$P/gov-ca.pem" "$@" doc.txt.p7s; }
 ca_gencrl gov-ca gov.crl
+
+# a third, without nocheck, naming a CRL distribution point (for --crl-fetch)
+cat >> resp.cnf <<CNF
+[ cdp ]
+basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature
+extendedKeyUsage = critical, OCSPSigning
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+crlDistributionPoints = URI:$OCSP/files/gov.crl
+CNF
+responder resp-cdp cdp 0x7103 "Kyso Test OCSP cdp"
 
 # the referee: both responders' answers verify as the gov CA's delegates
 for r in resp-plain resp-nocheck; do
@@ -75,6 +88,22 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c=[c for c in d["re
 # ---- no nocheck, the gov CA's CRL: not revoked ------------------------------------------
 expect 0 "good by the OCSP responder $OCSP/ocsp-as/resp-plain; the responder certificate \"Kyso Test OCSP plain\" \(no id-pkix-ocsp-nocheck\) is not revoked by the CRL of \"CA phục vụ thử nghiệm\"" \
     V --ocsp-url "$OCSP/ocsp-as/resp-plain" --crl gov.crl
+
+# ---- no nocheck, its CRL fetched from its distribution point (--crl-fetch) ----------------
+openssl crl -in gov.crl -outform DER -out files/gov.crl
+expect 0 "good by the OCSP responder $OCSP/ocsp-as/resp-cdp; the responder certificate \"Kyso Test OCSP cdp\" \(no id-pkix-ocsp-nocheck\) is not revoked by the CRL of \"CA phục vụ thử nghiệm\"" \
+    V --ocsp-url "$OCSP/ocsp-as/resp-cdp" --crl-fetch
+grep -q "^GET /files/gov.crl$" "$T/pkisrv.log" && pass "the responder's CRL was fetched" ||
+    fail "no GET of the responder's CRL"
+# without --crl-fetch: the note
+expect 0 "resp-cdp; note: the revocation of the responder certificate" V --ocsp-url "$OCSP/ocsp-as/resp-cdp"
+ca_revoke gov-ca "$P/resp-cdp.pem" -crl_reason keyCompromise
+ca_gencrl gov-ca gov-cdp-revoked.crl
+openssl crl -in gov-cdp-revoked.crl -outform DER -out files/gov.crl
+# revoked by its fetched CRL: not used; the signer has no distribution point nor CRL given
+expect 2 "INDETERMINATE/TRY_LATER" V --ocsp-url "$OCSP/ocsp-as/resp-cdp" --crl-fetch
+expect 2 "its answer is not used: its certificate is revoked \(\"Kyso Test OCSP cdp\" was revoked on" \
+    V --ocsp-url "$OCSP/ocsp-as/resp-cdp" --crl-fetch
 
 # ---- both responders revoked, and the signer too (in the responders' database) ----------
 ca_revoke gov-ca "$P/resp-plain.pem" -crl_reason keyCompromise

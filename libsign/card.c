@@ -275,6 +275,16 @@ sign_card_doc_aa_sw(const sign_card_doc *doc)
 	return doc != NULL ? doc->aa_sw : 0;
 }
 
+sign_chipauth_verdict
+sign_card_doc_chipauth(const sign_card_doc *doc, const char **message, const char **protocol)
+{
+	if (message != NULL)
+		*message = doc != NULL ? doc->ca_note : "";
+	if (protocol != NULL)
+		*protocol = doc != NULL && doc->ca_protocol[0] != '\0' ? doc->ca_protocol : NULL;
+	return doc != NULL ? doc->ca : SIGN_CHIPAUTH_NOT_ATTEMPTED;
+}
+
 const char *
 sign_card_doc_reader(const sign_card_doc *doc)
 {
@@ -324,6 +334,9 @@ sign_card_doc_to_pa(const sign_card_doc *doc, sign_pa_doc **out)
 	if (rc == 0 && doc->have_aa)
 		rc = sign_pa_doc_set_aa(pa, doc->aa_chal, sizeof(doc->aa_chal), doc->aa_resp,
 		    doc->aa_resp_len);
+	/* Chip Authentication was proven (or not) by the live session only. */
+	if (rc == 0)
+		rc = sign_pa_doc_set_chipauth(pa, doc->ca, doc->ca_note);
 	if (rc != 0) {
 		sign_pa_doc_free(pa);
 		return rc;

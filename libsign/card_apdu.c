@@ -46,7 +46,7 @@ sign_card__chan_clear(sign_card__chan *ch)
 static size_t
 short_max(const sign_card__chan *ch)
 {
-	return ch->sm != NULL ? SIGN_CARD__SHORT_READ_MAX_SM : SIGN_CARD__SHORT_READ_MAX;
+	return ch->sm != NULL ? sign_sm__short_read_max(ch->sm) : SIGN_CARD__SHORT_READ_MAX;
 }
 
 static void
@@ -521,6 +521,11 @@ sign_card__read_current(sign_card__chan *ch, size_t max_file, sign_buf *out)
 
 			if (below != 0)
 				size = below;
+			/* That size failed: an upper bound for probing once a read
+			 * of this file works (was lost when small files came first,
+			 * leaving the session at the step below). */
+			if (ch->size_fail == 0 || ch->size_fail > ch->first_fail)
+				ch->size_fail = ch->first_fail;
 		}
 		probing = size != ch->max_read && total != 0;
 		full = want = read_limit(size, off);

@@ -148,6 +148,9 @@ struct sign_card_doc {
 	size_t aa_resp_len;
 	char aa_note[128];
 	unsigned int aa_sw;
+	sign_chipauth_verdict ca;       /* NOT_ATTEMPTED until the read decides */
+	char ca_note[200];
+	char ca_protocol[64];
 	char *reader;
 	size_t key_index;
 	sign_card_stats stats;

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The eMRTD read session: SELECT, BAC, EF.COM, data groups, EF.SOD, AA. */
+/* The eMRTD read session: SELECT, BAC, EF.COM, DG14 and Chip Authentication,
+ * the other data groups, EF.SOD, AA. */
 #include "card_priv.h"
+#include "chipauth.h"
 #include "pcsc_priv.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -213,6 +217,186 @@ active_auth(sign_card__chan *ch, sign_card_doc *doc)
 	return 0;
 }
 
+/* After a Chip Authentication that did not pass: a fresh BAC session (the
+ * chip may have switched keys, or dropped secure messaging), so that the
+ * rest of the document can still be read and verified. */
+static int
+rebac(sign_card__chan *ch, const sign_mrz_key *key)
+{
+	int rc;
+
+	sign_card__chan_set_sm(ch, NULL);
+	rc = sign_card__select_aid(ch, emrtd_aid, sizeof(emrtd_aid), 0);
+	if (rc == 0)
+		rc = bac(ch, key);
+	if (rc != 0 && rc != SIGN_ERR_CARD_REMOVED && rc != SIGN_ERR_NOMEM) {
+		char msg[300];
+
+		snprintf(msg, sizeof(msg), "%s", sign_error_message());
+		rc = sign_error__set(rc, sign_error_backend(),
+		    "after a failed Chip Authentication the card does not open again: %s", msg);
+	}
+	return rc;
+}
+
+/* Record a CA failure (the note) and go on under BAC. */
+static int
+ca_failed(sign_card__chan *ch, sign_card_doc *doc, const sign_mrz_key *key, const char *fmt,
+    ...) SIGN__PRINTF(4, 5);
+
+static int
+ca_failed(sign_card__chan *ch, sign_card_doc *doc, const sign_mrz_key *key, const char *fmt,
+    ...)
+{
+	va_list ap;
+
+	doc->ca = SIGN_CHIPAUTH_FAILED;
+	va_start(ap, fmt);
+	vsnprintf(doc->ca_note, sizeof(doc->ca_note), fmt, ap);
+	va_end(ap);
+	sign_log__msg(SIGN_LOG_INFO, "Chip Authentication FAILED: %s", doc->ca_note);
+	sign_error_clear();
+	return rebac(ch, key);
+}
+
+/*
+ * Chip Authentication with DG14's key (ICAO 9303-11 §6.2).  The commands go
+ * under the BAC session; the chip's answers to them come under the BAC keys
+ * too; then both sides switch to the keys of the agreement, SSC 0.  The
+ * proof: EF.COM read again under the new keys passes its MAC check and
+ * equals the EF.COM read before.  Only errors that end the read (card
+ * removed, out of memory, a card that no longer opens) are returned; a chip
+ * that fails is recorded in doc and the read goes on under a fresh BAC.
+ */
+static int
+chip_auth(sign_card__chan *ch, sign_card_doc *doc, const sign_mrz_key *key)
+{
+	const unsigned char *d14 = NULL, *com = NULL, *d = NULL;
+	size_t d14_len = 0, com_len = 0, dl = 0;
+	sign_dg14 *dg14 = NULL;
+	sign_ca__params p;
+	sign_ca__ctx *ca = NULL;
+	sign_buf cmd = SIGN_BUF_INIT, again = SIGN_BUF_INIT;
+	sign_sm *sm = NULL;
+	sign_apdu a;
+	unsigned int sw = 0;
+	int rc = 0;
+
+	if (sign_card_doc_file(doc, SIGN_LDS_FID_DG(14), &d14, &d14_len) != 0 ||
+	    sign_card_doc_file(doc, SIGN_LDS_FID_COM, &com, &com_len) != 0) {
+		doc->ca = SIGN_CHIPAUTH_NOT_SUPPORTED;
+		snprintf(doc->ca_note, sizeof(doc->ca_note),
+		    "no DG14: the card does not offer Chip Authentication");
+		return 0;
+	}
+	if (sign_dg14_parse(&dg14, d14, d14_len) != 0 || sign_ca__select(dg14, &p) != 0) {
+		/* A DG14 that does not parse is PA's business; CA cannot run. */
+		doc->ca = SIGN_CHIPAUTH_NOT_SUPPORTED;
+		snprintf(doc->ca_note, sizeof(doc->ca_note), "%s", sign_error_message());
+		sign_error_clear();
+		goto out;
+	}
+	snprintf(doc->ca_protocol, sizeof(doc->ca_protocol), "%s", p.name);
+	rc = sign_ca__new(&ca, &p);
+	if (rc == SIGN_ERR_MALFORMED || rc == SIGN_ERR_UNSUPPORTED) {
+		/* The key in DG14 cannot be used: nothing was sent to the chip. */
+		doc->ca = SIGN_CHIPAUTH_NOT_SUPPORTED;
+		snprintf(doc->ca_note, sizeof(doc->ca_note), "%s", sign_error_message());
+		sign_error_clear();
+		rc = 0;
+		goto out;
+	}
+	if (rc != 0)
+		goto out;
+	memset(&a, 0, sizeof(a));
+	a.ins = 0x22;
+	a.p1 = 0x41;
+	a.p2 = p.use_kat ? 0xA6 : 0xA4;
+	rc = p.use_kat ? sign_ca__mse_kat_data(ca, &cmd) : sign_ca__mse_at_data(ca, &cmd);
+	if (rc != 0)
+		goto out;
+	a.data = cmd.data;
+	a.lc = cmd.len;
+	rc = sign_card__send(ch, &a, &d, &dl, &sw);
+	if (rc == SIGN_ERR_SM) {
+		rc = ca_failed(ch, doc, key, "the chip's answer to MSE:Set %s failed its MAC check",
+		    p.use_kat ? "KAT" : "AT");
+		goto out;
+	}
+	if (rc != 0)
+		goto out;
+	if (sw != 0x9000) {
+		rc = ca_failed(ch, doc, key, "the chip refused Chip Authentication (MSE:Set %s: %04X)",
+		    p.use_kat ? "KAT" : "AT", sw);
+		goto out;
+	}
+	if (!p.use_kat) {
+		memset(&a, 0, sizeof(a));
+		a.ins = 0x86;
+		if ((rc = sign_ca__ga_data(ca, &cmd)) != 0)
+			goto out;
+		a.data = cmd.data;
+		a.lc = cmd.len;
+		a.ne = 256;
+		rc = sign_card__send(ch, &a, &d, &dl, &sw);
+		if (rc == SIGN_ERR_SM) {
+			rc = ca_failed(ch, doc, key,
+			    "the chip's answer to GENERAL AUTHENTICATE failed its MAC check");
+			goto out;
+		}
+		if (rc != 0)
+			goto out;
+		if (sw != 0x9000) {
+			rc = ca_failed(ch, doc, key,
+			    "the chip refused Chip Authentication (GENERAL AUTHENTICATE: %04X)", sw);
+			goto out;
+		}
+		if (sign_ca__ga_check(d, dl) != 0) {
+			rc = ca_failed(ch, doc, key, "%s", sign_error_message());
+			goto out;
+		}
+	}
+	if ((rc = sign_ca__session(ca, &sm)) != 0)
+		goto out;
+	sign_card__chan_set_sm(ch, sm);
+	sm = NULL;
+	/* The proof: the chip answers under the new keys, with the same EF.COM. */
+	rc = sign_card__read_ef(ch, SIGN_LDS_FID_COM, com_len, &again);
+	if (rc == SIGN_ERR_CARD_REMOVED || rc == SIGN_ERR_NOMEM)
+		goto out;
+	if (rc == SIGN_ERR_SM) {
+		rc = ca_failed(ch, doc, key,
+		    "the chip's answer under the agreed keys failed its MAC check: it does not "
+		    "hold the private key of its DG14 public key");
+		goto out;
+	}
+	if (rc != 0) {
+		char msg[200];
+
+		snprintf(msg, sizeof(msg), "%s", sign_error_message());
+		rc = ca_failed(ch, doc, key,
+		    "reading EF.COM under the agreed keys failed (%s)", msg);
+		goto out;
+	}
+	if (again.len != com_len || sign__ct_memcmp(again.data, com, com_len) != 0) {
+		rc = ca_failed(ch, doc, key,
+		    "under the agreed keys the chip answered an EF.COM other than before");
+		goto out;
+	}
+	doc->ca = SIGN_CHIPAUTH_PASSED;
+	snprintf(doc->ca_note, sizeof(doc->ca_note),
+	    "the chip answered under keys agreed with its DG14 key (%s); the rest of the card "
+	    "was read under them", p.name);
+	sign_log__msg(SIGN_LOG_DEBUG, "Chip Authentication (%s) passed", p.name);
+out:
+	sign_buf_dispose(&again);
+	sign_buf_dispose(&cmd);
+	sign_sm__free(sm);
+	sign_ca__free(ca);
+	sign_dg14_free(dg14);
+	return rc;
+}
+
 static int
 session(sign_card__chan *ch, sign_card_doc *doc, const sign_card_read_options *o,
     const sign_mrz_key **keys, size_t nkeys, int want_ext, size_t ext_cap)
@@ -220,7 +404,7 @@ session(sign_card__chan *ch, sign_card_doc *doc, const sign_card_read_options *o
 	sign_efcom *com = NULL;
 	const unsigned char *cd = NULL;
 	size_t i, cl = 0, max_file = o->max_file != 0 ? o->max_file : SIGN_CARD__FILE_MAX;
-	int rc;
+	int rc, has14;
 
 	rc = select_applet(ch, want_ext, ext_cap);
 	if (rc != 0)
@@ -262,11 +446,29 @@ session(sign_card__chan *ch, sign_card_doc *doc, const sign_card_read_options *o
 	rc = sign_efcom_parse(&com, cd, cl);
 	if (rc != 0)
 		goto out;
+	/* DG14 first, then Chip Authentication: everything after it is read
+	 * under the keys agreed with the chip. */
+	for (i = 0; i < sign_efcom_count(com) && sign_efcom_dg(com, i) != 14; i++)
+		;
+	has14 = i < sign_efcom_count(com);
+	if (has14) {
+		rc = read_file(ch, doc, SIGN_LDS_FID_DG(14), max_file);
+		if (rc != 0)
+			goto out;
+	}
+	if (o->flags & SIGN_CARD_NO_CA) {
+		doc->ca = SIGN_CHIPAUTH_NOT_ATTEMPTED;
+		snprintf(doc->ca_note, sizeof(doc->ca_note), "not attempted (asked not to)");
+	} else {
+		rc = chip_auth(ch, doc, keys[doc->key_index]);
+		if (rc != 0)
+			goto out;
+	}
 	for (i = 0; i < sign_efcom_count(com); i++) {
 		int dg = sign_efcom_dg(com, i);
 		size_t k;
 
-		if (dg < 1 || dg > 16)
+		if (dg < 1 || dg > 16 || (dg == 14 && has14))
 			continue;
 		/* Each file once, whatever EF.COM lists: a second copy could be
 		 * shown while the other one is verified. */

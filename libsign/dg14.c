@@ -7,6 +7,7 @@
  * others are kept with their OID.
  */
 #include "pa_priv.h"
+#include "chipauth.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,8 @@ struct info {
 	size_t spki_len;
 	const EVP_MD *aa_md;          /* AA signature hash */
 	char aa_alg[32];
+	const unsigned char *oid_der; /* OID contents octets, into raw */
+	size_t oid_der_len;
 };
 
 struct sign_dg14 {
@@ -150,6 +153,8 @@ parse_info(struct info *in, const sign_tlv *si)
 		return bad("SecurityInfo is not SEQUENCE { OID, ... }");
 	if ((rc = sign_pa__oid_text(&oid, in->oid, sizeof(in->oid), "DG14")) != 0)
 		return rc;
+	in->oid_der = oid.value;
+	in->oid_der_len = oid.len;
 	if (sign_tlv__next(&it, &req) != 1)
 		return bad("SecurityInfo without requiredData");
 	if ((has_opt = sign_tlv__next(&it, &opt)) < 0)
@@ -365,4 +370,16 @@ sign_dg14__aa_md(const sign_dg14 *dg14)
 		if (dg14->infos[i].kind == SIGN_SECINFO_AA)
 			return dg14->infos[i].aa_md;
 	return NULL;
+}
+
+int
+sign_dg14__oid_der(const sign_dg14 *dg14, size_t i, const unsigned char **oid, size_t *len)
+{
+	const struct info *in = at(dg14, i);
+
+	if (in == NULL || oid == NULL || len == NULL)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "DG14: no entry %zu", i);
+	*oid = in->oid_der;
+	*len = in->oid_der_len;
+	return 0;
 }

@@ -39,6 +39,9 @@ struct sign_pa_doc {
 	STACK_OF(X509) *extra;
 	sign_buf aa_challenge, aa_response;
 	int has_aa;
+	int has_ca;                    /* the live CA outcome was given */
+	sign_chipauth_verdict ca;
+	char ca_message[200];
 };
 
 struct sign_pa_result {
@@ -49,6 +52,7 @@ struct sign_pa_result {
 	sign_aa_verdict active;
 	char active_message[200];
 	sign_chipauth_verdict chipauth;
+	char chipauth_message[200];
 	char *signer;
 	char *csca;
 	char signer_country[3];
@@ -66,6 +70,20 @@ sign_pa_genuine(sign_pa_verdict passive, sign_dg_status dg15, sign_aa_verdict ac
 {
 	/* AA with a key whose DG15 the SOD does not confirm proves nothing. */
 	return passive == SIGN_PA_PASSED && dg15 == SIGN_DG_MATCH && active == SIGN_AA_PASSED;
+}
+
+int
+sign_pa_genuine_chip(sign_pa_verdict passive, sign_dg_status dg15, sign_aa_verdict active,
+    sign_dg_status dg14, sign_chipauth_verdict chipauth)
+{
+	/* A failed chip proof outweighs a passed one (a clone may pass AA with a
+	 * stolen answer path and fail CA, or the reverse); each counts only with
+	 * its key confirmed by the SOD. */
+	if (passive != SIGN_PA_PASSED || active == SIGN_AA_FAILED ||
+	    chipauth == SIGN_CHIPAUTH_FAILED)
+		return 0;
+	return (dg15 == SIGN_DG_MATCH && active == SIGN_AA_PASSED) ||
+	    (dg14 == SIGN_DG_MATCH && chipauth == SIGN_CHIPAUTH_PASSED);
 }
 
 /* ------------------------------------------------------------ documents */
@@ -175,6 +193,20 @@ sign_pa_doc_set_aa(sign_pa_doc *doc, const unsigned char *challenge, size_t chal
 	    (rc = sign_buf__set(&doc->aa_response, response, response_len)) != 0)
 		return rc;
 	doc->has_aa = 1;
+	return 0;
+}
+
+int
+sign_pa_doc_set_chipauth(sign_pa_doc *doc, sign_chipauth_verdict verdict, const char *message)
+{
+	if (doc == NULL || (verdict != SIGN_CHIPAUTH_NOT_ATTEMPTED &&
+	    verdict != SIGN_CHIPAUTH_PASSED && verdict != SIGN_CHIPAUTH_FAILED &&
+	    verdict != SIGN_CHIPAUTH_NOT_SUPPORTED))
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0,
+		    "sign_pa_doc_set_chipauth: bad verdict");
+	doc->has_ca = 1;
+	doc->ca = verdict;
+	snprintf(doc->ca_message, sizeof(doc->ca_message), "%s", message != NULL ? message : "");
 	return 0;
 }
 
@@ -564,6 +596,47 @@ out:
 	sign_dg14_free(d14);
 }
 
+/* Chip Authentication: the live outcome as given, or what the files allow
+ * saying without the chip. */
+static void
+check_ca(sign_pa_result *r, const sign_pa_doc *doc)
+{
+	sign_dg14 *d14 = NULL;
+	size_t i;
+	int offered = 0;
+
+	if (!(doc->have & (1u << 14))) {
+		r->chipauth = SIGN_CHIPAUTH_NOT_SUPPORTED;
+		snprintf(r->chipauth_message, sizeof(r->chipauth_message),
+		    "no DG14: the document does not support Chip Authentication");
+		return;
+	}
+	if (doc->has_ca) {
+		r->chipauth = doc->ca;
+		snprintf(r->chipauth_message, sizeof(r->chipauth_message), "%s",
+		    doc->ca_message[0] != '\0' ? doc->ca_message :
+		    doc->ca == SIGN_CHIPAUTH_PASSED ? "the chip proved it holds the DG14 key" :
+		    "no detail given");
+		return;
+	}
+	if (sign_dg14_parse(&d14, doc->dg[14].data, doc->dg[14].len) != 0)
+		sign_error_clear();
+	for (i = 0; i < sign_dg14_count(d14); i++)
+		if (sign_dg14_kind(d14, i) == SIGN_SECINFO_CA)
+			offered = 1;
+	sign_dg14_free(d14);
+	if (!offered) {
+		r->chipauth = SIGN_CHIPAUTH_NOT_SUPPORTED;
+		snprintf(r->chipauth_message, sizeof(r->chipauth_message),
+		    "DG14 offers no Chip Authentication");
+		return;
+	}
+	r->chipauth = SIGN_CHIPAUTH_NOT_ATTEMPTED;
+	snprintf(r->chipauth_message, sizeof(r->chipauth_message),
+	    "Chip Authentication needs the live chip: not attempted offline (its proof is "
+	    "the read session, which no file can replay)");
+}
+
 int
 sign_pa_verify(sign_pa_result **out, const sign_pa_doc *doc, const sign_csca_store *store,
     const sign_pa_options *opts)
@@ -588,9 +661,8 @@ sign_pa_verify(sign_pa_result **out, const sign_pa_doc *doc, const sign_csca_sto
 	r = calloc(1, sizeof(*r));
 	if (r == NULL)
 		return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
-	r->chipauth = SIGN_CHIPAUTH_NOT_ATTEMPTED;
-
 	check_aa(r, doc);
+	check_ca(r, doc);
 	if (!doc->has_sod) {
 		r->reasons |= SIGN_PA_R_NO_SOD;
 		msg_add(r, "no EF.SOD: passive authentication is impossible");
@@ -631,14 +703,18 @@ sign_pa_verify(sign_pa_result **out, const sign_pa_doc *doc, const sign_csca_sto
 		    SIGN_ERR_VERIFY;
 	} else if (r->active == SIGN_AA_FAILED) {
 		rc = SIGN_ERR_VERIFY;
+	} else if (r->chipauth == SIGN_CHIPAUTH_FAILED && r->dg[14] == SIGN_DG_MATCH) {
+		rc = SIGN_ERR_VERIFY;
 	} else if (r->passive == SIGN_PA_INDETERMINATE) {
 		rc = SIGN_ERR_UNTRUSTED;
 	}
 	if (rc != 0 && r->passive != SIGN_PA_PASSED)
 		sign_error__set(rc, 0, "passive authentication %s: %s",
 		    r->passive == SIGN_PA_FAILED ? "FAILED" : "INDETERMINATE", r->message);
-	else if (rc != 0)
+	else if (rc != 0 && r->active == SIGN_AA_FAILED)
 		sign_error__set(rc, 0, "Active Authentication FAILED: %s", r->active_message);
+	else if (rc != 0)
+		sign_error__set(rc, 0, "Chip Authentication FAILED: %s", r->chipauth_message);
 	*out = r;
 	r = NULL;
 out:
@@ -724,7 +800,14 @@ sign_pa_result_genuine(const sign_pa_result *res)
 {
 	if (res == NULL)
 		return 0;
-	return sign_pa_genuine(res->passive, res->dg[15], res->active);
+	return sign_pa_genuine_chip(res->passive, res->dg[15], res->active, res->dg[14],
+	    res->chipauth);
+}
+
+const char *
+sign_pa_result_chipauth_message(const sign_pa_result *res)
+{
+	return res != NULL ? res->chipauth_message : "";
 }
 
 const char *

@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * ISO 7816-4 secure messaging with 3DES as ICAO 9303-11 §9.8 uses it:
- * 3DES-CBC with a zero IV, retail MAC (ISO 9797-1 MAC algorithm 3) over
- * SSC || padded header || data objects, padding method 2.
+ * ISO 7816-4 secure messaging as ICAO 9303-11 §9.8 uses it, padding method
+ * 2 throughout:
+ *  - 3DES (BAC, CA with 3DES): 3DES-CBC with a zero IV, retail MAC (ISO
+ *    9797-1 MAC algorithm 3) over SSC (8 bytes) || header padded to 8 ||
+ *    data objects;
+ *  - AES (CA with AES, §9.8.6.2): AES-CBC with IV = E(KS_enc, SSC), SSC 16
+ *    bytes, AES-CMAC truncated to 8 bytes over SSC || header padded to 16 ||
+ *    data objects, blocks of 16.
  *
  * OpenSSL 3 keeps single DES in the legacy provider only, so the single-DES
  * steps of the retail MAC use DES-EDE with the key K1||K1 (E_K1 D_K1 E_K1 =
@@ -15,14 +20,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
 
 struct sign_sm {
 	sign_sm_cipher cipher;
-	unsigned char ks_enc[16];
-	unsigned char ks_mac[16];
-	unsigned char ssc[8];
+	unsigned char ks_enc[32];
+	unsigned char ks_mac[32];
+	size_t key_len;
+	unsigned char ssc[16];
+	size_t bs;              /* block size = SSC size: 8 (3DES) or 16 (AES) */
 	int dead;
 };
 
@@ -35,9 +44,17 @@ struct sign_sm {
 size_t
 sign_sm__pad(unsigned char *buf, size_t len, size_t cap)
 {
+	return sign_sm__pad_block(buf, len, cap, 8);
+}
+
+size_t
+sign_sm__pad_block(unsigned char *buf, size_t len, size_t cap, size_t bs)
+{
 	size_t n = len + 1;
 
-	while (n % 8 != 0)
+	if (bs != 8 && bs != 16)
+		return 0;
+	while (n % bs != 0)
 		n++;
 	if (n > cap)
 		return 0;
@@ -123,6 +140,87 @@ out:
 	return rc;
 }
 
+/* AES-128/192/256 by key length; NULL for other lengths. */
+static const EVP_CIPHER *
+aes_cbc_for(size_t key_len)
+{
+	switch (key_len) {
+	case 16: return EVP_aes_128_cbc();
+	case 24: return EVP_aes_192_cbc();
+	case 32: return EVP_aes_256_cbc();
+	default: return NULL;
+	}
+}
+
+int
+sign_sm__aes_cbc(const unsigned char *key, size_t key_len, const unsigned char iv[16],
+    int encrypt, const unsigned char *in, size_t len, unsigned char *out)
+{
+	static const unsigned char zero[16] = { 0 };
+	const EVP_CIPHER *c = aes_cbc_for(key_len);
+	EVP_CIPHER_CTX *ctx = NULL;
+	int n = 0, m = 0, rc = 0;
+
+	if (c == NULL || key == NULL || len % 16 != 0 || len > (size_t)SM_MAX_DATA + 32)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0,
+		    "AES: bad key (%zu bytes) or data length %zu", key_len, len);
+	if (len == 0)
+		return 0;
+	ctx = EVP_CIPHER_CTX_new();
+	if (ctx == NULL) {
+		rc = sign_error__openssl(SIGN_ERR_NOMEM, "AES: out of memory");
+		goto out;
+	}
+	if (EVP_CipherInit_ex(ctx, c, NULL, key, iv != NULL ? iv : zero, encrypt) != 1 ||
+	    EVP_CIPHER_CTX_set_padding(ctx, 0) != 1 ||
+	    EVP_CipherUpdate(ctx, out, &n, in, (int)len) != 1 ||
+	    EVP_CipherFinal_ex(ctx, out + n, &m) != 1 || (size_t)(n + m) != len) {
+		rc = sign_error__openssl(SIGN_ERR_CRYPTO, "AES failed");
+		goto out;
+	}
+out:
+	EVP_CIPHER_CTX_free(ctx);
+	return rc;
+}
+
+int
+sign_sm__aes_cmac(const unsigned char *key, size_t key_len, const unsigned char *data,
+    size_t len, unsigned char mac[8])
+{
+	EVP_MAC *alg = NULL;
+	EVP_MAC_CTX *ctx = NULL;
+	OSSL_PARAM params[2];
+	unsigned char full[16];
+	char cipher[16];
+	size_t outl = 0;
+	int rc = 0;
+
+	if (aes_cbc_for(key_len) == NULL || key == NULL || (data == NULL && len > 0) ||
+	    len > (size_t)SM_MAX_DATA + 64)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0,
+		    "CMAC: bad key (%zu bytes) or data length %zu", key_len, len);
+	snprintf(cipher, sizeof(cipher), "AES-%zu-CBC", key_len * 8);
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, cipher, 0);
+	params[1] = OSSL_PARAM_construct_end();
+	alg = EVP_MAC_fetch(NULL, "CMAC", NULL);
+	if (alg == NULL || (ctx = EVP_MAC_CTX_new(alg)) == NULL) {
+		rc = sign_error__openssl(SIGN_ERR_CRYPTO, "CMAC is not available in OpenSSL");
+		goto out;
+	}
+	if (EVP_MAC_init(ctx, key, key_len, params) != 1 ||
+	    EVP_MAC_update(ctx, data, len) != 1 ||
+	    EVP_MAC_final(ctx, full, &outl, sizeof(full)) != 1 || outl != 16) {
+		rc = sign_error__openssl(SIGN_ERR_CRYPTO, "AES-CMAC failed");
+		goto out;
+	}
+	memcpy(mac, full, 8);
+out:
+	OPENSSL_cleanse(full, sizeof(full));
+	EVP_MAC_CTX_free(ctx);
+	EVP_MAC_free(alg);
+	return rc;
+}
+
 /* ---- session ---- */
 
 int
@@ -134,19 +232,26 @@ sign_sm__new(sign_sm **out, sign_sm_cipher cipher, const unsigned char *ks_enc,
 	if (out == NULL)
 		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "secure messaging: NULL out");
 	*out = NULL;
-	if (cipher != SIGN_SM_3DES)
+	if (cipher != SIGN_SM_3DES && cipher != SIGN_SM_AES)
 		return sign_error__set(SIGN_ERR_UNSUPPORTED, 0,
-		    "secure messaging: only 3DES is supported");
-	if (ks_enc == NULL || ks_mac == NULL || ssc == NULL || key_len != 16 || ssc_len != 8)
+		    "secure messaging: only 3DES and AES are supported");
+	if (ks_enc == NULL || ks_mac == NULL || ssc == NULL)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "secure messaging: NULL key");
+	if (cipher == SIGN_SM_3DES && (key_len != 16 || ssc_len != 8))
 		return sign_error__set(SIGN_ERR_INVALID_ARG, 0,
 		    "secure messaging: 3DES needs 16-byte keys and an 8-byte SSC");
+	if (cipher == SIGN_SM_AES && (aes_cbc_for(key_len) == NULL || ssc_len != 16))
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0,
+		    "secure messaging: AES needs 16-, 24- or 32-byte keys and a 16-byte SSC");
 	sm = calloc(1, sizeof(*sm));
 	if (sm == NULL)
 		return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
 	sm->cipher = cipher;
-	memcpy(sm->ks_enc, ks_enc, 16);
-	memcpy(sm->ks_mac, ks_mac, 16);
-	memcpy(sm->ssc, ssc, 8);
+	sm->key_len = key_len;
+	sm->bs = ssc_len;
+	memcpy(sm->ks_enc, ks_enc, key_len);
+	memcpy(sm->ks_mac, ks_mac, key_len);
+	memcpy(sm->ssc, ssc, ssc_len);
 	*out = sm;
 	return 0;
 }
@@ -163,22 +268,37 @@ sign_sm__alive(const sign_sm *sm)
 	return sm != NULL && !sm->dead;
 }
 
+sign_sm_cipher
+sign_sm__cipher(const sign_sm *sm)
+{
+	return sm != NULL ? sm->cipher : SIGN_SM_3DES;
+}
+
+size_t
+sign_sm__short_read_max(const sign_sm *sm)
+{
+	/* The protected answer (DO87 with the padded data, DO99, DO8E) must fit
+	 * 256 bytes: 231 plain bytes under 3DES (232 padded), 223 under AES
+	 * (224 padded). */
+	return sm != NULL && sm->cipher == SIGN_SM_AES ? 223 : 231;
+}
+
 int
 sign_sm__ssc(const sign_sm *sm, unsigned char *out, size_t len)
 {
-	if (sm == NULL || out == NULL || len != sizeof(sm->ssc))
+	if (sm == NULL || out == NULL || len != sm->bs)
 		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "secure messaging: bad SSC buffer");
-	memcpy(out, sm->ssc, sizeof(sm->ssc));
+	memcpy(out, sm->ssc, sm->bs);
 	return 0;
 }
 
 static void
 ssc_inc(sign_sm *sm)
 {
-	int i;
+	size_t i;
 
-	for (i = 7; i >= 0; i--)
-		if (++sm->ssc[i] != 0)
+	for (i = sm->bs; i > 0; i--)
+		if (++sm->ssc[i - 1] != 0)
 			break;
 }
 
@@ -198,22 +318,43 @@ dead_error(void)
 	return sign_error__set(SIGN_ERR_SM, 0, "%s", SIGN_SM_MSG_DEAD);
 }
 
+/* Encrypt or decrypt whole blocks with KS_enc: 3DES-CBC with a zero IV, or
+ * AES-CBC with IV = E(KS_enc, SSC) (the SSC as it is for this message). */
+static int
+sm_crypt(const sign_sm *sm, int encrypt, const unsigned char *in, size_t len,
+    unsigned char *out)
+{
+	unsigned char iv[16];
+	int rc;
+
+	if (sm->cipher == SIGN_SM_3DES)
+		return sign_sm__3des_cbc(sm->ks_enc, encrypt, in, len, out);
+	/* One block in ECB = CBC with a zero IV. */
+	if ((rc = sign_sm__aes_cbc(sm->ks_enc, sm->key_len, NULL, 1, sm->ssc, 16, iv)) == 0)
+		rc = sign_sm__aes_cbc(sm->ks_enc, sm->key_len, iv, encrypt, in, len, out);
+	OPENSSL_cleanse(iv, sizeof(iv));
+	return rc;
+}
+
 /* MAC of SSC || data, data padded here (cap bytes in scratch). */
 static int
 mac_with_ssc(const sign_sm *sm, const unsigned char *data, size_t len, unsigned char mac[8])
 {
 	unsigned char *buf = NULL;
-	size_t cap = 8 + len + 8, n;
+	size_t cap = sm->bs + len + sm->bs, n;
 	int rc;
 
 	buf = malloc(cap);
 	if (buf == NULL)
 		return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
-	memcpy(buf, sm->ssc, 8);
+	memcpy(buf, sm->ssc, sm->bs);
 	if (len > 0)
-		memcpy(buf + 8, data, len);
-	n = sign_sm__pad(buf, 8 + len, cap);
-	rc = sign_sm__retail_mac(sm->ks_mac, buf, n, mac);
+		memcpy(buf + sm->bs, data, len);
+	n = sign_sm__pad_block(buf, sm->bs + len, cap, sm->bs);
+	if (sm->cipher == SIGN_SM_3DES)
+		rc = sign_sm__retail_mac(sm->ks_mac, buf, n, mac);
+	else
+		rc = sign_sm__aes_cmac(sm->ks_mac, sm->key_len, buf, n, mac);
 	sign__freezero(buf, cap);
 	return rc;
 }
@@ -222,7 +363,7 @@ int
 sign_sm__wrap(sign_sm *sm, const sign_apdu *cmd, sign_buf *out)
 {
 	unsigned char *m = NULL, *enc = NULL, *apdu = NULL;
-	size_t mcap = 0, mlen = 0, enclen = 0, body, n, alen = 0, encap = 0;
+	size_t mcap = 0, mlen = 0, enclen = 0, body, n, alen = 0, encap = 0, bs;
 	unsigned char mac[8];
 	int ext, rc = 0;
 
@@ -238,9 +379,12 @@ sign_sm__wrap(sign_sm *sm, const sign_apdu *cmd, sign_buf *out)
 		return sign_error__set(SIGN_ERR_INVALID_ARG, 0,
 		    "secure messaging: CLA %02X already carries SM bits", cmd->cla);
 	ext = cmd->extended || cmd->ne > 256;
+	bs = sm->bs;
 
+	/* The SSC counts this command first: AES takes its IV from it. */
+	ssc_inc(sm);
 	/* M = padded header || DO87/DO85 || DO97, then DO8E appended. */
-	mcap = 8 + 8 + cmd->lc + 8 + 4 + 10;
+	mcap = bs + bs + cmd->lc + bs + 4 + 10;
 	m = malloc(mcap);
 	if (m == NULL) {
 		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
@@ -250,11 +394,11 @@ sign_sm__wrap(sign_sm *sm, const sign_apdu *cmd, sign_buf *out)
 	m[1] = cmd->ins;
 	m[2] = cmd->p1;
 	m[3] = cmd->p2;
-	mlen = sign_sm__pad(m, 4, mcap);
+	mlen = sign_sm__pad_block(m, 4, mcap, bs);
 	if (cmd->lc > 0) {
 		int odd = (cmd->ins & 1) != 0;
 
-		encap = cmd->lc + 8;
+		encap = cmd->lc + bs;
 		enc = malloc(encap + 1);
 		if (enc == NULL) {
 			rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
@@ -263,8 +407,8 @@ sign_sm__wrap(sign_sm *sm, const sign_apdu *cmd, sign_buf *out)
 		/* enc[0] is the padding-content indicator of DO87. */
 		enc[0] = 0x01;
 		memcpy(enc + 1, cmd->data, cmd->lc);
-		enclen = sign_sm__pad(enc + 1, cmd->lc, encap);
-		if ((rc = sign_sm__3des_cbc(sm->ks_enc, 1, enc + 1, enclen, enc + 1)) < 0)
+		enclen = sign_sm__pad_block(enc + 1, cmd->lc, encap, bs);
+		if ((rc = sm_crypt(sm, 1, enc + 1, enclen, enc + 1)) < 0)
 			goto out;
 		if (odd)
 			rc = sign_tlv__put(m + mlen, mcap - mlen, 0x85, enc + 1, enclen, &n);
@@ -291,15 +435,14 @@ sign_sm__wrap(sign_sm *sm, const sign_apdu *cmd, sign_buf *out)
 		mlen += n;
 	}
 
-	ssc_inc(sm);
 	if ((rc = mac_with_ssc(sm, m, mlen, mac)) < 0)
 		goto out;
 	if ((rc = sign_tlv__put(m + mlen, mcap - mlen, 0x8E, mac, 8, &n)) < 0)
 		goto out;
 	mlen += n;
 
-	/* The APDU: header, Lc, the DOs (after the 8-byte padded header), Le. */
-	body = mlen - 8;
+	/* The APDU: header, Lc, the DOs (after the padded header), Le. */
+	body = mlen - bs;
 	if (body > 255)
 		ext = 1;
 	alen = 4 + (ext ? 3 : 1) + body + (ext ? 2 : 1);
@@ -317,7 +460,7 @@ sign_sm__wrap(sign_sm *sm, const sign_apdu *cmd, sign_buf *out)
 	} else {
 		apdu[n++] = (unsigned char)body;
 	}
-	memcpy(apdu + n, m + 8, body);
+	memcpy(apdu + n, m + bs, body);
 	n += body;
 	apdu[n++] = 0x00;
 	if (ext)
@@ -452,7 +595,7 @@ sign_sm__unwrap(sign_sm *sm, const unsigned char *resp, size_t resp_len, sign_bu
 			c++;
 			clen--;
 		}
-		if (clen == 0 || clen % 8 != 0) {
+		if (clen == 0 || clen % sm->bs != 0) {
 			rc = unwrap_fail(sm, "encrypted data is not a whole number of blocks");
 			goto out;
 		}
@@ -462,14 +605,14 @@ sign_sm__unwrap(sign_sm *sm, const unsigned char *resp, size_t resp_len, sign_bu
 			goto out;
 		}
 		plen = clen;
-		if ((rc = sign_sm__3des_cbc(sm->ks_enc, 0, c, clen, plain)) < 0) {
+		if ((rc = sm_crypt(sm, 0, c, clen, plain)) < 0) {
 			kill_session(sm);
 			goto out;
 		}
 		/* Padding method 2: the last 0x80 followed only by zeros, within
 		 * the last block. */
 		cut = plen;
-		for (i = plen; i > 0 && plen - i < 8; i--) {
+		for (i = plen; i > 0 && plen - i < sm->bs; i--) {
 			if (plain[i - 1] == 0x80) {
 				cut = i - 1;
 				break;

@@ -2,7 +2,8 @@
 /*
  * Internal: Basic Access Control (ICAO 9303-11 §4.3, App. D) and ISO 7816-4
  * secure messaging with 3DES (retail MAC, ISO 9797-1 MAC algorithm 3,
- * padding method 2).  No card I/O here: the card module sends what these
+ * padding method 2) or AES (after Chip Authentication: AES-CBC with
+ * IV = E(KS_enc, SSC), AES-CMAC truncated to 8 bytes, blocks of 16).  No card I/O here: the card module sends what these
  * functions build and hands back what the card answered.
  *
  * Session flow (the card helper):
@@ -72,20 +73,25 @@ int sign_bac__finish(sign_bac *bac, const unsigned char *resp, size_t resp_len,
 /* ---- secure messaging ---- */
 
 typedef enum {
-	SIGN_SM_3DES = 1
-	/* SIGN_SM_AES = 2 is reserved for PACE */
+	SIGN_SM_3DES = 1,
+	SIGN_SM_AES = 2
 } sign_sm_cipher;
 
-/* An SM session from session keys and the initial SSC (8 bytes for 3DES).
- * Used by BAC and by tests; PACE and chip authentication will use it too. */
+/* An SM session from session keys and the initial SSC: 3DES 16-byte keys
+ * and an 8-byte SSC; AES 16-, 24- or 32-byte keys and a 16-byte SSC.  Used
+ * by BAC, Chip Authentication and tests. */
 int sign_sm__new(sign_sm **out, sign_sm_cipher cipher, const unsigned char *ks_enc,
     const unsigned char *ks_mac, size_t key_len, const unsigned char *ssc, size_t ssc_len);
 void sign_sm__free(sign_sm *sm);
 
 /* 1 while the session can be used, 0 after a failure. */
 int sign_sm__alive(const sign_sm *sm);
+sign_sm_cipher sign_sm__cipher(const sign_sm *sm);
+/* Largest plain READ BINARY answer whose protected form fits a short
+ * response (256 bytes): 231 for 3DES, 223 for AES. */
+size_t sign_sm__short_read_max(const sign_sm *sm);
 
-/* Tests: the current SSC (8 bytes for 3DES). */
+/* Tests: the current SSC (len must be the SSC size: 8 or 16). */
 int sign_sm__ssc(const sign_sm *sm, unsigned char *out, size_t len);
 
 /*
@@ -141,8 +147,17 @@ int sign_sm__read_binary_data(const sign_apdu *cmd, const unsigned char *plain,
 
 /* ---- primitives (exposed for tests and other internal modules) ---- */
 
-/* ISO 9797-1 padding method 2 to a multiple of 8: returns the padded size. */
+/* ISO 9797-1 padding method 2 to a multiple of 8: returns the padded size
+ * (0 when it does not fit cap). */
 size_t sign_sm__pad(unsigned char *buf, size_t len, size_t cap);
+/* The same to a multiple of bs (8 or 16). */
+size_t sign_sm__pad_block(unsigned char *buf, size_t len, size_t cap, size_t bs);
+/* AES-CBC (key 16/24/32 bytes, iv NULL = zero) on a multiple of 16 bytes. */
+int sign_sm__aes_cbc(const unsigned char *key, size_t key_len, const unsigned char iv[16],
+    int encrypt, const unsigned char *in, size_t len, unsigned char *out);
+/* AES-CMAC (NIST SP 800-38B) truncated to its first 8 bytes. */
+int sign_sm__aes_cmac(const unsigned char *key, size_t key_len, const unsigned char *data,
+    size_t len, unsigned char mac[8]);
 /* 3DES-CBC (two-key, zero IV) on a multiple of 8 bytes; in may equal out. */
 int sign_sm__3des_cbc(const unsigned char key[16], int encrypt, const unsigned char *in,
     size_t len, unsigned char *out);

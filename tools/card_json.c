@@ -72,6 +72,39 @@ kyso_card__active_message(const struct kyso_card_result *r)
 	return m != NULL ? m : "";
 }
 
+sign_chipauth_verdict
+kyso_card__chipauth(const struct kyso_card_result *r)
+{
+	return sign_pa_result_chipauth(r->pa);
+}
+
+const char *
+kyso_card__chipauth_message(const struct kyso_card_result *r)
+{
+	sign_chipauth_verdict v = sign_pa_result_chipauth(r->pa);
+	sign_dg_status d14 = sign_pa_result_dg(r->pa, 14);
+
+	if (v == SIGN_CHIPAUTH_PASSED && d14 == SIGN_DG_MISMATCH)
+		return "the chip answered under keys agreed with the key of its DG14, but that DG14 "
+		    "does not match its hash in EF.SOD: a key of the chip's own choosing proves "
+		    "nothing";
+	if (v == SIGN_CHIPAUTH_PASSED && d14 == SIGN_DG_NOT_IN_SOD)
+		return "the chip answered under keys agreed with the key of its DG14, but EF.SOD "
+		    "does not list DG14: a key of the chip's own choosing proves nothing";
+	return sign_pa_result_chipauth_message(r->pa);
+}
+
+const char *
+kyso_card__chipauth_name(sign_chipauth_verdict v)
+{
+	switch (v) {
+	case SIGN_CHIPAUTH_PASSED: return "passed";
+	case SIGN_CHIPAUTH_FAILED: return "failed";
+	case SIGN_CHIPAUTH_NOT_SUPPORTED: return "not_supported";
+	default: return "not_attempted";
+	}
+}
+
 const char *
 kyso_card_why(const struct kyso_card_result *r)
 {
@@ -305,6 +338,7 @@ reasons_json(const struct kyso_card_result *r)
 		}
 	}
 	add_reason(a, "active authentication: %s", kyso_card__active_message(r));
+	add_reason(a, "chip authentication: %s", kyso_card__chipauth_message(r));
 	if (r->parse_error[0] != '\0')
 		json_array_append_new(a, json_string(r->parse_error));
 	return a;
@@ -314,10 +348,12 @@ static json_t *
 verification_json(const struct kyso_card_result *r)
 {
 	json_t *v = json_object(), *aa;
+	const char *proto = NULL;
 
 	json_object_set_new(v, "passive", json_string(passive_name(sign_pa_result_passive(r->pa))));
 	json_object_set_new(v, "active", json_string(active_name(kyso_card__active(r))));
-	json_object_set_new(v, "chip_authentication", json_string("not_attempted"));
+	json_object_set_new(v, "chip_authentication",
+	    json_string(kyso_card__chipauth_name(kyso_card__chipauth(r))));
 	json_object_set_new(v, "pace", json_string("not_attempted"));
 	json_object_set_new(v, "genuine", json_boolean(r->genuine));
 	json_object_set_new(v, "reasons", reasons_json(r));
@@ -330,6 +366,12 @@ verification_json(const struct kyso_card_result *r)
 		aa = json_null();
 	}
 	json_object_set_new(v, "aa", aa);
+	if (r->doc != NULL &&
+	    sign_card_doc_chipauth(r->doc, NULL, &proto) != SIGN_CHIPAUTH_NOT_ATTEMPTED &&
+	    proto != NULL)
+		json_object_set_new(v, "ca", json_pack("{s:s}", "protocol", proto));
+	else
+		json_object_set_new(v, "ca", json_null());
 	return v;
 }
 
@@ -522,6 +564,8 @@ kyso_card_print(const struct kyso_card_result *r, FILE *fp, int with_stats)
 		line(fp, "Signed by:", sign_pa_result_signer(r->pa));
 	fprintf(fp, "%-16s %s - %s\n", "Chip (AA):", active_name(kyso_card__active(r)),
 	    kyso_card__active_message(r));
+	fprintf(fp, "%-16s %s - %s\n", "Chip (CA):",
+	    kyso_card__chipauth_name(kyso_card__chipauth(r)), kyso_card__chipauth_message(r));
 	fprintf(fp, "%-16s %s\n", "Genuine:", r->genuine ? "yes (authentic data, genuine chip)" :
 	    "no");
 	reasons = reasons_json(r);

@@ -574,9 +574,10 @@ decide(struct kyso_card_result *r)
 {
 	sign_pa_verdict pv = sign_pa_result_passive(r->pa);
 	sign_aa_verdict av = kyso_card__active(r);
+	sign_chipauth_verdict cv = kyso_card__chipauth(r);
 	const char *pm = sign_pa_result_message(r->pa);
 
-	r->genuine = sign_pa_result_genuine(r->pa) && av == SIGN_AA_PASSED;
+	r->genuine = sign_pa_result_genuine(r->pa) && av != SIGN_AA_FAILED;
 	if (pv == SIGN_PA_FAILED) {
 		r->exit = KYSO_EXIT_FAILED;
 		set_why(r, "passive authentication failed: %s", pm != NULL ? pm : "");
@@ -584,6 +585,10 @@ decide(struct kyso_card_result *r)
 		r->exit = KYSO_EXIT_FAILED;
 		set_why(r, "active authentication failed: %s; the chip is not the one the data "
 		    "was issued on (a clone?)", kyso_card__active_message(r));
+	} else if (cv == SIGN_CHIPAUTH_FAILED && sign_pa_result_dg(r->pa, 14) == SIGN_DG_MATCH) {
+		r->exit = KYSO_EXIT_FAILED;
+		set_why(r, "chip authentication failed: %s; the chip is not the one the data was "
+		    "issued on (a clone?)", kyso_card__chipauth_message(r));
 	} else if (pv == SIGN_PA_INDETERMINATE) {
 		r->exit = KYSO_EXIT_INDETERMINATE;
 		set_why(r, "passive authentication could not decide: %s", pm != NULL ? pm : "");
@@ -591,19 +596,21 @@ decide(struct kyso_card_result *r)
 		r->exit = KYSO_EXIT_DATA;
 		set_why(r, "%s", r->parse_error);
 	} else if (!r->genuine) {
+		const char *note = kyso_card__aa_note(r);
+		char aa[300];
+
 		r->exit = KYSO_EXIT_INDETERMINATE;
 		if (av == SIGN_AA_NOT_SUPPORTED)
-			set_why(r, "the data is authentic, but the card has no Active "
-			    "Authentication (no DG15): the chip cannot be proven genuine");
+			snprintf(aa, sizeof(aa), "no Active Authentication (no DG15)");
 		else if (av == SIGN_AA_NOT_ATTEMPTED)
-			set_why(r, "the data is authentic, but Active Authentication was not "
-			    "done%s%s: the chip is not proven genuine",
-			    kyso_card__aa_note(r) != NULL ? ": " : "",
-			    kyso_card__aa_note(r) != NULL ? kyso_card__aa_note(r) : "");
+			snprintf(aa, sizeof(aa), "Active Authentication was not done%s%s",
+			    note != NULL ? ": " : "", note != NULL ? note : "");
 		else
-			set_why(r, "the data is authentic, but the DG15 key used for Active "
-			    "Authentication is not confirmed by the SOD: the chip is not proven "
-			    "genuine");
+			snprintf(aa, sizeof(aa), "the DG15 key used for Active Authentication is not "
+			    "confirmed by the SOD");
+		set_why(r, "the data is authentic, but the chip is not proven genuine: %s; Chip "
+		    "Authentication %s: %s", aa, kyso_card__chipauth_name(cv),
+		    kyso_card__chipauth_message(r));
 	} else {
 		r->exit = KYSO_EXIT_OK;
 		r->why[0] = '\0';

@@ -44,5 +44,10 @@ const unsigned char *kyso_card__file(const struct kyso_card_result *r, unsigned 
 sign_aa_verdict kyso_card__active(const struct kyso_card_result *r);
 const char *kyso_card__active_message(const struct kyso_card_result *r);
 const char *kyso_card__aa_note(const struct kyso_card_result *r);
+/* Chip Authentication verdict and its line (a dump: not attempted offline). */
+sign_chipauth_verdict kyso_card__chipauth(const struct kyso_card_result *r);
+const char *kyso_card__chipauth_message(const struct kyso_card_result *r);
+/* "passed", "failed", "not_supported", "not_attempted". */
+const char *kyso_card__chipauth_name(sign_chipauth_verdict v);
 
 #endif

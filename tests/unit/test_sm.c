@@ -631,7 +631,7 @@ test_bad_arguments(void **state)
 	sign_buf out = SIGN_BUF_INIT;
 
 	(void)state;
-	assert_int_equal(sign_sm__new(&sm, (sign_sm_cipher)2, ks_enc, ks_mac, 16, ssc0, 8),
+	assert_int_equal(sign_sm__new(&sm, (sign_sm_cipher)3, ks_enc, ks_mac, 16, ssc0, 8),
 	    SIGN_ERR_UNSUPPORTED);
 	assert_int_equal(sign_sm__new(&sm, SIGN_SM_3DES, ks_enc, ks_mac, 24, ssc0, 8),
 	    SIGN_ERR_INVALID_ARG);

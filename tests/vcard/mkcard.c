@@ -9,7 +9,9 @@
  * PROFILE.conf holds "key = value" lines (UTF-8); -s overrides one key.
  * Writes OUTDIR/: EF.COM DG1.bin DG2.bin DG3.bin DG13.bin DG14.bin DG15.bin
  * EF.SOD aa.key clone.key mrz.txt profile.json card.env vcard.conf and the
- * variants EF.COM.no-dg15 EF.SOD.no-dg15 EF.SOD.unknown-signer.
+ * variants EF.COM.no-dg15 EF.SOD.no-dg15 EF.SOD.unknown-signer; with a Chip
+ * Authentication key (ca = ...) also ca.key ca-clone.key DG14.own-ca.bin
+ * EF.SOD.no-dg14.
  * Everything but the keys and signatures is deterministic.
  */
 #include <ctype.h>
@@ -38,7 +40,7 @@ static const char *const KEYS[] = {
 	"id", "old_id", "full_name", "mrz_name", "dob", "sex", "nationality", "ethnicity",
 	"religion", "origin", "residence", "marks", "issue", "expiry", "father", "mother",
 	"spouse", "chip_id", "photo", "photo_min_size", "aa", "aa_hash", "dg13_layout",
-	"signer", "signer_pss", NULL,
+	"signer", "signer_pss", "ca", "ca_cipher", "ca_key_id", NULL,
 };
 
 /* The built-in holder (tests/vcard/profiles/default.conf says the same). */
@@ -67,6 +69,9 @@ static const char *const DEFAULTS[][2] = {
 	{ "signer", "ds" },
 	{ "signer_pss", "no" },
 	{ "photo_min_size", "0" },
+	{ "ca", "none" },
+	{ "ca_cipher", "aes128" },
+	{ "ca_key_id", "" },
 };
 
 #define NKEYS (sizeof KEYS / sizeof KEYS[0])
@@ -550,11 +555,56 @@ cmp_der(const void *a, const void *b)
 	return c != 0 ? c : (x->len > y->len) - (x->len < y->len);
 }
 
-/* DG14: 6E { SET OF SecurityInfo }: TA info; AA info (ecdsa-plain-SHA256) for EC AA */
-static void
-make_dg14(int ec_aa, vbuf *out)
+/* Chip Authentication key (profile key ca): none, ec-p256, ec-brainpool256 or
+ * dh2048 (the RFC 7919 ffdhe2048 group, encoded with explicit p and g). */
+static EVP_PKEY *
+ca_keygen(const char *type)
 {
-	vbuf si[2] = { { 0 }, { 0 } }, set = { 0 }, tmp = { 0 };
+	EVP_PKEY_CTX *x = NULL;
+	EVP_PKEY *k = NULL;
+	OSSL_PARAM p[2];
+
+	if (strcmp(type, "ec-p256") == 0)
+		return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	if (strcmp(type, "ec-brainpool256") == 0)
+		return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "brainpoolP256r1");
+	if (strcmp(type, "dh2048") != 0)
+		die("profile key ca: expected none, ec-p256, ec-brainpool256 or dh2048");
+	p[0] = OSSL_PARAM_construct_utf8_string("group", (char *)"ffdhe2048", 0);
+	p[1] = OSSL_PARAM_construct_end();
+	if ((x = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL)) == NULL ||
+	    EVP_PKEY_keygen_init(x) != 1 || EVP_PKEY_CTX_set_params(x, p) != 1 ||
+	    EVP_PKEY_keygen(x, &k) != 1)
+		die("DH key generation failed");
+	EVP_PKEY_CTX_free(x);
+	return k;
+}
+
+/* ca_cipher: the last arc of id-CA-(EC)DH-* */
+static int
+ca_arc(void)
+{
+	const char *c = get("ca_cipher");
+
+	if (strcmp(c, "3des") == 0)
+		return 1;
+	if (strcmp(c, "aes128") == 0)
+		return 2;
+	if (strcmp(c, "aes192") == 0)
+		return 3;
+	if (strcmp(c, "aes256") == 0)
+		return 4;
+	die("profile key ca_cipher: expected 3des, aes128, aes192 or aes256");
+	return 0;
+}
+
+/* DG14: 6E { SET OF SecurityInfo }: TA info; AA info (ecdsa-plain-SHA256) for EC AA;
+ * with a CA key ChipAuthenticationInfo { id-CA-(EC)DH-cipher, 1 [, keyId] } and
+ * ChipAuthenticationPublicKeyInfo { id-PK-(EC)DH, SubjectPublicKeyInfo [, keyId] }. */
+static void
+make_dg14(int ec_aa, EVP_PKEY *ca, vbuf *out)
+{
+	vbuf si[4] = { { 0 }, { 0 }, { 0 }, { 0 } }, set = { 0 }, tmp = { 0 };
 	int n = 0, i;
 
 	put_obj(&tmp, "0.4.0.127.0.7.2.2.2"); /* id-TA */
@@ -565,6 +615,29 @@ make_dg14(int ec_aa, vbuf *out)
 		put_int(&tmp, 1);
 		put_obj(&tmp, "0.4.0.127.0.7.1.1.4.1.3"); /* ecdsa-plain-SHA256 */
 		chk(vbuf_wrap(&si[n++], 0x30, &tmp));
+	}
+	if (ca != NULL) {
+		int ec = EVP_PKEY_is_a(ca, "EC"), kid = -1;
+		unsigned char *der = NULL;
+		char oid[64];
+		int dl = i2d_PUBKEY(ca, &der);
+
+		if (get("ca_key_id")[0] != '\0')
+			kid = atoi(get("ca_key_id"));
+		if (dl <= 0)
+			die("cannot encode the CA public key");
+		snprintf(oid, sizeof oid, "0.4.0.127.0.7.2.2.3.%d.%d", ec ? 2 : 1, ca_arc());
+		put_obj(&tmp, oid);
+		put_int(&tmp, 1);
+		if (kid >= 0)
+			put_int(&tmp, (unsigned)kid);
+		chk(vbuf_wrap(&si[n++], 0x30, &tmp));
+		put_obj(&tmp, ec ? "0.4.0.127.0.7.2.2.1.2" : "0.4.0.127.0.7.2.2.1.1");
+		chk(vbuf_put(&tmp, der, (size_t)dl));
+		if (kid >= 0)
+			put_int(&tmp, (unsigned)kid);
+		chk(vbuf_wrap(&si[n++], 0x30, &tmp));
+		OPENSSL_free(der);
 	}
 	qsort(si, (size_t)n, sizeof si[0], cmp_der); /* DER SET OF order */
 	for (i = 0; i < n; i++) {
@@ -777,7 +850,8 @@ usage(FILE *f)
 	    "  -o OUTDIR   directory to fill (created)\n"
 	    "  -k PKI_DIR  test PKI from certs/mkpki.sh (Document Signer: profile key signer)\n"
 	    "  -p FILE     holder profile (key = value lines; see tests/vcard/profiles/)\n"
-	    "  -s KEY=VAL  override one profile key (repeatable), e.g. -s aa=ec-p256\n");
+	    "  -s KEY=VAL  override one profile key (repeatable), e.g. -s aa=ec-p256,\n"
+	    "              -s ca=ec-p256 -s ca_cipher=aes256 (Chip Authentication in DG14)\n");
 }
 
 int
@@ -787,7 +861,8 @@ main(int argc, char **argv)
 	struct holder h;
 	vbuf com = { 0 }, com15 = { 0 }, dg1 = { 0 }, dg2 = { 0 }, dg3 = { 0 }, dg13 = { 0 };
 	vbuf dg14 = { 0 }, dg15 = { 0 }, sod = { 0 }, sod15 = { 0 }, sodu = { 0 }, txt = { 0 };
-	EVP_PKEY *aa = NULL, *clone = NULL;
+	vbuf dg14own = { 0 }, sod14 = { 0 };
+	EVP_PKEY *aa = NULL, *clone = NULL, *ca = NULL, *caclone = NULL;
 	const char *aat;
 	char qr[4096], path[4096];
 	struct dg dgs[6];
@@ -841,6 +916,13 @@ main(int argc, char **argv)
 	if (strcmp(get("aa_hash"), "sha1") != 0 && strcmp(get("aa_hash"), "sha256") != 0)
 		die("profile key aa_hash: expected sha1 or sha256");
 	pss = strcmp(get("signer_pss"), "yes") == 0;
+	if (strcmp(get("ca"), "none") != 0) {
+		ca = ca_keygen(get("ca"));
+		caclone = ca_keygen(get("ca"));
+		if (ca == NULL || caclone == NULL)
+			die("CA key generation failed");
+		(void)ca_arc();
+	}
 
 	make_com(has_aa, &com);
 	make_com(0, &com15);
@@ -848,7 +930,9 @@ main(int argc, char **argv)
 	make_dg2(&h, &dg2);
 	make_dg3(&dg3);
 	make_dg13(&dg13);
-	make_dg14(ec, &dg14);
+	make_dg14(ec, ca, &dg14);
+	if (ca != NULL)
+		make_dg14(ec, caclone, &dg14own);
 	if (has_aa)
 		make_dg15(aa, &dg15);
 
@@ -864,6 +948,16 @@ main(int argc, char **argv)
 		make_sod(pki, get("signer"), pss, dgs, ndg, &sod);
 	} else {
 		chk(vbuf_put(&sod, sod15.p, sod15.len));
+	}
+	if (ca != NULL) {
+		/* EF.SOD without DG14's hash (DG15 listed when there is one) */
+		struct dg d14[6];
+		int j, m = 0;
+
+		for (j = 0; j < ndg; j++)
+			if (dgs[j].num != 14)
+				d14[m++] = dgs[j];
+		make_sod(pki, get("signer"), pss, d14, m, &sod14);
 	}
 	snprintf(path, sizeof path, "%s/ds-unknown.pem", pki);
 	if (access(path, R_OK) == 0)
@@ -889,10 +983,17 @@ main(int argc, char **argv)
 		write_key(outdir, "aa.key", aa);
 		write_key(outdir, "clone.key", clone);
 	}
+	if (ca != NULL) {
+		write_key(outdir, "ca.key", ca);
+		write_key(outdir, "ca-clone.key", caclone);
+		write_out(outdir, "DG14.own-ca.bin", dg14own.p, dg14own.len, 0644);
+		write_out(outdir, "EF.SOD.no-dg14", sod14.p, sod14.len, 0644);
+	}
 
 	snprintf(path, sizeof path, "%s\n%s\n%s\n", h.mrz[0], h.mrz[1], h.mrz[2]);
 	write_out(outdir, "mrz.txt", path, strlen(path), 0644);
-	snprintf(path, sizeof path, "aa_hash = %s\n", get("aa_hash"));
+	snprintf(path, sizeof path, "aa_hash = %s\nca_cipher = %s\nca_key_id = %s\n",
+	    get("aa_hash"), get("ca_cipher"), get("ca_key_id"));
 	write_out(outdir, "vcard.conf", path, strlen(path), 0644);
 
 	snprintf(qr, sizeof qr, "%s|%s|%s|%s|%s|%s|%s", get("id"), get("old_id"),
@@ -928,13 +1029,17 @@ main(int argc, char **argv)
 	sh_kv(&txt, "CARD_SEX", get("sex"));
 	sh_kv(&txt, "CARD_AA", get("aa"));
 	sh_kv(&txt, "CARD_AA_HASH", get("aa_hash"));
+	sh_kv(&txt, "CARD_CA", get("ca"));
+	sh_kv(&txt, "CARD_CA_CIPHER", get("ca_cipher"));
 	sh_kv(&txt, "CARD_QR", qr);
 	write_out(outdir, "card.env", txt.p, txt.len, 0644);
 
 	vbuf_free(&txt);
 	vbuf_free(&com); vbuf_free(&com15); vbuf_free(&dg1); vbuf_free(&dg2); vbuf_free(&dg3);
 	vbuf_free(&dg13); vbuf_free(&dg14); vbuf_free(&dg15); vbuf_free(&sod);
-	vbuf_free(&sod15); vbuf_free(&sodu);
+	vbuf_free(&sod15); vbuf_free(&sodu); vbuf_free(&dg14own); vbuf_free(&sod14);
+	EVP_PKEY_free(ca);
+	EVP_PKEY_free(caclone);
 	EVP_PKEY_free(aa);
 	EVP_PKEY_free(clone);
 	for (i = 0; i < (int)NKEYS; i++)

@@ -38,6 +38,10 @@
 #define B_HIDE_DG15 0x1000u
 #define B_DUP_FORGED 0x2000u
 #define B_OWN_DG15 0x4000u
+#define B_CA_WRONG_KEY 0x8000u
+#define B_OWN_DG14 0x10000u
+#define B_CA_REFUSE 0x20000u
+#define B_UNLISTED_DG14 0x40000u
 
 static const uint8_t AID[7] = { 0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01 };
 
@@ -70,7 +74,19 @@ struct vc_card {
 	int chal;
 	uint8_t rnd_ic[8];
 	int sm;
-	uint8_t ks_enc[16], ks_mac[16], ssc[8];
+	int sm_aes;             /* 0: 3DES (BAC, CA-3DES), 1: AES (after CA-AES) */
+	size_t sm_kl, sm_bs;    /* key length; block = SSC size (8 or 16) */
+	uint8_t ks_enc[32], ks_mac[32], ssc[16];
+	/* Chip Authentication */
+	EVP_PKEY *ca;           /* the private key used (ca.key, or ca-clone.key) */
+	int ca_aes;
+	size_t ca_kl;
+	uint8_t ca_oid[16];
+	size_t ca_oid_len;
+	long ca_key_id;         /* -1: DG14 names none */
+	int ca_at;              /* MSE:Set AT done, GENERAL AUTHENTICATE expected */
+	int ca_pending;         /* new keys to take after this answer */
+	uint8_t p_enc[32], p_mac[32];
 	unsigned long napdu, nsmresp, ndataresp;
 	int (*rng)(void *, uint8_t *, size_t);
 	void *rng_arg;
@@ -130,9 +146,16 @@ static void
 drop_sm(struct vc_card *c)
 {
 	c->sm = 0;
+	c->sm_aes = 0;
+	c->sm_kl = 16;
+	c->sm_bs = 8;
+	c->ca_at = 0;
+	c->ca_pending = 0;
 	OPENSSL_cleanse(c->ks_enc, sizeof c->ks_enc);
 	OPENSSL_cleanse(c->ks_mac, sizeof c->ks_mac);
 	OPENSSL_cleanse(c->ssc, sizeof c->ssc);
+	OPENSSL_cleanse(c->p_enc, sizeof c->p_enc);
+	OPENSSL_cleanse(c->p_mac, sizeof c->p_mac);
 }
 
 static void
@@ -140,7 +163,7 @@ ssc_inc(struct vc_card *c)
 {
 	int i;
 
-	for (i = 7; i >= 0; i--)
+	for (i = (int)c->sm_bs - 1; i >= 0; i--)
 		if (++c->ssc[i] != 0)
 			break;
 }
@@ -180,6 +203,9 @@ vc_card_new(struct vc_card **out)
 	if (c == NULL)
 		return -1;
 	c->le_max = 223;
+	c->sm_kl = 16;
+	c->sm_bs = 8;
+	c->ca_key_id = -1;
 	build_atr(c);
 	*out = c;
 	return 0;
@@ -196,6 +222,7 @@ vc_card_free(struct vc_card *c)
 		free(c->files[i].data);
 	free(c->forged.data);
 	EVP_PKEY_free(c->aa);
+	EVP_PKEY_free(c->ca);
 	OPENSSL_cleanse(c, sizeof *c);
 	free(c);
 }
@@ -272,6 +299,14 @@ vc_card_set_behaviour(struct vc_card *c, const char *spec, char *err, size_t err
 			c->b |= B_DUP_FORGED;
 		} else if (strcmp(tok, "own-dg15") == 0 && v == NULL) {
 			c->b |= B_CLONE | B_OWN_DG15;
+		} else if (strcmp(tok, "ca-wrong-key") == 0 && v == NULL) {
+			c->b |= B_CA_WRONG_KEY;
+		} else if (strcmp(tok, "own-dg14") == 0 && v == NULL) {
+			c->b |= B_CA_WRONG_KEY | B_OWN_DG14;
+		} else if (strcmp(tok, "ca-refuse") == 0 && v == NULL) {
+			c->b |= B_CA_REFUSE;
+		} else if (strcmp(tok, "unlisted-dg14") == 0 && v == NULL) {
+			c->b |= B_UNLISTED_DG14;
 		} else if (strcmp(tok, "wrong-mac") == 0) {
 			c->b |= B_WRONG_MAC;
 			if (v != NULL && num_arg(v, 1, 1000000, &c->wrong_mac_n) != 0)
@@ -567,8 +602,12 @@ aa_md_from_conf(const char *dir, EVP_PKEY *key)
 	const EVP_MD *md = EVP_sha256();
 	FILE *f;
 
-	if (EVP_PKEY_is_a(key, "RSA"))
-		md = EVP_sha1();
+	/* aa_hash is for RSA only: EC AA is ECDSA-SHA-256, as DG14's
+	 * ActiveAuthenticationInfo says (was: the default aa_hash = sha1 made
+	 * an EC card sign with SHA-1). */
+	if (!EVP_PKEY_is_a(key, "RSA"))
+		return md;
+	md = EVP_sha1();
 	snprintf(path, sizeof path, "%s/vcard.conf", dir);
 	if ((f = fopen(path, "r")) == NULL)
 		return md;
@@ -586,6 +625,72 @@ aa_md_from_conf(const char *dir, EVP_PKEY *key)
 	return md;
 }
 
+/* vcard.conf "KEY = VALUE": the value into out ("" when absent). */
+static void
+conf_get(const char *dir, const char *key, char *out, size_t cap)
+{
+	char path[4096], line[256], *p;
+	size_t kl = strlen(key);
+	FILE *f;
+
+	out[0] = '\0';
+	snprintf(path, sizeof path, "%s/vcard.conf", dir);
+	if ((f = fopen(path, "r")) == NULL)
+		return;
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (strncmp(line, key, kl) != 0 || (line[kl] != ' ' && line[kl] != '=') ||
+		    (p = strchr(line, '=')) == NULL)
+			continue;
+		p += strspn(p + 1, " \t") + 1;
+		p[strcspn(p, " \t\r\n")] = '\0';
+		snprintf(out, cap, "%s", p);
+	}
+	fclose(f);
+}
+
+/* The Chip Authentication key and protocol (ca.key, vcard.conf ca_cipher and
+ * ca_key_id); ca-wrong-key / own-dg14 answer with ca-clone.key instead. */
+static int
+load_ca(struct vc_card *c, const char *dir, char *err, size_t errlen)
+{
+	static const uint8_t prefix[] = { 0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x03 };
+	char path[4096], cipher[32], kid[32];
+	int wrong = (c->b & B_CA_WRONG_KEY) != 0, arc;
+
+	snprintf(path, sizeof path, "%s/%s", dir, wrong ? "ca-clone.key" : "ca.key");
+	if ((c->ca = load_key(path)) == NULL) {
+		if (wrong || (c->b & (B_CA_REFUSE | B_UNLISTED_DG14))) {
+			snprintf(err, errlen, "cannot read %s (a CA behaviour needs a card made "
+			    "with ca = ...)", path);
+			return -1;
+		}
+		return 0;       /* no Chip Authentication on this card */
+	}
+	conf_get(dir, "ca_cipher", cipher, sizeof cipher);
+	if (strcmp(cipher, "3des") == 0)
+		arc = 1;
+	else if (strcmp(cipher, "aes128") == 0)
+		arc = 2;
+	else if (strcmp(cipher, "aes192") == 0)
+		arc = 3;
+	else if (strcmp(cipher, "aes256") == 0)
+		arc = 4;
+	else {
+		snprintf(err, errlen, "vcard.conf: ca_cipher '%s' (3des, aes128, aes192, aes256)",
+		    cipher);
+		return -1;
+	}
+	c->ca_aes = arc != 1;
+	c->ca_kl = arc == 3 ? 24 : arc == 4 ? 32 : 16;
+	memcpy(c->ca_oid, prefix, sizeof prefix);
+	c->ca_oid[sizeof prefix] = EVP_PKEY_is_a(c->ca, "EC") ? 2 : 1;
+	c->ca_oid[sizeof prefix + 1] = (uint8_t)arc;
+	c->ca_oid_len = sizeof prefix + 2;
+	conf_get(dir, "ca_key_id", kid, sizeof kid);
+	c->ca_key_id = kid[0] != '\0' ? strtol(kid, NULL, 10) : -1;
+	return 0;
+}
+
 int
 vc_card_load_dir(struct vc_card *c, const char *dir, char *err, size_t errlen)
 {
@@ -593,6 +698,7 @@ vc_card_load_dir(struct vc_card *c, const char *dir, char *err, size_t errlen)
 	 * files without DG15 and no AA key: a clone that cannot answer AA. */
 	int hide = (c->b & B_HIDE_DG15) != 0, nodg15 = (c->b & B_NO_DG15) != 0 || hide;
 	const char *sod = (c->b & B_UNKNOWN_SIGNER) ? "EF.SOD.unknown-signer" :
+	    (c->b & B_UNLISTED_DG14) ? "EF.SOD.no-dg14" :
 	    nodg15 && !hide ? "EF.SOD.no-dg15" : "EF.SOD";
 	char path[4096];
 	EVP_PKEY *k;
@@ -601,17 +707,22 @@ vc_card_load_dir(struct vc_card *c, const char *dir, char *err, size_t errlen)
 		snprintf(err, errlen, "unknown-signer and no-dg15 cannot be combined");
 		return -1;
 	}
+	if ((c->b & B_UNLISTED_DG14) && (nodg15 || (c->b & B_UNKNOWN_SIGNER))) {
+		snprintf(err, errlen, "unlisted-dg14 cannot be combined with another SOD variant");
+		return -1;
+	}
 	if (load_one(c, dir, nodg15 ? "EF.COM.no-dg15" : "EF.COM", 0x011E, 0x1E, 0, 1, err,
 	        errlen) != 0 ||
 	    load_one(c, dir, "DG1.bin", 0x0101, 0x01, 0, 1, err, errlen) != 0 ||
 	    load_one(c, dir, "DG2.bin", 0x0102, 0x02, 0, 0, err, errlen) != 0 ||
 	    load_one(c, dir, "DG3.bin", 0x0103, 0x03, VC_FILE_EAC, 0, err, errlen) != 0 ||
 	    load_one(c, dir, "DG13.bin", 0x010D, 0x0D, 0, 0, err, errlen) != 0 ||
-	    load_one(c, dir, "DG14.bin", 0x010E, 0x0E, 0, 0, err, errlen) != 0 ||
+	    load_one(c, dir, (c->b & B_OWN_DG14) ? "DG14.own-ca.bin" : "DG14.bin", 0x010E, 0x0E,
+	        0, (c->b & B_OWN_DG14) != 0, err, errlen) != 0 ||
 	    (!nodg15 && load_one(c, dir, "DG15.bin", 0x010F, 0x0F, 0, 0, err, errlen) != 0) ||
 	    load_one(c, dir, sod, 0x011D, 0x1D, 0, 1, err, errlen) != 0)
 		return -1;
-	if (mrz_from_dg1(c, err, errlen) != 0)
+	if (mrz_from_dg1(c, err, errlen) != 0 || load_ca(c, dir, err, errlen) != 0)
 		return -1;
 	if ((c->b & B_DUP_FORGED) && dup_forged(c, err, errlen) != 0)
 		return -1;
@@ -838,6 +949,9 @@ cmd_external_auth(struct vc_card *c, const struct apdu *a, struct resp *r)
 	memcpy(c->ssc, c->rnd_ic + 4, 4);
 	memcpy(c->ssc + 4, s + 4, 4);
 	c->sm = 1;
+	c->sm_aes = 0;
+	c->sm_kl = 16;
+	c->sm_bs = 8;
 	r->data = c->rdata;
 	r->len = 40;
 	r->sw = 0x9000;
@@ -1006,6 +1120,147 @@ cmd_internal_auth(struct vc_card *c, const struct apdu *a, int prot, struct resp
 	r->sw = 0x9000;
 }
 
+/* ---- Chip Authentication (ICAO 9303-11 §6.2) ---- */
+
+/* The agreed keys become the session keys once the answer to this command
+ * has gone out under the old ones (SSC 0). */
+static void
+ca_agree(struct vc_card *c, const uint8_t *pub, size_t n, struct resp *r)
+{
+	uint8_t secret[600];
+	size_t sl = sizeof secret;
+
+	if (vc_ca_agree(c->ca, pub, n, secret, &sl) != 0) {
+		logf_(c, "  CA: key agreement failed (bad ephemeral key)\n");
+		r->sw = 0x6A80;
+		return;
+	}
+	if (vc_ca_kdf(secret, sl, c->ca_aes, c->ca_kl, 1, c->p_enc) != 0 ||
+	    vc_ca_kdf(secret, sl, c->ca_aes, c->ca_kl, 2, c->p_mac) != 0) {
+		r->sw = 0x6F00;
+	} else {
+		c->ca_pending = 1;
+		r->sw = 0x9000;
+		logf_(c, "  CA: key agreement done, new keys after this answer\n");
+	}
+	OPENSSL_cleanse(secret, sizeof secret);
+}
+
+/* An optional 84 keyId must name this card's key (keyId from vcard.conf, or any
+ * value when DG14 gives none). */
+static int
+ca_key_ref_ok(struct vc_card *c, const uint8_t *v, size_t n)
+{
+	long id = 0;
+	size_t i;
+
+	if (n == 0 || n > 4)
+		return 0;
+	for (i = 0; i < n; i++)
+		id = id << 8 | v[i];
+	return c->ca_key_id < 0 || id == c->ca_key_id;
+}
+
+/* MSE:Set KAT (41 A6: 91 ephemeral key [84 keyId], 3DES only) and
+ * MSE:Set AT (41 A4: 80 protocol OID [84 keyId]).  Under SM only. */
+static void
+cmd_mse(struct vc_card *c, const struct apdu *a, int prot, struct resp *r)
+{
+	const uint8_t *p = a->data, *pub = NULL, *oid = NULL;
+	size_t left = a->nc, hdr, vl, publen = 0, oidlen = 0;
+	unsigned tag;
+
+	if (!prot) {
+		r->sw = 0x6982;
+		return;
+	}
+	if (c->ca == NULL) {
+		r->sw = 0x6D00;
+		return;
+	}
+	if (c->b & B_CA_REFUSE) {
+		r->sw = 0x6A80;
+		logf_(c, "  ca-refuse: MSE refused\n");
+		return;
+	}
+	if (a->p1 != 0x41 || (a->p2 != 0xA6 && a->p2 != 0xA4)) {
+		r->sw = 0x6A86;
+		return;
+	}
+	while (left > 0) {
+		if (vc_tlv(p, left, &tag, &hdr, &vl) != 0) {
+			r->sw = 0x6A80;
+			return;
+		}
+		if (tag == 0x91 && a->p2 == 0xA6 && pub == NULL) {
+			pub = p + hdr;
+			publen = vl;
+		} else if (tag == 0x80 && a->p2 == 0xA4 && oid == NULL) {
+			oid = p + hdr;
+			oidlen = vl;
+		} else if (tag == 0x84 && ca_key_ref_ok(c, p + hdr, vl)) {
+			/* the key named is ours */
+		} else {
+			r->sw = 0x6A80;
+			return;
+		}
+		p += hdr + vl;
+		left -= hdr + vl;
+	}
+	if (a->p2 == 0xA6) {
+		/* KAT is for 3DES protocols (9303-11 §6.2.4.1) */
+		if (pub == NULL || c->ca_aes) {
+			r->sw = 0x6A80;
+			return;
+		}
+		ca_agree(c, pub, publen, r);
+		return;
+	}
+	if (oid == NULL || oidlen != c->ca_oid_len || memcmp(oid, c->ca_oid, oidlen) != 0) {
+		logf_(c, "  CA: MSE:Set AT names another protocol\n");
+		r->sw = 0x6A80;
+		return;
+	}
+	c->ca_at = 1;
+	r->sw = 0x9000;
+}
+
+/* GENERAL AUTHENTICATE (00 86 00 00: 7C { 80 ephemeral key }) after MSE:Set AT;
+ * the answer is 7C 00. */
+static void
+cmd_general_auth(struct vc_card *c, const struct apdu *a, int prot, struct resp *r)
+{
+	unsigned tag;
+	size_t hdr, vl, hdr2, vl2;
+
+	if (!prot) {
+		r->sw = 0x6982;
+		return;
+	}
+	if (c->ca == NULL || !c->ca_at) {
+		r->sw = 0x6985;
+		return;
+	}
+	c->ca_at = 0;
+	if (a->p1 != 0 || a->p2 != 0) {
+		r->sw = 0x6A86;
+		return;
+	}
+	if (vc_tlv(a->data, a->nc, &tag, &hdr, &vl) != 0 || tag != 0x7C || hdr + vl != a->nc ||
+	    vc_tlv(a->data + hdr, vl, &tag, &hdr2, &vl2) != 0 || tag != 0x80 ||
+	    hdr2 + vl2 != vl) {
+		r->sw = 0x6A80;
+		return;
+	}
+	ca_agree(c, a->data + hdr + hdr2, vl2, r);
+	if (r->sw == 0x9000) {
+		c->rdata[0] = 0x7C;
+		c->rdata[1] = 0x00;
+		r->data = c->rdata;
+		r->len = 2;
+	}
+}
+
 static void
 process(struct vc_card *c, const struct apdu *a, int prot, struct resp *r)
 {
@@ -1023,6 +1278,8 @@ process(struct vc_card *c, const struct apdu *a, int prot, struct resp *r)
 	case 0xB0:
 	case 0xB1: cmd_read_binary(c, a, prot, r); break;
 	case 0x88: cmd_internal_auth(c, a, prot, r); break;
+	case 0x22: cmd_mse(c, a, prot, r); break;
+	case 0x86: cmd_general_auth(c, a, prot, r); break;
 	default: r->sw = 0x6D00; break;
 	}
 }
@@ -1042,9 +1299,27 @@ sm_mac(struct vc_card *c, const uint8_t *m, size_t n, uint8_t mac[8])
 	vbuf b = { 0 };
 	int r = -1;
 
-	if (vbuf_put(&b, c->ssc, 8) == 0 && vbuf_put(&b, m, n) == 0 && vc_pad(&b) == 0)
-		r = vc_retail_mac(c->ks_mac, b.p, b.len, mac);
+	if (vbuf_put(&b, c->ssc, c->sm_bs) == 0 && vbuf_put(&b, m, n) == 0 &&
+	    vc_pad_to(&b, c->sm_bs) == 0)
+		r = c->sm_aes ? vc_aes_cmac8(c->ks_mac, c->sm_kl, b.p, b.len, mac) :
+		    vc_retail_mac(c->ks_mac, b.p, b.len, mac);
 	vbuf_free(&b);
+	return r;
+}
+
+/* Encrypt or decrypt with KS_enc: 3DES-CBC, zero IV; AES-CBC, IV = E(KS_enc, SSC). */
+static int
+sm_crypt(struct vc_card *c, int enc, const uint8_t *in, size_t n, uint8_t *out)
+{
+	uint8_t iv[16];
+	int r;
+
+	if (!c->sm_aes)
+		return vc_3des_cbc(c->ks_enc, enc, in, n, out);
+	r = vc_aes_cbc(c->ks_enc, c->sm_kl, NULL, 1, c->ssc, 16, iv);
+	if (r == 0)
+		r = vc_aes_cbc(c->ks_enc, c->sm_kl, iv, enc, in, n, out);
+	OPENSSL_cleanse(iv, sizeof iv);
 	return r;
 }
 
@@ -1053,7 +1328,7 @@ static size_t
 sm_apdu(struct vc_card *c, const struct apdu *a, uint8_t *out)
 {
 	const uint8_t *p = a->data, *crypt = NULL, *le = NULL, *mac = NULL;
-	size_t left = a->nc, hdr, vl, cryptlen = 0, lelen = 0, maclen_at = 0;
+	size_t left = a->nc, hdr, vl, cryptlen = 0, lelen = 0, maclen_at = 0, plain_cap = 0;
 	uint8_t mbuf[8], *plain = NULL;
 	unsigned tag;
 	int crypt_tag = 0;
@@ -1093,9 +1368,9 @@ sm_apdu(struct vc_card *c, const struct apdu *a, uint8_t *out)
 	}
 	ssc_inc(c);
 	{
-		uint8_t h[8] = { a->cla, a->ins, a->p1, a->p2, 0x80, 0, 0, 0 };
+		uint8_t h[16] = { a->cla, a->ins, a->p1, a->p2, 0x80 };
 
-		if (vbuf_put(&m, h, 8) != 0 || vbuf_put(&m, a->data, maclen_at) != 0 ||
+		if (vbuf_put(&m, h, c->sm_bs) != 0 || vbuf_put(&m, a->data, maclen_at) != 0 ||
 		    sm_mac(c, m.p, m.len, mbuf) != 0)
 			goto plain_error;
 	}
@@ -1119,8 +1394,8 @@ sm_apdu(struct vc_card *c, const struct apdu *a, uint8_t *out)
 			ct++;
 			cl--;
 		}
-		if (cl == 0 || cl % 8 != 0 || (plain = malloc(cl)) == NULL ||
-		    vc_3des_cbc(c->ks_enc, 0, ct, cl, plain) != 0 || (pl = vc_unpad(plain, cl)) < 0)
+		if (cl == 0 || cl % c->sm_bs != 0 || (plain = malloc(plain_cap = cl)) == NULL ||
+		    sm_crypt(c, 0, ct, cl, plain) != 0 || (pl = vc_unpad(plain, cl)) < 0)
 			goto plain_error;
 		in.data = plain;
 		in.nc = (size_t)pl;
@@ -1143,20 +1418,22 @@ sm_apdu(struct vc_card *c, const struct apdu *a, uint8_t *out)
 		    in.ins, in.p1, in.p2, in.nc, in.ne, r.len, r.sw);
 	/* no-extended: the wrapped response must fit a short Le */
 	if ((c->b & B_NO_EXT) && r.len > 0) {
-		size_t clen = (r.len / 8 + 1) * 8 + 1;
+		size_t clen = (r.len / c->sm_bs + 1) * c->sm_bs + 1;
 
 		if (1 + (clen < 0x80 ? 1 : clen < 0x100 ? 2 : 3) + clen + 4 + 10 > 256) {
 			r.data = NULL; r.len = 0; r.sw = 0x6700;
 		}
 	}
+	/* The response's SSC is the command's + 1 (AES takes its IV from it). */
+	ssc_inc(c);
 	/* response: [DO87|DO85] DO99 DO8E SW */
 	if (r.len > 0) {
 		vbuf pt = { 0 };
 		size_t clen;
 		int odd = (a->ins & 1) != 0;
 
-		if (vbuf_put(&pt, r.data, r.len) != 0 || vc_pad(&pt) != 0 ||
-		    vc_3des_cbc(c->ks_enc, 1, pt.p, pt.len, pt.p) != 0) {
+		if (vbuf_put(&pt, r.data, r.len) != 0 || vc_pad_to(&pt, c->sm_bs) != 0 ||
+		    sm_crypt(c, 1, pt.p, pt.len, pt.p) != 0) {
 			vbuf_free(&pt);
 			goto plain_error;
 		}
@@ -1179,7 +1456,6 @@ sm_apdu(struct vc_card *c, const struct apdu *a, uint8_t *out)
 		if (vbuf_put(&rd, do99, 4) != 0)
 			goto plain_error;
 	}
-	ssc_inc(c);
 	if (sm_mac(c, rd.p, rd.len, mbuf) != 0)
 		goto plain_error;
 	c->nsmresp++;
@@ -1196,13 +1472,28 @@ sm_apdu(struct vc_card *c, const struct apdu *a, uint8_t *out)
 	memcpy(out + k, mbuf, 8);
 	k += 8;
 	k = put_sw(out, k, r.sw);
+	if (c->ca_pending) {
+		/* Chip Authentication: this answer went out under the old keys;
+		 * from now on the agreed ones, SSC 0 (9303-11 §6.2.4). */
+		memcpy(c->ks_enc, c->p_enc, sizeof c->ks_enc);
+		memcpy(c->ks_mac, c->p_mac, sizeof c->ks_mac);
+		c->sm_aes = c->ca_aes;
+		c->sm_kl = c->ca_kl;
+		c->sm_bs = c->ca_aes ? 16 : 8;
+		memset(c->ssc, 0, sizeof c->ssc);
+		c->ca_pending = 0;
+		OPENSSL_cleanse(c->p_enc, sizeof c->p_enc);
+		OPENSSL_cleanse(c->p_mac, sizeof c->p_mac);
+		logf_(c, "  CA: secure messaging restarts with the agreed %s keys\n",
+		    c->sm_aes ? "AES" : "3DES");
+	}
 	goto done;
 plain_error:
 	drop_sm(c);
 	k = put_sw(out, 0, sw_plain);
 done:
 	if (plain != NULL) {
-		OPENSSL_cleanse(plain, cryptlen);
+		OPENSSL_cleanse(plain, plain_cap);
 		free(plain);
 	}
 	vbuf_free(&m);

@@ -5,7 +5,10 @@
  */
 #include <string.h>
 
+#include <stdio.h>
 #include <openssl/core_names.h>
+#include <openssl/dh.h>
+#include <openssl/params.h>
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
@@ -232,4 +235,128 @@ vc_aa_sign(EVP_PKEY *key, const EVP_MD *md, const uint8_t *chal, size_t n, uint8
 	if (EVP_PKEY_is_a(key, "EC"))
 		return aa_ec(key, md, chal, n, sig, siglen);
 	return -1;
+}
+
+/* ---- Chip Authentication and AES secure messaging (ICAO 9303-11 §6.2, §9.7.1, §9.8) ---- */
+
+int
+vc_pad_to(vbuf *b, size_t bs)
+{
+	static const uint8_t z[16];
+
+	if (bs != 8 && bs != 16)
+		return -1;
+	if (vbuf_byte(b, 0x80) != 0)
+		return -1;
+	return vbuf_put(b, z, (bs - b->len % bs) % bs);
+}
+
+static const EVP_CIPHER *
+vc_aes(size_t kl)
+{
+	return kl == 16 ? EVP_aes_128_cbc() : kl == 24 ? EVP_aes_192_cbc() :
+	    kl == 32 ? EVP_aes_256_cbc() : NULL;
+}
+
+int
+vc_aes_cbc(const uint8_t *key, size_t kl, const uint8_t iv[16], int enc, const uint8_t *in,
+    size_t n, uint8_t *out)
+{
+	static const uint8_t zero[16];
+	EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+	int a = 0, b = 0, r = -1;
+
+	if (x == NULL || vc_aes(kl) == NULL || n % 16 != 0)
+		goto out;
+	if (n == 0) {
+		r = 0;
+		goto out;
+	}
+	if (EVP_CipherInit_ex(x, vc_aes(kl), NULL, key, iv != NULL ? iv : zero, enc) == 1 &&
+	    EVP_CIPHER_CTX_set_padding(x, 0) == 1 &&
+	    EVP_CipherUpdate(x, out, &a, in, (int)n) == 1 &&
+	    EVP_CipherFinal_ex(x, out + a, &b) == 1 && (size_t)(a + b) == n)
+		r = 0;
+out:
+	EVP_CIPHER_CTX_free(x);
+	return r;
+}
+
+int
+vc_aes_cmac8(const uint8_t *key, size_t kl, const uint8_t *in, size_t n, uint8_t mac[8])
+{
+	EVP_MAC *m = EVP_MAC_fetch(NULL, "CMAC", NULL);
+	EVP_MAC_CTX *x = m != NULL ? EVP_MAC_CTX_new(m) : NULL;
+	OSSL_PARAM p[2];
+	uint8_t full[16];
+	char name[16];
+	size_t ol = 0;
+	int r = -1;
+
+	snprintf(name, sizeof name, "AES-%u-CBC", (unsigned)(kl * 8));
+	p[0] = OSSL_PARAM_construct_utf8_string("cipher", name, 0);
+	p[1] = OSSL_PARAM_construct_end();
+	if (x != NULL && vc_aes(kl) != NULL && EVP_MAC_init(x, key, kl, p) == 1 &&
+	    EVP_MAC_update(x, in, n) == 1 && EVP_MAC_final(x, full, &ol, sizeof full) == 1 &&
+	    ol == 16) {
+		memcpy(mac, full, 8);
+		r = 0;
+	}
+	OPENSSL_cleanse(full, sizeof full);
+	EVP_MAC_CTX_free(x);
+	EVP_MAC_free(m);
+	return r;
+}
+
+int
+vc_ca_kdf(const uint8_t *secret, size_t n, int aes, size_t kl, uint32_t c, uint8_t *out)
+{
+	EVP_MD_CTX *x = EVP_MD_CTX_new();
+	const EVP_MD *md = (!aes || kl == 16) ? EVP_sha1() : EVP_sha256();
+	uint8_t ctr[4] = { (uint8_t)(c >> 24), (uint8_t)(c >> 16), (uint8_t)(c >> 8), (uint8_t)c };
+	uint8_t h[32];
+	unsigned int hl = 0;
+	int r = -1, i, b;
+
+	if (x != NULL && EVP_DigestInit_ex(x, md, NULL) == 1 &&
+	    EVP_DigestUpdate(x, secret, n) == 1 && EVP_DigestUpdate(x, ctr, 4) == 1 &&
+	    EVP_DigestFinal_ex(x, h, &hl) == 1 && hl >= kl) {
+		memcpy(out, h, kl);
+		if (!aes) {
+			/* DES odd parity */
+			for (i = 0; i < (int)kl; i++) {
+				int ones = 0;
+
+				for (b = 1; b < 8; b++)
+					ones += (out[i] >> b) & 1;
+				out[i] = (uint8_t)((out[i] & 0xFE) | ((ones & 1) ? 0 : 1));
+			}
+		}
+		r = 0;
+	}
+	OPENSSL_cleanse(h, sizeof h);
+	EVP_MD_CTX_free(x);
+	return r;
+}
+
+int
+vc_ca_agree(EVP_PKEY *priv, const uint8_t *pub, size_t n, uint8_t *secret, size_t *slen)
+{
+	EVP_PKEY *peer = EVP_PKEY_new();
+	EVP_PKEY_CTX *x = NULL;
+	int dh = EVP_PKEY_is_a(priv, "DH") || EVP_PKEY_is_a(priv, "DHX");
+	int r = -1;
+
+	if (peer == NULL || EVP_PKEY_copy_parameters(peer, priv) != 1 ||
+	    EVP_PKEY_set1_encoded_public_key(peer, pub, n) != 1)
+		goto out;
+	if ((x = EVP_PKEY_CTX_new_from_pkey(NULL, priv, NULL)) == NULL ||
+	    EVP_PKEY_derive_init(x) != 1 || (dh && EVP_PKEY_CTX_set_dh_pad(x, 1) != 1) ||
+	    EVP_PKEY_derive_set_peer_ex(x, peer, 1) != 1 || EVP_PKEY_derive(x, secret, slen) != 1)
+		goto out;
+	r = 0;
+out:
+	EVP_PKEY_CTX_free(x);
+	EVP_PKEY_free(peer);
+	return r;
 }

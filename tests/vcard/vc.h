@@ -74,4 +74,20 @@ int vc_kdf_3des(const uint8_t seed[16], uint32_t c, uint8_t out[16]);
 int vc_aa_sign(EVP_PKEY *key, const EVP_MD *md, const uint8_t *chal, size_t n,
     uint8_t *sig, size_t *siglen);
 
+/* ---- Chip Authentication and AES secure messaging ---- */
+
+/* ISO 9797-1 padding method 2 to a multiple of bs (8 or 16). */
+int vc_pad_to(vbuf *b, size_t bs);
+/* AES-CBC, key 16/24/32 bytes, iv NULL = zero, n a multiple of 16. 0 or -1. */
+int vc_aes_cbc(const uint8_t *key, size_t kl, const uint8_t iv[16], int enc, const uint8_t *in,
+    size_t n, uint8_t *out);
+/* AES-CMAC truncated to 8 bytes. 0 or -1. */
+int vc_aes_cmac8(const uint8_t *key, size_t kl, const uint8_t *in, size_t n, uint8_t mac[8]);
+/* 9303-11 §9.7.1: H(secret || c)[0..kl]; SHA-1 for 3DES (parity set) and AES-128,
+ * SHA-256 for AES-192/256. 0 or -1. */
+int vc_ca_kdf(const uint8_t *secret, size_t n, int aes, size_t kl, uint32_t c, uint8_t *out);
+/* Key agreement with the chip's private key and the terminal's encoded public key
+ * (EC point, or DH value): ECDH X coordinate, DH padded to p.  *slen: room in, length out. */
+int vc_ca_agree(EVP_PKEY *priv, const uint8_t *pub, size_t n, uint8_t *secret, size_t *slen);
+
 #endif

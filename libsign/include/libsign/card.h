@@ -5,7 +5,9 @@
  * with the MRZ key, 3DES secure messaging with every answer's MAC checked,
  * the files EF.COM lists and EF.SOD read with adaptive sizes (extended
  * length where card and reader allow it, else the largest short Le that
- * works), and Active Authentication with a fresh random challenge.
+ * works), Chip Authentication when DG14 offers it (the rest of the read then
+ * runs under the new keys), and Active Authentication with a fresh random
+ * challenge.
  *
  * A read either completes or fails: a sign_card_doc exists only after every
  * file was read and every answer passed its MAC check.  Verification of what
@@ -70,6 +72,7 @@ int sign_card_wait(const char *reader, unsigned long timeout_ms);
 /* Flags of sign_card_read_options. */
 #define SIGN_CARD_NO_AA        0x1u /* do not run Active Authentication */
 #define SIGN_CARD_NO_EXTENDED  0x2u /* never use extended-length APDUs */
+#define SIGN_CARD_NO_CA        0x4u /* do not run Chip Authentication */
 
 typedef struct sign_card_read_options {
 	unsigned int version;       /* SIGN_CARD_READ_OPTIONS_VERSION */
@@ -91,9 +94,17 @@ typedef struct sign_card_doc sign_card_doc;
 
 /*
  * Read the chip: SELECT the eMRTD application (A0 00 00 02 47 10 01), BAC,
- * EF.COM, every data group it lists that the card allows (a group behind
- * EAC - DG3 answers 6982 - is skipped and recorded), EF.SOD, and Active
- * Authentication when DG15 was read.  Errors:
+ * EF.COM, DG14 first when EF.COM lists it, then Chip Authentication when
+ * DG14 offers it (ICAO 9303-11 §6.2: an ephemeral key agreement with the
+ * chip's DG14 key; secure messaging restarts with the derived keys, 3DES or
+ * AES, and EF.COM is read again under them and must match), every other
+ * data group EF.COM lists that the card allows (a group behind EAC - DG3
+ * answers 6982 - is skipped and recorded), EF.SOD, and Active
+ * Authentication when DG15 was read.  A chip that refuses Chip
+ * Authentication or fails it (its answer under the new keys fails the MAC
+ * check or differs) is recorded as FAILED (sign_card_doc_chipauth()); the
+ * read then goes on under a new BAC session, so that the data can still be
+ * verified.  Errors:
  *   SIGN_ERR_NO_READER, SIGN_ERR_NO_CARD, SIGN_ERR_TIMEOUT  nothing to read
  *   SIGN_ERR_CARD_REMOVED   the card left during the read (nothing kept)
  *   SIGN_ERR_NO_APPLET      not an eMRTD chip
@@ -135,6 +146,19 @@ const char *sign_card_doc_aa_note(const sign_card_doc *doc);
  * card can carry (AA could not be done), others a refusal by the chip. */
 unsigned int sign_card_doc_aa_sw(const sign_card_doc *doc);
 
+/*
+ * Chip Authentication as the session found it: PASSED (the chip answered
+ * correctly under the keys agreed with DG14's key), FAILED (it refused or
+ * answered wrongly), NOT_SUPPORTED (no DG14, or DG14 offers no CA this
+ * library implements) or NOT_ATTEMPTED (SIGN_CARD_NO_CA).  *message (may be
+ * NULL) gets a line on why; *protocol (may be NULL) the protocol used, e.g.
+ * "id-CA-ECDH-AES-CBC-CMAC-128", or NULL.  Borrowed.  This proves nothing
+ * about the chip unless DG14 is confirmed by the SOD (sign_pa_verify()
+ * decides that).
+ */
+sign_chipauth_verdict sign_card_doc_chipauth(const sign_card_doc *doc, const char **message,
+    const char **protocol);
+
 /* The reader used, and the index (in sign_mrz_keys) of the key that opened
  * the card (0 for a single key). */
 const char *sign_card_doc_reader(const sign_card_doc *doc);
@@ -154,8 +178,8 @@ typedef struct sign_card_stats {
 
 void sign_card_doc_stats(const sign_card_doc *doc, sign_card_stats *out);
 
-/* A pa.h document of the files read and the AA exchange, for
- * sign_pa_verify(). */
+/* A pa.h document of the files read, the AA exchange and the Chip
+ * Authentication outcome, for sign_pa_verify(). */
 int sign_card_doc_to_pa(const sign_card_doc *doc, sign_pa_doc **out);
 
 /*

@@ -4,16 +4,21 @@
  * chip citizen ID card): passive authentication (EF.SOD, the Document Signer
  * certificate and its chain to a CSCA), the CSCA trust store (certificate
  * files and directories, ICAO CSCA master lists), DG14 (SecurityInfos),
- * DG15 (the Active Authentication public key), Active Authentication, and
- * offline re-verification of a dump directory.
+ * DG15 (the Active Authentication public key), Active Authentication, the
+ * verdict of Chip Authentication (run live by card.h), and offline
+ * re-verification of a dump directory.
  *
  * The verdict model.  Passive authentication (PA) is PASSED, FAILED (proven
  * invalid: a DG hash or a signature does not match, wrong country) or
  * INDETERMINATE (no trusted CSCA, missing or unlisted data).  Active
  * Authentication (AA) is PASSED, FAILED, NOT_SUPPORTED (no DG15) or
- * NOT_ATTEMPTED.  A document is *genuine* only when PA passed, the DG15 that
- * holds the AA key is confirmed by the SOD, and AA passed (sign_pa_genuine()):
- * AA with an unauthenticated key proves nothing about the chip.
+ * NOT_ATTEMPTED; so is Chip Authentication (CA, DG14).  A document is
+ * *genuine* only when PA passed, neither AA nor CA failed, and AA passed
+ * with a DG15 confirmed by the SOD or CA passed with a DG14 confirmed by the
+ * SOD (sign_pa_genuine_chip()): a chip proof with a key the SOD does not
+ * confirm proves nothing about the chip.  CA's proof is the live session
+ * (the chip answering under keys agreed with its DG14 key); nothing recorded
+ * can show it again, so a dump verified offline has CA NOT_ATTEMPTED.
  *
  * Choices (ICAO 9303-10/-11/-12 leave them to the inspection system):
  *  - DG hashes are computed over the bytes exactly as given (as read from the
@@ -240,7 +245,9 @@ typedef enum {
 	SIGN_AA_NOT_SUPPORTED = 3   /* the document has no DG15 */
 } sign_aa_verdict;
 
-/* Chip Authentication: not implemented yet, always NOT_ATTEMPTED. */
+/* Chip Authentication (ICAO 9303-11 §6.2): run by sign_card_read() and
+ * handed over with sign_pa_doc_set_chipauth(); NOT_SUPPORTED when the
+ * document has no DG14 or DG14 offers no Chip Authentication. */
 typedef enum {
 	SIGN_CHIPAUTH_NOT_ATTEMPTED = 0,
 	SIGN_CHIPAUTH_PASSED = 1,
@@ -279,6 +286,14 @@ typedef enum {
  * (SIGN_DG_MATCH) and Active Authentication PASSED.
  */
 int sign_pa_genuine(sign_pa_verdict passive, sign_dg_status dg15, sign_aa_verdict active);
+/*
+ * The genuine rule with Chip Authentication: true (1) only when passive
+ * authentication PASSED, neither AA nor CA FAILED, and either AA PASSED with
+ * DG15 confirmed by the SOD or CA PASSED with DG14 confirmed by the SOD
+ * (both SIGN_DG_MATCH).  sign_pa_result_genuine() applies it.
+ */
+int sign_pa_genuine_chip(sign_pa_verdict passive, sign_dg_status dg15, sign_aa_verdict active,
+    sign_dg_status dg14, sign_chipauth_verdict chipauth);
 
 /* A document to verify: the files as read from the chip. */
 typedef struct sign_pa_doc sign_pa_doc;
@@ -298,12 +313,23 @@ int sign_pa_doc_add_cert(sign_pa_doc *doc, const unsigned char *der, size_t len)
 /* An Active Authentication exchange to verify with the document's DG15. */
 int sign_pa_doc_set_aa(sign_pa_doc *doc, const unsigned char *challenge, size_t challenge_len,
     const unsigned char *response, size_t response_len);
+/*
+ * The outcome of Chip Authentication as the caller ran it live with the chip
+ * (sign_card_doc_to_pa() sets it from sign_card_read()), and a line on why
+ * (may be NULL).  It cannot be re-checked from the files: sign_pa_verify()
+ * takes it as given, reports it, and counts it for genuineness only when DG14
+ * is confirmed by the SOD.  Without this call CA is NOT_ATTEMPTED (or
+ * NOT_SUPPORTED when the document has no DG14).
+ */
+int sign_pa_doc_set_chipauth(sign_pa_doc *doc, sign_chipauth_verdict verdict,
+    const char *message);
 
 /*
  * The files of a dump directory (`kyso card read --dump DIR`), exactly these
  * names, each holding the file's bytes exactly as read from the chip; absent
  * files are simply not read.  EF.COM is not covered by the SOD and PA does
- * not use it.
+ * not use it.  Chip Authentication leaves no file: its proof is the live
+ * session, which no file can replay.
  */
 #define SIGN_PA_DUMP_COM          "EF.COM"
 #define SIGN_PA_DUMP_SOD          "EF.SOD"
@@ -336,10 +362,11 @@ typedef struct sign_pa_result sign_pa_result;
  * then INDETERMINATE at best), and AA when the document holds an exchange.
  * opts may be NULL (defaults).
  * *out receives the detailed result whenever a verdict was reached, including
- * failed and indeterminate ones.  Returns 0 only when PA PASSED and AA did not
- * fail (genuineness is sign_pa_result_genuine()); otherwise
+ * failed and indeterminate ones.  Returns 0 only when PA PASSED and neither
+ * AA nor CA (with DG14 confirmed by the SOD) failed (genuineness is
+ * sign_pa_result_genuine()); otherwise
  * SIGN_ERR_HASH_MISMATCH (PA FAILED only because a DG was modified),
- * SIGN_ERR_VERIFY (PA FAILED otherwise, or AA FAILED), SIGN_ERR_UNTRUSTED (PA
+ * SIGN_ERR_VERIFY (PA FAILED otherwise, or AA or CA FAILED), SIGN_ERR_UNTRUSTED (PA
  * INDETERMINATE), SIGN_ERR_MALFORMED / SIGN_ERR_UNSUPPORTED (EF.SOD does not
  * parse / uses an unsupported algorithm; PA INDETERMINATE), SIGN_ERR_NOT_FOUND
  * (no EF.SOD).  *out is NULL only on SIGN_ERR_NOMEM / SIGN_ERR_INVALID_ARG.
@@ -363,7 +390,10 @@ sign_aa_verdict sign_pa_result_active(const sign_pa_result *res);
 /* One line on AA ("RSA ISO 9796-2, SHA-256: valid"). */
 const char *sign_pa_result_active_message(const sign_pa_result *res);
 sign_chipauth_verdict sign_pa_result_chipauth(const sign_pa_result *res);
-/* sign_pa_genuine() of this result. */
+/* One line on CA ("the chip answered under the keys agreed with its DG14
+ * key", "needs the live chip: not attempted offline"...). */
+const char *sign_pa_result_chipauth_message(const sign_pa_result *res);
+/* sign_pa_genuine_chip() of this result. */
 int sign_pa_result_genuine(const sign_pa_result *res);
 /* The DS subject (RFC 2253), the trusted CSCA subject that anchors it (NULL
  * when none), the DS country (alpha-2) and the document's issuing state as

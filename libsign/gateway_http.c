@@ -757,8 +757,10 @@ plain_data(char *p, size_t size, size_t n, void *ud)
 	return add;
 }
 
-int
-sign_http__post(const char *url, const char *what, const char *ctype,
+/* One plain request: a POST of body (blen bytes, Content-Type ctype) or,
+ * with ctype NULL, a GET. */
+static int
+plain_request(const char *url, const char *what, const char *ctype,
     const unsigned char *body, size_t blen, size_t max, long timeout_ms, long *status,
     sign_buf *answer)
 {
@@ -767,7 +769,7 @@ sign_http__post(const char *url, const char *what, const char *ctype,
 	char ct[128], errbuf[CURL_ERROR_SIZE];
 	CURL *c = NULL;
 	CURLcode cc;
-	int rc;
+	int rc, ok;
 
 	*status = 0;
 	sign_buf_dispose(answer);
@@ -783,26 +785,31 @@ sign_http__post(const char *url, const char *what, const char *ctype,
 	pl.answer = answer;
 	pl.max = max;
 	errbuf[0] = '\0';
-	snprintf(ct, sizeof(ct), "Content-Type: %s", ctype);
 	c = p_curl_easy_init();
-	hdr = p_curl_slist_append(NULL, ct);
-	if (c == NULL || hdr == NULL) {
+	if (ctype != NULL) {
+		snprintf(ct, sizeof(ct), "Content-Type: %s", ctype);
+		hdr = p_curl_slist_append(NULL, ct);
+	}
+	if (c == NULL || (ctype != NULL && hdr == NULL)) {
 		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
 		goto out;
 	}
-	if (p_curl_easy_setopt(c, CURLOPT_URL, url) != CURLE_OK ||
-	    p_curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-	    p_curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
-	    p_curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-	    p_curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms) != CURLE_OK ||
-	    p_curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms) != CURLE_OK ||
-	    p_curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr) != CURLE_OK ||
-	    p_curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)blen) != CURLE_OK ||
-	    p_curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)body) != CURLE_OK ||
-	    p_curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, plain_data) != CURLE_OK ||
-	    p_curl_easy_setopt(c, CURLOPT_WRITEDATA, (void *)&pl) != CURLE_OK ||
-	    p_curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK ||
-	    set_cancellable(c) != 0) {
+	ok = p_curl_easy_setopt(c, CURLOPT_URL, url) == CURLE_OK &&
+	    p_curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
+	    p_curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
+	    p_curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+	    p_curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms) == CURLE_OK &&
+	    p_curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms) == CURLE_OK &&
+	    p_curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, plain_data) == CURLE_OK &&
+	    p_curl_easy_setopt(c, CURLOPT_WRITEDATA, (void *)&pl) == CURLE_OK &&
+	    p_curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf) == CURLE_OK &&
+	    set_cancellable(c) == 0;
+	if (ok && ctype != NULL)
+		ok = p_curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr) == CURLE_OK &&
+		    p_curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)blen) ==
+		    CURLE_OK &&
+		    p_curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)body) == CURLE_OK;
+	if (!ok) {
 		rc = sign_error__set(SIGN_ERR_GENERIC, 0, "libcurl refused the request's options");
 		goto out;
 	}
@@ -832,4 +839,21 @@ out:
 	if (rc != 0)
 		sign_buf_dispose(answer);
 	return rc;
+}
+
+int
+sign_http__post(const char *url, const char *what, const char *ctype,
+    const unsigned char *body, size_t blen, size_t max, long timeout_ms, long *status,
+    sign_buf *answer)
+{
+	if (ctype == NULL)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "a POST needs a content type");
+	return plain_request(url, what, ctype, body, blen, max, timeout_ms, status, answer);
+}
+
+int
+sign_http__get(const char *url, const char *what, size_t max, long timeout_ms, long *status,
+    sign_buf *answer)
+{
+	return plain_request(url, what, NULL, NULL, 0, max, timeout_ms, status, answer);
 }

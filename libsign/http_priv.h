@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* A plain HTTP(S) POST through the libcurl the gateway transport loads
+/* Plain HTTP(S) requests through the libcurl the gateway transport loads
  * (gateway_http.c): for services other than the insurance gateway, such as
- * an RFC 3161 time-stamp server. */
+ * an RFC 3161 time-stamp server, an OCSP responder, a CRL distribution
+ * point.  Both are abandoned when sign_cancel_request() is called. */
 #ifndef LIBSIGN_HTTP_PRIV_H
 #define LIBSIGN_HTTP_PRIV_H
 
@@ -18,5 +19,9 @@
 int sign_http__post(const char *url, const char *what, const char *ctype,
     const unsigned char *body, size_t blen, size_t max, long timeout_ms, long *status,
     sign_buf *answer);
+
+/* GET url, otherwise as sign_http__post(). */
+int sign_http__get(const char *url, const char *what, size_t max, long timeout_ms,
+    long *status, sign_buf *answer);
 
 #endif

@@ -112,7 +112,7 @@ expect 2 "$PKISRV/files/big.crl is larger than 16777216 bytes" V --crl-fetch --c
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cdp_cert dead 0x7305 "http://127.0.0.1:$port/gov.crl"
 sign dead.pem d1.txt && mv d1.txt.p7s dead.p7s
-expect 2 "cannot fetch http://127.0.0.1:$port/gov.crl" V --crl-fetch --content d1.txt dead.p7s
+expect 2 "cannot reach the CRL distribution point http://127.0.0.1:$port/gov.crl" V --crl-fetch --content d1.txt dead.p7s
 # a failure is not retried within the run
 : > "$T/pkisrv.log"
 cp missing.p7s missing2.p7s

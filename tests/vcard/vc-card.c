@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Virtual CCCD card side, from ICAO Doc 9303 part 10 (LDS) and part 11
- * (BAC, secure messaging, Active Authentication) and ISO/IEC 7816-4.
+ * (BAC, secure messaging, Active Authentication) and ISO/IEC 7816-4.  Chip
+ * Authentication is in vc-ca.c.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -17,96 +18,10 @@
 #include <openssl/rand.h>
 
 #include "vc-card.h"
+#include "vc-card-priv.h"
 #include "vc.h"
 
-#define MAXFILES 16
-#define MAXDATA (65536 + 32)
-
-/* behaviour flags */
-#define B_NO_EXT 0x001u
-#define B_SHORT_LE 0x002u
-#define B_TAMPER 0x004u
-#define B_UNKNOWN_SIGNER 0x008u
-#define B_CLONE 0x010u
-#define B_NO_DG15 0x020u
-#define B_WRONG_MAC 0x040u
-#define B_REMOVE 0x080u
-#define B_OVERSIZED 0x100u
-#define B_TRUNCATED 0x200u
-#define B_TRAILING 0x400u
-#define B_MALFORMED_SM 0x800u
-#define B_HIDE_DG15 0x1000u
-#define B_DUP_FORGED 0x2000u
-#define B_OWN_DG15 0x4000u
-#define B_CA_WRONG_KEY 0x8000u
-#define B_OWN_DG14 0x10000u
-#define B_CA_REFUSE 0x20000u
-#define B_UNLISTED_DG14 0x40000u
-
 static const uint8_t AID[7] = { 0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01 };
-
-struct vc_file {
-	uint16_t fid;
-	uint8_t sfi;
-	unsigned flags;
-	uint8_t *data;
-	size_t len;
-};
-
-struct vc_card {
-	struct vc_file files[MAXFILES];
-	int nfiles;
-	uint8_t atr[32];
-	size_t atrlen;
-	int have_mrz;
-	uint8_t kenc[16], kmac[16];
-	EVP_PKEY *aa;
-	const EVP_MD *aa_md;
-	/* behaviour */
-	unsigned b;
-	unsigned long le_max, wrong_mac_n, remove_after, malformed_n;
-	uint16_t trunc_fid, trail_fid;
-	struct vc_file forged;  /* dup-forged-dg13: DG13 as served the first time */
-	unsigned long nsel13;
-	/* state */
-	int applet;
-	struct vc_file *cur;
-	int chal;
-	uint8_t rnd_ic[8];
-	int sm;
-	int sm_aes;             /* 0: 3DES (BAC, CA-3DES), 1: AES (after CA-AES) */
-	size_t sm_kl, sm_bs;    /* key length; block = SSC size (8 or 16) */
-	uint8_t ks_enc[32], ks_mac[32], ssc[16];
-	/* Chip Authentication */
-	EVP_PKEY *ca;           /* the private key used (ca.key, or ca-clone.key) */
-	int ca_aes;
-	size_t ca_kl;
-	uint8_t ca_oid[16];
-	size_t ca_oid_len;
-	long ca_key_id;         /* -1: DG14 names none */
-	int ca_at;              /* MSE:Set AT done, GENERAL AUTHENTICATE expected */
-	int ca_pending;         /* new keys to take after this answer */
-	uint8_t p_enc[32], p_mac[32];
-	unsigned long napdu, nsmresp, ndataresp;
-	int (*rng)(void *, uint8_t *, size_t);
-	void *rng_arg;
-	FILE *log;
-	uint8_t rdata[MAXDATA]; /* plain response data */
-};
-
-struct apdu {
-	uint8_t cla, ins, p1, p2;
-	const uint8_t *data;
-	size_t nc;
-	size_t ne; /* 0 = no Le */
-	int ext;
-};
-
-struct resp {
-	uint8_t *data;
-	size_t len;
-	uint16_t sw;
-};
 
 static void
 logf_(struct vc_card *c, const char *fmt, ...)
@@ -307,6 +222,8 @@ vc_card_set_behaviour(struct vc_card *c, const char *spec, char *err, size_t err
 			c->b |= B_CA_REFUSE;
 		} else if (strcmp(tok, "unlisted-dg14") == 0 && v == NULL) {
 			c->b |= B_UNLISTED_DG14;
+		} else if (strcmp(tok, "aa-refuse") == 0 && v == NULL) {
+			c->b |= B_AA_REFUSE;
 		} else if (strcmp(tok, "wrong-mac") == 0) {
 			c->b |= B_WRONG_MAC;
 			if (v != NULL && num_arg(v, 1, 1000000, &c->wrong_mac_n) != 0)
@@ -625,72 +542,6 @@ aa_md_from_conf(const char *dir, EVP_PKEY *key)
 	return md;
 }
 
-/* vcard.conf "KEY = VALUE": the value into out ("" when absent). */
-static void
-conf_get(const char *dir, const char *key, char *out, size_t cap)
-{
-	char path[4096], line[256], *p;
-	size_t kl = strlen(key);
-	FILE *f;
-
-	out[0] = '\0';
-	snprintf(path, sizeof path, "%s/vcard.conf", dir);
-	if ((f = fopen(path, "r")) == NULL)
-		return;
-	while (fgets(line, sizeof line, f) != NULL) {
-		if (strncmp(line, key, kl) != 0 || (line[kl] != ' ' && line[kl] != '=') ||
-		    (p = strchr(line, '=')) == NULL)
-			continue;
-		p += strspn(p + 1, " \t") + 1;
-		p[strcspn(p, " \t\r\n")] = '\0';
-		snprintf(out, cap, "%s", p);
-	}
-	fclose(f);
-}
-
-/* The Chip Authentication key and protocol (ca.key, vcard.conf ca_cipher and
- * ca_key_id); ca-wrong-key / own-dg14 answer with ca-clone.key instead. */
-static int
-load_ca(struct vc_card *c, const char *dir, char *err, size_t errlen)
-{
-	static const uint8_t prefix[] = { 0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x03 };
-	char path[4096], cipher[32], kid[32];
-	int wrong = (c->b & B_CA_WRONG_KEY) != 0, arc;
-
-	snprintf(path, sizeof path, "%s/%s", dir, wrong ? "ca-clone.key" : "ca.key");
-	if ((c->ca = load_key(path)) == NULL) {
-		if (wrong || (c->b & (B_CA_REFUSE | B_UNLISTED_DG14))) {
-			snprintf(err, errlen, "cannot read %s (a CA behaviour needs a card made "
-			    "with ca = ...)", path);
-			return -1;
-		}
-		return 0;       /* no Chip Authentication on this card */
-	}
-	conf_get(dir, "ca_cipher", cipher, sizeof cipher);
-	if (strcmp(cipher, "3des") == 0)
-		arc = 1;
-	else if (strcmp(cipher, "aes128") == 0)
-		arc = 2;
-	else if (strcmp(cipher, "aes192") == 0)
-		arc = 3;
-	else if (strcmp(cipher, "aes256") == 0)
-		arc = 4;
-	else {
-		snprintf(err, errlen, "vcard.conf: ca_cipher '%s' (3des, aes128, aes192, aes256)",
-		    cipher);
-		return -1;
-	}
-	c->ca_aes = arc != 1;
-	c->ca_kl = arc == 3 ? 24 : arc == 4 ? 32 : 16;
-	memcpy(c->ca_oid, prefix, sizeof prefix);
-	c->ca_oid[sizeof prefix] = EVP_PKEY_is_a(c->ca, "EC") ? 2 : 1;
-	c->ca_oid[sizeof prefix + 1] = (uint8_t)arc;
-	c->ca_oid_len = sizeof prefix + 2;
-	conf_get(dir, "ca_key_id", kid, sizeof kid);
-	c->ca_key_id = kid[0] != '\0' ? strtol(kid, NULL, 10) : -1;
-	return 0;
-}
-
 int
 vc_card_load_dir(struct vc_card *c, const char *dir, char *err, size_t errlen)
 {
@@ -722,7 +573,7 @@ vc_card_load_dir(struct vc_card *c, const char *dir, char *err, size_t errlen)
 	    (!nodg15 && load_one(c, dir, "DG15.bin", 0x010F, 0x0F, 0, 0, err, errlen) != 0) ||
 	    load_one(c, dir, sod, 0x011D, 0x1D, 0, 1, err, errlen) != 0)
 		return -1;
-	if (mrz_from_dg1(c, err, errlen) != 0 || load_ca(c, dir, err, errlen) != 0)
+	if (mrz_from_dg1(c, err, errlen) != 0 || vc_ca_load(c, dir, err, errlen) != 0)
 		return -1;
 	if ((c->b & B_DUP_FORGED) && dup_forged(c, err, errlen) != 0)
 		return -1;
@@ -1099,6 +950,11 @@ cmd_internal_auth(struct vc_card *c, const struct apdu *a, int prot, struct resp
 		r->sw = 0x6D00;
 		return;
 	}
+	if (c->b & B_AA_REFUSE) {
+		logf_(c, "  aa-refuse: INTERNAL AUTHENTICATE refused\n");
+		r->sw = 0x6985;
+		return;
+	}
 	if (a->p1 != 0 || a->p2 != 0) {
 		r->sw = 0x6A86;
 		return;
@@ -1120,147 +976,6 @@ cmd_internal_auth(struct vc_card *c, const struct apdu *a, int prot, struct resp
 	r->sw = 0x9000;
 }
 
-/* ---- Chip Authentication (ICAO 9303-11 §6.2) ---- */
-
-/* The agreed keys become the session keys once the answer to this command
- * has gone out under the old ones (SSC 0). */
-static void
-ca_agree(struct vc_card *c, const uint8_t *pub, size_t n, struct resp *r)
-{
-	uint8_t secret[600];
-	size_t sl = sizeof secret;
-
-	if (vc_ca_agree(c->ca, pub, n, secret, &sl) != 0) {
-		logf_(c, "  CA: key agreement failed (bad ephemeral key)\n");
-		r->sw = 0x6A80;
-		return;
-	}
-	if (vc_ca_kdf(secret, sl, c->ca_aes, c->ca_kl, 1, c->p_enc) != 0 ||
-	    vc_ca_kdf(secret, sl, c->ca_aes, c->ca_kl, 2, c->p_mac) != 0) {
-		r->sw = 0x6F00;
-	} else {
-		c->ca_pending = 1;
-		r->sw = 0x9000;
-		logf_(c, "  CA: key agreement done, new keys after this answer\n");
-	}
-	OPENSSL_cleanse(secret, sizeof secret);
-}
-
-/* An optional 84 keyId must name this card's key (keyId from vcard.conf, or any
- * value when DG14 gives none). */
-static int
-ca_key_ref_ok(struct vc_card *c, const uint8_t *v, size_t n)
-{
-	long id = 0;
-	size_t i;
-
-	if (n == 0 || n > 4)
-		return 0;
-	for (i = 0; i < n; i++)
-		id = id << 8 | v[i];
-	return c->ca_key_id < 0 || id == c->ca_key_id;
-}
-
-/* MSE:Set KAT (41 A6: 91 ephemeral key [84 keyId], 3DES only) and
- * MSE:Set AT (41 A4: 80 protocol OID [84 keyId]).  Under SM only. */
-static void
-cmd_mse(struct vc_card *c, const struct apdu *a, int prot, struct resp *r)
-{
-	const uint8_t *p = a->data, *pub = NULL, *oid = NULL;
-	size_t left = a->nc, hdr, vl, publen = 0, oidlen = 0;
-	unsigned tag;
-
-	if (!prot) {
-		r->sw = 0x6982;
-		return;
-	}
-	if (c->ca == NULL) {
-		r->sw = 0x6D00;
-		return;
-	}
-	if (c->b & B_CA_REFUSE) {
-		r->sw = 0x6A80;
-		logf_(c, "  ca-refuse: MSE refused\n");
-		return;
-	}
-	if (a->p1 != 0x41 || (a->p2 != 0xA6 && a->p2 != 0xA4)) {
-		r->sw = 0x6A86;
-		return;
-	}
-	while (left > 0) {
-		if (vc_tlv(p, left, &tag, &hdr, &vl) != 0) {
-			r->sw = 0x6A80;
-			return;
-		}
-		if (tag == 0x91 && a->p2 == 0xA6 && pub == NULL) {
-			pub = p + hdr;
-			publen = vl;
-		} else if (tag == 0x80 && a->p2 == 0xA4 && oid == NULL) {
-			oid = p + hdr;
-			oidlen = vl;
-		} else if (tag == 0x84 && ca_key_ref_ok(c, p + hdr, vl)) {
-			/* the key named is ours */
-		} else {
-			r->sw = 0x6A80;
-			return;
-		}
-		p += hdr + vl;
-		left -= hdr + vl;
-	}
-	if (a->p2 == 0xA6) {
-		/* KAT is for 3DES protocols (9303-11 §6.2.4.1) */
-		if (pub == NULL || c->ca_aes) {
-			r->sw = 0x6A80;
-			return;
-		}
-		ca_agree(c, pub, publen, r);
-		return;
-	}
-	if (oid == NULL || oidlen != c->ca_oid_len || memcmp(oid, c->ca_oid, oidlen) != 0) {
-		logf_(c, "  CA: MSE:Set AT names another protocol\n");
-		r->sw = 0x6A80;
-		return;
-	}
-	c->ca_at = 1;
-	r->sw = 0x9000;
-}
-
-/* GENERAL AUTHENTICATE (00 86 00 00: 7C { 80 ephemeral key }) after MSE:Set AT;
- * the answer is 7C 00. */
-static void
-cmd_general_auth(struct vc_card *c, const struct apdu *a, int prot, struct resp *r)
-{
-	unsigned tag;
-	size_t hdr, vl, hdr2, vl2;
-
-	if (!prot) {
-		r->sw = 0x6982;
-		return;
-	}
-	if (c->ca == NULL || !c->ca_at) {
-		r->sw = 0x6985;
-		return;
-	}
-	c->ca_at = 0;
-	if (a->p1 != 0 || a->p2 != 0) {
-		r->sw = 0x6A86;
-		return;
-	}
-	if (vc_tlv(a->data, a->nc, &tag, &hdr, &vl) != 0 || tag != 0x7C || hdr + vl != a->nc ||
-	    vc_tlv(a->data + hdr, vl, &tag, &hdr2, &vl2) != 0 || tag != 0x80 ||
-	    hdr2 + vl2 != vl) {
-		r->sw = 0x6A80;
-		return;
-	}
-	ca_agree(c, a->data + hdr + hdr2, vl2, r);
-	if (r->sw == 0x9000) {
-		c->rdata[0] = 0x7C;
-		c->rdata[1] = 0x00;
-		r->data = c->rdata;
-		r->len = 2;
-	}
-}
-
 static void
 process(struct vc_card *c, const struct apdu *a, int prot, struct resp *r)
 {
@@ -1278,8 +993,8 @@ process(struct vc_card *c, const struct apdu *a, int prot, struct resp *r)
 	case 0xB0:
 	case 0xB1: cmd_read_binary(c, a, prot, r); break;
 	case 0x88: cmd_internal_auth(c, a, prot, r); break;
-	case 0x22: cmd_mse(c, a, prot, r); break;
-	case 0x86: cmd_general_auth(c, a, prot, r); break;
+	case 0x22: vc_ca_mse(c, a, prot, r); break;
+	case 0x86: vc_ca_general_auth(c, a, prot, r); break;
 	default: r->sw = 0x6D00; break;
 	}
 }

@@ -388,6 +388,9 @@ remove_tree(const char *dir, const sign_card_doc *doc)
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, SIGN_PA_DUMP_AA_RESPONSE) <
 	    sizeof(path))
 		unlink(path);
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, SIGN_PA_DUMP_AA_STATUS) <
+	    sizeof(path))
+		unlink(path);
 	rmdir(dir);
 }
 
@@ -488,6 +491,16 @@ sign_card_doc_dump(const sign_card_doc *doc, const char *dir)
 		rc = write_in(tmp, SIGN_PA_DUMP_AA_CHALLENGE, doc->aa_chal, sizeof(doc->aa_chal));
 		if (rc == 0)
 			rc = write_in(tmp, SIGN_PA_DUMP_AA_RESPONSE, doc->aa_resp, doc->aa_resp_len);
+		if (rc != 0)
+			goto fail;
+	}
+	if (!doc->have_aa && doc->aa_sw != 0) {
+		/* The chip's refusal is a verdict too: offline it must not read
+		 * as "AA not done". */
+		unsigned char sw[2] = { (unsigned char)(doc->aa_sw >> 8),
+		    (unsigned char)doc->aa_sw };
+
+		rc = write_in(tmp, SIGN_PA_DUMP_AA_STATUS, sw, sizeof(sw));
 		if (rc != 0)
 			goto fail;
 	}

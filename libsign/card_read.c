@@ -259,6 +259,20 @@ ca_failed(sign_card__chan *ch, sign_card_doc *doc, const sign_mrz_key *key, cons
 	return rebac(ch, key);
 }
 
+/* A command the link cannot carry (a DH key over short APDUs: this reader
+ * does not chain commands): nothing was sent, the BAC session goes on. */
+static int
+ca_too_long(sign_card_doc *doc)
+{
+	doc->ca = SIGN_CHIPAUTH_NOT_ATTEMPTED;
+	snprintf(doc->ca_note, sizeof(doc->ca_note),
+	    "the Chip Authentication command for this key needs extended-length APDUs, which "
+	    "this card or reader does not allow");
+	sign_log__msg(SIGN_LOG_INFO, "Chip Authentication not attempted: %s", doc->ca_note);
+	sign_error_clear();
+	return 0;
+}
+
 /*
  * Chip Authentication with DG14's key (ICAO 9303-11 §6.2).  The commands go
  * under the BAC session; the chip's answers to them come under the BAC keys
@@ -318,6 +332,10 @@ chip_auth(sign_card__chan *ch, sign_card_doc *doc, const sign_mrz_key *key)
 	a.data = cmd.data;
 	a.lc = cmd.len;
 	rc = sign_card__send(ch, &a, &d, &dl, &sw);
+	if (rc == SIGN_ERR_UNSUPPORTED) {
+		rc = ca_too_long(doc);
+		goto out;
+	}
 	if (rc == SIGN_ERR_SM) {
 		rc = ca_failed(ch, doc, key, "the chip's answer to MSE:Set %s failed its MAC check",
 		    p.use_kat ? "KAT" : "AT");
@@ -339,6 +357,10 @@ chip_auth(sign_card__chan *ch, sign_card_doc *doc, const sign_mrz_key *key)
 		a.lc = cmd.len;
 		a.ne = 256;
 		rc = sign_card__send(ch, &a, &d, &dl, &sw);
+		if (rc == SIGN_ERR_UNSUPPORTED) {
+			rc = ca_too_long(doc);
+			goto out;
+		}
 		if (rc == SIGN_ERR_SM) {
 			rc = ca_failed(ch, doc, key,
 			    "the chip's answer to GENERAL AUTHENTICATE failed its MAC check");

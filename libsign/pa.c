@@ -197,6 +197,46 @@ sign_pa_doc_set_aa(sign_pa_doc *doc, const unsigned char *challenge, size_t chal
 }
 
 int
+sign_pa_doc_sod(const sign_pa_doc *doc, const unsigned char **data, size_t *len)
+{
+	if (doc == NULL || data == NULL || len == NULL)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "sign_pa_doc_sod: NULL argument");
+	if (!doc->has_sod)
+		return SIGN_ERR_NOT_FOUND;
+	*data = doc->sod.data;
+	*len = doc->sod.len;
+	return 0;
+}
+
+int
+sign_pa_doc_dg(const sign_pa_doc *doc, int dg, const unsigned char **data, size_t *len)
+{
+	if (doc == NULL || data == NULL || len == NULL || dg < 1 || dg > 16)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "sign_pa_doc_dg: bad argument");
+	if (!(doc->have & (1u << dg)))
+		return SIGN_ERR_NOT_FOUND;
+	*data = doc->dg[dg].data;
+	*len = doc->dg[dg].len;
+	return 0;
+}
+
+int
+sign_pa_doc_aa(const sign_pa_doc *doc, const unsigned char **challenge, size_t *challenge_len,
+    const unsigned char **response, size_t *response_len)
+{
+	if (doc == NULL || challenge == NULL || challenge_len == NULL || response == NULL ||
+	    response_len == NULL)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "sign_pa_doc_aa: NULL argument");
+	if (!doc->has_aa)
+		return SIGN_ERR_NOT_FOUND;
+	*challenge = doc->aa_challenge.data;
+	*challenge_len = doc->aa_challenge.len;
+	*response = doc->aa_response.data;
+	*response_len = doc->aa_response.len;
+	return 0;
+}
+
+int
 sign_pa_doc_set_chipauth(sign_pa_doc *doc, sign_chipauth_verdict verdict, const char *message)
 {
 	if (doc == NULL || (verdict != SIGN_CHIPAUTH_NOT_ATTEMPTED &&

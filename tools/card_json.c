@@ -17,13 +17,15 @@
 const char *
 kyso_card__aa_note(const struct kyso_card_result *r)
 {
-	return r->doc != NULL ? sign_card_doc_aa_note(r->doc) : NULL;
+	if (r->doc != NULL)
+		return sign_card_doc_aa_note(r->doc);
+	return r->aa_note[0] != '\0' ? r->aa_note : NULL;
 }
 
 static int
 aa_refused(const struct kyso_card_result *r)
 {
-	unsigned int sw = r->doc != NULL ? sign_card_doc_aa_sw(r->doc) : 0;
+	unsigned int sw = r->doc != NULL ? sign_card_doc_aa_sw(r->doc) : r->aa_sw;
 
 	return sw != 0 && sw != 0x6700 && (sw & 0xFF00) != 0x6C00;
 }
@@ -349,6 +351,7 @@ verification_json(const struct kyso_card_result *r)
 {
 	json_t *v = json_object(), *aa;
 	const char *proto = NULL;
+	sign_chipauth_verdict cv;
 
 	json_object_set_new(v, "passive", json_string(passive_name(sign_pa_result_passive(r->pa))));
 	json_object_set_new(v, "active", json_string(active_name(kyso_card__active(r))));
@@ -366,9 +369,9 @@ verification_json(const struct kyso_card_result *r)
 		aa = json_null();
 	}
 	json_object_set_new(v, "aa", aa);
-	if (r->doc != NULL &&
-	    sign_card_doc_chipauth(r->doc, NULL, &proto) != SIGN_CHIPAUTH_NOT_ATTEMPTED &&
-	    proto != NULL)
+	cv = r->doc != NULL ? sign_card_doc_chipauth(r->doc, NULL, &proto) :
+	    SIGN_CHIPAUTH_NOT_ATTEMPTED;
+	if ((cv == SIGN_CHIPAUTH_PASSED || cv == SIGN_CHIPAUTH_FAILED) && proto != NULL)
 		json_object_set_new(v, "ca", json_pack("{s:s}", "protocol", proto));
 	else
 		json_object_set_new(v, "ca", json_null());

@@ -871,7 +871,9 @@ kyso_card_verify_dir(const struct kyso_card_opts *o, const char *dir,
 	struct kyso_card_result *r = NULL;
 	sign_csca_store *st = NULL;
 	sign_pa_doc *pd = NULL;
-	char name[32];
+	const unsigned char *ch = NULL, *rs = NULL;
+	unsigned char *b = NULL;
+	size_t chl = 0, rsl = 0, len = 0;
 	int rc, dg;
 
 	*out = NULL;
@@ -879,6 +881,9 @@ kyso_card_verify_dir(const struct kyso_card_opts *o, const char *dir,
 	rc = kyso_card_trust(o, &st);
 	if (rc != 0)
 		goto out;
+	/* Every file is read once, here; what is shown below is the bytes
+	 * verified (was: read a second time for the display, so a file changed
+	 * in between could show one thing and verify another). */
 	rc = sign_pa_doc_load_dir(&pd, dir);
 	if (rc != 0) {
 		rc = kyso_card_fail(rc, NULL);
@@ -892,39 +897,88 @@ kyso_card_verify_dir(const struct kyso_card_opts *o, const char *dir,
 	}
 	for (dg = 0; dg <= 17; dg++) {
 		struct kyso_card_file *f = &r->files[r->nfiles];
+		const unsigned char *d = NULL;
+		char name[32];
 		unsigned int fid;
-		unsigned char *b;
-		size_t len;
 
 		if (dg == 0) {
+			/* EF.COM: not verified (not in the SOD), only listed */
 			snprintf(name, sizeof(name), "%s", SIGN_PA_DUMP_COM);
 			fid = SIGN_LDS_FID_COM;
-		} else if (dg == 17) {
-			snprintf(name, sizeof(name), "%s", SIGN_PA_DUMP_SOD);
-			fid = SIGN_LDS_FID_SOD;
+			if (load(dir, name, &b, &len) != 0)
+				goto bad_file;
+			if (b == NULL)
+				continue;
+			f->data = f->owned = b;
+			b = NULL;
 		} else {
-			snprintf(name, sizeof(name), SIGN_PA_DUMP_DG_FORMAT, dg);
-			fid = SIGN_LDS_FID_DG(dg);
+			if (dg == 17) {
+				snprintf(name, sizeof(name), "%s", SIGN_PA_DUMP_SOD);
+				fid = SIGN_LDS_FID_SOD;
+				rc = sign_pa_doc_sod(pd, &d, &len);
+			} else {
+				snprintf(name, sizeof(name), SIGN_PA_DUMP_DG_FORMAT, dg);
+				fid = SIGN_LDS_FID_DG(dg);
+				rc = sign_pa_doc_dg(pd, dg, &d, &len);
+			}
+			if (rc != 0)
+				continue;
+			if (len > 256 * 1024)
+				goto bad_file;
+			f->owned = malloc(len > 0 ? len : 1);
+			if (f->owned == NULL) {
+				kyso_card__err("out of memory");
+				rc = KYSO_EXIT_RUNTIME;
+				goto out;
+			}
+			if (len > 0)
+				memcpy(f->owned, d, len);
+			f->data = f->owned;
 		}
-		if (load(dir, name, &b, &len) != 0) {
-			kyso_card__err("%s/%s: cannot read it (or larger than 256 KiB)", dir, name);
-			rc = KYSO_EXIT_DATA;
-			goto out;
-		}
-		if (b == NULL)
-			continue;
 		f->fid = fid;
-		f->data = f->owned = b;
 		f->len = len;
 		r->nfiles++;
+		continue;
+bad_file:
+		kyso_card__err("%s/%s: cannot read it (or larger than 256 KiB)", dir, name);
+		rc = KYSO_EXIT_DATA;
+		goto out;
 	}
-	if (load(dir, SIGN_PA_DUMP_AA_CHALLENGE, &r->owned_chal, &r->aa_chal_len) == 0 &&
-	    load(dir, SIGN_PA_DUMP_AA_RESPONSE, &r->owned_resp, &r->aa_resp_len) == 0 &&
-	    r->owned_chal != NULL && r->owned_resp != NULL) {
+	if (sign_pa_doc_aa(pd, &ch, &chl, &rs, &rsl) == 0) {
+		r->owned_chal = malloc(chl);
+		r->owned_resp = malloc(rsl);
+		if (r->owned_chal == NULL || r->owned_resp == NULL) {
+			kyso_card__err("out of memory");
+			rc = KYSO_EXIT_RUNTIME;
+			goto out;
+		}
+		memcpy(r->owned_chal, ch, chl);
+		memcpy(r->owned_resp, rs, rsl);
 		r->aa_chal = r->owned_chal;
 		r->aa_resp = r->owned_resp;
-	} else {
-		r->aa_chal_len = r->aa_resp_len = 0;
+		r->aa_chal_len = chl;
+		r->aa_resp_len = rsl;
+	}
+	/* The chip's answer when it gave no AA signature, as recorded. */
+	if (load(dir, SIGN_PA_DUMP_AA_STATUS, &b, &len) != 0 ||
+	    (b != NULL && (len != 2 || r->aa_chal != NULL))) {
+		kyso_card__err("%s/%s: %s", dir, SIGN_PA_DUMP_AA_STATUS, b == NULL ?
+		    "cannot read it" : r->aa_chal != NULL ?
+		    "beside an AA exchange (a dump holds one or the other)" :
+		    "not a 2-byte status word");
+		rc = KYSO_EXIT_DATA;
+		goto out;
+	}
+	if (b != NULL) {
+		r->aa_sw = ((unsigned int)b[0] << 8) | b[1];
+		if (r->aa_sw == 0x6700 || (r->aa_sw & 0xFF00) == 0x6C00)
+			snprintf(r->aa_note, sizeof(r->aa_note),
+			    "the chip's INTERNAL AUTHENTICATE answer did not fit the APDUs this card "
+			    "and reader allow (%04X, recorded at the read)", r->aa_sw);
+		else
+			snprintf(r->aa_note, sizeof(r->aa_note),
+			    "the chip refused INTERNAL AUTHENTICATE (%04X, recorded at the read)",
+			    r->aa_sw);
 	}
 	rc = verify(r, pd, st);
 	if (rc != 0)
@@ -933,6 +987,7 @@ kyso_card_verify_dir(const struct kyso_card_opts *o, const char *dir,
 	r = NULL;
 	rc = (*out)->exit;
 out:
+	free(b);
 	kyso_card_result_free(r);
 	sign_pa_doc_free(pd);
 	sign_csca_store_free(st);

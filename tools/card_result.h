@@ -22,6 +22,8 @@ struct kyso_card_result {
 	const unsigned char *aa_chal, *aa_resp;
 	size_t aa_chal_len, aa_resp_len;
 	unsigned char *owned_chal, *owned_resp;
+	unsigned int aa_sw;         /* a dump: the chip's answer when it gave no AA signature */
+	char aa_note[160];          /* a dump: the line on it */
 	sign_pa_result *pa;
 	sign_mrz *mrz;
 	sign_dg13 *dg13;

@@ -6,7 +6,8 @@
 # KAT) and AES-128/192/256 (MSE:Set AT + GENERAL AUTHENTICATE, AES secure
 # messaging); the data read under the CA keys is the card's; a chip that
 # answers with another key, refuses CA, or whose DG14 the SOD does not
-# confirm is not genuine; a dump cannot prove CA offline.
+# confirm is not genuine; a dump cannot prove CA offline.  And a chip's
+# refusal of AA, recorded in the dump, gives the same verdict offline.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/lib-card.sh"
 card_setup
@@ -91,11 +92,20 @@ for spec in "ec-brainpool256 3des id-CA-ECDH-3DES-CBC-CBC" "dh2048 aes256 id-CA-
 	fi
 done
 
+# ---- a DH key over short APDUs: its CA command needs extended length (this reader
+# does not chain commands): CA not attempted, the read goes on under BAC (exit 2) ----
+MRZ=$(cat "$T/c-dh2048-aes256/mrz.txt"); export MRZ
+card_start "$T/c-dh2048-aes256" no-extended
+expect 2 'Chip Authentication not_attempted: the Chip Authentication command for this key needs extended-length APDUs' \
+    "$KYSO" card read --reader "$CARD_READER" --mrz-source env:MRZ $CSCA
+grep -q 'Data (PA): *passed' "$T/.out" && pass "DH over short APDUs: the data still read and verified" ||
+    fail "DH over short APDUs: PA"
+
 # ---- a chip that answers CA with another key than DG14's (a clone): exit 1 ----
 for c in "$T/c1" "$T/c-ec-brainpool256-3des"; do
 	read_card "$c" ca-wrong-key 1 'chip authentication failed: the chip.s answer under the agreed keys failed its MAC check: it does not hold the private key of its DG14 public key; the chip is not the one the data was issued on \(a clone\?\)'
 	grep -q 'Genuine: *no' "$T/.out" && pass "wrong CA key: not genuine" || fail "wrong CA key: genuine"
-	json_check "$T/r.json" 'd["verification"]["chip_authentication"] == "failed" and d["verification"]["genuine"] is False and d["verification"]["passive"] == "passed" and d["holder"]["full_name"] == "Nguyễn Thị Hồng Nhung"'
+	json_check "$T/r.json" 'd["verification"]["chip_authentication"] == "failed" and d["verification"]["genuine"] is False and d["verification"]["passive"] == "passed" and d["holder"]["full_name"] == "Nguyễn Thị Hồng Nhung" and d["verification"]["ca"]["protocol"].startswith("id-CA-ECDH-")'
 done
 # a chip that refuses CA although its DG14 offers it: exit 1
 read_card "$T/c1" ca-refuse 1 'chip authentication failed: the chip refused Chip Authentication \(MSE:Set AT: 6A80\)'
@@ -134,6 +144,24 @@ expect 6 "DG2: the card's answer failed its MAC check" "$KYSO" card read --reade
     --mrz-source env:MRZ $CSCA --json
 grep -q '"holder"' "$T/.out" && fail "holder data after a MAC failure" || pass "no holder data after a MAC failure"
 grep -q '"error"' "$T/.out" && pass "--json: the error object" || fail "--json: no error object"
+
+# ---- the dump records a chip's refusal of AA: offline gives the same verdict ----
+make_card "$T/c3" -s aa=rsa1024
+read_card "$T/c3" aa-refuse 1 'active authentication failed: the chip refused INTERNAL AUTHENTICATE \(6985\)' \
+    --dump "$T/dump3"
+[ "$(od -An -tx1 "$T/dump3/AA-status.bin" | tr -d ' ')" = 6985 ] && pass "AA-status.bin holds 6985" ||
+    fail "AA-status.bin"
+[ ! -e "$T/dump3/AA-challenge.bin" ] && pass "no AA exchange dumped" || fail "AA exchange dumped"
+expect 1 'active authentication failed: the chip refused INTERNAL AUTHENTICATE \(6985, recorded at the read\)' \
+    "$KYSO" card verify "$T/dump3" $CSCA
+"$KYSO" card verify "$T/dump3" $CSCA --json >"$T/v3.json" 2>/dev/null
+json_check "$T/v3.json" 'd["verification"]["active"] == "failed" and d["verification"]["genuine"] is False'
+printf '\151\205\000' >"$T/dump3/AA-status.bin"
+expect 6 'AA-status.bin: not a 2-byte status word' "$KYSO" card verify "$T/dump3" $CSCA
+cp "$T/dump1/DG1.bin" "$T/dump3/AA-challenge.bin"
+cp "$T/dump1/DG1.bin" "$T/dump3/AA-response.bin"
+printf '\151\205' >"$T/dump3/AA-status.bin"
+expect 6 'AA-status.bin: beside an AA exchange' "$KYSO" card verify "$T/dump3" $CSCA
 
 card_stop
 done_testing

@@ -150,7 +150,9 @@ unsigned int sign_card_doc_aa_sw(const sign_card_doc *doc);
  * Chip Authentication as the session found it: PASSED (the chip answered
  * correctly under the keys agreed with DG14's key), FAILED (it refused or
  * answered wrongly), NOT_SUPPORTED (no DG14, or DG14 offers no CA this
- * library implements) or NOT_ATTEMPTED (SIGN_CARD_NO_CA).  *message (may be
+ * library implements) or NOT_ATTEMPTED (SIGN_CARD_NO_CA, or a DH key whose
+ * command needs extended-length APDUs the card or reader does not allow:
+ * commands are not chained).  *message (may be
  * NULL) gets a line on why; *protocol (may be NULL) the protocol used, e.g.
  * "id-CA-ECDH-AES-CBC-CMAC-128", or NULL.  Borrowed.  This proves nothing
  * about the chip unless DG14 is confirmed by the SOD (sign_pa_verify()
@@ -184,7 +186,8 @@ int sign_card_doc_to_pa(const sign_card_doc *doc, sign_pa_doc **out);
 
 /*
  * Write every file as read, with the names pa.h defines (EF.COM, EF.SOD,
- * DGn.bin, AA-challenge.bin, AA-response.bin), for audit and offline
+ * DGn.bin, AA-challenge.bin, AA-response.bin, or AA-status.bin when the chip
+ * gave no AA signature), for audit and offline
  * re-verification (sign_pa_verify_dir()).  dir must not exist or be empty:
  * the files are written into a temporary directory beside it, each
  * completely, and the directory is renamed into place at the end, so a

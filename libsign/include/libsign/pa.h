@@ -336,6 +336,19 @@ int sign_pa_doc_set_chipauth(sign_pa_doc *doc, sign_chipauth_verdict verdict,
 #define SIGN_PA_DUMP_DG_FORMAT    "DG%d.bin"          /* DG1.bin ... DG16.bin */
 #define SIGN_PA_DUMP_AA_CHALLENGE "AA-challenge.bin"  /* both or neither */
 #define SIGN_PA_DUMP_AA_RESPONSE  "AA-response.bin"
+/* The status word (2 bytes, big-endian) the chip answered INTERNAL
+ * AUTHENTICATE with when it gave no signature (a refusal, or 6700 / 6Cxx: an
+ * answer the link cannot carry); never with the two files above. */
+#define SIGN_PA_DUMP_AA_STATUS    "AA-status.bin"
+
+/* The bytes a document holds, borrowed (valid while doc lives and the
+ * item is not set again): EF.SOD, data group dg (1..16), the AA exchange.
+ * SIGN_ERR_NOT_FOUND when not given.  For showing exactly what is verified
+ * (e.g. a dump's files, read once). */
+int sign_pa_doc_sod(const sign_pa_doc *doc, const unsigned char **data, size_t *len);
+int sign_pa_doc_dg(const sign_pa_doc *doc, int dg, const unsigned char **data, size_t *len);
+int sign_pa_doc_aa(const sign_pa_doc *doc, const unsigned char **challenge,
+    size_t *challenge_len, const unsigned char **response, size_t *response_len);
 
 /* Load a dump directory into a new document.  SIGN_ERR_NOT_FOUND when the
  * directory or its EF.SOD is missing. */

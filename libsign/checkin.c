@@ -322,6 +322,18 @@ active_str(sign_aa_verdict v)
 }
 
 static const char *
+chipauth_str(sign_chipauth_verdict v)
+{
+	/* the names of docs/card-json.md */
+	switch (v) {
+	case SIGN_CHIPAUTH_PASSED: return "passed";
+	case SIGN_CHIPAUTH_FAILED: return "failed";
+	case SIGN_CHIPAUTH_NOT_SUPPORTED: return "not_supported";
+	default: return "not_attempted";
+	}
+}
+
+static const char *
 dg_status_str(sign_dg_status s)
 {
 	switch (s) {
@@ -517,12 +529,24 @@ int
 sign_checkin_set_card(sign_checkin *rec, const sign_checkin_card *c)
 {
 	json_t *card = NULL, *o, *v;
+	sign_chipauth_verdict ca = SIGN_CHIPAUTH_NOT_ATTEMPTED;
+	sign_dg_status dg14 = SIGN_DG_ABSENT;
 	int rc, genuine;
 	char h[65];
 
-	if (rec == NULL || c == NULL || c->version != SIGN_CHECKIN_CARD_VERSION)
+	if (rec == NULL || c == NULL || c->version < 1 || c->version > SIGN_CHECKIN_CARD_VERSION)
 		return sign_error__set(SIGN_ERR_INVALID_ARG, 0,
 		    "sign_checkin_set_card: bad arguments");
+	if (c->version >= 2) {
+		/* (a version-1 caller's struct ends before these members) */
+		ca = c->chipauth;
+		dg14 = c->dg14;
+		if ((unsigned int)ca > SIGN_CHIPAUTH_NOT_SUPPORTED ||
+		    (unsigned int)dg14 > SIGN_DG_NOT_IN_SOD)
+			return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "sign_checkin_set_card: "
+			    "unknown Chip Authentication verdict (%d) or DG14 status (%d)", (int)ca,
+			    (int)dg14);
+	}
 	if ((c->aa_challenge == NULL) != (c->aa_response == NULL) ||
 	    (c->aa_challenge != NULL && (c->aa_challenge_len == 0 || c->aa_challenge_len > 64 ||
 	    c->aa_response_len == 0 || c->aa_response_len > 4096)))
@@ -532,7 +556,8 @@ sign_checkin_set_card(sign_checkin *rec, const sign_checkin_card *c)
 		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "the photo is larger than %u bytes",
 		    MAX_CARD_FILE);
 	sign_error_clear();
-	genuine = sign_pa_genuine(c->passive, c->dg15, c->active);
+	/* version 1: CA not attempted, so this is sign_pa_genuine()'s rule */
+	genuine = sign_pa_genuine_chip(c->passive, c->dg15, c->active, dg14, ca);
 	card = json_object();
 	if (card == NULL)
 		return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
@@ -550,6 +575,9 @@ sign_checkin_set_card(sign_checkin *rec, const sign_checkin_card *c)
 	    (rc = put(o, "dg15", json_string(dg_status_str(c->dg15)))) != 0 ||
 	    (rc = put(o, "genuine", json_boolean(genuine))) != 0 ||
 	    (rc = put(o, "reason", text_or_null("the reason", c->reason))) != 0 ||
+	    (c->version >= 2 &&
+	    ((rc = put(o, "chip_authentication", json_string(chipauth_str(ca)))) != 0 ||
+	    (rc = put(o, "dg14", json_string(dg_status_str(dg14)))) != 0)) ||
 	    (rc = put(card, "files", json_object())) != 0 ||
 	    (rc = put(card, "sod_digest", json_null())) != 0 ||
 	    (rc = put(card, "sod", json_null())) != 0 ||

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "libsign/mrtd.h"
+#include "chipauth.h"
 #include "insurance_priv.h"
 
 /* ---- schema -------------------------------------------------------------- */
@@ -254,6 +255,17 @@ sign_checkin__validate(const json_t *root)
 	}
 	if (t != NULL)
 		return bad("%s", t);
+	/* added within schema 1 (Chip Authentication): both or neither; a record
+	 * without them is one made before, CA not attempted */
+	v = sign_checkin__at(root, "card.verification.chip_authentication");
+	w = sign_checkin__at(root, "card.verification.dg14");
+	if ((v == NULL) != (w == NULL))
+		return bad("\"card.verification.chip_authentication\" and "
+		    "\"card.verification.dg14\" go together");
+	if (v != NULL && (!one_of(json_string_value(v), active) ||
+	    !one_of(json_string_value(w), dg)))
+		return bad("a Chip Authentication verdict or DG14 status that schema 1 does not "
+		    "name");
 	return 0;
 }
 
@@ -440,6 +452,32 @@ av_name(sign_aa_verdict v)
 	    v == SIGN_AA_NOT_SUPPORTED ? "not_supported" : "not_attempted";
 }
 
+static sign_chipauth_verdict
+chipauth_of(const char *s)
+{
+	/* absent (a record made before CA was recorded): not attempted */
+	if (s == NULL)
+		return SIGN_CHIPAUTH_NOT_ATTEMPTED;
+	return strcmp(s, "passed") == 0 ? SIGN_CHIPAUTH_PASSED : strcmp(s, "failed") == 0 ?
+	    SIGN_CHIPAUTH_FAILED : strcmp(s, "not_supported") == 0 ?
+	    SIGN_CHIPAUTH_NOT_SUPPORTED : SIGN_CHIPAUTH_NOT_ATTEMPTED;
+}
+
+static const char *
+cv_name(sign_chipauth_verdict v)
+{
+	return v == SIGN_CHIPAUTH_PASSED ? "passed" : v == SIGN_CHIPAUTH_FAILED ? "failed" :
+	    v == SIGN_CHIPAUTH_NOT_SUPPORTED ? "not_supported" : "not_attempted";
+}
+
+static const char *
+ds_name(sign_dg_status s)
+{
+	return s == SIGN_DG_MATCH ? "match" : s == SIGN_DG_MISMATCH ? "mismatch" :
+	    s == SIGN_DG_NOT_READ ? "not_read" : s == SIGN_DG_NOT_IN_SOD ? "not_in_sod" :
+	    "absent";
+}
+
 /* The evidence of a record's card, decoded. */
 struct evidence {
 	sign_buf sod, dg14, dg15, chal, resp;
@@ -542,7 +580,7 @@ compare_dg_hashes(const json_t *root, const sign_sod *sod, int *mismatch, int *u
 struct derived {
 	sign_pa_verdict passive;
 	sign_aa_verdict active;
-	sign_dg_status dg15;
+	sign_dg_status dg15, dg14;
 	char passive_why[300], active_why[300];
 };
 
@@ -563,6 +601,7 @@ derive(const json_t *root, const struct evidence *e, const sign_checkin_verify_o
 	d->passive = SIGN_PA_INDETERMINATE;
 	d->active = e->has_dg15 ? SIGN_AA_NOT_ATTEMPTED : SIGN_AA_NOT_SUPPORTED;
 	d->dg15 = e->has_dg15 ? SIGN_DG_NOT_IN_SOD : SIGN_DG_ABSENT;
+	d->dg14 = e->has_dg14 ? SIGN_DG_NOT_IN_SOD : SIGN_DG_ABSENT;
 	snprintf(d->active_why, sizeof(d->active_why), "%s", e->has_dg15 ?
 	    "no exchange recorded" : "no DG15 recorded");
 	if (!e->has_sod) {
@@ -590,6 +629,7 @@ derive(const json_t *root, const struct evidence *e, const sign_checkin_verify_o
 	rc = 0;
 	d->passive = sign_pa_result_passive(pr);
 	d->dg15 = sign_pa_result_dg(pr, 15);
+	d->dg14 = sign_pa_result_dg(pr, 14);
 	snprintf(d->passive_why, sizeof(d->passive_why), "%s",
 	    sign_pa_result_message(pr) != NULL ? sign_pa_result_message(pr) : "");
 	if (e->has_aa && e->has_dg15) {
@@ -620,6 +660,61 @@ out:
 	return rc;
 }
 
+/* 1 when DG14 offers a Chip Authentication this library runs - a protocol
+ * it implements with a usable key, as the desk chooses it (card_read.c) -
+ * naming it in name[64]; else 0 (the desk then records not_supported). */
+static int
+dg14_offers_ca(const sign_buf *dg14, char name[64])
+{
+	sign_dg14 *d = NULL;
+	sign_ca__ctx *ctx = NULL;
+	sign_ca__params p;
+	int offered = 0;
+
+	name[0] = '\0';
+	if (sign_dg14_parse(&d, dg14->data, dg14->len) == 0 && sign_ca__select(d, &p) == 0 &&
+	    sign_ca__new(&ctx, &p) == 0) {
+		offered = 1;
+		snprintf(name, 64, "%s", p.name);
+	}
+	sign_ca__free(ctx);
+	sign_dg14_free(d);
+	sign_error_clear();
+	return offered;
+}
+
+/*
+ * Chip Authentication cannot be re-checked from a record: its proof was the
+ * live session (pa.h).  The verdict is taken as recorded, under the
+ * facility's signature, but must agree with the evidence: "passed" needs a
+ * DG14 the embedded SOD confirms (or a record that does not claim it does:
+ * CA then counts for nothing, genuine being re-derived); CA runs with DG14's
+ * key, so "failed" needs a DG14; "not_supported" goes with no DG14, or one
+ * offering no CA this library runs.  On a contradiction why is set.
+ */
+static void
+chipauth_consistent(const json_t *root, const struct evidence *e, const struct derived *d,
+    sign_chipauth_verdict rca, char *why, size_t cap)
+{
+	const char *rd14 = str_at(root, "card.verification.dg14");
+	char name[64];
+
+	why[0] = '\0';
+	if (rca == SIGN_CHIPAUTH_PASSED && d->dg14 != SIGN_DG_MATCH &&
+	    (!e->has_dg14 || rd14 == NULL || strcmp(rd14, "match") == 0))
+		snprintf(why, cap, "Chip Authentication: recorded passed, but the record holds no "
+		    "DG14 confirmed by the SOD (DG14 %s%s%s)", e->has_dg14 ? "" : "absent",
+		    e->has_dg14 ? "re-checked " : "", e->has_dg14 ? ds_name(d->dg14) : "");
+	else if (rca == SIGN_CHIPAUTH_FAILED && !e->has_dg14)
+		snprintf(why, cap, "Chip Authentication: recorded failed, but the record holds no "
+		    "DG14 (CA runs with its key)");
+	else if (rca == SIGN_CHIPAUTH_NOT_SUPPORTED && e->has_dg14 &&
+	    json_object_get(sign_checkin__at(root, "card.files"), "COM") != NULL &&
+	    dg14_offers_ca(&e->dg14, name))
+		snprintf(why, cap, "Chip Authentication: recorded not_supported, but the record's "
+		    "DG14 offers it (%s)", name);
+}
+
 static void
 check_card(sign_checkin_report *rep, const sign_checkin_verify_opts *opts)
 {
@@ -628,9 +723,11 @@ check_card(sign_checkin_report *rep, const sign_checkin_verify_opts *opts)
 	struct derived d;
 	sign_pa_verdict rp = passive_of(str_at(root, "card.verification.passive"));
 	sign_aa_verdict ra = active_of(str_at(root, "card.verification.active"));
+	const char *rcs = str_at(root, "card.verification.chip_authentication");
+	sign_chipauth_verdict rca = chipauth_of(rcs);
 	int rg = json_is_true(sign_checkin__at(root, "card.verification.genuine")), has_resp;
 	int identity_ok = (strcmp(str_at(root, "identity"), "verified") == 0) == rg;
-	char why[300] = "";
+	char why[300] = "", ca_why[300] = "", ca_note[300] = "";
 
 	memset(&e, 0, sizeof(e));
 	memset(&d, 0, sizeof(d));
@@ -696,31 +793,44 @@ check_card(sign_checkin_report *rep, const sign_checkin_verify_opts *opts)
 	else
 		set(rep, SIGN_CHECKIN_CHECK_ACTIVE, SIGN_CADES_STATUS_FAILED, "recorded %s, but the "
 		    "chip's answer re-checks %s: %s", av_name(ra), av_name(d.active), d.active_why);
-	/* genuine follows from the verdicts (pa.h's rule) */
+	/* genuine follows from the re-checked verdicts and CA as recorded (pa.h's
+	 * rule); a record made before CA was recorded has it not attempted, which
+	 * is the AA-only rule it was made with */
 	{
-		int g = sign_pa_genuine(d.passive, d.dg15, d.active);
+		/* a chip's refusal of AA leaves no exchange: taken as recorded (it can
+		 * only lower genuineness) */
+		sign_aa_verdict ga = !e.has_aa && ra == SIGN_AA_FAILED ? SIGN_AA_FAILED : d.active;
+		int g = sign_pa_genuine_chip(d.passive, d.dg15, ga, d.dg14, rca);
 		int undecided = d.passive == SIGN_PA_INDETERMINATE ||
 		    (d.active != SIGN_AA_PASSED && d.active != SIGN_AA_FAILED && e.has_aa);
 
+		chipauth_consistent(root, &e, &d, rca, ca_why, sizeof(ca_why));
+		if (rcs != NULL)
+			snprintf(ca_note, sizeof(ca_note), "; Chip Authentication %s, taken as "
+			    "recorded (signed by the facility: its proof was the live session, which "
+			    "no record can replay), DG14 %s", cv_name(rca), ds_name(d.dg14));
 		if (!identity_ok)
 			set(rep, SIGN_CHECKIN_CHECK_GENUINE, SIGN_CADES_STATUS_FAILED, "\"identity\" "
 			    "says %s but \"genuine\" is %s", str_at(root, "identity"),
 			    rg ? "true" : "false");
+		else if (ca_why[0] != '\0')
+			set(rep, SIGN_CHECKIN_CHECK_GENUINE, SIGN_CADES_STATUS_FAILED, "%s", ca_why);
 		else if (rg == g)
 			set(rep, SIGN_CHECKIN_CHECK_GENUINE, SIGN_CADES_STATUS_PASSED, "genuine = %s "
-			    "(identity %s)", rg ? "true" : "false", str_at(root, "identity"));
+			    "(identity %s)%s", rg ? "true" : "false", str_at(root, "identity"),
+			    ca_note);
 		else if (undecided)
 			set(rep, SIGN_CHECKIN_CHECK_GENUINE, rg ? SIGN_CADES_STATUS_INDETERMINATE :
 			    SIGN_CADES_STATUS_PASSED, "recorded genuine = %s; the evidence cannot "
-			    "decide here", rg ? "true" : "false");
+			    "decide here%s", rg ? "true" : "false", ca_note);
 		else if (!rg && (rp == SIGN_PA_INDETERMINATE || ra == SIGN_AA_NOT_ATTEMPTED))
 			set(rep, SIGN_CHECKIN_CHECK_GENUINE, SIGN_CADES_STATUS_PASSED, "recorded "
 			    "genuine = false (undecided at the desk); with the CSCAs given here the "
 			    "card verifies");
 		else
 			set(rep, SIGN_CHECKIN_CHECK_GENUINE, SIGN_CADES_STATUS_FAILED, "recorded "
-			    "genuine = %s, but the evidence gives %s", rg ? "true" : "false",
-			    g ? "true" : "false");
+			    "genuine = %s, but the evidence gives %s%s", rg ? "true" : "false",
+			    g ? "true" : "false", ca_note);
 	}
 out:
 	evidence_free(&e);

@@ -149,9 +149,15 @@ print_text(const char *file, const sign_checkin_report *rep)
 	printf("  patient:     %s, born %s, ID %s (document %s)\n", G("card.holder.full_name"),
 	    G("card.holder.date_of_birth"), G("card.holder.id_number"),
 	    G("card.document.number"));
-	printf("  card:        passive %s, active %s, genuine %s\n",
-	    G("card.verification.passive"), G("card.verification.active"),
-	    G("card.verification.genuine"));
+	/* chip authentication: recorded since it was run (absent in older records) */
+	if (sign_checkin_get(rec, "card.verification.chip_authentication") != NULL)
+		printf("  card:        passive %s, active %s, chip authentication %s, genuine %s\n",
+		    G("card.verification.passive"), G("card.verification.active"),
+		    G("card.verification.chip_authentication"), G("card.verification.genuine"));
+	else
+		printf("  card:        passive %s, active %s, genuine %s\n",
+		    G("card.verification.passive"), G("card.verification.active"),
+		    G("card.verification.genuine"));
 	printf("  outcome:     %s (identity %s)\n", G("outcome"), G("identity"));
 	vc = sign_checkin_get(rec, "lookup.result.code");
 	if (vc != NULL)

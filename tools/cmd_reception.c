@@ -471,6 +471,8 @@ fill_card(struct visit *v)
 	k.passive = sign_pa_result_passive(r->pa);
 	k.active = kyso_card__active(r);
 	k.dg15 = sign_pa_result_dg(r->pa, 15);
+	k.chipauth = kyso_card__chipauth(r);
+	k.dg14 = sign_pa_result_dg(r->pa, 14);
 	k.reason = kyso_card_why(r);
 	if (r->aa_chal != NULL && r->aa_resp != NULL) {
 		k.aa_challenge = r->aa_chal;

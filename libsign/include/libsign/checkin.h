@@ -24,8 +24,11 @@
  * Verifying: sign_checkin_verify_file() checks the facility signature
  * (cades.h) and, independently, the record's own evidence: EF.SOD's
  * signature and its Document Signer's chain to a CSCA, the recorded data
- * group hashes and the embedded DG15 against the SOD, the Active
- * Authentication answer against DG15 and the challenge, the gateway answer
+ * group hashes and the embedded DG14 and DG15 against the SOD, the Active
+ * Authentication answer against DG15 and the challenge, the recorded Chip
+ * Authentication verdict against the embedded DG14 (CA itself cannot be
+ * re-checked: its proof was the live session, so the verdict is taken as
+ * recorded, under the facility's signature), the gateway answer
  * against its SHA-256 and the result recorded from it, the lookup request
  * against the card's holder and the staff, and the outcome against all that.
  *
@@ -113,15 +116,25 @@ typedef struct sign_checkin_card {
 	                               SHA-256, size and format are recorded */
 	size_t photo_len;
 	const char *photo_format;   /* "jpeg", "jpeg2000", "unknown" */
+	/* version 2: Chip Authentication as run live with the chip (card.h:
+	 * sign_card_doc_chipauth(), pa.h: sign_pa_result_chipauth()), and DG14
+	 * against the SOD */
+	sign_chipauth_verdict chipauth;
+	sign_dg_status dg14;
 } sign_checkin_card;
 
-#define SIGN_CHECKIN_CARD_VERSION 1
+/* Version 1 (without chipauth, dg14) is still accepted: CA is then taken as
+ * not attempted and the record is written as before, without
+ * "chip_authentication" and "dg14" in "card.verification". */
+#define SIGN_CHECKIN_CARD_VERSION 2
 #define SIGN_CHECKIN_CARD_INIT { SIGN_CHECKIN_CARD_VERSION, NULL, NULL, NULL, NULL, NULL, \
 	SIGN_PA_INDETERMINATE, SIGN_AA_NOT_ATTEMPTED, SIGN_DG_ABSENT, NULL, NULL, 0, NULL, 0, \
-	NULL, 0, NULL }
+	NULL, 0, NULL, SIGN_CHIPAUTH_NOT_ATTEMPTED, SIGN_DG_ABSENT }
 
 /* Set the card.  The record's identity is "verified" exactly when
- * sign_pa_genuine(passive, dg15, active). */
+ * sign_pa_genuine_chip(passive, dg15, active, dg14, chipauth) (version 1:
+ * CA not attempted, i.e. sign_pa_genuine(passive, dg15, active)).
+ * SIGN_ERR_INVALID_ARG for an unknown version or verdict. */
 int sign_checkin_set_card(sign_checkin *rec, const sign_checkin_card *card) SIGN_WARN_UNUSED;
 
 /*
@@ -203,7 +216,9 @@ typedef enum {
 	SIGN_CHECKIN_CHECK_PASSIVE = 1,   /* SOD signature, DS -> CSCA, recorded DG
 	                                     hashes and DG15 against the SOD */
 	SIGN_CHECKIN_CHECK_ACTIVE = 2,    /* the AA answer against DG15 and the challenge */
-	SIGN_CHECKIN_CHECK_GENUINE = 3,   /* "genuine" and "identity" follow from the above */
+	SIGN_CHECKIN_CHECK_GENUINE = 3,   /* "genuine" and "identity" follow from the above
+	                                     and Chip Authentication as recorded (consistent
+	                                     with the embedded DG14 and the SOD) */
 	SIGN_CHECKIN_CHECK_ANSWER = 4,    /* the gateway answer against its SHA-256 */
 	SIGN_CHECKIN_CHECK_RESULT = 5,    /* the result recorded = the one the answer gives */
 	SIGN_CHECKIN_CHECK_REQUEST = 6,   /* the request names the card's holder and the staff */

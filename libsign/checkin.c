@@ -981,36 +981,61 @@ write_temp(char **tmp, const char *dir, const char *stem, const char *ext,
 
 /* ---- temporary files left by a killed writer ------------------------------ */
 
-/* 1 when name is one of write_temp's: ".YYYYMMDD-HHMMSS-<12 hex>.json.XXXXXX"
- * or ".YYYYMMDD-HHMMSS-<12 hex>.json.p7s.XXXXXX" (mkstemp's six letters and
- * digits); nothing else is ever removed. */
-int
-sign_checkin__is_temp_name(const char *name)
+/* After a record stem "YYYYMMDD-HHMMSS-<12 lower-case hex>" at the start of
+ * name: the rest, or NULL when name does not start with one. */
+static const char *
+after_stem(const char *name)
 {
-	static const char shape[] = ".dddddddd-dddddd-xxxxxxxxxxxx";
-	const char *p = name + sizeof(shape) - 1;
+	static const char shape[] = "dddddddd-dddddd-xxxxxxxxxxxx";
 	size_t i;
 
-	if (strlen(name) < sizeof(shape) - 1)
-		return 0;
 	for (i = 0; i < sizeof(shape) - 1; i++) {
 		unsigned char c = (unsigned char)name[i];
 
 		if ((shape[i] == 'd' && !isdigit(c)) ||
 		    (shape[i] == 'x' && !(isdigit(c) || (c >= 'a' && c <= 'f'))) ||
-		    (shape[i] != 'd' && shape[i] != 'x' && c != (unsigned char)shape[i]))
-			return 0;
+		    (shape[i] == '-' && c != '-'))
+			return NULL;
 	}
-	if (strncmp(p, ".json.p7s.", 10) == 0)
-		p += 10;
-	else if (strncmp(p, ".json.", 6) == 0)
-		p += 6;
-	else
-		return 0;
+	return name + sizeof(shape) - 1;
+}
+
+/* 1 when p is mkstemp's six letters or digits and nothing after. */
+static int
+is_mkstemp_tail(const char *p)
+{
+	size_t i;
+
 	for (i = 0; i < 6; i++)
 		if (!isalnum((unsigned char)p[i]))
 			return 0;
 	return p[6] == '\0';
+}
+
+/* 1 when name is one of write_temp's: ".STEM.json.XXXXXX" or
+ * ".STEM.json.p7s.XXXXXX"; or the temporary file of a photo the desk
+ * (kyso reception) keeps beside a record: "STEM[-N].jpg|jp2|img.tmpXXXXXX"
+ * (N of one or two digits).  Nothing else is ever removed. */
+int
+sign_checkin__is_temp_name(const char *name)
+{
+	const char *p;
+
+	if (name[0] == '.') {
+		if ((p = after_stem(name + 1)) == NULL)
+			return 0;
+		if (strncmp(p, ".json.p7s.", 10) == 0)
+			return is_mkstemp_tail(p + 10);
+		return strncmp(p, ".json.", 6) == 0 && is_mkstemp_tail(p + 6);
+	}
+	if ((p = after_stem(name)) == NULL)
+		return 0;
+	if (p[0] == '-' && isdigit((unsigned char)p[1]))
+		p += isdigit((unsigned char)p[2]) ? 3 : 2;
+	if (strncmp(p, ".jpg.tmp", 8) != 0 && strncmp(p, ".jp2.tmp", 8) != 0 &&
+	    strncmp(p, ".img.tmp", 8) != 0)
+		return 0;
+	return is_mkstemp_tail(p + 8);
 }
 
 int
@@ -1032,7 +1057,7 @@ sign_checkin__clean_temp(const char *dir, time_t now, unsigned int *removed)
 		return rc;
 	}
 	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] != '.' || !sign_checkin__is_temp_name(e->d_name))
+		if (!sign_checkin__is_temp_name(e->d_name))
 			continue;
 		/* the file itself (never a link's target), ours, and old enough
 		 * that no writer at work holds it (one lives for milliseconds) */

@@ -51,8 +51,10 @@ int sign_checkin__validate(const json_t *root);
 int sign_checkin__answer_bytes(sign_buf *out, const json_t *answer);
 
 /* Temporary files of sign_checkin_write (".STEM.json.XXXXXX",
- * ".STEM.json.p7s.XXXXXX") are removed by the next writer in the directory
- * when older than this (seconds): only a killed process leaves any. */
+ * ".STEM.json.p7s.XXXXXX") and of the photos kyso reception keeps beside
+ * the records ("STEM[-N].jpg.tmpXXXXXX", .jp2, .img) are removed by the next
+ * record writer in the directory when older than this (seconds): only a
+ * killed process leaves any. */
 #define SIGN_CHECKIN__TEMP_AGE (10 * 60)
 
 /* 1 when name has the shape of such a temporary file, else 0. */

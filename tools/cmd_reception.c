@@ -10,7 +10,6 @@
 #include "config.h"
 
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -278,62 +277,6 @@ make_dirs(struct desk *d, const char *dir)
 	return 0;
 }
 
-/* A photo's temporary file beside its record: "YYYYMMDD-HHMMSS-<12 hex>",
- * maybe "-N", ".jpg", ".jp2" or ".img", ".tmp" and mkstemp's six letters or
- * digits (save_photo). */
-static int
-is_photo_temp(const char *name)
-{
-	static const char shape[] = "dddddddd-dddddd-xxxxxxxxxxxx";
-	const char *p = name + sizeof(shape) - 1;
-	size_t i;
-
-	if (strlen(name) < sizeof(shape) - 1)
-		return 0;
-	for (i = 0; i < sizeof(shape) - 1; i++) {
-		unsigned char c = (unsigned char)name[i];
-
-		if ((shape[i] == 'd' && !isdigit(c)) ||
-		    (shape[i] == 'x' && !(isdigit(c) || (c >= 'a' && c <= 'f'))) ||
-		    (shape[i] == '-' && c != '-'))
-			return 0;
-	}
-	if (p[0] == '-' && isdigit((unsigned char)p[1])) {   /* "-2" .. "-99" */
-		p += isdigit((unsigned char)p[2]) ? 3 : 2;
-	}
-	if (strncmp(p, ".jpg.tmp", 8) != 0 && strncmp(p, ".jp2.tmp", 8) != 0 &&
-	    strncmp(p, ".img.tmp", 8) != 0)
-		return 0;
-	for (p += 8, i = 0; i < 6; i++)
-		if (!isalnum((unsigned char)p[i]))
-			return 0;
-	return p[6] == '\0';
-}
-
-/* The photos' temporary files a desk killed outright (SIGKILL, a crash)
- * left in the record directory: only names of that exact shape, regular
- * files of this user, at least 10 minutes old.  (The records' own are the
- * library's: sign_checkin_write removes them.) */
-static void
-clean_photo_temps(const char *dir)
-{
-	time_t old = time(NULL) - 10 * 60;
-	struct dirent *e;
-	struct stat st;
-	DIR *dp = opendir(dir);
-
-	if (dp == NULL)
-		return;
-	while ((e = readdir(dp)) != NULL) {
-		if (!is_photo_temp(e->d_name) ||
-		    fstatat(dirfd(dp), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
-		    !S_ISREG(st.st_mode) || st.st_uid != geteuid() || st.st_mtime > old)
-			continue;
-		(void)unlinkat(dirfd(dp), e->d_name, 0);
-	}
-	closedir(dp);
-}
-
 /*
  * --loop takes each card's key from --qr-source: fd:N (a pipe or socket the
  * scanner writes one line per patient to), file:PATH of a FIFO (the same,
@@ -427,7 +370,6 @@ session_open(struct desk *d)
 		d->record_dir = default_record_dir(d->dirbuf, sizeof(d->dirbuf));
 	if ((rc = make_dirs(d, d->record_dir)) != 0)
 		return rc;
-	clean_photo_temps(d->record_dir);
 	/* one login for the whole session */
 	to.module = d->sign_module;
 	kyso_pin_setup(&d->pin, &to);

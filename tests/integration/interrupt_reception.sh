@@ -72,7 +72,7 @@ nothing_left "SIGTERM during the lookup"
 # written in the directory removes it; one of a writer at work is younger)
 (umask 077; printf '{"half":' > "$T/records/.20260101-080000-0123456789ab.json.Ki11ed")
 touch -d '1 hour ago' "$T/records/.20260101-080000-0123456789ab.json.Ki11ed"
-# (and a photo's, which the session removes when it starts)
+# (and a photo's, removed the same way)
 (umask 077; printf 'half' > "$T/records/20260101-080000-0123456789ab-2.jpg.tmpKi11ed")
 touch -d '1 hour ago' "$T/records/20260101-080000-0123456789ab-2.jpg.tmpKi11ed"
 r=$($RUN --signal TERM --stall --bound 10 --out "$T/out" --err "$T/err" -- \

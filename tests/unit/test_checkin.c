@@ -811,6 +811,9 @@ test_clean_temp(void **state)
 	static const char *const temp[] = {
 		".20260315-093000-0123456789ab.json.Ab3xYz",
 		".20260315-093000-0123456789ab.json.p7s.000000",
+		"20260315-093000-0123456789ab.jpg.tmpAb3xYz",   /* the desk's photos */
+		"20260315-093000-0123456789ab-2.jp2.tmp0a1B2c",
+		"20260315-093000-0123456789ab-17.img.tmpZZZZZZ",
 	};
 	static const char *const other[] = {
 		"20260315-093000-0123456789ab.json.Ab3xYz",     /* not hidden */
@@ -823,6 +826,11 @@ test_clean_temp(void **state)
 		".20260315-093000-0123456789ab.p7s.Ab3xYz",
 		".20260315-093000-0123456789ab-2.json.Ab3xYz",
 		".bashrc", ".json.Ab3xYz", "notes.txt",
+		"20260315-093000-0123456789ab.pdf.tmpAb3xYz",   /* not a photo */
+		"20260315-093000-0123456789ab.jpg.tmpAb3xY",
+		"20260315-093000-0123456789ab-123.jpg.tmpAb3xYz",
+		".20260315-093000-0123456789ab.jpg.tmpAb3xYz",  /* hidden */
+		"notes.jpg.tmpAb3xYz",
 	};
 	char dir[600], outside[600], lnk[800], name[100];
 	unsigned int n = 99;
@@ -840,6 +848,8 @@ test_clean_temp(void **state)
 	assert_int_equal(mkdir(outside, 0700), 0);
 	put_file(dir, temp[0], 3600);
 	put_file(dir, temp[1], SIGN_CHECKIN__TEMP_AGE + 60);
+	for (i = 2; i < sizeof(temp) / sizeof(temp[0]); i++)
+		put_file(dir, temp[i], 3600);
 	for (i = 0; i < sizeof(other) / sizeof(other[0]); i++)
 		put_file(dir, other[i], 3600);
 	/* a writer at work right now: young */
@@ -853,7 +863,7 @@ test_clean_temp(void **state)
 	assert_int_equal(mkdir(lnk, 0700), 0);
 
 	assert_int_equal(sign_checkin__clean_temp(dir, time(NULL), &n), 0);
-	assert_int_equal(n, 2);
+	assert_int_equal(n, sizeof(temp) / sizeof(temp[0]));
 	for (i = 0; i < sizeof(temp) / sizeof(temp[0]); i++)
 		assert_false(exists(dir, temp[i]));
 	for (i = 0; i < sizeof(other) / sizeof(other[0]); i++)

@@ -259,6 +259,27 @@ ca_failed(sign_card__chan *ch, sign_card_doc *doc, const sign_mrz_key *key, cons
 	return rebac(ch, key);
 }
 
+/*
+ * The chip refused a CA command with a status word (MSE:Set or GENERAL
+ * AUTHENTICATE).  CA comes in several protocol variants and command forms,
+ * and a chip may want another one than DG14 led us to: a refusal proves
+ * nothing either way (a clone gains nothing by it - without AA or CA passed
+ * a card is not genuine).  Recorded as not attempted, with the note; the
+ * read goes on under a fresh BAC.  (A wrong answer under the agreed keys is
+ * a failure: ca_failed.)
+ */
+static int
+ca_refused(sign_card__chan *ch, sign_card_doc *doc, const sign_mrz_key *key, const char *cmd,
+    unsigned int sw)
+{
+	doc->ca = SIGN_CHIPAUTH_NOT_ATTEMPTED;
+	snprintf(doc->ca_note, sizeof(doc->ca_note), "the chip refused Chip Authentication "
+	    "(%s: %04X): it proves nothing either way", cmd, sw);
+	sign_log__msg(SIGN_LOG_INFO, "Chip Authentication not attempted: %s", doc->ca_note);
+	sign_error_clear();
+	return rebac(ch, key);
+}
+
 /* A command the link cannot carry (a DH key over short APDUs: this reader
  * does not chain commands): nothing was sent, the BAC session goes on. */
 static int
@@ -344,8 +365,7 @@ chip_auth(sign_card__chan *ch, sign_card_doc *doc, const sign_mrz_key *key)
 	if (rc != 0)
 		goto out;
 	if (sw != 0x9000) {
-		rc = ca_failed(ch, doc, key, "the chip refused Chip Authentication (MSE:Set %s: %04X)",
-		    p.use_kat ? "KAT" : "AT", sw);
+		rc = ca_refused(ch, doc, key, p.use_kat ? "MSE:Set KAT" : "MSE:Set AT", sw);
 		goto out;
 	}
 	if (!p.use_kat) {
@@ -369,8 +389,7 @@ chip_auth(sign_card__chan *ch, sign_card_doc *doc, const sign_mrz_key *key)
 		if (rc != 0)
 			goto out;
 		if (sw != 0x9000) {
-			rc = ca_failed(ch, doc, key,
-			    "the chip refused Chip Authentication (GENERAL AUTHENTICATE: %04X)", sw);
+			rc = ca_refused(ch, doc, key, "GENERAL AUTHENTICATE", sw);
 			goto out;
 		}
 		if (sign_ca__ga_check(d, dl) != 0) {

@@ -5,8 +5,8 @@
 # genuine through CA alone; ECDH (P-256, brainpool) and DH keys; 3DES (MSE:Set
 # KAT) and AES-128/192/256 (MSE:Set AT + GENERAL AUTHENTICATE, AES secure
 # messaging); the data read under the CA keys is the card's; a chip that
-# answers with another key, refuses CA, or whose DG14 the SOD does not
-# confirm is not genuine; a dump cannot prove CA offline.  And a chip's
+# answers with another key, or whose DG14 the SOD does not confirm, is not
+# genuine; a refusal of CA proves nothing either way; a dump cannot prove CA offline.  And a chip's
 # refusal of AA, recorded in the dump, gives the same verdict offline.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/lib-card.sh"
@@ -107,9 +107,11 @@ for c in "$T/c1" "$T/c-ec-brainpool256-3des"; do
 	grep -q 'Genuine: *no' "$T/.out" && pass "wrong CA key: not genuine" || fail "wrong CA key: genuine"
 	json_check "$T/r.json" 'd["verification"]["chip_authentication"] == "failed" and d["verification"]["genuine"] is False and d["verification"]["passive"] == "passed" and d["holder"]["full_name"] == "Nguyễn Thị Hồng Nhung" and d["verification"]["ca"]["protocol"].startswith("id-CA-ECDH-")'
 done
-# a chip that refuses CA although its DG14 offers it: exit 1
-read_card "$T/c1" ca-refuse 1 'chip authentication failed: the chip refused Chip Authentication \(MSE:Set AT: 6A80\)'
-json_check "$T/r.json" 'd["verification"]["chip_authentication"] == "failed" and d["verification"]["genuine"] is False'
+# a chip that refuses CA although its DG14 offers it (it may want another
+# variant of the protocol): proves nothing either way; with no AA, exit 2
+read_card "$T/c1" ca-refuse 2 'Chip Authentication not_attempted: the chip refused Chip Authentication \(MSE:Set AT: 6A80\): it proves nothing either way'
+grep -q 'Genuine: *no' "$T/.out" && pass "CA refused, no AA: not genuine" || fail "CA refused, no AA: genuine"
+json_check "$T/r.json" 'd["verification"]["chip_authentication"] == "not_attempted" and d["verification"]["genuine"] is False and d["verification"]["passive"] == "passed"'
 
 # ---- DG14 not confirmed by the SOD: CA proves nothing ----
 # the chip's own CA key in a DG14 that does not match the SOD: CA passes, PA fails
@@ -134,6 +136,10 @@ read_card "$T/c2" clone 1 'active authentication failed: AA: ECDSA-plain-SHA-256
 json_check "$T/r.json" 'd["verification"]["chip_authentication"] == "passed" and d["verification"]["active"] == "failed" and d["verification"]["genuine"] is False'
 read_card "$T/c2" ca-wrong-key 1 'chip authentication failed'
 json_check "$T/r.json" 'd["verification"]["chip_authentication"] == "failed" and d["verification"]["active"] == "passed" and d["verification"]["genuine"] is False'
+# a refusal of CA takes nothing from AA: genuine by AA (exit 0), the data read under BAC
+read_card "$T/c2" ca-refuse 0 'Chip \(AA\): +passed'
+grep -q 'Genuine: *yes' "$T/.out" && pass "CA refused, AA passed: genuine" || fail "CA refused, AA passed: not genuine"
+json_check "$T/r.json" 'd["verification"]["chip_authentication"] == "not_attempted" and d["verification"]["active"] == "passed" and d["verification"]["genuine"] is True and d["holder"]["full_name"] == "Nguyễn Thị Hồng Nhung"'
 
 # ---- a MAC failure under the CA keys later in the read is a read failure (6) ----
 # (the 12th protected answer: EF.COM, DG14, MSE:Set AT, GENERAL AUTHENTICATE,

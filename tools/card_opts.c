@@ -585,6 +585,17 @@ decide(struct kyso_card_result *r)
 		r->exit = KYSO_EXIT_FAILED;
 		set_why(r, "active authentication failed: %s; the chip is not the one the data "
 		    "was issued on (a clone?)", kyso_card__active_message(r));
+	} else if (cv == SIGN_CHIPAUTH_FAILED && sign_pa_result_dg(r->pa, 14) == SIGN_DG_MATCH &&
+	    av == SIGN_AA_PASSED && sign_pa_result_dg(r->pa, 15) == SIGN_DG_MATCH) {
+		/* Active Authentication proved the chip holds the key the SOD
+		 * confirms, which no clone can; a CA failing beside it is more
+		 * likely a protocol variant this reader gets wrong than a clone.
+		 * Not genuine (the proofs disagree), but not proven a clone. */
+		r->exit = KYSO_EXIT_INDETERMINATE;
+		set_why(r, "the chip's proofs disagree: Active Authentication passed but chip "
+		    "authentication failed (%s); the chip is not proven genuine: read the card "
+		    "again, and if it repeats, check it by other means",
+		    kyso_card__chipauth_message(r));
 	} else if (cv == SIGN_CHIPAUTH_FAILED && sign_pa_result_dg(r->pa, 14) == SIGN_DG_MATCH) {
 		r->exit = KYSO_EXIT_FAILED;
 		set_why(r, "chip authentication failed: %s; the chip is not the one the data was "

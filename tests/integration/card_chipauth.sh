@@ -131,10 +131,12 @@ read_card "$T/c2" normal 0 'Chip \(AA\): +passed'
 grep -q 'Chip (CA): *passed' "$T/.out" && grep -q 'Genuine: *yes' "$T/.out" && pass "AA and CA passed: genuine" ||
     fail "AA + CA card"
 json_check "$T/r.json" 'd["verification"]["active"] == "passed" and d["verification"]["chip_authentication"] == "passed" and d["verification"]["genuine"] is True'
-# AA failing outweighs CA passing, and CA failing outweighs AA passing
+# AA failing outweighs CA passing (exit 1); CA failing beside AA passing: the
+# proofs disagree - not genuine, but not proven a clone either (exit 2)
 read_card "$T/c2" clone 1 'active authentication failed: AA: ECDSA-plain-SHA-256 signature invalid'
 json_check "$T/r.json" 'd["verification"]["chip_authentication"] == "passed" and d["verification"]["active"] == "failed" and d["verification"]["genuine"] is False'
-read_card "$T/c2" ca-wrong-key 1 'chip authentication failed'
+read_card "$T/c2" ca-wrong-key 2 "the chip's proofs disagree: Active Authentication passed but chip authentication failed \\(the chip.s answer under the agreed keys failed its MAC check"
+grep -q 'Genuine: *no' "$T/.out" && pass "AA passed, CA failed: not genuine" || fail "AA passed, CA failed: genuine"
 json_check "$T/r.json" 'd["verification"]["chip_authentication"] == "failed" and d["verification"]["active"] == "passed" and d["verification"]["genuine"] is False'
 # a refusal of CA takes nothing from AA: genuine by AA (exit 0), the data read under BAC
 read_card "$T/c2" ca-refuse 0 'Chip \(AA\): +passed'

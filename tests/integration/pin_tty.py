@@ -7,6 +7,7 @@
 import os
 import pty
 import select
+import signal
 import sys
 import termios
 import time
@@ -14,6 +15,12 @@ import time
 mode, argv = sys.argv[1], sys.argv[2:]
 pid, fd = pty.fork()
 if pid == 0:
+    # A user's shell runs the command in the foreground with the keyboard
+    # signals at their defaults; a test harness started in the background
+    # (a non-interactive shell's `cmd &`) hands them down ignored, and an
+    # ignored SIGINT rightly stays ignored in kyso.
+    for s in (signal.SIGINT, signal.SIGQUIT):
+        signal.signal(s, signal.SIG_DFL)
     os.execvp(argv[0], argv)
 
 

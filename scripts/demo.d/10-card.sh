@@ -59,7 +59,10 @@ say "Chip ID card demo: read, verify, prove the chip genuine, catch a forgery"
 
 say "1. A throw-away test PKI (the 'issuing state' CSCA) and a virtual card's data"
 sh "$top/certs/mkpki.sh" "$D/pki" >/dev/null 2>&1
-"$MKCARD" -p "$top/tests/vcard/profiles/default.conf" -k "$D/pki" -o "$D/card" >/dev/null
+# Like the CCCD, the card offers both chip proofs: Active Authentication (DG15)
+# and Chip Authentication (DG14; here ECDH P-256 with AES secure messaging).
+"$MKCARD" -p "$top/tests/vcard/profiles/default.conf" -k "$D/pki" -o "$D/card" \
+    -s ca=ec-p256 -s ca_cipher=aes128 >/dev/null
 echo "CSCA: $D/pki/csca.pem; card data: $D/card (holder: Nguyễn Thị Hồng Nhung)"
 
 say "2. The card goes into the reader (pcscd + vpcd)"
@@ -85,7 +88,7 @@ say "4. The same read as JSON (what kyso insurance and kyso reception consume)"
 "$KYSO" card read --reader "$VCARD_READER" --mrz-source env:MRZ --csca "$D/pki/csca.pem" --json |
     python3 -c 'import json,sys; d=json.load(sys.stdin); h=d["holder"]; v=d["verification"]
 print(json.dumps({"holder": {k: h[k] for k in ("id_number", "full_name", "date_of_birth")},
-    "verification": {k: v[k] for k in ("passive", "active", "genuine")}}, ensure_ascii=False, indent=2))'
+    "verification": {k: v[k] for k in ("passive", "active", "chip_authentication", "genuine")}}, ensure_ascii=False, indent=2))'
 
 say "5. Offline re-verification of the dump (audit)"
 run "$KYSO" card verify "$D/dump" --csca "$D/pki/csca.pem" | tail -4

@@ -40,17 +40,8 @@ start_gateway() {
 	    >"$T/gw-$_n.out" 2>"$T/gw-$_n.err" &
 	GW_PID=$!
 	_gw_pids="$_gw_pids $GW_PID"
-	_i=0
-	while ! grep -q '^ready ' "$T/gw-$_n.out" 2>/dev/null; do
-		if ! kill -0 "$GW_PID" 2>/dev/null || [ "$_i" -gt 200 ]; then
-			cat "$T/gw-$_n.err"
-			fail "the stand-in gateway did not start"
-			done_testing
-		fi
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	GW_PORT=$(awk '/^ready /{print $2; exit}' "$T/gw-$_n.out")
+	await_ready "$GW_PID" "$T/gw-$_n" "the stand-in gateway"
+	GW_PORT=$READY_PORT
 	GW_URL=https://127.0.0.1:$GW_PORT
 }
 

@@ -125,15 +125,23 @@ start_pkisrv() { # [pkisrv.py options]
 	# (what lib-card.sh and tests/gateway/lib.sh stop at exit, stopped too)
 	trap 'kill "$_pkisrv_pid" 2>/dev/null; for _p in ${_gw_pids:-}; do kill "$_p" 2>/dev/null; done
 	    command -v card_stop >/dev/null 2>&1 && card_stop >/dev/null 2>&1; rm -rf "$T"' EXIT
+	await_ready "$_pkisrv_pid" "$T/pkisrv" "the stand-in time-stamp server and OCSP responder"
+	PKISRV=http://127.0.0.1:$READY_PORT
+}
+
+# Wait until a stand-in server started in the background (PID) prints
+# "ready PORT" into BASE.out; READY_PORT is then its port.  A server that dies
+# or is not ready within 20 s fails the test, with BASE.err shown.
+await_ready() { # PID BASE WHAT
 	_i=0
-	while ! grep -q '^ready ' "$T/pkisrv.out" 2>/dev/null; do
-		if ! kill -0 "$_pkisrv_pid" 2>/dev/null || [ "$_i" -gt 200 ]; then
-			cat "$T/pkisrv.err"
-			fail "the stand-in time-stamp server and OCSP responder did not start"
+	while ! grep -q '^ready ' "$2.out" 2>/dev/null; do
+		if ! kill -0 "$1" 2>/dev/null || [ "$_i" -gt 200 ]; then
+			cat "$2.err"
+			fail "$3 did not start"
 			done_testing
 		fi
 		sleep 0.1
 		_i=$((_i + 1))
 	done
-	PKISRV=http://127.0.0.1:$(awk '/^ready /{print $2; exit}' "$T/pkisrv.out")
+	READY_PORT=$(awk '/^ready /{print $2; exit}' "$2.out")
 }

@@ -8,6 +8,8 @@
 # temp dir and the virtual cards are removed at the end.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
+PART=10-card
+. "$top/scripts/demo.d/common.inc"
 B=${KYSO_BUILDDIR:-$top/build}
 KYSO=${KYSO:-$B/tools/kyso}
 MKCARD=$B/tests/vcard/mkcard
@@ -24,8 +26,6 @@ cleanup() {
 	rm -rf "$D"
 }
 trap cleanup EXIT INT TERM
-say() { printf '\n== %s\n' "$*"; }
-run() { printf '$ %s\n' "$*"; "$@"; }
 
 # put_card DIR BEHAVIOUR: a virtual card in a free vpcd slot (the slot locks
 # of tests/integration/lib-card.sh, so a test running meanwhile keeps out)

@@ -9,17 +9,14 @@
 # lives in a temp dir; the card, the gateway and pcscd's card are removed at the end.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
+PART=15-reception
+. "$top/scripts/demo.d/common.inc"
 B=${KYSO_BUILDDIR:-$top/build}
 KYSO=${KYSO:-$B/tools/kyso}
 MKCARD=$B/tests/vcard/mkcard
 [ -x "$KYSO" ] && [ -x "$MKCARD" ] && [ -x "$B/tests/vcard/vcard" ] ||
     { echo "15-reception: build first (./scripts/build)" >&2; exit 1; }
-MODULE=
-for m in /usr/lib/softhsm/libsofthsm2.so /usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so \
-    /usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so; do
-	[ -z "$MODULE" ] && [ -f "$m" ] && MODULE=$m
-done
-[ -n "$MODULE" ] || { echo "15-reception: SoftHSM2 is missing (./scripts/deps)" >&2; exit 1; }
+find_softhsm
 
 D=$(mktemp -d "${TMPDIR:-/tmp}/kyso-demo-reception.XXXXXX")
 VCARD_PID=
@@ -32,8 +29,6 @@ cleanup() {
 	rm -rf "$D"
 }
 trap cleanup EXIT INT TERM
-say() { printf '\n== %s\n' "$*"; }
-run() { printf '$ %s\n' "$*"; "$@"; }
 # status CMD...: run it, print its output, return its exit status (no set -e stop)
 status() {
 	printf '$ %s\n' "$*"
@@ -68,13 +63,8 @@ cat "$D/pki/tls-server.pem" "$D/pki/gov-ca.pem" > "$D/gw.pem"
 python3 "$top/tests/gateway/gateway.py" --cert "$D/gw.pem" --key "$D/pki/tls-server.key" \
     --log "$D/gw.log" > "$D/gw.out" 2>"$D/gw.err" &
 GW_PID=$!
-i=0
-while ! grep -q '^ready ' "$D/gw.out" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -lt 100 ] || { cat "$D/gw.err" >&2; echo "15-reception: the gateway did not start" >&2; exit 1; }
-	sleep 0.1
-done
-GW=https://127.0.0.1:$(awk '/^ready /{print $2; exit}' "$D/gw.out")
+await_ready "$GW_PID" "$D/gw" "the gateway"
+GW=https://127.0.0.1:$READY_PORT
 (
 	umask 077
 	cat > "$D/kyso.conf" <<EOF

@@ -5,20 +5,15 @@
 # Runs on a fresh machine after ./scripts/build; everything lives in a temp dir.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
+PART=20-sign
+. "$top/scripts/demo.d/common.inc"
 KYSO=${KYSO:-$top/build/tools/kyso}
 [ -x "$KYSO" ] || { echo "20-sign: build first (./scripts/build)" >&2; exit 1; }
-MODULE=
-for m in /usr/lib/softhsm/libsofthsm2.so /usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so \
-    /usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so; do
-	[ -z "$MODULE" ] && [ -f "$m" ] && MODULE=$m
-done
-[ -n "$MODULE" ] || { echo "20-sign: SoftHSM2 is missing (./scripts/deps)" >&2; exit 1; }
+find_softhsm
 
 D=$(mktemp -d "${TMPDIR:-/tmp}/kyso-demo-sign.XXXXXX")
 TSA_PID=
 trap '[ -z "$TSA_PID" ] || kill "$TSA_PID" 2>/dev/null; rm -rf "$D"' EXIT INT TERM
-say() { printf '\n== %s\n' "$*"; }
-run() { printf '$ %s\n' "$*"; "$@"; }
 # A verification that must end with STATUS: its failed checks shown, the
 # demo stopped if the status is another.
 must() { # STATUS WHAT CMD...
@@ -84,13 +79,8 @@ mkdir -p "$D/tsa"
 python3 "$top/tests/pkisrv/pkisrv.py" --pki "$D/pki" --dir "$D/tsa" --log "$D/tsa.log" \
     > "$D/tsa.out" 2> "$D/tsa.err" &
 TSA_PID=$!
-i=0
-while ! grep -q '^ready ' "$D/tsa.out" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -lt 100 ] || { cat "$D/tsa.err" >&2; echo "20-sign: the TSA did not start" >&2; exit 1; }
-	sleep 0.1
-done
-TSA=http://127.0.0.1:$(awk '/^ready /{print $2; exit}' "$D/tsa.out")
+await_ready "$TSA_PID" "$D/tsa" "the TSA"
+TSA=http://127.0.0.1:$READY_PORT
 run "$KYSO" sign --key "pkcs11:token=Nguyen%20Van%20An;object=sign" \
     --pin-source env:KYSO_DEMO_PIN --chain "$D/pki/chain.pem" --tsa "$TSA/ok" --force \
     bien-ban.txt

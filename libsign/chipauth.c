@@ -331,19 +331,19 @@ new_buf(sign_buf *out, size_t cap)
 	return out->data != NULL ? 0 : sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
 }
 
-int
-sign_ca__mse_kat_data(const sign_ca__ctx *ctx, sign_buf *out)
+/* MSE:Set data: tag || value (0x91 the ephemeral key for KAT, 0x80 the
+ * protocol OID for AT), then 0x84 keyId when DG14 names one. */
+static int
+mse_data(const sign_ca__ctx *ctx, unsigned int tag, const unsigned char *v, size_t n,
+    sign_buf *out)
 {
 	unsigned char kid[9];
-	size_t cap;
+	size_t cap = n + 32;
 	int rc;
 
-	if (ctx == NULL || out == NULL)
-		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "sign_ca__mse_kat_data: NULL");
-	cap = ctx->pub_len + 32;
 	if ((rc = new_buf(out, cap)) != 0)
 		return rc;
-	rc = put(out, cap, 0x91, ctx->pub, ctx->pub_len);
+	rc = put(out, cap, tag, v, n);
 	if (rc == 0 && ctx->p.key_id >= 0)
 		rc = put(out, cap, 0x84, kid, key_id_bytes(ctx->p.key_id, kid));
 	if (rc != 0)
@@ -352,22 +352,19 @@ sign_ca__mse_kat_data(const sign_ca__ctx *ctx, sign_buf *out)
 }
 
 int
+sign_ca__mse_kat_data(const sign_ca__ctx *ctx, sign_buf *out)
+{
+	if (ctx == NULL || out == NULL)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "sign_ca__mse_kat_data: NULL");
+	return mse_data(ctx, 0x91, ctx->pub, ctx->pub_len, out);
+}
+
+int
 sign_ca__mse_at_data(const sign_ca__ctx *ctx, sign_buf *out)
 {
-	unsigned char kid[9];
-	size_t cap = 64;
-	int rc;
-
 	if (ctx == NULL || out == NULL)
 		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "sign_ca__mse_at_data: NULL");
-	if ((rc = new_buf(out, cap)) != 0)
-		return rc;
-	rc = put(out, cap, 0x80, ctx->p.oid, ctx->p.oid_len);
-	if (rc == 0 && ctx->p.key_id >= 0)
-		rc = put(out, cap, 0x84, kid, key_id_bytes(ctx->p.key_id, kid));
-	if (rc != 0)
-		sign_buf_dispose(out);
-	return rc;
+	return mse_data(ctx, 0x80, ctx->p.oid, ctx->p.oid_len, out);
 }
 
 int

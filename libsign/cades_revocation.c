@@ -126,18 +126,20 @@ time_text(const ASN1_TIME *t, char *buf, size_t cap)
 		sign_cades__iso_time(timegm(&tm), buf, cap);
 }
 
+/* CRLReason names (RFC 5280 5.3.1), by code; 7 is unused. */
+static const char *const reason_names[] = { "unspecified", "keyCompromise", "cACompromise",
+    "affiliationChanged", "superseded", "cessationOfOperation", "certificateHold", "?",
+    "removeFromCRL", "privilegeWithdrawn", "aACompromise" };
+
 static const char *
 reason_text(X509_REVOKED *rev, long *code)
 {
-	static const char *const names[] = { "unspecified", "keyCompromise", "cACompromise",
-	    "affiliationChanged", "superseded", "cessationOfOperation", "certificateHold",
-	    "?", "removeFromCRL", "privilegeWithdrawn", "aACompromise" };
 	ASN1_ENUMERATED *e = X509_REVOKED_get_ext_d2i(rev, NID_crl_reason, NULL, NULL);
 
 	*code = e != NULL ? ASN1_ENUMERATED_get(e) : 0;
 	ASN1_ENUMERATED_free(e);
 	ERR_clear_error();
-	return *code >= 0 && *code <= 10 ? names[*code] : "?";
+	return *code >= 0 && *code <= 10 ? reason_names[*code] : "?";
 }
 
 #define REV_OK CADES_REV_OK
@@ -150,9 +152,6 @@ static int
 ocsp_status(X509 *x, X509 *issuer, const struct cades_ocsp *o, time_t vt, char *msg,
     size_t cap)
 {
-	static const char *const reasons[] = { "unspecified", "keyCompromise",
-	    "cACompromise", "affiliationChanged", "superseded", "cessationOfOperation",
-	    "certificateHold", "?", "removeFromCRL", "privilegeWithdrawn", "aACompromise" };
 	char what[400], d[32], *xname;
 	time_t rt;
 	int reason, st;
@@ -167,7 +166,7 @@ ocsp_status(X509 *x, X509 *issuer, const struct cades_ocsp *o, time_t vt, char *
 		sign_cades__iso_time(rt, d, sizeof(d));
 		snprintf(msg, cap, "\"%s\" was revoked on %s (%s) by the OCSP responder %s",
 		    xname != NULL ? xname : "?", d, reason >= 0 && reason <= 10 ?
-		    reasons[reason] : "unspecified", what);
+		    reason_names[reason] : "unspecified", what);
 		st = reason == 6 ? REV_UNKNOWN : REV_REVOKED;
 	} else if (st == SIGN_CADES__OCSP_REVOKED) {
 		snprintf(msg, cap, "\"%s\" was revoked after the validation time, by the OCSP "

@@ -52,7 +52,7 @@ struct cades_revcache {
 	size_t ncrl, crl_next;
 	struct url_ent urls[CRLURL_MAX];
 	size_t nurls, urls_next;
-	unsigned long ocsp_asked, crl_verified, crl_fetched;
+	unsigned long ocsp_asked, crl_verified;
 };
 
 int
@@ -329,7 +329,6 @@ sign_cades__revcache_crlurl_put(struct cades_revcache *c, const char *url, X509_
 		return;
 	}
 	pthread_mutex_lock(&c->mu);
-	c->crl_fetched++;
 	e = &c->urls[slot(&c->nurls, &c->urls_next, CRLURL_MAX, &reuse)];
 	if (reuse) {
 		free(e->url);

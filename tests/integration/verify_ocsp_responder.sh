@@ -15,21 +15,12 @@ cd "$T" || exit 1
 ca_conf gov-ca
 
 # responder certificates by the gov CA, with and without id-pkix-ocsp-nocheck
-cat > resp.cnf <<'CNF'
-[ plain ]
-basicConstraints = critical, CA:false
-keyUsage = critical, digitalSignature
-extendedKeyUsage = critical, OCSPSigning
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-[ nocheck ]
-basicConstraints = critical, CA:false
-keyUsage = critical, digitalSignature
-extendedKeyUsage = critical, OCSPSigning
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-noCheck = ignored
-CNF
+resp_ext() { # SECTION [EXTRA-LINE]: an OCSP responder's extensions (as mkpki.sh's v3_ocsp)
+	printf '[ %s ]\nbasicConstraints = critical, CA:false\nkeyUsage = critical, digitalSignature\n' "$1"
+	printf 'extendedKeyUsage = critical, OCSPSigning\nsubjectKeyIdentifier = hash\n'
+	printf 'authorityKeyIdentifier = keyid\n%s\n' "${2-}"
+}
+{ resp_ext plain; resp_ext nocheck "noCheck = ignored"; } > resp.cnf
 responder() { # NAME EXTENSIONS SERIAL CN
 	openssl req -new -newkey rsa:2048 -nodes -keyout "$P/$1.key" -subj "/C=VN/O=Kyso Test PKI/CN=$4" \
 	    -out "$1.csr" 2>/dev/null &&
@@ -54,15 +45,7 @@ V() { "$KYSO" verify --no-default-trust --trust "$P/gov-ca.pem" "$@" doc.txt.p7s
 ca_gencrl gov-ca gov.crl
 
 # a third, without nocheck, naming a CRL distribution point (for --crl-fetch)
-cat >> resp.cnf <<CNF
-[ cdp ]
-basicConstraints = critical, CA:false
-keyUsage = critical, digitalSignature
-extendedKeyUsage = critical, OCSPSigning
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-crlDistributionPoints = URI:$OCSP/files/gov.crl
-CNF
+resp_ext cdp "crlDistributionPoints = URI:$OCSP/files/gov.crl" >> resp.cnf
 responder resp-cdp cdp 0x7103 "Kyso Test OCSP cdp"
 
 # the referee: both responders' answers verify as the gov CA's delegates

@@ -5,65 +5,15 @@
  * agreement with the card's CA key, and the new session keys, which
  * vc-card.c takes once the answer has gone out under the old ones.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 
 #include "vc-card-priv.h"
 #include "vc.h"
-
-static void
-logf_(struct vc_card *c, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (c->log == NULL)
-		return;
-	va_start(ap, fmt);
-	vfprintf(c->log, fmt, ap);
-	va_end(ap);
-}
-
-static EVP_PKEY *
-load_key(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	EVP_PKEY *k;
-
-	if (f == NULL)
-		return NULL;
-	k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-	fclose(f);
-	return k;
-}
-
-/* vcard.conf "KEY = VALUE": the value into out ("" when absent). */
-static void
-conf_get(const char *dir, const char *key, char *out, size_t cap)
-{
-	char path[4096], line[256], *p;
-	size_t kl = strlen(key);
-	FILE *f;
-
-	out[0] = '\0';
-	snprintf(path, sizeof path, "%s/vcard.conf", dir);
-	if ((f = fopen(path, "r")) == NULL)
-		return;
-	while (fgets(line, sizeof line, f) != NULL) {
-		if (strncmp(line, key, kl) != 0 || (line[kl] != ' ' && line[kl] != '=') ||
-		    (p = strchr(line, '=')) == NULL)
-			continue;
-		p += strspn(p + 1, " \t") + 1;
-		p[strcspn(p, " \t\r\n")] = '\0';
-		snprintf(out, cap, "%s", p);
-	}
-	fclose(f);
-}
 
 /* The Chip Authentication key and protocol (ca.key, vcard.conf ca_cipher and
  * ca_key_id); ca-wrong-key / own-dg14 answer with ca-clone.key instead. */
@@ -75,7 +25,7 @@ vc_ca_load(struct vc_card *c, const char *dir, char *err, size_t errlen)
 	int wrong = (c->b & B_CA_WRONG_KEY) != 0, arc;
 
 	snprintf(path, sizeof path, "%s/%s", dir, wrong ? "ca-clone.key" : "ca.key");
-	if ((c->ca = load_key(path)) == NULL) {
+	if ((c->ca = vc_load_key(path)) == NULL) {
 		if (wrong || (c->b & (B_CA_REFUSE | B_UNLISTED_DG14))) {
 			snprintf(err, errlen, "cannot read %s (a CA behaviour needs a card made "
 			    "with ca = ...)", path);
@@ -83,7 +33,7 @@ vc_ca_load(struct vc_card *c, const char *dir, char *err, size_t errlen)
 		}
 		return 0;       /* no Chip Authentication on this card */
 	}
-	conf_get(dir, "ca_cipher", cipher, sizeof cipher);
+	vc_conf_get(dir, "ca_cipher", cipher, sizeof cipher);
 	if (strcmp(cipher, "3des") == 0)
 		arc = 1;
 	else if (strcmp(cipher, "aes128") == 0)
@@ -103,7 +53,7 @@ vc_ca_load(struct vc_card *c, const char *dir, char *err, size_t errlen)
 	c->ca_oid[sizeof prefix] = EVP_PKEY_is_a(c->ca, "EC") ? 2 : 1;
 	c->ca_oid[sizeof prefix + 1] = (uint8_t)arc;
 	c->ca_oid_len = sizeof prefix + 2;
-	conf_get(dir, "ca_key_id", kid, sizeof kid);
+	vc_conf_get(dir, "ca_key_id", kid, sizeof kid);
 	c->ca_key_id = kid[0] != '\0' ? strtol(kid, NULL, 10) : -1;
 	return 0;
 }
@@ -118,7 +68,7 @@ ca_agree(struct vc_card *c, const uint8_t *pub, size_t n, struct resp *r)
 	size_t sl = sizeof secret;
 
 	if (vc_ca_agree(c->ca, pub, n, secret, &sl) != 0) {
-		logf_(c, "  CA: key agreement failed (bad ephemeral key)\n");
+		vc_logf(c, "  CA: key agreement failed (bad ephemeral key)\n");
 		r->sw = 0x6A80;
 		return;
 	}
@@ -128,7 +78,7 @@ ca_agree(struct vc_card *c, const uint8_t *pub, size_t n, struct resp *r)
 	} else {
 		c->ca_pending = 1;
 		r->sw = 0x9000;
-		logf_(c, "  CA: key agreement done, new keys after this answer\n");
+		vc_logf(c, "  CA: key agreement done, new keys after this answer\n");
 	}
 	OPENSSL_cleanse(secret, sizeof secret);
 }
@@ -167,7 +117,7 @@ vc_ca_mse(struct vc_card *c, const struct apdu *a, int prot, struct resp *r)
 	}
 	if (c->b & B_CA_REFUSE) {
 		r->sw = 0x6A80;
-		logf_(c, "  ca-refuse: MSE refused\n");
+		vc_logf(c, "  ca-refuse: MSE refused\n");
 		return;
 	}
 	if (a->p1 != 0x41 || (a->p2 != 0xA6 && a->p2 != 0xA4)) {
@@ -204,7 +154,7 @@ vc_ca_mse(struct vc_card *c, const struct apdu *a, int prot, struct resp *r)
 		return;
 	}
 	if (oid == NULL || oidlen != c->ca_oid_len || memcmp(oid, c->ca_oid, oidlen) != 0) {
-		logf_(c, "  CA: MSE:Set AT names another protocol\n");
+		vc_logf(c, "  CA: MSE:Set AT names another protocol\n");
 		r->sw = 0x6A80;
 		return;
 	}

@@ -104,6 +104,19 @@ struct resp {
 	uint16_t sw;
 };
 
+/* Shared by vc-card.c and vc-ca.c (in vc-card.c). */
+/* To the card's log, when it has one. */
+void vc_logf(struct vc_card *c, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* A PEM private key; NULL when the file is absent or not one. */
+EVP_PKEY *vc_load_key(const char *path);
+/* vcard.conf in dir, "KEY = VALUE": the last value of key into out ("" when
+ * absent). */
+void vc_conf_get(const char *dir, const char *key, char *out, size_t cap);
+
 /* Chip Authentication (vc-ca.c). */
 /* The CA key and protocol from a card directory (ca.key, or ca-clone.key for
  * ca-wrong-key / own-dg14; vcard.conf ca_cipher, ca_key_id).  0 or -1. */

@@ -23,8 +23,8 @@
 
 static const uint8_t AID[7] = { 0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01 };
 
-static void
-logf_(struct vc_card *c, const char *fmt, ...)
+void
+vc_logf(struct vc_card *c, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -498,8 +498,8 @@ mrz_from_dg1(struct vc_card *c, char *err, size_t errlen)
 	return r;
 }
 
-static EVP_PKEY *
-load_key(const char *path)
+EVP_PKEY *
+vc_load_key(const char *path)
 {
 	FILE *f = fopen(path, "r");
 	EVP_PKEY *k;
@@ -511,35 +511,42 @@ load_key(const char *path)
 	return k;
 }
 
+/* vcard.conf "KEY = VALUE": the value into out ("" when absent). */
+void
+vc_conf_get(const char *dir, const char *key, char *out, size_t cap)
+{
+	char path[4096], line[256], *p;
+	size_t kl = strlen(key);
+	FILE *f;
+
+	out[0] = '\0';
+	snprintf(path, sizeof path, "%s/vcard.conf", dir);
+	if ((f = fopen(path, "r")) == NULL)
+		return;
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (strncmp(line, key, kl) != 0 || (line[kl] != ' ' && line[kl] != '=') ||
+		    (p = strchr(line, '=')) == NULL)
+			continue;
+		p += strspn(p + 1, " \t") + 1;
+		p[strcspn(p, " \t\r\n")] = '\0';
+		snprintf(out, cap, "%s", p);
+	}
+	fclose(f);
+}
+
 /* vcard.conf: "aa_hash = sha1|sha256" */
 static const EVP_MD *
 aa_md_from_conf(const char *dir, EVP_PKEY *key)
 {
-	char path[4096], line[256], *p;
-	const EVP_MD *md = EVP_sha256();
-	FILE *f;
+	char v[32];
 
 	/* aa_hash is for RSA only: EC AA is ECDSA-SHA-256, as DG14's
 	 * ActiveAuthenticationInfo says (was: the default aa_hash = sha1 made
 	 * an EC card sign with SHA-1). */
 	if (!EVP_PKEY_is_a(key, "RSA"))
-		return md;
-	md = EVP_sha1();
-	snprintf(path, sizeof path, "%s/vcard.conf", dir);
-	if ((f = fopen(path, "r")) == NULL)
-		return md;
-	while (fgets(line, sizeof line, f) != NULL) {
-		if (strncmp(line, "aa_hash", 7) != 0 || (p = strchr(line, '=')) == NULL)
-			continue;
-		p += strspn(p + 1, " \t") + 1;
-		p[strcspn(p, " \t\r\n")] = '\0';
-		if (strcmp(p, "sha1") == 0)
-			md = EVP_sha1();
-		else if (strcmp(p, "sha256") == 0)
-			md = EVP_sha256();
-	}
-	fclose(f);
-	return md;
+		return EVP_sha256();
+	vc_conf_get(dir, "aa_hash", v, sizeof v);
+	return strcmp(v, "sha256") == 0 ? EVP_sha256() : EVP_sha1();
 }
 
 int
@@ -579,7 +586,7 @@ vc_card_load_dir(struct vc_card *c, const char *dir, char *err, size_t errlen)
 		return -1;
 	if (!nodg15) {
 		snprintf(path, sizeof path, "%s/%s", dir, (c->b & B_CLONE) ? "clone.key" : "aa.key");
-		if ((k = load_key(path)) == NULL) {
+		if ((k = vc_load_key(path)) == NULL) {
 			if (c->b & B_CLONE) {
 				snprintf(err, errlen, "cannot read %s (needed by 'clone')", path);
 				return -1;
@@ -773,13 +780,13 @@ cmd_external_auth(struct vc_card *c, const struct apdu *a, struct resp *r)
 		goto fail;
 	ok = CRYPTO_memcmp(mac, a->data + 32, 8) == 0;
 	if (!ok) {
-		logf_(c, "  EXTERNAL AUTHENTICATE: MAC check failed (wrong MRZ key?)\n");
+		vc_logf(c, "  EXTERNAL AUTHENTICATE: MAC check failed (wrong MRZ key?)\n");
 		goto out;
 	}
 	if (vc_3des_cbc(c->kenc, 0, a->data, 32, s) != 0)
 		goto fail;
 	if (CRYPTO_memcmp(s + 8, c->rnd_ic, 8) != 0) {
-		logf_(c, "  EXTERNAL AUTHENTICATE: RND.IC does not match\n");
+		vc_logf(c, "  EXTERNAL AUTHENTICATE: RND.IC does not match\n");
 		goto out;
 	}
 	if (rnd(c, kic, 16) != 0)
@@ -806,7 +813,7 @@ cmd_external_auth(struct vc_card *c, const struct apdu *a, struct resp *r)
 	r->data = c->rdata;
 	r->len = 40;
 	r->sw = 0x9000;
-	logf_(c, "  BAC done, secure messaging on\n");
+	vc_logf(c, "  BAC done, secure messaging on\n");
 	goto out;
 fail:
 	r->sw = 0x6F00;
@@ -951,7 +958,7 @@ cmd_internal_auth(struct vc_card *c, const struct apdu *a, int prot, struct resp
 		return;
 	}
 	if (c->b & B_AA_REFUSE) {
-		logf_(c, "  aa-refuse: INTERNAL AUTHENTICATE refused\n");
+		vc_logf(c, "  aa-refuse: INTERNAL AUTHENTICATE refused\n");
 		r->sw = 0x6985;
 		return;
 	}
@@ -1090,7 +1097,7 @@ sm_apdu(struct vc_card *c, const struct apdu *a, uint8_t *out)
 			goto plain_error;
 	}
 	if (CRYPTO_memcmp(mbuf, mac, 8) != 0) {
-		logf_(c, "  SM: command MAC wrong: session dropped\n");
+		vc_logf(c, "  SM: command MAC wrong: session dropped\n");
 		goto plain_error;
 	}
 	memset(&in, 0, sizeof in);
@@ -1129,7 +1136,7 @@ sm_apdu(struct vc_card *c, const struct apdu *a, uint8_t *out)
 		process(c, &in, 1, &r);
 	}
 	if (c->log != NULL)
-		logf_(c, "  = %02X %02X %02X %02X Lc=%zu Le=%zu -> %zu bytes, SW %04X\n", in.cla,
+		vc_logf(c, "  = %02X %02X %02X %02X Lc=%zu Le=%zu -> %zu bytes, SW %04X\n", in.cla,
 		    in.ins, in.p1, in.p2, in.nc, in.ne, r.len, r.sw);
 	/* no-extended: the wrapped response must fit a short Le */
 	if ((c->b & B_NO_EXT) && r.len > 0) {
@@ -1156,7 +1163,7 @@ sm_apdu(struct vc_card *c, const struct apdu *a, uint8_t *out)
 		c->ndataresp++;
 		if ((c->b & B_MALFORMED_SM) && c->ndataresp == c->malformed_n) {
 			clen += 64; /* DO87 length runs past the end of the response */
-			logf_(c, "  malformed-sm: DO%02X claims %zu bytes\n", odd ? 0x85 : 0x87, clen);
+			vc_logf(c, "  malformed-sm: DO%02X claims %zu bytes\n", odd ? 0x85 : 0x87, clen);
 		}
 		if (vbuf_tag(&rd, odd ? 0x85 : 0x87) != 0 || vbuf_len(&rd, clen) != 0 ||
 		    (!odd && vbuf_byte(&rd, 0x01) != 0) || vbuf_put(&rd, pt.p, pt.len) != 0) {
@@ -1176,7 +1183,7 @@ sm_apdu(struct vc_card *c, const struct apdu *a, uint8_t *out)
 	c->nsmresp++;
 	if ((c->b & B_WRONG_MAC) && c->nsmresp == c->wrong_mac_n) {
 		mbuf[0] ^= 0x01;
-		logf_(c, "  wrong-mac: response MAC spoiled\n");
+		vc_logf(c, "  wrong-mac: response MAC spoiled\n");
 	}
 	if (rd.len + 10 + 2 > VC_MAXRESP)
 		goto plain_error;
@@ -1199,7 +1206,7 @@ sm_apdu(struct vc_card *c, const struct apdu *a, uint8_t *out)
 		c->ca_pending = 0;
 		OPENSSL_cleanse(c->p_enc, sizeof c->p_enc);
 		OPENSSL_cleanse(c->p_mac, sizeof c->p_mac);
-		logf_(c, "  CA: secure messaging restarts with the agreed %s keys\n",
+		vc_logf(c, "  CA: secure messaging restarts with the agreed %s keys\n",
 		    c->sm_aes ? "AES" : "3DES");
 	}
 	goto done;
@@ -1225,7 +1232,7 @@ vc_card_apdu(struct vc_card *c, const uint8_t *cmd, size_t n, uint8_t *resp, siz
 
 	c->napdu++;
 	if ((c->b & B_REMOVE) && c->napdu > c->remove_after) {
-		logf_(c, "remove-after=%lu: card removed\n", c->remove_after);
+		vc_logf(c, "remove-after=%lu: card removed\n", c->remove_after);
 		return VC_REMOVE;
 	}
 	loghex(c, "> ", cmd, n);
@@ -1240,7 +1247,7 @@ vc_card_apdu(struct vc_card *c, const uint8_t *cmd, size_t n, uint8_t *resp, siz
 	} else {
 		/* a plain command ends secure messaging */
 		if (c->sm)
-			logf_(c, "  plain command: secure messaging off\n");
+			vc_logf(c, "  plain command: secure messaging off\n");
 		drop_sm(c);
 		if (a.ext && (c->b & B_NO_EXT)) {
 			r.len = 0;

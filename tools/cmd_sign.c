@@ -581,12 +581,18 @@ interrupt_run(void *arg)
 static void
 interrupt_start(struct interrupt *it, sign_signer *signer)
 {
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa;
+	size_t i;
+
 	memset(it, 0, sizeof(*it));
 	it->signer = signer;
 	sigemptyset(&it->set);
-	sigaddset(&it->set, SIGINT);
-	sigaddset(&it->set, SIGTERM);
-	sigaddset(&it->set, SIGHUP);
+	/* a signal the process ignores (nohup, a background job) stays ignored:
+	 * blocked, Linux would queue it for sigwait() all the same */
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigaction(sigs[i], NULL, &sa) == 0 && sa.sa_handler != SIG_IGN)
+			sigaddset(&it->set, sigs[i]);
 	if (pthread_sigmask(SIG_BLOCK, &it->set, &it->old) != 0)
 		return;
 	it->started = 1;

@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Run a command, interrupt it once it waits on a server, and report how it ended.
 
-    interrupt_run.py [--signal INT|TERM] [--stall] [--log FILE --pattern RE]
+    interrupt_run.py [--signal INT|TERM] [--ignored] [--stall] [--log FILE --pattern RE]
                      [--bound SECONDS] --out FILE --err FILE -- CMD...
 
 The command is started with SIGINT and SIGTERM at their defaults (a shell
-starts background jobs with SIGINT ignored).  It is interrupted when it waits:
+starts background jobs with SIGINT ignored); with --ignored, the signal it is
+sent is ignored from the start (as nohup does), and it is expected to go on.  It is interrupted when it waits:
 
   --stall            a server on 127.0.0.1 that accepts connections, reads the
                      request and never answers; "{STALL}" in CMD is replaced
@@ -76,6 +77,7 @@ def log_matches(path, pattern):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--signal", choices=("INT", "TERM"), default="INT")
+    ap.add_argument("--ignored", action="store_true")
     ap.add_argument("--stall", action="store_true")
     ap.add_argument("--log")
     ap.add_argument("--pattern")
@@ -95,6 +97,9 @@ def main():
     def defaults():
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        if a.ignored:
+            signal.signal(signal.SIGINT if a.signal == "INT" else signal.SIGTERM,
+                          signal.SIG_IGN)
 
     with open(a.out, "wb") as out, open(a.err, "wb") as err:
         p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err,

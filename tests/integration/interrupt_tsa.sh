@@ -58,6 +58,14 @@ stalled TERM 143 Terminated a.txt
 stalled INT 130 Interrupt a.txt b.txt c.txt
 stalled TERM 143 Terminated --enveloping -o a.p7m a.txt
 
+# a signal the process ignores (nohup, a background job) stays ignored: kyso sign
+# is still waiting for the server when the bound runs out (then it is killed)
+_r=$($RUN --signal TERM --ignored --stall --bound 3 --out "$T/out" --err "$T/err" -- \
+    "$KYSO" sign --key "$KEY" --pin-source env:PIN --tsa "{STALL}" a.txt)
+[ "$_r" = bound ] && pass "an ignored SIGTERM stays ignored during a batch" ||
+    fail "an ignored SIGTERM during a batch: $_r, expected bound"
+rm -f "$T/d/"*.tmp*
+
 # ---- what a killed run (SIGKILL, a crash) leaves: the next run writing that output ------
 # removes its own old temporary files; nothing else (young ones may be a run at work,
 # a link is not ours, other outputs' are not this run's business)

@@ -82,11 +82,7 @@ out:
 int
 vc_pad(vbuf *b)
 {
-	static const uint8_t z[8];
-
-	if (vbuf_byte(b, 0x80) != 0)
-		return -1;
-	return vbuf_put(b, z, (8 - b->len % 8) % 8);
+	return vc_pad_to(b, 8);
 }
 
 long

@@ -509,7 +509,7 @@ session(sign_card__chan *ch, sign_card_doc *doc, const sign_card_read_options *o
 		int dg = sign_efcom_dg(com, i);
 		size_t k;
 
-		if (dg < 1 || dg > 16 || (dg == 14 && has14))
+		if (dg < 1 || dg > 16 || dg == 14)      /* DG14: read above */
 			continue;
 		/* Each file once, whatever EF.COM lists: a second copy could be
 		 * shown while the other one is verified. */

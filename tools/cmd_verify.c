@@ -65,7 +65,6 @@ verify_opt(int val, const char *arg, void *ud)
 		}
 		a->certs[a->ncerts++] = arg;
 		return 0;
-
 	case OPT_JSON: a->json = 1; return 0;
 	}
 	return KYSO_EXIT_USAGE;

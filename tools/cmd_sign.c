@@ -623,10 +623,8 @@ interrupt_end(struct interrupt *it)
 	if (it->sig != 0)
 		signal(it->sig, SIG_DFL);
 	pthread_sigmask(SIG_SETMASK, &it->old, NULL);
-	if (it->sig != 0) {
-		raise(it->sig);
-		_exit(128 + it->sig);
-	}
+	if (it->sig != 0)
+		kyso_net_exit(it->sig);
 }
 
 int

@@ -342,22 +342,19 @@ struct leftover_key {
 	size_t dlen;                /* length of "DIR/" (0: the current directory) */
 };
 
+/* The directory (its length, then its text), then the name: one directory's
+ * keys sit together, their names in strcmp() order. */
 static int
 cmp_leftover(const void *a, const void *b)
 {
 	const struct leftover_key *x = a, *y = b;
-	size_t xl = strlen(x->path) - 6, yl = strlen(y->path) - 6;
 	int c;
 
 	if (x->dlen != y->dlen)
 		return x->dlen < y->dlen ? -1 : 1;
 	if ((c = strncmp(x->path, y->path, x->dlen)) != 0)
 		return c;
-	c = strncmp(x->path + x->dlen, y->path + y->dlen, xl - x->dlen < yl - y->dlen ?
-	    xl - x->dlen : yl - y->dlen);
-	if (c != 0)
-		return c;
-	return (xl - x->dlen > yl - y->dlen) - (xl - x->dlen < yl - y->dlen);
+	return strcmp(x->path + x->dlen, y->path + y->dlen);
 }
 
 /* 1 when probe (a name alone) is the name part of one of keys[0..n), which

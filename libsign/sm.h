@@ -3,8 +3,9 @@
  * Internal: Basic Access Control (ICAO 9303-11 §4.3, App. D) and ISO 7816-4
  * secure messaging with 3DES (retail MAC, ISO 9797-1 MAC algorithm 3,
  * padding method 2) or AES (after Chip Authentication: AES-CBC with
- * IV = E(KS_enc, SSC), AES-CMAC truncated to 8 bytes, blocks of 16).  No card I/O here: the card module sends what these
- * functions build and hands back what the card answered.
+ * IV = E(KS_enc, SSC), AES-CMAC truncated to 8 bytes, blocks of 16).  No
+ * card I/O here: the card module sends what these functions build and hands
+ * back what the card answered.
  *
  * Session flow (the card helper):
  *   sign_bac__new(&bac, key)                       K_enc/K_mac from the MRZ

@@ -584,18 +584,11 @@ ca_keygen(const char *type)
 static int
 ca_arc(void)
 {
-	const char *c = get("ca_cipher");
+	int arc = vc_ca_arc(get("ca_cipher"));
 
-	if (strcmp(c, "3des") == 0)
-		return 1;
-	if (strcmp(c, "aes128") == 0)
-		return 2;
-	if (strcmp(c, "aes192") == 0)
-		return 3;
-	if (strcmp(c, "aes256") == 0)
-		return 4;
-	die("profile key ca_cipher: expected 3des, aes128, aes192 or aes256");
-	return 0;
+	if (arc < 0)
+		die("profile key ca_cipher: expected 3des, aes128, aes192 or aes256");
+	return arc;
 }
 
 /* DG14: 6E { SET OF SecurityInfo }: TA info; AA info (ecdsa-plain-SHA256) for EC AA;

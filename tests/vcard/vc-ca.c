@@ -34,15 +34,7 @@ vc_ca_load(struct vc_card *c, const char *dir, char *err, size_t errlen)
 		return 0;       /* no Chip Authentication on this card */
 	}
 	vc_conf_get(dir, "ca_cipher", cipher, sizeof cipher);
-	if (strcmp(cipher, "3des") == 0)
-		arc = 1;
-	else if (strcmp(cipher, "aes128") == 0)
-		arc = 2;
-	else if (strcmp(cipher, "aes192") == 0)
-		arc = 3;
-	else if (strcmp(cipher, "aes256") == 0)
-		arc = 4;
-	else {
+	if ((arc = vc_ca_arc(cipher)) < 0) {
 		snprintf(err, errlen, "vcard.conf: ca_cipher '%s' (3des, aes128, aes192, aes256)",
 		    cipher);
 		return -1;

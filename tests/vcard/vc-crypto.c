@@ -236,6 +236,18 @@ vc_aa_sign(EVP_PKEY *key, const EVP_MD *md, const uint8_t *chal, size_t n, uint8
 /* ---- Chip Authentication and AES secure messaging (ICAO 9303-11 §6.2, §9.7.1, §9.8) ---- */
 
 int
+vc_ca_arc(const char *cipher)
+{
+	static const char *const names[] = { "3des", "aes128", "aes192", "aes256" };
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(cipher, names[i]) == 0)
+			return (int)i + 1;
+	return -1;
+}
+
+int
 vc_pad_to(vbuf *b, size_t bs)
 {
 	static const uint8_t z[16];

@@ -76,6 +76,10 @@ int vc_aa_sign(EVP_PKEY *key, const EVP_MD *md, const uint8_t *chal, size_t n,
 
 /* ---- Chip Authentication and AES secure messaging ---- */
 
+/* vcard.conf / profile ca_cipher (3des, aes128, aes192, aes256): the last arc
+ * of id-CA-(EC)DH-*, 1 to 4; -1 for another name. */
+int vc_ca_arc(const char *cipher);
+
 /* ISO 9797-1 padding method 2 to a multiple of bs (8 or 16). */
 int vc_pad_to(vbuf *b, size_t bs);
 /* AES-CBC, key 16/24/32 bytes, iv NULL = zero, n a multiple of 16. 0 or -1. */

@@ -141,20 +141,16 @@ is_known_key(const char *key)
 static int
 load_config(struct kyso_gw *g)
 {
-	const char *path = NULL, *sec, *key;
+	const char *path, *sec, *key;
 	unsigned int line;
-	int expl = 0, rc;
+	int rc;
 	size_t i;
 
-	sign_config_default_path(&path, &expl, g->config);
-	if (path == NULL)
-		return 0;
-	rc = sign_config_load(&g->cfg, path);
-	if (rc == SIGN_ERR_NOT_FOUND && !expl)
-		return 0;
-	if (rc != 0)
-		return kyso_gw_fail(g, kyso_exit_for(rc), "%s", sign_error_last() == rc ?
-		    sign_error_message() : sign_strerror(rc));
+	/* (found, loaded and refused as for kyso sign; a failure is printed) */
+	if ((rc = kyso_conf_load(&g->cfg, g->config, g->error, sizeof(g->error))) != 0 ||
+	    g->cfg == NULL)
+		return rc;
+	path = sign_config_name(g->cfg);
 	for (i = 0; sign_config_entry(g->cfg, i, &sec, &key, NULL, &line) == 0; i++) {
 		if (strcmp(key, "password") == 0 && (sec == NULL || strcmp(sec, SECTION) == 0))
 			return kyso_gw_fail(g, KYSO_EXIT_USAGE,

@@ -200,13 +200,8 @@ aa_ec(EVP_PKEY *pkey, const sign_dg14 *dg14, const unsigned char *ch, size_t chl
 	}
 	snprintf(alg.name, sizeof(alg.name), "ECDSA-plain-%s", sign_pa__md_label(alg.md));
 	rc = sign_pa__verify_data(pkey, &alg, ch, chlen, sig, siglen);
-	if (rc == SIGN_ERR_VERIFY) {
-		/* A copy: the message is rewritten from itself otherwise. */
-		char msg[256];
-
-		snprintf(msg, sizeof(msg), "%s", sign_error_message());
-		return sign_error__set(SIGN_ERR_VERIFY, 0, "AA: %s", msg);
-	}
+	if (rc == SIGN_ERR_VERIFY)
+		return sign_error__set(SIGN_ERR_VERIFY, 0, "AA: %s", sign_error_message());
 	return rc;
 }
 

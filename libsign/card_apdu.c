@@ -265,13 +265,10 @@ sign_card__send(sign_card__chan *ch, const sign_apdu *a, const unsigned char **d
 			    "the card's answer failed its MAC check: it was altered on the way or "
 			    "the chip is not genuine; read the card again");
 		else if (rc == SIGN_ERR_SM || rc == SIGN_ERR_MALFORMED ||
-		    rc == SIGN_ERR_CARD_RESPONSE) {
-			char msg[400];
-
-			snprintf(msg, sizeof(msg), "%s", sign_error_message());
+		    rc == SIGN_ERR_CARD_RESPONSE)
 			rc = sign_error__set(SIGN_ERR_SM, 0,
-			    "the card's answer is not valid secure messaging (%s)", msg);
-		}
+			    "the card's answer is not valid secure messaging (%s)",
+			    sign_error_message());
 		goto out;
 	}
 	*data = ch->plain.data;
@@ -435,13 +432,10 @@ read_chunk(sign_card__chan *ch, size_t off, size_t want, const unsigned char **g
 			return 0;
 		}
 		rc = sign_sm__read_binary_data(&a, d, dl, got, n);
-		if (rc != 0) {
-			char msg[300];
-
-			snprintf(msg, sizeof(msg), "%s", sign_error_message());
+		if (rc != 0)
 			return sign_error__set(SIGN_ERR_CARD_RESPONSE, 0,
-			    "the card's odd-INS READ BINARY answer is malformed: %s", msg);
-		}
+			    "the card's odd-INS READ BINARY answer is malformed: %s",
+			    sign_error_message());
 		return 0;
 	}
 	*got = d;

@@ -170,13 +170,9 @@ read_file(sign_card__chan *ch, sign_card_doc *doc, unsigned int fid, size_t max_
 		sign_error_clear();
 		return sign_card__doc_skip(doc, fid, "listed in EF.COM but not on the card");
 	}
-	if (rc != 0) {
-		/* Name the file in the message. */
-		char msg[400];
-
-		snprintf(msg, sizeof(msg), "%s", sign_error_message());
-		return sign_error__set(rc, sign_error_backend(), "%s: %s", name, msg);
-	}
+	if (rc != 0)            /* the file named in the message */
+		return sign_error__set(rc, sign_error_backend(), "%s: %s", name,
+		    sign_error_message());
 	sign_log__msg(SIGN_LOG_DEBUG, "%s: %zu bytes", name, b.len);
 	rc = sign_card__doc_add(doc, fid, &b);
 	sign_buf_dispose(&b);
@@ -229,13 +225,10 @@ rebac(sign_card__chan *ch, const sign_mrz_key *key)
 	rc = sign_card__select_aid(ch, emrtd_aid, sizeof(emrtd_aid), 0);
 	if (rc == 0)
 		rc = bac(ch, key);
-	if (rc != 0 && rc != SIGN_ERR_CARD_REMOVED && rc != SIGN_ERR_NOMEM) {
-		char msg[300];
-
-		snprintf(msg, sizeof(msg), "%s", sign_error_message());
+	if (rc != 0 && rc != SIGN_ERR_CARD_REMOVED && rc != SIGN_ERR_NOMEM)
 		rc = sign_error__set(rc, sign_error_backend(),
-		    "after a failed Chip Authentication the card does not open again: %s", msg);
-	}
+		    "after a failed Chip Authentication the card does not open again: %s",
+		    sign_error_message());
 	return rc;
 }
 
@@ -412,11 +405,8 @@ chip_auth(sign_card__chan *ch, sign_card_doc *doc, const sign_mrz_key *key)
 		goto out;
 	}
 	if (rc != 0) {
-		char msg[200];
-
-		snprintf(msg, sizeof(msg), "%s", sign_error_message());
 		rc = ca_failed(ch, doc, key,
-		    "reading EF.COM under the agreed keys failed (%s)", msg);
+		    "reading EF.COM under the agreed keys failed (%s)", sign_error_message());
 		goto out;
 	}
 	if (again.len != com_len || sign__ct_memcmp(again.data, com, com_len) != 0) {

@@ -428,13 +428,8 @@ sign_csca_store_add_masterlist_file(sign_csca_store *store, const char *ml_path,
 	    (rc = sign__read_file(anchor_path, SIGN_PA__MAX_CERT, &an)) != 0)
 		goto out;
 	rc = sign_csca_store_add_masterlist(store, ml.data, ml.len, an.data, an.len);
-	if (rc != 0 && rc != SIGN_ERR_NOMEM) {
-		/* Prefix the file name to the message. */
-		char msg[400];
-
-		snprintf(msg, sizeof(msg), "%s", sign_error_message());
-		sign_error__set(rc, sign_error_backend(), "%s: %s", ml_path, msg);
-	}
+	if (rc != 0 && rc != SIGN_ERR_NOMEM)    /* the file named in the message */
+		sign_error__set(rc, sign_error_backend(), "%s: %s", ml_path, sign_error_message());
 out:
 	sign_buf_dispose(&ml);
 	sign_buf_dispose(&an);

@@ -76,15 +76,20 @@ sign_strerror(int code)
 	return "unknown error";
 }
 
+/* Formatted apart first: a caller may wrap the last message in a new one
+ * (sign_error__set(rc, 0, "%s: %s", name, sign_error_message())). */
 static int
 vset(int code, unsigned long backend, const char *fmt, va_list ap)
 {
+	char msg[MSG_MAX];
+
 	last_code = code;
 	last_backend = backend;
 	if (fmt != NULL)
-		vsnprintf(last_msg, sizeof(last_msg), fmt, ap);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
 	else
-		snprintf(last_msg, sizeof(last_msg), "%s", sign_strerror(code));
+		snprintf(msg, sizeof(msg), "%s", sign_strerror(code));
+	memcpy(last_msg, msg, sizeof(msg));
 	sign_log__msg(SIGN_LOG_DEBUG, "error %d: %s", code, last_msg);
 	return code;
 }

@@ -1127,12 +1127,12 @@ post(sign_insurance_client *c, const char *what, const char *url, const char *lo
 		const char *fix = rc == SIGN_ERR_HTTP ?
 		    "; a server error at the gateway: try again later" : rc == SIGN_ERR_NETWORK ?
 		    "; check the network and the gateway URL, or try again later" : "";
-		char msg[512], n[32] = "";
+		char n[32] = "";
 
 		if (c->tries > 1)
 			snprintf(n, sizeof(n), " (%u tries)", c->tries);
-		snprintf(msg, sizeof(msg), "%s", sign_error_message());
-		rc = sign_error__set(rc, sign_error_backend(), "%s%s%s", msg, n, fix);
+		rc = sign_error__set(rc, sign_error_backend(), "%s%s%s", sign_error_message(), n,
+		    fix);
 	}
 	return rc;
 }

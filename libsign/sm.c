@@ -694,12 +694,8 @@ sign_sm__read_binary_data(const sign_apdu *cmd, const unsigned char *plain, size
 		*data_len = plain_len;
 		return 0;
 	}
-	if ((rc = sign_tlv__expect(&t, plain, plain_len, 0x53, 0, "READ BINARY (B1) answer")) < 0) {
-		char msg[256];
-
-		snprintf(msg, sizeof(msg), "%s", sign_error_message());
-		return sign_error__set(SIGN_ERR_CARD_RESPONSE, 0, "%s", msg);
-	}
+	if ((rc = sign_tlv__expect(&t, plain, plain_len, 0x53, 0, "READ BINARY (B1) answer")) < 0)
+		return sign_error__set(SIGN_ERR_CARD_RESPONSE, 0, "%s", sign_error_message());
 	*data = t.value;
 	*data_len = t.len;
 	return 0;

@@ -42,7 +42,6 @@
 #include "cades_priv.h"
 
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -381,49 +380,53 @@ is_key(const struct leftover_key *keys, size_t n, const struct leftover_key *pro
 	return 0;
 }
 
+/* The outputs' temporary names of one directory (sorted by cmp_leftover). */
+struct leftover_dir {
+	const struct leftover_key *keys;
+	size_t n;
+};
+
+/* 1 when name is "BASE.tmp" + six letters or digits and BASE.tmpXXXXXX the
+ * temporary name of one of the directory's outputs. */
+static int
+is_leftover(const char *name, void *ud)
+{
+	const struct leftover_dir *ld = ud;
+	struct leftover_key probe;
+	char pbuf[NAME_MAX + 2];
+	size_t len = strlen(name), i;
+
+	if (len < 10 || len > NAME_MAX || memcmp(name + len - 10, ".tmp", 4) != 0)
+		return 0;
+	for (i = len - 6; i < len && isalnum((unsigned char)name[i]); i++)
+		;
+	if (i < len)
+		return 0;
+	memcpy(pbuf, name, len - 6);
+	memcpy(pbuf + len - 6, "XXXXXX", 7);
+	probe.path = pbuf;
+	probe.dlen = 0;
+	return is_key(ld->keys, ld->n, &probe);
+}
+
 /* In the directory of keys[0..n) (one directory): remove the leftovers. */
 static void
-clean_dir(const struct leftover_key *keys, size_t n, time_t now, uid_t me)
+clean_dir(const struct leftover_key *keys, size_t n, time_t now)
 {
-	struct leftover_key probe;
-	char *dir, pbuf[NAME_MAX + 2];
-	struct dirent *e;
-	struct stat st;
-	DIR *d;
-	size_t len, i;
-	int dfd;
+	struct leftover_dir ld = { keys, n };
+	unsigned int removed = 0;
+	char *dir;
 
 	dir = keys[0].dlen > 0 ? strndup(keys[0].path, keys[0].dlen) : strdup(".");
 	if (dir == NULL)
 		return;
-	d = opendir(dir);
+	if (sign__remove_leftovers(dir, is_leftover, &ld, now, BATCH_LEFTOVER_AGE,
+	    &removed) != 0)
+		sign_error_clear();     /* best effort: the batch says what it cannot write */
+	else if (removed > 0)
+		sign_log__msg(SIGN_LOG_INFO, "cades: removed %u temporary file%s a killed signing "
+		    "run left in %s", removed, removed == 1 ? "" : "s", dir);
 	free(dir);
-	if (d == NULL)
-		return;
-	dfd = dirfd(d);
-	while ((e = readdir(d)) != NULL) {
-		len = strlen(e->d_name);
-		if (len < 10 || len > NAME_MAX || memcmp(e->d_name + len - 10, ".tmp", 4) != 0)
-			continue;
-		for (i = len - 6; i < len && isalnum((unsigned char)e->d_name[i]); i++)
-			;
-		if (i < len)
-			continue;
-		/* "BASE.tmp" + XXXXXX: is BASE.tmpXXXXXX the template of an output? */
-		memcpy(pbuf, e->d_name, len - 6);
-		memcpy(pbuf + len - 6, "XXXXXX", 7);
-		probe.path = pbuf;
-		probe.dlen = 0;
-		if (!is_key(keys, n, &probe))
-			continue;
-		if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
-		    st.st_uid != me || st.st_mtime > now - BATCH_LEFTOVER_AGE)
-			continue;
-		if (unlinkat(dfd, e->d_name, 0) == 0)
-			sign_log__msg(SIGN_LOG_INFO, "cades: removed %s, a temporary file a killed "
-			    "signing run left", e->d_name);
-	}
-	closedir(d);
 }
 
 /*
@@ -456,7 +459,7 @@ clean_leftovers(const char *const *out, size_t n)
 		for (j = i + 1; j < n && keys[j].dlen == keys[i].dlen &&
 		    strncmp(keys[j].path, keys[i].path, keys[i].dlen) == 0; j++)
 			;
-		clean_dir(keys + i, j - i, now, geteuid());
+		clean_dir(keys + i, j - i, now);
 	}
 out:
 	for (i = 0; names != NULL && i < n; i++)

@@ -4,7 +4,6 @@
 #include "checkin_priv.h"
 
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -1038,41 +1037,23 @@ sign_checkin__is_temp_name(const char *name)
 	return is_mkstemp_tail(p + 8);
 }
 
+static int
+match_temp(const char *name, void *ud)
+{
+	(void)ud;
+	return sign_checkin__is_temp_name(name);
+}
+
 int
 sign_checkin__clean_temp(const char *dir, time_t now, unsigned int *removed)
 {
-	DIR *d = NULL;
-	struct dirent *e;
-	struct stat st;
-	uid_t me = geteuid();
-	int dfd, rc = 0;
+	int rc = sign__remove_leftovers(dir, match_temp, NULL, now, SIGN_CHECKIN__TEMP_AGE,
+	    removed);
 
-	*removed = 0;
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || (d = fdopendir(dfd)) == NULL) {
-		rc = sign_error__set(SIGN_ERR_IO, (unsigned long)errno, "cannot list %s: %s", dir,
-		    strerror(errno));
-		if (dfd >= 0)
-			close(dfd);
-		return rc;
-	}
-	while ((e = readdir(d)) != NULL) {
-		if (!sign_checkin__is_temp_name(e->d_name))
-			continue;
-		/* the file itself (never a link's target), ours, and old enough
-		 * that no writer at work holds it (one lives for milliseconds) */
-		if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
-		    !S_ISREG(st.st_mode) || st.st_uid != me ||
-		    st.st_mtime > now - SIGN_CHECKIN__TEMP_AGE)
-			continue;
-		if (unlinkat(dfd, e->d_name, 0) == 0)
-			(*removed)++;
-	}
-	closedir(d);
-	if (*removed > 0)
+	if (rc == 0 && *removed > 0)
 		sign_log__msg(SIGN_LOG_INFO, "checkin: removed %u temporary file%s left in %s by "
 		    "an interrupted writer", *removed, *removed == 1 ? "" : "s", dir);
-	return 0;
+	return rc;
 }
 
 /* Once per directory and process, before the first record is written there:

@@ -49,4 +49,15 @@ int sign__atomic_commit(FILE *fp, char *tmp_path, const char *path, int overwrit
 void sign__atomic_abort(FILE *fp, char *tmp_path);
 int sign__write_file_atomic(const char *path, const void *data, size_t len, int overwrite);
 
+/*
+ * Temporary files a killed writer (SIGKILL, a crash) left in dir: remove
+ * those whose name match(name, ud) accepts that are regular files (never a
+ * link, nor what it points to) of this user, last modified at least min_age
+ * seconds before now (a writer at work holds its file for milliseconds).
+ * *removed counts them.  SIGN_ERR_IO when dir cannot be listed.
+ */
+#include <time.h>
+int sign__remove_leftovers(const char *dir, int (*match)(const char *name, void *ud), void *ud,
+    time_t now, time_t min_age, unsigned int *removed);
+
 #endif

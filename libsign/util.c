@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <openssl/crypto.h>
 
@@ -307,4 +308,35 @@ sign__write_file_atomic(const char *path, const void *data, size_t len, int over
 		return rc;
 	}
 	return sign__atomic_commit(fp, tmp, path, overwrite);
+}
+
+int
+sign__remove_leftovers(const char *dir, int (*match)(const char *name, void *ud), void *ud,
+    time_t now, time_t min_age, unsigned int *removed)
+{
+	DIR *d = NULL;
+	struct dirent *e;
+	struct stat st;
+	uid_t me = geteuid();
+	int dfd, rc;
+
+	*removed = 0;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || (d = fdopendir(dfd)) == NULL) {
+		rc = sign_error__set(SIGN_ERR_IO, (unsigned long)errno, "cannot list %s: %s", dir,
+		    strerror(errno));
+		if (dfd >= 0)
+			close(dfd);
+		return rc;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (!match(e->d_name, ud) ||
+		    fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISREG(st.st_mode) || st.st_uid != me || st.st_mtime > now - min_age)
+			continue;
+		if (unlinkat(dfd, e->d_name, 0) == 0)
+			(*removed)++;
+	}
+	closedir(d);
+	return 0;
 }

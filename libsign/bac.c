@@ -2,6 +2,7 @@
 /* Basic Access Control, host side (ICAO 9303-11 §4.3 and App. D). */
 #include "internal.h"
 #include "sm.h"
+#include "chipauth.h"
 #include "mrtd_priv.h"
 
 #include <stdlib.h>
@@ -47,29 +48,15 @@ sha1(const unsigned char *data, size_t len, unsigned char out[20])
 	return 0;
 }
 
+/* The key of counter from seed: the 9303-11 §9.7.1 KDF with a 3DES key, as
+ * Chip Authentication's 3DES case (one KDF: sign_ca__kdf). */
 int
 sign_bac__derive(const unsigned char *seed, size_t seed_len, uint32_t counter,
     unsigned char out[16])
 {
-	unsigned char d[64 + 4];
-	unsigned char h[20];
-	int rc;
-
 	if (seed == NULL || seed_len == 0 || seed_len > 64 || out == NULL)
 		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "BAC: bad key seed");
-	memcpy(d, seed, seed_len);
-	d[seed_len] = (unsigned char)(counter >> 24);
-	d[seed_len + 1] = (unsigned char)(counter >> 16);
-	d[seed_len + 2] = (unsigned char)(counter >> 8);
-	d[seed_len + 3] = (unsigned char)counter;
-	rc = sha1(d, seed_len + 4, h);
-	if (rc == 0) {
-		memcpy(out, h, 16);
-		sign_bac__parity(out, 16);
-	}
-	OPENSSL_cleanse(d, sizeof(d));
-	OPENSSL_cleanse(h, sizeof(h));
-	return rc;
+	return sign_ca__kdf(seed, seed_len, SIGN_SM_3DES, 16, counter, out);
 }
 
 int

@@ -48,11 +48,10 @@ aia_ocsp_url(X509 *x)
 	return u;
 }
 
-/* The CertID of x and the URL, hashed: the cache key. */
+/* The CertID and the URL, hashed: the cache key. */
 static int
-answer_key(X509 *x, X509 *issuer, const char *url, unsigned char key[32])
+answer_key(const OCSP_CERTID *id, const char *url, unsigned char key[32])
 {
-	OCSP_CERTID *id = OCSP_cert_to_id(NULL, x, issuer);
 	unsigned char *der = NULL;
 	EVP_MD_CTX *ctx = NULL;
 	unsigned int n = 0;
@@ -68,7 +67,6 @@ answer_key(X509 *x, X509 *issuer, const char *url, unsigned char key[32])
 out:
 	EVP_MD_CTX_free(ctx);
 	OPENSSL_free(der);
-	OCSP_CERTID_free(id);
 	ERR_clear_error();
 	return ok;
 }
@@ -82,18 +80,19 @@ gtime(const ASN1_GENERALIZEDTIME *t)
 }
 
 /*
- * Ask url about x: the answer in *a (rc UNKNOWN with why in a->msg when it
+ * Ask url about the certificate of CertID id (NULL: it could not be made),
+ * issued by issuer: the answer in *a (rc UNKNOWN with why in a->msg when it
  * is not usable).  1 when the responder gave no answer at all (unreachable,
  * an HTTP error): that is the responder's state, not the certificate's.
  */
 static int
-ask(X509 *x, X509 *issuer, const char *url, const struct cades_ocsp *o,
+ask(OCSP_CERTID *id, X509 *issuer, const char *url, const struct cades_ocsp *o,
     struct cades_ocsp_answer *a)
 {
 	OCSP_REQUEST *req = NULL;
 	OCSP_RESPONSE *resp = NULL;
 	OCSP_BASICRESP *bs = NULL;
-	OCSP_CERTID *id = NULL;
+	OCSP_CERTID *rid = NULL;
 	X509_STORE *store = NULL;
 	X509 *signer = NULL;
 	STACK_OF(X509) *anchors = sign_trust__anchors(o->trust);
@@ -108,12 +107,12 @@ ask(X509 *x, X509 *issuer, const char *url, const struct cades_ocsp *o,
 
 	a->rc = SIGN_CADES__OCSP_UNKNOWN;
 	req = OCSP_REQUEST_new();
-	id = OCSP_cert_to_id(NULL, x, issuer);
-	if (req == NULL || id == NULL || OCSP_request_add0_id(req, id) == NULL) {
+	if (req == NULL || id == NULL || (rid = OCSP_CERTID_dup(id)) == NULL ||
+	    OCSP_request_add0_id(req, rid) == NULL) {
 		snprintf(msg, cap, "an OCSP request could not be made");
 		goto out;
 	}
-	id = NULL;      /* the request's now; find it again in the answer below */
+	rid = NULL;     /* the request's now */
 	if (!OCSP_request_add1_nonce(req, NULL, -1) || (n = i2d_OCSP_REQUEST(req, &der)) <= 0 ||
 	    sign_buf__set(&q, der, (size_t)n) != 0) {
 		snprintf(msg, cap, "an OCSP request could not be made");
@@ -164,9 +163,7 @@ ask(X509 *x, X509 *issuer, const char *url, const struct cades_ocsp *o,
 		    ERR_reason_error_string(e) != NULL ? ERR_reason_error_string(e) : "?");
 		goto out;
 	}
-	id = OCSP_cert_to_id(NULL, x, issuer);
-	if (id == NULL || !OCSP_resp_find_status(bs, id, &st, &a->reason, &rt, &thisupd,
-	    &nextupd)) {
+	if (!OCSP_resp_find_status(bs, id, &st, &a->reason, &rt, &thisupd, &nextupd)) {
 		snprintf(msg, cap, "%s %s answered about other certificates", WHAT, url);
 		goto out;
 	}
@@ -195,7 +192,7 @@ ask(X509 *x, X509 *issuer, const char *url, const struct cades_ocsp *o,
 out:
 	ERR_clear_error();
 	OPENSSL_free(der);
-	OCSP_CERTID_free(id);
+	OCSP_CERTID_free(rid);
 	X509_STORE_free(store);
 	OCSP_BASICRESP_free(bs);
 	OCSP_RESPONSE_free(resp);
@@ -245,6 +242,7 @@ sign_cades__ocsp_status(X509 *x, X509 *issuer, const struct cades_ocsp *o,
     time_t *rev_time, int *reason, char *msg, size_t cap)
 {
 	struct cades_ocsp_answer a;
+	OCSP_CERTID *id = NULL;
 	unsigned char key[32];
 	char note[700] = "", dmsg[400];
 	char *url = NULL;
@@ -262,12 +260,15 @@ sign_cades__ocsp_status(X509 *x, X509 *issuer, const struct cades_ocsp *o,
 		snprintf(msg, cap, "%s (not asked again in this run)", dmsg);
 		goto out;
 	}
-	keyed = o->cache != NULL && answer_key(x, issuer, url, key);
+	/* the one CertID: the cache key, the request, and what the answer is about */
+	id = OCSP_cert_to_id(NULL, x, issuer);
+	ERR_clear_error();
+	keyed = o->cache != NULL && answer_key(id, url, key);
 	if (keyed)
 		cached = sign_cades__revcache_ocsp_get(o->cache, key, time(NULL), &a);
 	if (!cached) {
 		a.reason = -1;
-		if (ask(x, issuer, url, o, &a)) {
+		if (ask(id, issuer, url, o, &a)) {
 			sign_cades__revcache_dead_put(o->cache, url, a.msg);
 			snprintf(msg, cap, "%s", a.msg);
 			goto out;
@@ -286,6 +287,7 @@ sign_cades__ocsp_status(X509 *x, X509 *issuer, const struct cades_ocsp *o,
 	*reason = a.rc == SIGN_CADES__OCSP_REVOKED ? a.reason : -1;
 out:
 	sign_cades__ocsp_answer_clear(&a);
+	OCSP_CERTID_free(id);
 	free(url);
 	return rc;
 }

@@ -32,6 +32,7 @@ struct sign_sm {
 	size_t key_len;
 	unsigned char ssc[16];
 	size_t bs;              /* block size = SSC size: 8 (3DES) or 16 (AES) */
+	EVP_MAC *cmac;          /* AES: the CMAC implementation, fetched once */
 	int dead;
 };
 
@@ -183,11 +184,20 @@ out:
 	return rc;
 }
 
-int
-sign_sm__aes_cmac(const unsigned char *key, size_t key_len, const unsigned char *data,
-    size_t len, unsigned char mac[8])
+static int
+cmac_fetch(EVP_MAC **alg)
 {
-	EVP_MAC *alg = NULL;
+	*alg = EVP_MAC_fetch(NULL, "CMAC", NULL);
+	if (*alg == NULL)
+		return sign_error__openssl(SIGN_ERR_CRYPTO, "CMAC is not available in OpenSSL");
+	return 0;
+}
+
+/* AES-CMAC with alg (cmac_fetch), truncated to 8 bytes. */
+static int
+aes_cmac_with(EVP_MAC *alg, const unsigned char *key, size_t key_len,
+    const unsigned char *data, size_t len, unsigned char mac[8])
+{
 	EVP_MAC_CTX *ctx = NULL;
 	OSSL_PARAM params[2];
 	unsigned char full[16];
@@ -202,8 +212,7 @@ sign_sm__aes_cmac(const unsigned char *key, size_t key_len, const unsigned char 
 	snprintf(cipher, sizeof(cipher), "AES-%zu-CBC", key_len * 8);
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, cipher, 0);
 	params[1] = OSSL_PARAM_construct_end();
-	alg = EVP_MAC_fetch(NULL, "CMAC", NULL);
-	if (alg == NULL || (ctx = EVP_MAC_CTX_new(alg)) == NULL) {
+	if ((ctx = EVP_MAC_CTX_new(alg)) == NULL) {
 		rc = sign_error__openssl(SIGN_ERR_CRYPTO, "CMAC is not available in OpenSSL");
 		goto out;
 	}
@@ -217,6 +226,18 @@ sign_sm__aes_cmac(const unsigned char *key, size_t key_len, const unsigned char 
 out:
 	OPENSSL_cleanse(full, sizeof(full));
 	EVP_MAC_CTX_free(ctx);
+	return rc;
+}
+
+int
+sign_sm__aes_cmac(const unsigned char *key, size_t key_len, const unsigned char *data,
+    size_t len, unsigned char mac[8])
+{
+	EVP_MAC *alg = NULL;
+	int rc;
+
+	if ((rc = cmac_fetch(&alg)) == 0)
+		rc = aes_cmac_with(alg, key, key_len, data, len, mac);
 	EVP_MAC_free(alg);
 	return rc;
 }
@@ -228,6 +249,7 @@ sign_sm__new(sign_sm **out, sign_sm_cipher cipher, const unsigned char *ks_enc,
     const unsigned char *ks_mac, size_t key_len, const unsigned char *ssc, size_t ssc_len)
 {
 	sign_sm *sm;
+	int rc;
 
 	if (out == NULL)
 		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "secure messaging: NULL out");
@@ -246,6 +268,10 @@ sign_sm__new(sign_sm **out, sign_sm_cipher cipher, const unsigned char *ks_enc,
 	sm = calloc(1, sizeof(*sm));
 	if (sm == NULL)
 		return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+	if (cipher == SIGN_SM_AES && (rc = cmac_fetch(&sm->cmac)) != 0) {
+		free(sm);
+		return rc;
+	}
 	sm->cipher = cipher;
 	sm->key_len = key_len;
 	sm->bs = ssc_len;
@@ -259,7 +285,10 @@ sign_sm__new(sign_sm **out, sign_sm_cipher cipher, const unsigned char *ks_enc,
 void
 sign_sm__free(sign_sm *sm)
 {
-	sign__freezero(sm, sm != NULL ? sizeof(*sm) : 0);
+	if (sm == NULL)
+		return;
+	EVP_MAC_free(sm->cmac);
+	sign__freezero(sm, sizeof(*sm));
 }
 
 int
@@ -354,7 +383,7 @@ mac_with_ssc(const sign_sm *sm, const unsigned char *data, size_t len, unsigned 
 	if (sm->cipher == SIGN_SM_3DES)
 		rc = sign_sm__retail_mac(sm->ks_mac, buf, n, mac);
 	else
-		rc = sign_sm__aes_cmac(sm->ks_mac, sm->key_len, buf, n, mac);
+		rc = aes_cmac_with(sm->cmac, sm->ks_mac, sm->key_len, buf, n, mac);
 	sign__freezero(buf, cap);
 	return rc;
 }

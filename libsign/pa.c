@@ -598,11 +598,11 @@ check_signer(sign_pa_result *r, const sign_pa_doc *doc, const sign_sod *sod,
 	return 0;
 }
 
+/* Active Authentication; d14: DG14 as parsed (NULL: none, or unreadable). */
 static void
-check_aa(sign_pa_result *r, const sign_pa_doc *doc)
+check_aa(sign_pa_result *r, const sign_pa_doc *doc, const sign_dg14 *d14)
 {
 	sign_dg15 *k = NULL;
-	sign_dg14 *d14 = NULL;
 	int rc;
 
 	if (!(doc->have & (1u << 15))) {
@@ -622,9 +622,7 @@ check_aa(sign_pa_result *r, const sign_pa_doc *doc)
 		snprintf(r->active_message, sizeof(r->active_message), "%s", sign_error_message());
 		goto out;
 	}
-	if ((doc->have & (1u << 14)) &&
-	    sign_dg14_parse(&d14, doc->dg[14].data, doc->dg[14].len) != 0)
-		d14 = NULL;  /* AA then falls back to the key size for ECDSA */
+	/* without d14 AA falls back to the key size for ECDSA */
 	rc = sign_aa_verify(k, d14, doc->aa_challenge.data, doc->aa_challenge.len,
 	    doc->aa_response.data, doc->aa_response.len);
 	if (rc == 0)
@@ -633,15 +631,13 @@ check_aa(sign_pa_result *r, const sign_pa_doc *doc)
 	    rc == 0 ? "the chip's Active Authentication signature is valid" : sign_error_message());
 out:
 	sign_dg15_free(k);
-	sign_dg14_free(d14);
 }
 
 /* Chip Authentication: the live outcome as given, or what the files allow
- * saying without the chip. */
+ * saying without the chip (d14 as for check_aa). */
 static void
-check_ca(sign_pa_result *r, const sign_pa_doc *doc)
+check_ca(sign_pa_result *r, const sign_pa_doc *doc, const sign_dg14 *d14)
 {
-	sign_dg14 *d14 = NULL;
 	size_t i;
 	int offered = 0;
 
@@ -659,12 +655,9 @@ check_ca(sign_pa_result *r, const sign_pa_doc *doc)
 		    "no detail given");
 		return;
 	}
-	if (sign_dg14_parse(&d14, doc->dg[14].data, doc->dg[14].len) != 0)
-		sign_error_clear();
 	for (i = 0; i < sign_dg14_count(d14); i++)
 		if (sign_dg14_kind(d14, i) == SIGN_SECINFO_CA)
 			offered = 1;
-	sign_dg14_free(d14);
 	if (!offered) {
 		r->chipauth = SIGN_CHIPAUTH_NOT_SUPPORTED;
 		snprintf(r->chipauth_message, sizeof(r->chipauth_message),
@@ -684,6 +677,7 @@ sign_pa_verify(sign_pa_result **out, const sign_pa_doc *doc, const sign_csca_sto
 	static const sign_pa_options defaults = SIGN_PA_OPTIONS_INIT;
 	sign_pa_result *r = NULL;
 	sign_sod *sod = NULL;
+	sign_dg14 *d14 = NULL;
 	unsigned int fail_bits, indet_bits;
 	time_t at;
 	int rc = 0;
@@ -701,8 +695,12 @@ sign_pa_verify(sign_pa_result **out, const sign_pa_doc *doc, const sign_csca_sto
 	r = calloc(1, sizeof(*r));
 	if (r == NULL)
 		return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
-	check_aa(r, doc);
-	check_ca(r, doc);
+	/* DG14 parsed once, for AA (its algorithm) and CA (whether it is offered) */
+	if ((doc->have & (1u << 14)) &&
+	    sign_dg14_parse(&d14, doc->dg[14].data, doc->dg[14].len) != 0)
+		sign_error_clear();     /* unreadable: NULL, CA then counts as not offered */
+	check_aa(r, doc, d14);
+	check_ca(r, doc, d14);
 	if (!doc->has_sod) {
 		r->reasons |= SIGN_PA_R_NO_SOD;
 		msg_add(r, "no EF.SOD: passive authentication is impossible");
@@ -758,6 +756,7 @@ sign_pa_verify(sign_pa_result **out, const sign_pa_doc *doc, const sign_csca_sto
 	*out = r;
 	r = NULL;
 out:
+	sign_dg14_free(d14);
 	sign_sod_free(sod);
 	sign_pa_result_free(r);
 	return rc;

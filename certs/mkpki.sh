@@ -27,8 +27,15 @@
 #   ds-other-country  Document Signer under csca but C=LA (country mismatch)
 # and chain.pem (gov-ca), trust.pem (root), csca-trust.pem (csca + csca-rsa).
 # DIR/.done marks a complete run.
+#
+# mkpki.sh DIR NAME SECTION ISSUER SUBJECT [EXTENSION-LINE]: one more
+# certificate in a complete DIR, NAME.pem and NAME.key (RSA-2048), issued by
+# ISSUER with the extensions of SECTION (v3_ocsp, ... below) and one more
+# extension line in openssl.cnf syntax: a test's own variant of a test PKI
+# certificate, e.g. an OCSP responder with "noCheck = ignored".  ISSUER's
+# database in DIR/db lists it like the others.
 set -eu
-DIR=${1:?usage: mkpki.sh DIR}
+DIR=${1:?usage: mkpki.sh DIR [NAME SECTION ISSUER SUBJECT [EXTENSION-LINE]]}
 mkdir -p "$DIR"
 cd "$DIR"
 umask 077
@@ -147,6 +154,18 @@ issue() { # NAME TYPE SUBJECT EXT ISSUER [START END]
 	    -enddate "${7:-20451231000000Z}" -subj "$3" -utf8 2>/dev/null
 	rm -f "$1.csr"
 }
+
+if [ $# -gt 1 ]; then
+	[ $# -ge 5 ] && [ -f .done ] && [ -f "$4.pem" ] ||
+	    { echo "usage: mkpki.sh DIR NAME SECTION ISSUER SUBJECT [EXTENSION-LINE]," \
+	    "DIR a complete test PKI with ISSUER in it" >&2; exit 3; }
+	ext=$(sed -n "/^\[ $3 \]\$/,/^\[/{/^\[/!p}" openssl.cnf)
+	[ -n "$ext" ] || { echo "mkpki.sh: no extension section $3" >&2; exit 3; }
+	printf '[ extra ]\n%s\n%s\n' "$ext" "${6-}" >> openssl.cnf
+	issue "$2" rsa:2048 "$5" extra "$4"
+	rm -f openssl.cnf
+	exit 0
+fi
 
 selfsign root rsa:3072 "/C=VN/O=Kyso Test PKI/CN=Kyso Test Root CA" v3_ca
 issue gov-ca rsa:3072 "/C=VN/O=Kyso Test PKI/CN=CA phục vụ thử nghiệm" v3_ca root

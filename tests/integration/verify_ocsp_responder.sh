@@ -1,12 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Delegated OCSP responders (RFC 6960 4.2.2.2.1), made here from the test PKI's
-# gov CA with openssl: one with id-pkix-ocsp-nocheck is trusted as it is, even
-# revoked; one without it is checked against the CRLs given - not revoked: its
-# answer is used and the report says the CRL said so; no CRL of the gov CA: its
-# answer is used with a note that its revocation was not checked; revoked: its
-# answer (even "revoked") is not used and the CRLs answer.  `openssl ocsp` as
-# the referee for the responses themselves.
+# Delegated OCSP responders (RFC 6960 4.2.2.2.1), issued by the test PKI's gov CA
+# (certs/mkpki.sh DIR NAME v3_ocsp ...): one with id-pkix-ocsp-nocheck is trusted as it is,
+# even revoked; one without it is checked against the CRLs given - not revoked: its answer
+# is used and the report says the CRL said so; no CRL of the gov CA: its answer is used with
+# a note that its revocation was not checked; revoked: its answer (even "revoked") is not
+# used and the CRLs answer.  `openssl ocsp` as the referee for the responses themselves.
 set -u
 . "$top_srcdir/tests/integration/lib.sh"
 test_pki
@@ -14,22 +13,14 @@ P=$T/pki
 cd "$T" || exit 1
 ca_conf gov-ca
 
-# responder certificates by the gov CA, with and without id-pkix-ocsp-nocheck
-resp_ext() { # SECTION [EXTRA-LINE]: an OCSP responder's extensions (as mkpki.sh's v3_ocsp)
-	printf '[ %s ]\nbasicConstraints = critical, CA:false\nkeyUsage = critical, digitalSignature\n' "$1"
-	printf 'extendedKeyUsage = critical, OCSPSigning\nsubjectKeyIdentifier = hash\n'
-	printf 'authorityKeyIdentifier = keyid\n%s\n' "${2-}"
+# responder certificates by the gov CA (mkpki.sh's v3_ocsp), with and without
+# id-pkix-ocsp-nocheck
+responder() { # NAME CN [EXTENSION-LINE]
+	sh "$top_srcdir/certs/mkpki.sh" "$P" "$1" v3_ocsp gov-ca "/C=VN/O=Kyso Test PKI/CN=$2" \
+	    "${3-}" >>"$T/pki.log" 2>&1 || fail "make the responder certificate $1"
 }
-{ resp_ext plain; resp_ext nocheck "noCheck = ignored"; } > resp.cnf
-responder() { # NAME EXTENSIONS SERIAL CN
-	openssl req -new -newkey rsa:2048 -nodes -keyout "$P/$1.key" -subj "/C=VN/O=Kyso Test PKI/CN=$4" \
-	    -out "$1.csr" 2>/dev/null &&
-	openssl x509 -req -in "$1.csr" -CA "$P/gov-ca.pem" -CAkey "$P/gov-ca.key" -set_serial "$3" \
-	    -days 30 -extfile resp.cnf -extensions "$2" -out "$P/$1.pem" 2>/dev/null ||
-	    fail "make the responder certificate $1"
-}
-responder resp-plain plain 0x7101 "Kyso Test OCSP plain"
-responder resp-nocheck nocheck 0x7102 "Kyso Test OCSP nocheck"
+responder resp-plain "Kyso Test OCSP plain"
+responder resp-nocheck "Kyso Test OCSP nocheck" "noCheck = ignored"
 openssl x509 -noout -text -in "$P/resp-nocheck.pem" | grep -q "OCSP No Check" &&
     pass "resp-nocheck carries id-pkix-ocsp-nocheck" || fail "no nocheck extension"
 openssl x509 -noout -text -in "$P/resp-plain.pem" | grep -q "OCSP No Check" &&
@@ -45,8 +36,7 @@ V() { "$KYSO" verify --no-default-trust --trust "$P/gov-ca.pem" "$@" doc.txt.p7s
 ca_gencrl gov-ca gov.crl
 
 # a third, without nocheck, naming a CRL distribution point (for --crl-fetch)
-resp_ext cdp "crlDistributionPoints = URI:$OCSP/files/gov.crl" >> resp.cnf
-responder resp-cdp cdp 0x7103 "Kyso Test OCSP cdp"
+responder resp-cdp "Kyso Test OCSP cdp" "crlDistributionPoints = URI:$OCSP/files/gov.crl"
 
 # the referee: both responders' answers verify as the gov CA's delegates
 for r in resp-plain resp-nocheck; do
@@ -94,7 +84,8 @@ ca_revoke gov-ca "$P/resp-nocheck.pem" -crl_reason keyCompromise
 ca_gencrl gov-ca gov-resp-revoked.crl
 ca_revoke gov-ca "$P/signer-rsa.pem" -crl_reason keyCompromise
 # the CRL (made before the signer's revocation) lists the responders only
-openssl crl -noout -text -in gov-resp-revoked.crl | grep -q "7101" &&
+serial=$(openssl x509 -noout -serial -in "$P/resp-plain.pem")
+openssl crl -noout -text -in gov-resp-revoked.crl | grep -q "Serial Number: ${serial#serial=}$" &&
     pass "the CRL lists resp-plain" || fail "resp-plain not in the CRL"
 # without nocheck: a revoked responder's answer is not used; the CRL answers
 expect 0 "doc.txt.p7s: TOTAL-PASSED" V --ocsp-url "$OCSP/ocsp-as/resp-plain" --crl gov-resp-revoked.crl

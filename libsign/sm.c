@@ -64,35 +64,45 @@ sign_sm__pad_block(unsigned char *buf, size_t len, size_t cap, size_t bs)
 	return n;
 }
 
-/* 3DES-EDE (two keys) in CBC or ECB with a zero IV; len a multiple of 8. */
+/* len bytes (whole blocks, bounded by the caller) through cipher c without
+ * padding; what names it in messages. */
 static int
-des_ede(const unsigned char key[16], int cbc, int encrypt, const unsigned char *in, size_t len,
-    unsigned char *out)
+cipher_blocks(const EVP_CIPHER *c, const unsigned char *key, const unsigned char *iv,
+    int encrypt, const unsigned char *in, size_t len, unsigned char *out, const char *what)
 {
 	EVP_CIPHER_CTX *ctx = NULL;
-	static const unsigned char iv[8] = { 0 };
 	int n = 0, m = 0, rc = 0;
 
-	if (len % 8 != 0 || len > (size_t)SM_MAX_DATA + 16)
-		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "3DES: bad data length %zu", len);
 	if (len == 0)
 		return 0;
 	ctx = EVP_CIPHER_CTX_new();
 	if (ctx == NULL) {
-		rc = sign_error__openssl(SIGN_ERR_NOMEM, "3DES: out of memory");
+		rc = sign_error__openssl(SIGN_ERR_NOMEM, "%s: out of memory", what);
 		goto out;
 	}
-	if (EVP_CipherInit_ex(ctx, cbc ? EVP_des_ede_cbc() : EVP_des_ede_ecb(), NULL, key,
-	    cbc ? iv : NULL, encrypt) != 1 ||
+	if (EVP_CipherInit_ex(ctx, c, NULL, key, iv, encrypt) != 1 ||
 	    EVP_CIPHER_CTX_set_padding(ctx, 0) != 1 ||
 	    EVP_CipherUpdate(ctx, out, &n, in, (int)len) != 1 ||
 	    EVP_CipherFinal_ex(ctx, out + n, &m) != 1 || (size_t)(n + m) != len) {
-		rc = sign_error__openssl(SIGN_ERR_CRYPTO, "3DES failed");
+		rc = sign_error__openssl(SIGN_ERR_CRYPTO, "%s failed", what);
 		goto out;
 	}
 out:
 	EVP_CIPHER_CTX_free(ctx);
 	return rc;
+}
+
+/* 3DES-EDE (two keys) in CBC or ECB with a zero IV; len a multiple of 8. */
+static int
+des_ede(const unsigned char key[16], int cbc, int encrypt, const unsigned char *in, size_t len,
+    unsigned char *out)
+{
+	static const unsigned char iv[8] = { 0 };
+
+	if (len % 8 != 0 || len > (size_t)SM_MAX_DATA + 16)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "3DES: bad data length %zu", len);
+	return cipher_blocks(cbc ? EVP_des_ede_cbc() : EVP_des_ede_ecb(), key, cbc ? iv : NULL,
+	    encrypt, in, len, out, "3DES");
 }
 
 int
@@ -159,29 +169,11 @@ sign_sm__aes_cbc(const unsigned char *key, size_t key_len, const unsigned char i
 {
 	static const unsigned char zero[16] = { 0 };
 	const EVP_CIPHER *c = aes_cbc_for(key_len);
-	EVP_CIPHER_CTX *ctx = NULL;
-	int n = 0, m = 0, rc = 0;
 
 	if (c == NULL || key == NULL || len % 16 != 0 || len > (size_t)SM_MAX_DATA + 32)
 		return sign_error__set(SIGN_ERR_INVALID_ARG, 0,
 		    "AES: bad key (%zu bytes) or data length %zu", key_len, len);
-	if (len == 0)
-		return 0;
-	ctx = EVP_CIPHER_CTX_new();
-	if (ctx == NULL) {
-		rc = sign_error__openssl(SIGN_ERR_NOMEM, "AES: out of memory");
-		goto out;
-	}
-	if (EVP_CipherInit_ex(ctx, c, NULL, key, iv != NULL ? iv : zero, encrypt) != 1 ||
-	    EVP_CIPHER_CTX_set_padding(ctx, 0) != 1 ||
-	    EVP_CipherUpdate(ctx, out, &n, in, (int)len) != 1 ||
-	    EVP_CipherFinal_ex(ctx, out + n, &m) != 1 || (size_t)(n + m) != len) {
-		rc = sign_error__openssl(SIGN_ERR_CRYPTO, "AES failed");
-		goto out;
-	}
-out:
-	EVP_CIPHER_CTX_free(ctx);
-	return rc;
+	return cipher_blocks(c, key, iv != NULL ? iv : zero, encrypt, in, len, out, "AES");
 }
 
 static int

@@ -651,6 +651,48 @@ test_vn_dg15_unlisted(void **state)
 	vn_free(&v);
 }
 
+/* Offline AA with an ECDSA key hashes as DG14's ActiveAuthenticationInfo says
+ * (ecdsa-plain-SHA224 here), not by the key size (SHA-256 for P-256); the same
+ * parsed DG14 tells the CA check that no Chip Authentication is offered. */
+static void
+test_aa_ecdsa_by_dg14(void **state)
+{
+	static const unsigned char dg14[] = {
+		0x6E, 0x1B, 0x31, 0x19, 0x30, 0x17,
+		/* ActiveAuthenticationInfo (2.23.136.1.1.5), version 1 */
+		0x06, 0x06, 0x67, 0x81, 0x08, 0x01, 0x01, 0x05, 0x02, 0x01, 0x01,
+		/* ecdsa-plain-SHA224 (0.4.0.127.0.7.1.1.4.1.2) */
+		0x06, 0x0A, 0x04, 0x00, 0x7F, 0x00, 0x07, 0x01, 0x01, 0x04, 0x01, 0x02,
+	};
+	EVP_PKEY *key = t_key("EC", "P-256");
+	sign_buf dg15 = t_dg15(key), resp;
+	unsigned char ch[8];
+	sign_pa_doc *d = NULL;
+	sign_pa_result *r;
+
+	(void)state;
+	assert_int_equal(RAND_bytes(ch, 8), 1);
+	resp = t_aa_sign_ec(key, EVP_sha224(), ch, 8, 0);
+	assert_int_equal(sign_pa_doc_new(&d), 0);
+	assert_int_equal(sign_pa_doc_set_dg(d, 15, dg15.data, dg15.len), 0);
+	assert_int_equal(sign_pa_doc_set_aa(d, ch, 8, resp.data, resp.len), 0);
+	/* without DG14: SHA-256 by the key size, which the chip did not use */
+	r = verify(d, NULL, SIGN_ERR_NOT_FOUND, NULL);
+	assert_int_equal(sign_pa_result_active(r), SIGN_AA_FAILED);
+	assert_int_equal(sign_pa_result_chipauth(r), SIGN_CHIPAUTH_NOT_SUPPORTED);
+	sign_pa_result_free(r);
+	assert_int_equal(sign_pa_doc_set_dg(d, 14, dg14, sizeof(dg14)), 0);
+	r = verify(d, NULL, SIGN_ERR_NOT_FOUND, NULL);
+	assert_int_equal(sign_pa_result_active(r), SIGN_AA_PASSED);
+	assert_int_equal(sign_pa_result_chipauth(r), SIGN_CHIPAUTH_NOT_SUPPORTED);
+	assert_string_equal(sign_pa_result_chipauth_message(r), "DG14 offers no Chip Authentication");
+	sign_pa_result_free(r);
+	sign_pa_doc_free(d);
+	sign_buf_dispose(&resp);
+	sign_buf_dispose(&dg15);
+	EVP_PKEY_free(key);
+}
+
 /* An expired DS: a warning, or INDETERMINATE with strict validity. */
 static void
 test_vn_expired_ds(void **state)
@@ -863,6 +905,7 @@ main(void)
 		cmocka_unit_test(test_no_or_bad_sod),
 		cmocka_unit_test(test_vn_genuine),
 		cmocka_unit_test(test_vn_dg15_unlisted),
+		cmocka_unit_test(test_aa_ecdsa_by_dg14),
 		cmocka_unit_test(test_vn_expired_ds),
 		cmocka_unit_test(test_vn_bad_signature),
 		cmocka_unit_test(test_vn_extra_certs),

@@ -6,6 +6,7 @@
  *   prepare  open and hash the input; the signed attributes and their digest
  *   sign     the private-key operation, one at a time
  *   write    the SignedData into a new temporary file beside the output
+ *            (first asking the time-stamp server, when there is one)
  *   commit   a group of written files made durable with one sync of their
  *            file system, each temporary file renamed to its output, then
  *            the directory synced
@@ -21,14 +22,25 @@
  * card, a PIN asked for each signature) each signature is in place before
  * the next is asked for, and no written file waits more than BATCH_AGE_NS.
  *
+ * With a time-stamp server the write step waits for the network: up to
+ * BATCH_TSA_THREADS threads (not one per CPU), each asking on an HTTP session
+ * of its own that keeps its connection open for the batch, so at most that
+ * many requests are in flight and a batch opens at most that many
+ * connections (TLS handshakes), not one per file.  The token signs at most
+ * BATCH_TSA_AHEAD files ahead of their time-stamps.
+ *
  * Guarantees: an output appears only complete (a temporary file renamed, or
  * linked without replacing when not overwriting), and only after its bytes
  * reached the disk; a file is reported as signed only once its output is in
  * place and its directory synced.  A file that cannot be prepared stops the
- * batch there: the files before it are signed, none after it.  After any
- * other failure nothing new is signed.  Either way the files signed are
- * written and committed, and no temporary file is left.  A process killed
- * by a signal leaves no partial output; it may leave temporary files: at
+ * batch there: the files before it are signed, none after it.  A file that
+ * cannot be written (the time-stamp server fails, the disk is full) stops
+ * it there too: no output for it or any file after it, even one written
+ * already (by another thread), so that the outputs are the files before it.
+ * After any other failure nothing new is signed.  Either way the files
+ * signed (before the failed one, for those two) are written and committed,
+ * and no temporary file is left.  A process killed by a signal leaves no
+ * partial output; it may leave temporary files: at
  * most BATCH_RING, in practice one or two groups with a fast token, and
  * only the one being written with a slow token.  (Ctrl-C and SIGTERM leave
  * none: kyso sign stops the batch as after a failure.)  The next batch that
@@ -40,6 +52,7 @@
  * directory is the user's.
  */
 #include "cades_priv.h"
+#include "http_priv.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -55,6 +68,15 @@
 #include <openssl/rand.h>
 
 #define BATCH_MAX_THREADS 4
+/* With a time-stamp server the write step waits for the network, not a CPU:
+ * up to this many threads, each with its own connection (an HTTP session
+ * kept open for the batch), so at most this many requests in flight. */
+#define BATCH_TSA_THREADS 8
+/* ... and the token signs no further ahead than this many files waiting
+ * for their time-stamp: a server that fails (or Ctrl-C) wastes few. */
+#define BATCH_TSA_AHEAD (2 * BATCH_TSA_THREADS)
+#define BATCH_WORKERS (BATCH_TSA_THREADS > BATCH_MAX_THREADS ? BATCH_TSA_THREADS : \
+	BATCH_MAX_THREADS)
 #define BATCH_RING 256       /* files between prepare and commit */
 #define BATCH_GROUP 64       /* files made durable by one sync (<= BATCH_RING / 2) */
 #define BATCH_WAKE 32        /* work that wakes a sleeping thread */
@@ -99,6 +121,7 @@ struct worker {
 	EVP_MD_CTX *ctx;
 	struct cades_clock clk;
 	struct dbuf head, tail;
+	sign_http__session *http;   /* to the time-stamp server, made at its first file */
 	pthread_t tid;
 };
 
@@ -109,6 +132,7 @@ struct batch {
 	size_t n;
 	int overwrite;
 	int sync_each;              /* fsync each file when written (no group sync) */
+	int tsa;                    /* a time-stamp server is asked in the write step */
 	unsigned int nthreads;
 	int *results;
 	struct job ring[BATCH_RING];
@@ -510,10 +534,16 @@ step_write(struct worker *w, struct job *j)
 
 	dbuf_reset(&w->head);
 	dbuf_reset(&w->tail);
-	/* the time-stamp server is asked here, off the token's thread when
-	 * there are two: the token goes on signing the next files */
-	rc = b->plan.tsa_url != NULL ?
-	    sign_cades__tsa_token(b->plan.tsa_url, j->sig.data, j->sig.len, &tst) : 0;
+	/* the time-stamp server is asked here, by several threads at once
+	 * (each on its own kept connection) while the token goes on signing */
+	rc = 0;
+	if (b->tsa) {
+		if (w->http == NULL)
+			rc = sign_http__session_new(&w->http);
+		if (rc == 0)
+			rc = sign_cades__tsa_token_on(w->http, b->plan.tsa_url, j->sig.data,
+			    j->sig.len, &tst);
+	}
 	if (rc == 0)
 		rc = sign_cades__plan_encode(&b->plan, &j->tbs, j->sig.data, j->sig.len, &tst,
 		    b->plan.enveloping ? j->content_len : UINT64_MAX, &w->head, &w->tail);
@@ -614,7 +644,7 @@ wake(struct batch *b, int force)
 		return;
 	}
 	room = can_prepare(b) ? b->next_commit + BATCH_RING - b->next_prep : 0;
-	if (b->n_signed >= BATCH_WAKE || (b->n_signed > 0 && b->slow) ||
+	if (b->n_signed >= BATCH_WAKE || (b->n_signed > 0 && (b->slow || b->tsa)) ||
 	    (b->n_ready < BATCH_WAKE && room >= BATCH_WAKE))
 		pthread_cond_signal(&b->cv);
 }
@@ -661,7 +691,7 @@ find_ready(struct batch *b)
 	return NULL;
 }
 
-/* The lowest signed file, or NULL. */
+/* The lowest signed file below the limit, or NULL. */
 static struct job *
 find_signed(struct batch *b)
 {
@@ -671,19 +701,21 @@ find_signed(struct batch *b)
 		b->write_lo = b->next_commit;
 	while (b->write_lo < b->next_prep && JOB(b, b->write_lo)->state > J_SIGNED)
 		b->write_lo++;
-	for (i = b->write_lo; i < b->next_prep; i++)
+	for (i = b->write_lo; i < b->next_prep && i < b->limit; i++)
 		if (JOB(b, i)->state == J_SIGNED)
 			return JOB(b, i);
 	return NULL;
 }
 
 /* Nothing more will happen to the file before its commit: written, failed,
- * or (after a failure) prepared but never to be signed. */
+ * or (after a failure) prepared but never to be signed, or signed at or
+ * after the limit, never to be written. */
 static int
 settled(const struct batch *b, const struct job *j)
 {
 	return j->state == J_WRITTEN || j->state == J_FAILED ||
-	    (j->state == J_READY && (b->halt || j->idx >= b->limit));
+	    (j->state == J_READY && (b->halt || j->idx >= b->limit)) ||
+	    (j->state == J_SIGNED && j->idx >= b->limit);
 }
 
 /* The files from next_commit on that are settled (at most a group). */
@@ -958,7 +990,11 @@ do_write(struct worker *w, struct batch *b, struct job *j)
 	b->busy--;
 	b->n_writing--;
 	if (rc != 0) {
+		/* no output for this file or any after it (written already or
+		 * not): the outputs stay the files before it */
 		job_fail(b, j, rc, 0);
+		if (j->idx < b->limit)
+			b->limit = j->idx;
 		return;
 	}
 	j->state = J_WRITTEN;
@@ -969,11 +1005,21 @@ do_write(struct worker *w, struct batch *b, struct job *j)
 static void
 do_commit(struct batch *b, size_t k)
 {
-	size_t i = b->next_commit;
+	size_t i = b->next_commit, e;
 	struct job *j;
 
 	b->committing = 1;
 	b->busy++;
+	/* Written at or after the limit (a file before it could not be written):
+	 * dropped, SIGN_ERR_CANCELLED.  (The limit cannot fall into a group whose
+	 * files are all settled.) */
+	for (e = 0; b->limit < i + k && e < k; e++) {
+		j = JOB(b, i + e);
+		if (j->state == J_WRITTEN && j->idx >= b->limit) {
+			job_clear(j);
+			j->state = J_FAILED;
+		}
+	}
 	pthread_mutex_unlock(&b->mu);
 	commit_group(b, i, k);
 	pthread_mutex_lock(&b->mu);
@@ -981,6 +1027,8 @@ do_commit(struct batch *b, size_t k)
 		j = JOB(b, i);
 		if (j->state == J_READY)
 			b->n_ready--;    /* never to be signed: stays SIGN_ERR_CANCELLED */
+		else if (j->state == J_SIGNED)
+			b->n_signed--;   /* never to be written: likewise */
 		job_clear(j);
 	}
 	b->next_commit = i;
@@ -1017,8 +1065,8 @@ sleep_until_work(struct batch *b)
 static int
 hold_token(const struct batch *b)
 {
-	return b->slow && (b->n_signed > 0 || b->n_writing > 0 || b->committing ||
-	    committable(b) > 0);
+	return (b->slow && (b->n_signed > 0 || b->n_writing > 0 || b->committing ||
+	    committable(b) > 0)) || (b->tsa && b->n_signed >= BATCH_TSA_AHEAD);
 }
 
 /*
@@ -1090,6 +1138,8 @@ worker_free(struct worker *w)
 	w->ctx = NULL;
 	dbuf_free(&w->head);
 	dbuf_free(&w->tail);
+	sign_http__session_free(w->http);
+	w->http = NULL;
 }
 
 /* A condition variable timed on CLOCK_MONOTONIC (see now_ns). */
@@ -1108,15 +1158,15 @@ cond_init(pthread_cond_t *cv)
 }
 
 static unsigned int
-thread_count(const sign_cades_sign_opts *opts, size_t n)
+thread_count(const sign_cades_sign_opts *opts, size_t n, int tsa)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned int t = opts->threads;
 
 	if (t == 0)
-		t = cpus > 0 ? (unsigned int)cpus : 1;
-	if (t > BATCH_MAX_THREADS)
-		t = BATCH_MAX_THREADS;
+		t = tsa ? BATCH_TSA_THREADS : cpus > 0 ? (unsigned int)cpus : 1;
+	if (t > (tsa ? BATCH_TSA_THREADS : BATCH_MAX_THREADS))
+		t = tsa ? BATCH_TSA_THREADS : BATCH_MAX_THREADS;
 	if (t > n)
 		t = (unsigned int)n;
 	return t == 0 ? 1 : t;
@@ -1127,7 +1177,7 @@ sign_cades_sign_files(sign_signer *signer, const char *const *in, const char *co
     size_t n, const sign_cades_sign_opts *opts, int *results)
 {
 	struct batch *b = NULL;
-	struct worker w[BATCH_MAX_THREADS];
+	struct worker w[BATCH_WORKERS];
 	unsigned int nt, t;
 	int *res = results, rc = 0, locks = 0;
 	size_t i;
@@ -1157,6 +1207,7 @@ sign_cades_sign_files(sign_signer *signer, const char *const *in, const char *co
 	b->out = out;
 	b->n = n;
 	b->overwrite = opts->overwrite != 0;
+	b->tsa = b->plan.tsa_url != NULL;
 #ifdef __linux__
 	b->sync_each = n == 1;      /* one file: fsync() it, no need for syncfs() */
 #else
@@ -1178,7 +1229,7 @@ sign_cades_sign_files(sign_signer *signer, const char *const *in, const char *co
 	rc = worker_init(&w[0], b);
 	if (rc != 0)
 		goto out;
-	nt = thread_count(opts, n);
+	nt = thread_count(opts, n, b->tsa);
 	b->nthreads = 1;
 	for (t = 1; t < nt; t++) {
 		if (worker_init(&w[t], b) != 0) {
@@ -1206,7 +1257,7 @@ sign_cades_sign_files(sign_signer *signer, const char *const *in, const char *co
 	if (b->fail_idx < n)
 		rc = sign_error__set(b->fail_rc, b->fail_backend, "%s", b->fail_msg);
 out:
-	for (t = 0; t < BATCH_MAX_THREADS; t++)
+	for (t = 0; t < BATCH_WORKERS; t++)
 		worker_free(&w[t]);
 	if (b != NULL) {
 		if (locks) {

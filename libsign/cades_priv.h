@@ -216,6 +216,12 @@ int sign_cades__plan_encode(const struct cades_plan *p, const struct cades_tbs *
 int sign_cades__tsa_token(const char *url, const unsigned char *sig, size_t sig_len,
     sign_buf *token);
 
+/* The same on an HTTP session (http_priv.h; NULL: a connection of its own),
+ * which keeps its connection to the server for the next request. */
+struct sign_http__session;
+int sign_cades__tsa_token_on(struct sign_http__session *session, const char *url,
+    const unsigned char *sig, size_t sig_len, sign_buf *token);
+
 /* Private-key operation of the plan's signer over t->hash. */
 int sign_cades__plan_sign(const struct cades_plan *p, const struct cades_tbs *t,
     sign_buf *sig);

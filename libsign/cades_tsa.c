@@ -6,7 +6,9 @@
  * application/timestamp-query; the answer must be granted, and its token
  * must carry our imprint and nonce (OpenSSL's TS code checks both).  The
  * TSA's own signature and certificate are checked by verification
- * (cades_tst.c), against the verifier's trust anchors.
+ * (cades_tst.c), against the verifier's trust anchors.  A batch asks on an
+ * HTTP session per thread (sign_cades__tsa_token_on): one connection to the
+ * server for many files.
  */
 #include "cades_priv.h"
 #include "http_priv.h"
@@ -61,6 +63,13 @@ int
 sign_cades__tsa_token(const char *url, const unsigned char *sig, size_t sig_len,
     sign_buf *token)
 {
+	return sign_cades__tsa_token_on(NULL, url, sig, sig_len, token);
+}
+
+int
+sign_cades__tsa_token_on(struct sign_http__session *session, const char *url,
+    const unsigned char *sig, size_t sig_len, sign_buf *token)
+{
 	sign_buf q = SIGN_BUF_INIT, a = SIGN_BUF_INIT;
 	TS_REQ *req = NULL;
 	TS_RESP *resp = NULL;
@@ -72,7 +81,10 @@ sign_cades__tsa_token(const char *url, const unsigned char *sig, size_t sig_len,
 	int n, rc;
 
 	rc = make_request(&req, sig, sig_len, &q);
-	if (rc == 0)
+	if (rc == 0 && session != NULL)
+		rc = sign_http__session_post(session, url, WHAT, "application/timestamp-query",
+		    q.data, q.len, TSA_MAX_ANSWER, TSA_TIMEOUT_MS, &status, &a);
+	else if (rc == 0)
 		rc = sign_http__post(url, WHAT, "application/timestamp-query", q.data, q.len,
 		    TSA_MAX_ANSWER, TSA_TIMEOUT_MS, &status, &a);
 	if (rc != 0)

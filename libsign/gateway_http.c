@@ -727,7 +727,7 @@ out:
 	return rc;
 }
 
-/* ---- a plain POST (http_priv.h) ------------------------------------------ */
+/* ---- a plain POST or GET, one-shot or on a session (http_priv.h) ---------- */
 
 struct plain {
 	sign_buf *answer;
@@ -757,10 +757,37 @@ plain_data(char *p, size_t size, size_t n, void *ud)
 	return add;
 }
 
+/* An HTTP session (http_priv.h): one libcurl handle kept between requests,
+ * so that its connection cache keeps the connection to the server open. */
+struct sign_http__session {
+	CURL *curl;                 /* made at the first request */
+};
+
+int
+sign_http__session_new(sign_http__session **out)
+{
+	*out = calloc(1, sizeof(**out));
+	if (*out == NULL)
+		return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+	return 0;
+}
+
+void
+sign_http__session_free(sign_http__session *s)
+{
+	if (s == NULL)
+		return;
+	/* (non-NULL only once libcurl was loaded) */
+	if (s->curl != NULL)
+		p_curl_easy_cleanup(s->curl);
+	free(s);
+}
+
 /* One plain request: a POST of body (blen bytes, Content-Type ctype) or,
- * with ctype NULL, a GET. */
+ * with ctype NULL, a GET; on session s (POST only), else on a handle of its
+ * own, cleaned up after it (closing its connection). */
 static int
-plain_request(const char *url, const char *what, const char *ctype,
+plain_request(sign_http__session *s, const char *url, const char *what, const char *ctype,
     const unsigned char *body, size_t blen, size_t max, long timeout_ms, long *status,
     sign_buf *answer)
 {
@@ -785,7 +812,9 @@ plain_request(const char *url, const char *what, const char *ctype,
 	pl.answer = answer;
 	pl.max = max;
 	errbuf[0] = '\0';
-	c = p_curl_easy_init();
+	if (s != NULL && s->curl == NULL)
+		s->curl = p_curl_easy_init();
+	c = s != NULL ? s->curl : p_curl_easy_init();
 	if (ctype != NULL) {
 		snprintf(ct, sizeof(ct), "Content-Type: %s", ctype);
 		hdr = p_curl_slist_append(NULL, ct);
@@ -794,6 +823,8 @@ plain_request(const char *url, const char *what, const char *ctype,
 		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
 		goto out;
 	}
+	/* Every option a request depends on is set for each request: one made
+	 * before on the session's handle leaves nothing behind. */
 	ok = p_curl_easy_setopt(c, CURLOPT_URL, url) == CURLE_OK &&
 	    p_curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
 	    p_curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
@@ -832,8 +863,16 @@ plain_request(const char *url, const char *what, const char *ctype,
 	else
 		p_curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
 out:
-	if (c != NULL)
+	if (c != NULL && s != NULL) {
+		/* the session's handle keeps its connection, and no pointer to
+		 * this call's memory */
+		p_curl_easy_setopt(c, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
+		p_curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)NULL);
+		p_curl_easy_setopt(c, CURLOPT_WRITEDATA, (void *)NULL);
+		p_curl_easy_setopt(c, CURLOPT_ERRORBUFFER, (char *)NULL);
+	} else if (c != NULL) {
 		p_curl_easy_cleanup(c);
+	}
 	if (hdr != NULL)
 		p_curl_slist_free_all(hdr);
 	if (rc != 0)
@@ -848,12 +887,23 @@ sign_http__post(const char *url, const char *what, const char *ctype,
 {
 	if (ctype == NULL)
 		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "a POST needs a content type");
-	return plain_request(url, what, ctype, body, blen, max, timeout_ms, status, answer);
+	return plain_request(NULL, url, what, ctype, body, blen, max, timeout_ms, status, answer);
+}
+
+int
+sign_http__session_post(sign_http__session *s, const char *url, const char *what,
+    const char *ctype, const unsigned char *body, size_t blen, size_t max, long timeout_ms,
+    long *status, sign_buf *answer)
+{
+	if (s == NULL || ctype == NULL)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "a POST needs a session and a "
+		    "content type");
+	return plain_request(s, url, what, ctype, body, blen, max, timeout_ms, status, answer);
 }
 
 int
 sign_http__get(const char *url, const char *what, size_t max, long timeout_ms, long *status,
     sign_buf *answer)
 {
-	return plain_request(url, what, NULL, NULL, 0, max, timeout_ms, status, answer);
+	return plain_request(NULL, url, what, NULL, NULL, 0, max, timeout_ms, status, answer);
 }

@@ -2,7 +2,7 @@
 /* Plain HTTP(S) requests through the libcurl the gateway transport loads
  * (gateway_http.c): for services other than the insurance gateway, such as
  * an RFC 3161 time-stamp server, an OCSP responder, a CRL distribution
- * point.  Both are abandoned when sign_cancel_request() is called. */
+ * point.  All are abandoned when sign_cancel_request() is called. */
 #ifndef LIBSIGN_HTTP_PRIV_H
 #define LIBSIGN_HTTP_PRIV_H
 
@@ -22,6 +22,24 @@ int sign_http__post(const char *url, const char *what, const char *ctype,
 
 /* GET url, otherwise as sign_http__post(). */
 int sign_http__get(const char *url, const char *what, size_t max, long timeout_ms,
+    long *status, sign_buf *answer);
+
+/*
+ * A session: requests made one after the other on it share libcurl's
+ * connection cache, so a server that keeps connections open (HTTP/1.1
+ * keep-alive) is connected to (and for https, its TLS handshake made) once,
+ * not for each request.  Each request is otherwise exactly a
+ * sign_http__post() (limits, timeouts, TLS verification, no redirects,
+ * cancellation, messages).  One thread at a time per session; a thread of
+ * its own each for requests in parallel.  sign_http__session_free() is
+ * NULL-safe and closes the connections.
+ */
+typedef struct sign_http__session sign_http__session;
+
+int sign_http__session_new(sign_http__session **out);
+void sign_http__session_free(sign_http__session *s);
+int sign_http__session_post(sign_http__session *s, const char *url, const char *what,
+    const char *ctype, const unsigned char *body, size_t blen, size_t max, long timeout_ms,
     long *status, sign_buf *answer);
 
 #endif

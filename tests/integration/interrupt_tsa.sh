@@ -9,16 +9,10 @@
 # removes them, and nothing else.
 set -u
 . "$top_srcdir/tests/integration/lib.sh"
-. "$top_srcdir/tests/integration/token_lib.sh"
+. "$top_srcdir/tests/integration/tsa_lib.sh"
 command -v python3 >/dev/null 2>&1 || skip_all "python3 is not installed"
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
-test_pki
-P=$T/pki
-tok_init T1
-softhsm2-util --import "$P/signer-ec.key" --token T1 --label sign --id 01 --pin "$PIN" >/dev/null
-"$KYSO" cert import --token "pkcs11:token=T1" --in "$P/signer-ec.pem" --pin-source env:PIN \
-    >/dev/null 2>&1 || fail "import the signer certificate"
-KEY="pkcs11:token=T1;object=sign"
+tsa_signer
 RUN="python3 $(cd "$top_srcdir" && pwd)/tests/integration/interrupt_run.py"
 
 mkdir "$T/d"

@@ -7,14 +7,8 @@
 # request): the file is not signed, with the exit status and a message.
 set -u
 . "$top_srcdir/tests/integration/lib.sh"
-. "$top_srcdir/tests/integration/token_lib.sh"
-test_pki
-P=$T/pki
-tok_init T1
-softhsm2-util --import "$P/signer-ec.key" --token T1 --label sign --id 01 --pin "$PIN" >/dev/null
-"$KYSO" cert import --token "pkcs11:token=T1" --in "$P/signer-ec.pem" --pin-source env:PIN \
-    >/dev/null 2>&1 || fail "import the signer certificate"
-KEY="pkcs11:token=T1;object=sign"
+. "$top_srcdir/tests/integration/tsa_lib.sh"
+tsa_signer
 
 start_pkisrv
 TSA=$PKISRV

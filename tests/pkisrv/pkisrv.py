@@ -18,6 +18,20 @@ POST an application/timestamp-query to:
   /other    a granted token, but for another request
   /garbage  bytes that are not a time-stamp response
   /500      HTTP 500
+  /fail-from/N  as /ok up to the (N-1)th request to that path, then HTTP 500
+            for the Nth and every later one (a server that goes down in the
+            middle of a batch)
+  /gate/K   as /ok, but the first requests are held until K of them are
+            waiting at once (the gate then stays open); a request held
+            30 s gets HTTP 503 instead (a client that never has K requests
+            in flight fails)
+GET /stats: "connections C\nrequests R\nmax_inflight M\n" for the
+time-stamp paths since the start or the last GET /stats?reset: C the TCP
+connections that carried at least one time-stamp request, R the requests,
+M the most requests being answered at one time (the counts of /fail-from
+and the /gate start again too).  With --delay-ms MS each
+time-stamp answer is held back MS milliseconds (a remote server's round
+trip), outside any lock.
 GET /files/NAME: the file NAME of the --files directory (a CRL at a
 certificate's distribution point), read at each request; 404 when absent.
 
@@ -26,6 +40,10 @@ gov-ca.pem and root.pem in its tokens.  Prints "ready PORT" once listening;
 every request is one line in --log: "PATH CONTENT-TYPE LENGTH", and for an
 OCSP request " serial=HEX" for each certificate asked about (uppercase hex,
 as openssl prints it).
+
+HTTP/1.1 with keep-alive: a client may send several requests on one
+connection, and requests on several connections are answered at once
+(`openssl ts -reply` runs concurrently, each with its own serial file).
 """
 import argparse
 import http.server
@@ -35,6 +53,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--pki", required=True, help="the test PKI's directory")
@@ -42,6 +61,8 @@ ap.add_argument("--dir", required=True, help="a scratch directory")
 ap.add_argument("--log", required=True)
 ap.add_argument("--ocsp-index", help="the gov CA's database (openssl ca's index.txt)")
 ap.add_argument("--files", help="a directory served by GET /files/NAME")
+ap.add_argument("--delay-ms", type=int, default=0,
+                help="hold each time-stamp answer back this long (a remote server)")
 args = ap.parse_args()
 
 pki, scratch = os.path.abspath(args.pki), os.path.abspath(args.dir)
@@ -53,7 +74,7 @@ with open(chain, "w") as out:
 with open(os.path.join(scratch, "serial"), "w") as f:
     f.write("01\n")
 section = """[ %s ]
-serial = {scratch}/serial
+serial = SERIAL
 crypto_device = builtin
 signer_cert = {pki}/tsa.pem
 signer_key = {pki}/tsa.key
@@ -68,9 +89,10 @@ ess_cert_id_chain = no
 ess_cert_id_alg = sha256
 """.replace("{scratch}", scratch).replace("{pki}", pki).replace("{chain}", chain)
 config = os.path.join(scratch, "tsa.cnf")
+TSA_CONFIG = (section % ("tsa_ok", "sha256, sha384, sha512") +
+              section % ("tsa_reject", "sha512"))   # refuses our SHA-256 imprints
 with open(config, "w") as f:
-    f.write(section % ("tsa_ok", "sha256, sha384, sha512"))
-    f.write(section % ("tsa_reject", "sha512"))       # refuses our SHA-256 imprints
+    f.write(TSA_CONFIG.replace("SERIAL", os.path.join(scratch, "serial")))
 args.config = config
 
 other_query = os.path.join(scratch, "other.tsq")
@@ -78,20 +100,48 @@ subprocess.run(["openssl", "ts", "-query", "-data", config, "-sha256", "-cert",
                 "-out", other_query], check=True, stdout=subprocess.DEVNULL)
 
 
-# one openssl at a time: the time-stamp serial file and the CA database are
-# shared, and kyso asks from two threads at once
+# one openssl ocsp at a time: the CA database is shared, and kyso asks from
+# several threads at once.  Time-stamps run concurrently: each request gets
+# its serial number here and a configuration and serial file of its own.
 lock = threading.Lock()
+stats_lock = threading.Lock()
+stats = {"connections": 0, "requests": 0, "inflight": 0, "max_inflight": 0}
+serials = [0]
+path_counts = {}
+gate = threading.Condition()
+gate_state = {"waiting": 0, "open": False}
+
+
+def gate_pass(k):
+    """Hold the request until k are held at once; False after 30 s."""
+    with gate:
+        gate_state["waiting"] += 1
+        if gate_state["waiting"] >= k:
+            gate_state["open"] = True
+            gate.notify_all()
+        ok = gate.wait_for(lambda: gate_state["open"], timeout=30)
+        gate_state["waiting"] -= 1
+        return ok
 
 
 def reply(section, query):
-    with lock, tempfile.TemporaryDirectory(dir=scratch) as d:
+    with lock:
+        serials[0] += 1
+        serial = serials[0]
+    with tempfile.TemporaryDirectory(dir=scratch) as d:
         q, r = os.path.join(d, "q.tsq"), os.path.join(d, "r.tsr")
+        with open(os.path.join(d, "serial"), "w") as f:
+            h = "%X" % serial
+            f.write(("0" if len(h) % 2 else "") + h + "\n")
+        conf = os.path.join(d, "tsa.cnf")
+        with open(conf, "w") as f:
+            f.write(TSA_CONFIG.replace("SERIAL", os.path.join(d, "serial")))
         if isinstance(query, bytes):
             with open(q, "wb") as f:
                 f.write(query)
         else:
             q = query
-        subprocess.run(["openssl", "ts", "-reply", "-config", args.config, "-section", section,
+        subprocess.run(["openssl", "ts", "-reply", "-config", conf, "-section", section,
                         "-queryfile", q, "-out", r], check=True, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL)
         with open(r, "rb") as f:
@@ -135,10 +185,28 @@ def responder(path):
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"     # keep-alive (every answer has a Content-Length)
+    counted = False                   # this connection counted in stats
+
     def log_message(self, *a):
         pass
 
     def do_GET(self):
+        if self.path in ("/stats", "/stats?reset"):
+            with stats_lock:
+                data = ("connections %d\nrequests %d\nmax_inflight %d\n" % (
+                    stats["connections"], stats["requests"], stats["max_inflight"])).encode()
+                if self.path.endswith("?reset"):
+                    stats.update(connections=0, requests=0, max_inflight=0)
+                    path_counts.clear()
+                    with gate:
+                        gate_state["open"] = False
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
         with open(args.log, "a") as f:
             f.write("GET %s\n" % self.path)
         m = re.fullmatch(r"/files/([A-Za-z0-9._-]+)", self.path)
@@ -166,6 +234,43 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if signer:
             ctype = "application/ocsp-response"
             data = ocsp(body, signer)
+        else:
+            with stats_lock:
+                if not self.counted:
+                    self.counted = True
+                    stats["connections"] += 1
+                stats["requests"] += 1
+                stats["inflight"] += 1
+                stats["max_inflight"] = max(stats["max_inflight"], stats["inflight"])
+                path_counts[self.path] = nth = path_counts.get(self.path, 0) + 1
+            try:
+                if args.delay_ms > 0:
+                    time.sleep(args.delay_ms / 1000.0)
+                status, data = self.timestamp(body, nth)
+            finally:
+                with stats_lock:
+                    stats["inflight"] -= 1
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def timestamp(self, body, nth):
+        """The status and body for a time-stamp request, the nth to its path."""
+        status, data = 200, b""
+        m = re.fullmatch(r"/fail-from/([0-9]+)", self.path)
+        g = re.fullmatch(r"/gate/([0-9]+)", self.path)
+        if g:
+            if gate_pass(int(g.group(1))):
+                data = reply("tsa_ok", body)
+            else:
+                status, data = 503, b"the gate stayed closed\n"
+        elif m:
+            if nth >= int(m.group(1)):
+                status, data = 500, b"internal error\n"
+            else:
+                data = reply("tsa_ok", body)
         elif self.path == "/ok":
             data = reply("tsa_ok", body)
         elif self.path == "/reject":
@@ -176,13 +281,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             data = b"this is not a time-stamp response\n"
         else:
             status, data = 500, b"internal error\n"
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        return status, data
 
 
-srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+class Server(http.server.ThreadingHTTPServer):
+    # (socketserver's 5 would drop the SYNs of a client connecting 8 times
+    # at once: each retried a second later)
+    request_queue_size = 64
+
+
+srv = Server(("127.0.0.1", 0), Handler)
 print("ready %d" % srv.server_address[1], flush=True)
 srv.serve_forever()

@@ -1,0 +1,163 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Time-stamped batch signing (kyso sign --tsa URL f1 ... fN) against a stand-in
+# RFC 3161 server on 127.0.0.1 (tests/pkisrv/pkisrv.py) that holds each answer
+# back BENCH_TSA_DELAY_MS (default 20) milliseconds, as a remote server would.
+# Not part of make check; run by hand:
+#
+#   sh bench/tsa_bench.sh                      (build tree: ./build)
+#   top_builddir=$PWD/build-tsa sh bench/tsa_bench.sh
+#
+# Printed, each the median of BENCH_RUNS (default 3) runs:
+#   - the same batch without a time-stamp server (the token's rate: the ceiling);
+#   - one time-stamp request on a new connection (curl), so N x that latency is
+#     what asking one file after the other on new connections costs;
+#   - the batch with --tsa: files/s, the ratio against N x the single request
+#     (> 1: faster than one request after the other) and against the batch
+#     without time-stamps, and from the server: TCP connections opened, the
+#     most requests in flight at once.
+# With KYSO_BASE=PATH (another kyso binary, e.g. a build from before a change)
+# its --tsa batch is measured in the same run too, and the ratio printed.
+#
+# Environment: top_srcdir, top_builddir, BENCH_N (files, default 150),
+# BENCH_RUNS, BENCH_TSA_DELAY_MS, BENCH_DIR (work directory; default a fresh one).
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+top_srcdir=${top_srcdir:-$(dirname "$here")}
+top_builddir=${top_builddir:-$top_srcdir/build}
+KYSO=${KYSO:-$top_builddir/tools/kyso}
+N=${BENCH_N:-150}
+RUNS=${BENCH_RUNS:-3}
+DELAY=${BENCH_TSA_DELAY_MS:-20}
+[ -x "$KYSO" ] || { echo "tsa_bench: $KYSO is missing (build first)" >&2; exit 1; }
+for t in python3 curl openssl softhsm2-util pkcs11-tool; do
+	command -v "$t" >/dev/null 2>&1 || { echo "tsa_bench: $t is missing" >&2; exit 1; }
+done
+# libtool's wrapper costs a shell per run: the program itself, with the uninstalled library
+if [ -x "$top_builddir/tools/.libs/kyso" ] && [ "$KYSO" = "$top_builddir/tools/kyso" ]; then
+	KYSO=$top_builddir/tools/.libs/kyso
+	LD_LIBRARY_PATH=$top_builddir/libsign/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+	export LD_LIBRARY_PATH
+fi
+MODULE=
+for m in ${SOFTHSM_MODULE:-} /usr/lib/softhsm/libsofthsm2.so \
+    /usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so /usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so; do
+	[ -z "$MODULE" ] && [ -f "$m" ] && MODULE=$m
+done
+[ -n "$MODULE" ] || { echo "tsa_bench: SoftHSM2 is missing" >&2; exit 1; }
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
+NO_PROXY=127.0.0.1,localhost
+no_proxy=$NO_PROXY
+export NO_PROXY no_proxy
+srv=
+if [ -z "${BENCH_DIR:-}" ]; then
+	D=$(mktemp -d "${TMPDIR:-/tmp}/kyso-tsa-bench.XXXXXX")
+	trap '[ -n "$srv" ] && kill "$srv" 2>/dev/null; rm -rf "$D"' EXIT INT TERM
+else
+	D=$BENCH_DIR
+	mkdir -p "$D"
+	trap '[ -n "$srv" ] && kill "$srv" 2>/dev/null' EXIT INT TERM
+fi
+
+# wall CMD...: run CMD (output discarded), print its wall seconds; fail with it
+wall() {
+	python3 -c '
+import subprocess, sys, time
+t0 = time.monotonic()
+r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+print("%.4f" % (time.monotonic() - t0))
+if r.returncode != 0:
+    sys.stderr.write(r.stderr.decode("utf-8", "replace"))
+sys.exit(r.returncode)' "$@"
+}
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+	print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+rate() { echo "$1 $2" | awk '{ printf "%.1f", $1 / $2 }'; }
+ratio() { echo "$1 $2" | awk '{ printf "%.2f", $1 / $2 }'; }
+ms() { echo "$1" | awk '{ printf "%.1f", $1 * 1000 }'; }
+
+echo "== machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); $(openssl version)"
+
+# ---- set-up: test PKI, a token with the EC signer, N files, the server -----------
+sh "$top_srcdir/certs/mkpki.sh" "$D/pki" >/dev/null 2>&1
+mkdir -p "$D/softhsm" "$D/srv" "$D/files"
+printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' \
+    "$D/softhsm" > "$D/softhsm2.conf"
+SOFTHSM2_CONF=$D/softhsm2.conf
+KYSO_PKCS11_MODULE=$MODULE
+KYSO_BENCH_PIN=123456
+export SOFTHSM2_CONF KYSO_PKCS11_MODULE KYSO_BENCH_PIN
+softhsm2-util --init-token --free --label bench --so-pin 12345678 --pin "$KYSO_BENCH_PIN" >/dev/null
+softhsm2-util --import "$D/pki/signer-ec.key" --token bench --label ec --id 01 \
+    --pin "$KYSO_BENCH_PIN" >/dev/null
+openssl x509 -in "$D/pki/signer-ec.pem" -outform DER -out "$D/ec.der"
+pkcs11-tool --module "$MODULE" --token-label bench --login --pin "$KYSO_BENCH_PIN" \
+    --write-object "$D/ec.der" --type cert --id 01 --label ec >/dev/null 2>&1
+i=0
+while [ "$i" -lt "$N" ]; do
+	head -c 1024 /dev/urandom > "$D/files/f$(printf %05d "$i").txt"
+	i=$((i + 1))
+done
+python3 "$top_srcdir/tests/pkisrv/pkisrv.py" --pki "$D/pki" --dir "$D/srv" --log /dev/null \
+    --delay-ms "$DELAY" > "$D/srv.out" 2> "$D/srv.err" &
+srv=$!
+i=0
+while ! grep -q '^ready ' "$D/srv.out" 2>/dev/null; do
+	i=$((i + 1))
+	[ "$i" -lt 200 ] && kill -0 "$srv" 2>/dev/null || { cat "$D/srv.err" >&2; exit 1; }
+	sleep 0.1
+done
+URL=http://127.0.0.1:$(sed -n 's/^ready //p' "$D/srv.out")
+cd "$D/files"
+
+ksign() { # KYSO [OPTIONS]: sign every file, outputs removed first
+	_k=$1
+	shift
+	rm -f ./*.p7s
+	wall "$_k" sign --key "pkcs11:token=bench;object=ec" --pin-source env:KYSO_BENCH_PIN \
+	    --chain "$D/pki/chain.pem" "$@" f*.txt
+}
+stats() { curl -s "$URL/stats?reset"; }
+stat_of() { echo "$1" | awk -v k="$2" '$1 == k { print $2 }'; }
+
+# one request on a new connection (as one-shot callers make it), the median of 15
+openssl ts -query -data "$D/pki/root.pem" -sha256 -cert -out "$D/q.tsq" 2>/dev/null
+one=
+i=0
+while [ "$i" -lt 15 ]; do
+	one="$one $(wall curl -sf -o /dev/null -H 'Content-Type: application/timestamp-query' \
+	    --data-binary "@$D/q.tsq" "$URL/ok")"
+	i=$((i + 1))
+done
+one=$(median $one)
+stats >/dev/null
+
+plain= tsa= base= conns= inflight= bconns= binflight=
+r=0
+while [ "$r" -lt "$RUNS" ]; do
+	plain="$plain $(ksign "$KYSO")"
+	tsa="$tsa $(ksign "$KYSO" --tsa "$URL/ok")"
+	s=$(stats)
+	conns="$conns $(stat_of "$s" connections)" inflight="$inflight $(stat_of "$s" max_inflight)"
+	[ "$(stat_of "$s" requests)" = "$N" ] || { echo "tsa_bench: $(stat_of "$s" requests) requests for $N files" >&2; exit 1; }
+	if [ -n "${KYSO_BASE:-}" ]; then
+		base="$base $(ksign "$KYSO_BASE" --tsa "$URL/ok")"
+		s=$(stats)
+		bconns="$bconns $(stat_of "$s" connections)" binflight="$binflight $(stat_of "$s" max_inflight)"
+	fi
+	r=$((r + 1))
+done
+mp=$(median $plain) mt=$(median $tsa)
+seq=$(echo "$N $one" | awk '{ print $1 * $2 }')
+echo "== $N files (1 KiB, EC P-256 on SoftHSM), TSA answer delay $DELAY ms (median of $RUNS runs)"
+echo "without a time-stamp server: $(rate "$N" "$mp") files/s ($(ms "$mp") ms)"
+echo "one time-stamp request on a new connection: $(ms "$one") ms; $N x that: $(ms "$seq") ms" \
+    "= $(rate "$N" "$seq") files/s"
+echo "kyso sign --tsa: $(rate "$N" "$mt") files/s ($(ms "$mt") ms): ratio $(ratio "$seq" "$mt")" \
+    "against $N x one request, $(ratio "$mp" "$mt") of the rate without time-stamps;" \
+    "connections per batch:$conns; most in flight:$inflight"
+if [ -n "${KYSO_BASE:-}" ]; then
+	mb=$(median $base)
+	echo "KYSO_BASE sign --tsa: $(rate "$N" "$mb") files/s ($(ms "$mb") ms); connections per" \
+	    "batch:$bconns; most in flight:$binflight; this kyso is $(ratio "$mb" "$mt")x as fast"
+fi

@@ -1,0 +1,31 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# What the time-stamp tests share (sourced after lib.sh):
+#
+#   tsa_signer        the test PKI in $P, and a fresh SoftHSM token T1 holding the
+#                     PKI's EC signer key and certificate: $KEY names the key,
+#                     $PIN its PIN (for --pin-source env:PIN)
+#   tsa_stats [reset] the stand-in server's (start_pkisrv) counters for its
+#                     time-stamp paths, as NAME VALUE lines (connections,
+#                     requests, max_inflight); "reset" sets them to 0 after
+#   tsa_stat NAME     one of them, from the last tsa_stats (in $T/tsa.stats)
+. "$top_srcdir/tests/integration/token_lib.sh"
+
+tsa_signer() {
+	test_pki
+	P=$T/pki
+	tok_init T1
+	softhsm2-util --import "$P/signer-ec.key" --token T1 --label sign --id 01 --pin "$PIN" \
+	    >/dev/null
+	"$KYSO" cert import --token "pkcs11:token=T1" --in "$P/signer-ec.pem" \
+	    --pin-source env:PIN >/dev/null 2>&1 || fail "import the signer certificate"
+	KEY="pkcs11:token=T1;object=sign"
+}
+
+tsa_stats() {
+	python3 -c 'import sys, urllib.request
+sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())' \
+	    "$PKISRV/stats${1:+?$1}" > "$T/tsa.stats" || fail "GET $PKISRV/stats"
+	cat "$T/tsa.stats"
+}
+
+tsa_stat() { awk -v k="$1" '$1 == k { print $2 }' "$T/tsa.stats"; }

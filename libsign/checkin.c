@@ -1056,6 +1056,61 @@ sign_checkin__clean_temp(const char *dir, time_t now, unsigned int *removed)
 	return rc;
 }
 
+/* A photo's temporary file beside a chosen target: the target's last
+ * component, ".tmp" and mkstemp's six letters or digits, nothing else. */
+struct photo_temp {
+	const char *base;
+	size_t len;
+};
+
+static int
+match_photo_temp(const char *name, void *ud)
+{
+	const struct photo_temp *m = ud;
+
+	return strncmp(name, m->base, m->len) == 0 && strncmp(name + m->len, ".tmp", 4) == 0 &&
+	    is_mkstemp_tail(name + m->len + 4);
+}
+
+int
+sign_checkin_remove_photo_leftovers(const char *path, unsigned int *removed)
+{
+	struct photo_temp m;
+	const char *slash;
+	char dir[4096];
+	unsigned int n = 0;
+	int rc;
+
+	if (removed != NULL)
+		*removed = 0;
+	if (path == NULL || path[0] == '\0')
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0,
+		    "sign_checkin_remove_photo_leftovers: no path");
+	slash = strrchr(path, '/');
+	m.base = slash != NULL ? slash + 1 : path;
+	m.len = strlen(m.base);
+	if (m.len == 0 || strcmp(m.base, ".") == 0 || strcmp(m.base, "..") == 0)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "%s names a directory, not a "
+		    "photo file", path);
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else if ((size_t)(slash - path) >= sizeof(dir))
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "the photo's directory name is too "
+		    "long");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	rc = sign__remove_leftovers(dir, match_photo_temp, &m, time(NULL), SIGN_CHECKIN__TEMP_AGE,
+	    &n);
+	if (rc == 0 && n > 0)
+		sign_log__msg(SIGN_LOG_INFO, "photo: removed %u temporary file%s of %s left by an "
+		    "interrupted writer", n, n == 1 ? "" : "s", path);
+	if (removed != NULL)
+		*removed = n;
+	return rc;
+}
+
 /* Once per directory and process, before the first record is written there:
  * the temporary files a killed process (SIGKILL, a crash, power loss) left. */
 static void

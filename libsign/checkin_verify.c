@@ -293,6 +293,10 @@ struct sign_checkin_report {
 	sign_checkin *rec;
 	sign_cades_report *sig;
 	struct check checks[SIGN_CHECKIN_CHECK_COUNT];
+	/* Chip Authentication (sign_checkin_report_chipauth) */
+	sign_chipauth_verdict ca;
+	int ca_recorded, ca_consistent;
+	sign_dg_status ca_dg14;
 };
 
 static const char *const check_names[SIGN_CHECKIN_CHECK_COUNT] = {
@@ -393,6 +397,24 @@ const sign_cades_report *
 sign_checkin_report_signature(const sign_checkin_report *rep)
 {
 	return rep != NULL ? rep->sig : NULL;
+}
+
+int
+sign_checkin_report_chipauth(const sign_checkin_report *rep, sign_chipauth_verdict *verdict,
+    int *recorded, sign_dg_status *dg14, int *consistent)
+{
+	if (rep == NULL)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0,
+		    "sign_checkin_report_chipauth: no report");
+	if (verdict != NULL)
+		*verdict = rep->ca;
+	if (recorded != NULL)
+		*recorded = rep->ca_recorded;
+	if (dg14 != NULL)
+		*dg14 = rep->ca_dg14;
+	if (consistent != NULL)
+		*consistent = rep->ca_consistent;
+	return 0;
 }
 
 /* ---- the facility signature ---------------------------------------------- */
@@ -731,6 +753,11 @@ check_card(sign_checkin_report *rep, const sign_checkin_verify_opts *opts)
 
 	memset(&e, 0, sizeof(e));
 	memset(&d, 0, sizeof(d));
+	/* until the evidence says otherwise: a claim it cannot bear out */
+	rep->ca = rca;
+	rep->ca_recorded = rcs != NULL;
+	rep->ca_dg14 = SIGN_DG_ABSENT;
+	rep->ca_consistent = rca == SIGN_CHIPAUTH_NOT_ATTEMPTED;
 	if (decode(root, "card.sod", &e.sod, &e.has_sod) != 0 ||
 	    decode(root, "card.dg14", &e.dg14, &e.has_dg14) != 0 ||
 	    decode(root, "card.dg15", &e.dg15, &e.has_dg15) != 0 ||
@@ -741,6 +768,7 @@ check_card(sign_checkin_report *rep, const sign_checkin_verify_opts *opts)
 		set(rep, SIGN_CHECKIN_CHECK_PASSIVE, SIGN_CADES_STATUS_FAILED, "%s", why);
 		set(rep, SIGN_CHECKIN_CHECK_ACTIVE, SIGN_CADES_STATUS_FAILED, "%s", why);
 		set(rep, SIGN_CHECKIN_CHECK_GENUINE, SIGN_CADES_STATUS_FAILED, "%s", why);
+		rep->ca_dg14 = e.has_dg14 ? SIGN_DG_MISMATCH : SIGN_DG_ABSENT;
 		goto out;
 	}
 	/* the embedded files must be those recorded as read */
@@ -750,6 +778,7 @@ check_card(sign_checkin_report *rep, const sign_checkin_verify_opts *opts)
 		set(rep, SIGN_CHECKIN_CHECK_PASSIVE, SIGN_CADES_STATUS_FAILED, "%s", why);
 		set(rep, SIGN_CHECKIN_CHECK_ACTIVE, SIGN_CADES_STATUS_FAILED, "%s", why);
 		set(rep, SIGN_CHECKIN_CHECK_GENUINE, SIGN_CADES_STATUS_FAILED, "%s", why);
+		rep->ca_dg14 = e.has_dg14 ? SIGN_DG_MISMATCH : SIGN_DG_ABSENT;
 		goto out;
 	}
 	if (derive(root, &e, opts, &d) != 0) {
@@ -805,6 +834,8 @@ check_card(sign_checkin_report *rep, const sign_checkin_verify_opts *opts)
 		    (d.active != SIGN_AA_PASSED && d.active != SIGN_AA_FAILED && e.has_aa);
 
 		chipauth_consistent(root, &e, &d, rca, ca_why, sizeof(ca_why));
+		rep->ca_dg14 = d.dg14;
+		rep->ca_consistent = ca_why[0] == '\0';
 		if (rcs != NULL)
 			snprintf(ca_note, sizeof(ca_note), "; Chip Authentication %s, taken as "
 			    "recorded (signed by the facility: its proof was the live session, which "

@@ -147,8 +147,8 @@ active_name(sign_aa_verdict v)
 	}
 }
 
-static const char *
-dg_status_name(sign_dg_status s)
+const char *
+kyso_card_dg_status_name(sign_dg_status s)
 {
 	switch (s) {
 	case SIGN_DG_MATCH: return "match";
@@ -472,7 +472,7 @@ files_json(const struct kyso_card_result *r)
 		json_object_set_new(e, "size", json_integer((json_int_t)r->files[i].len));
 		if (dg > 0)
 			json_object_set_new(e, "sod_hash",
-			    json_string(dg_status_name(sign_pa_result_dg(r->pa, dg))));
+			    json_string(kyso_card_dg_status_name(sign_pa_result_dg(r->pa, dg))));
 		json_object_set_new(f, file_key(r->files[i].fid), e);
 	}
 	if (r->doc != NULL) {

@@ -659,7 +659,9 @@ ensure_photo_path(const char *photo)
 /* --photo: a temporary file beside the target is made (and removed) before
  * the card is read, so a path that cannot be written fails at once, not
  * after the read and the dump; after the read it is made again, filled
- * before the dump is written and renamed over the target last. */
+ * before the dump is written and renamed over the target last.  Only a
+ * process killed outright leaves it: the next run that writes the photo
+ * removes such leftovers once they are old. */
 struct photo_out {
 	const char *path;
 	char tmp[4096];
@@ -745,6 +747,10 @@ photo_commit(struct kyso_card_result *r, struct photo_out *ph)
 	}
 	ph->tmp[0] = '\0';
 	r->photo_file = ph->path;
+	/* a run killed outright (SIGKILL) left its temporary file beside the
+	 * photo: old ones of exactly that shape go now (checkin.h) */
+	if (sign_checkin_remove_photo_leftovers(ph->path, NULL) != 0)
+		sign_error_clear();
 	return 0;
 }
 

@@ -153,6 +153,10 @@ const char *kyso_card_why(const struct kyso_card_result *res);
  * "date_of_birth"); NULL when absent. */
 const char *kyso_card_holder(const struct kyso_card_result *res, const char *key);
 
+/* A data group's status against the SOD as docs/card-json.md names it:
+ * "match", "mismatch", "not_read", "not_in_sod", "absent". */
+const char *kyso_card_dg_status_name(sign_dg_status s);
+
 /* The JSON printed instead of a result when there is no verdict:
  * {"error": {"exit": n, "message": "..."}} (schema added by
  * kyso_json_emit). */

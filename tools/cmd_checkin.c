@@ -8,6 +8,7 @@
 
 #include <libsign/checkin.h>
 #include "card_opts.h"
+#include "card_result.h"
 #include "trust_opts.h"
 
 int kyso_cmd_checkin(int argc, char **argv);
@@ -194,6 +195,24 @@ print_text(const char *file, const sign_checkin_report *rep)
 	}
 }
 
+/* Chip Authentication beside the checks: the verdict as recorded, DG14 as
+ * re-checked against the SOD, and whether the claim stands
+ * (docs/checkin-verify-json.md). */
+static json_t *
+chipauth_json(const sign_checkin_report *rep)
+{
+	sign_chipauth_verdict v = SIGN_CHIPAUTH_NOT_ATTEMPTED;
+	sign_dg_status d14 = SIGN_DG_ABSENT;
+	int recorded = 0, consistent = 0;
+
+	if (sign_checkin_report_chipauth(rep, &v, &recorded, &d14, &consistent) != 0)
+		return json_null();
+	return json_pack("{s:s,s:b,s:s,s:b,s:b,s:b}", "verdict", kyso_card__chipauth_name(v),
+	    "recorded", recorded, "dg14", kyso_card_dg_status_name(d14), "dg14_confirmed",
+	    d14 == SIGN_DG_MATCH, "consistent", consistent, "counted",
+	    consistent && v == SIGN_CHIPAUTH_PASSED && d14 == SIGN_DG_MATCH);
+}
+
 static json_t *
 report_json(const sign_checkin_report *rep)
 {
@@ -212,6 +231,7 @@ report_json(const sign_checkin_report *rep)
 	}
 	r = json_object();
 	json_object_set_new(r, "checks", checks);
+	json_object_set_new(r, "chip_authentication", chipauth_json(rep));
 	json_object_set_new(r, "time", jstr(sign_checkin_get(rec, "time")));
 	json_object_set_new(r, "outcome", jstr(sign_checkin_get(rec, "outcome")));
 	json_object_set_new(r, "identity", jstr(sign_checkin_get(rec, "identity")));

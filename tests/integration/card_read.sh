@@ -61,6 +61,27 @@ b = open(sys.argv[1], "rb").read()
 d = json.load(open(sys.argv[2], encoding="utf-8"))
 assert b[:3] == b"\xff\xd8\xff" and b[-2:] == b"\xff\xd9" and len(b) == d["photo"]["size"]
 EOF
+# --photo FILE is written through FILE.tmpXXXXXX, which only a run killed outright
+# (SIGKILL) leaves: the next run that writes the photo removes such leftovers - of
+# exactly that shape, regular files of the user, older than 10 minutes - and nothing else
+mkdir -m 700 "$T/ph"
+for f in face.jpg.tmpKi11ed face.jpg.tmpYoung1 face.jpg.tmpAb12C face.jpg.tmpAb12Cd7 \
+    other.jpg.tmpAb12Cd notes.txt; do
+	(umask 077; printf 'half' > "$T/ph/$f")
+	case $f in *Young*) ;; *) touch -d '1 hour ago' "$T/ph/$f" ;; esac
+done
+ln -s notes.txt "$T/ph/face.jpg.tmpLink01"
+touch -h -d '1 hour ago' "$T/ph/face.jpg.tmpLink01"
+expect 0 'Genuine: *yes' "$KYSO" card read --reader "$R" --mrz-source env:MRZ $CSCA \
+    --photo "$T/ph/face.jpg"
+[ ! -e "$T/ph/face.jpg.tmpKi11ed" ] && pass "--photo: the old leftover beside it is removed" ||
+    fail "--photo: the old leftover is still there"
+left=$(cd "$T/ph" && ls -A | LC_ALL=C sort | tr '\n' ' ')
+[ "$left" = "face.jpg face.jpg.tmpAb12C face.jpg.tmpAb12Cd7 face.jpg.tmpLink01 face.jpg.tmpYoung1 notes.txt other.jpg.tmpAb12Cd " ] &&
+    pass "--photo: a young one, look-alikes, a link and other files are left alone" ||
+    fail "--photo: left: $left"
+cmp -s "$T/ph/face.jpg" "$top_srcdir/tests/vcard/photo/face.jpg" && [ -s "$T/ph/notes.txt" ] &&
+    pass "--photo: the photo written, the link's target untouched" || fail "--photo: photo or notes.txt"
 # sha256 of the files as reported
 python3 - "$T/read.json" "$T/card" <<'EOF' && pass "files.*.sha256 are the card's files" || fail "sha256 of files"
 import json, sys, hashlib

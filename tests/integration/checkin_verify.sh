@@ -125,6 +125,15 @@ cp "$R" "$T/e/nosig.json"
 expect 6 'nosig.json.p7s is missing' cverify "$T/e/nosig.json"
 expect_json 6 'd["exit"] == 6 and d["indication"] is None and "missing" in d["results"][0]["error"]' \
     cverify "$T/e/nosig.json" --json
+# the output as docs/checkin-verify-json.md has it: a record verified and one that
+# could not be (its members then absent), and a run that could not start
+cverify "$R" "$T/e/nosig.json" --json >"$T/two.vj" 2>/dev/null
+"$KYSO" checkin verify --json --trust "$T/nowhere.pem" "$R" >"$T/nostart.vj" 2>/dev/null
+for _j in two nostart; do
+	python3 "$top_srcdir/tests/integration/checkin_verify_schema.py" \
+	    "$top_srcdir/docs/checkin-verify-json.md" "$T/$_j.vj" >/dev/null &&
+	    pass "--json ($_j): as documented" || { fail "--json ($_j): not as documented"; cat "$T/$_j.vj"; }
+done
 expect 6 'No such file|not found|missing' cverify "$T/e/absent.json"
 cp "$R" "$T/e/junk.json"
 echo "not a signature" > "$T/e/junk.json.p7s"

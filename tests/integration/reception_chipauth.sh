@@ -12,6 +12,26 @@
 # An AA card's record in the format before (no chip_authentication) verifies.
 . "$top_srcdir/tests/integration/reception_lib.sh"
 
+# ca_json CODE FILE PYTHON: kyso checkin verify --json FILE exits CODE, its output
+# follows docs/checkin-verify-json.md (checkin_verify_schema.py), and its
+# chip_authentication member (c) satisfies PYTHON
+ca_json() {
+	_code=$1 _f=$2 _want=$3
+	cverify --json "$_f" >"$T/ca.vj" 2>/dev/null
+	_got=$?
+	[ "$_got" -eq "$_code" ] && pass "--json $_f: exit $_code" ||
+	    fail "--json $_f: exit $_got, expected $_code"
+	python3 "$top_srcdir/tests/integration/checkin_verify_schema.py" \
+	    "$top_srcdir/docs/checkin-verify-json.md" "$T/ca.vj" >/dev/null &&
+	    pass "--json $_f: as documented" || fail "--json $_f: not as documented"
+	python3 - "$T/ca.vj" "$_want" <<'PY' && pass "--json chip_authentication: $_want" ||
+import json, sys
+c = json.load(open(sys.argv[1], encoding="utf-8"))["results"][0]["chip_authentication"]
+sys.exit(0 if eval(sys.argv[2]) else 1)
+PY
+	    { fail "--json chip_authentication: $_want"; cat "$T/ca.vj"; }
+}
+
 facility_token
 make_card "$T/ca" -s aa=none -s ca=ec-p256 -s ca_cipher=aes128
 MRZ=$(cat "$T/ca/mrz.txt")
@@ -51,6 +71,8 @@ grep -Eq 'SKIPPED +active_authentication ' "$T/.out" && pass "no AA exchange: sk
 expect_json 0 'd["exit"] == 0 and [c["check"] for c in d["results"][0]["checks"] if c["status"] not in ("PASSED", "SKIPPED")] == [] and "taken as recorded" in [c for c in d["results"][0]["checks"] if c["check"] == "genuine"][0]["detail"]' \
     cverify "$R" --json
 expect 0 'Verification successful' ossl_verify "$R"
+# --json: Chip Authentication in its own member, not only in the genuine detail
+ca_json 0 "$R" 'c == {"verdict": "passed", "recorded": True, "dg14": "match", "dg14_confirmed": True, "consistent": True, "counted": True}'
 # without the CSCA the card (and so genuineness) cannot be decided
 expect 2 'INDETERMINATE +genuine +recorded genuine = true; the evidence cannot decide here' \
     "$KYSO" checkin verify --trust "$T/pki/root.pem" --no-default-trust --no-default-csca "$R"
@@ -78,6 +100,8 @@ expect 1 'FAILED +genuine +Chip Authentication: recorded passed, but the record 
 grep -Eq 'PASSED +facility_signature ' "$T/.out" && pass "nodg14: the signature passes, the evidence fails" ||
     fail "nodg14: signature"
 expect_json 1 'd["exit"] == 1 and d["indication"] == "TOTAL-FAILED"' cverify "$T/e/nodg14.json" --json
+# --json: the CA claim rejected (no DG14 the SOD confirms: the SOD lists one not held)
+ca_json 1 "$T/e/nodg14.json" 'c == {"verdict": "passed", "recorded": True, "dg14": "not_read", "dg14_confirmed": False, "consistent": False, "counted": False}'
 # DG14 altered (a byte of its key), recorded as read: the SOD does not confirm it
 resigned altdg14 '
 b = bytearray(base64.b64decode(d["card"]["dg14"])); b[-1] ^= 1; b = bytes(b)
@@ -87,6 +111,7 @@ expect 1 'FAILED +genuine +Chip Authentication: recorded passed, but the record 
     cverify "$T/e/altdg14.json"
 grep -Eq 'FAILED +passive_authentication .*DG14' "$T/.out" && pass "altdg14: PA fails on DG14 too" ||
     fail "altdg14: passive_authentication"
+ca_json 1 "$T/e/altdg14.json" 'c == {"verdict": "passed", "recorded": True, "dg14": "mismatch", "dg14_confirmed": False, "consistent": False, "counted": False}'
 # DG14 altered, its recorded hash left: the embedded file is not the one read
 resigned altdg14b '
 b = bytearray(base64.b64decode(d["card"]["dg14"])); b[-1] ^= 1
@@ -116,11 +141,14 @@ resigned old 'del d["card"]["verification"]["chip_authentication"]; del d["card"
 json_check "$T/e/old.json" '"chip_authentication" not in d["card"]["verification"] and d["card"]["verification"]["genuine"] is True and d["card"]["verification"]["active"] == "passed"' &&
     pass "old-format record made" || fail "old-format record"
 expect 0 'TOTAL-PASSED' cverify "$T/e/old.json"
+ca_json 0 "$T/e/old.json" 'c["verdict"] == "not_attempted" and c["recorded"] is False and c["consistent"] is True and c["counted"] is False'
 grep -Eq 'PASSED +genuine +genuine = true \(identity verified\)$' "$T/.out" &&
     pass "old format: the genuine check as before" || fail "old format: genuine detail"
 grep -Eq 'card: +passive passed, active passed, genuine true$' "$T/.out" &&
     pass "old format: card line as before" || fail "old format: card line"
 # and the AA card's own record (CA not offered by its DG14)
 expect 0 'TOTAL-PASSED' cverify "$RA"
+# --json: an AA-only card's record: CA not counted, AA is its proof
+ca_json 0 "$RA" 'c["verdict"] in ("not_supported", "not_attempted") and c["recorded"] is True and c["consistent"] is True and c["counted"] is False'
 
 done_testing

@@ -193,6 +193,21 @@ int sign_checkin_write_stamped(sign_buf *path_out, const sign_checkin *rec,
     sign_signer *signer, const char *dir, const char *tsa_url) SIGN_WARN_UNUSED;
 
 /*
+ * Photos written to a file the user names (kyso reception --photo FILE, kyso
+ * card read --photo FILE) go through a temporary file beside it,
+ * "FILE.tmpXXXXXX" (mkstemp), renamed into place; only a writer killed
+ * outright (SIGKILL, a crash, power loss) leaves one.  The next writer
+ * removes those beside path: names of exactly that shape (path's last
+ * component, ".tmp", six letters or digits), regular files (never a link,
+ * nor what it points to) owned by this user, last modified more than 10
+ * minutes ago - as the record directory's own temporary files are removed.
+ * *removed (may be NULL) counts them.  SIGN_ERR_INVALID_ARG when path names
+ * no file; SIGN_ERR_IO when its directory cannot be listed.
+ */
+int sign_checkin_remove_photo_leftovers(const char *path, unsigned int *removed)
+    SIGN_WARN_UNUSED;
+
+/*
  * Parse a record: valid UTF-8 JSON in canonical form, schema 1, every
  * member of the right type.  SIGN_ERR_MALFORMED with the reason otherwise
  * (SIGN_ERR_UNSUPPORTED for another schema number).
@@ -284,6 +299,29 @@ int sign_checkin_report_check(const sign_checkin_report *rep, sign_checkin_check
  * while rep lives. */
 const sign_checkin *sign_checkin_report_record(const sign_checkin_report *rep);
 const sign_cades_report *sign_checkin_report_signature(const sign_checkin_report *rep);
+
+/*
+ * Chip Authentication in a verified record, beside the checks (it has no
+ * check of its own: it cannot be re-checked from a record, and the
+ * "genuine" check says when its claim is rejected).  Any pointer may be NULL.
+ *   *verdict     as recorded; SIGN_CHIPAUTH_NOT_ATTEMPTED for a record made
+ *                before Chip Authentication was recorded (*recorded 0)
+ *   *recorded    1 when the record has "card.verification.chip_authentication"
+ *   *dg14        the embedded DG14 against the embedded EF.SOD, re-checked
+ *                here: SIGN_DG_MATCH when the SOD confirms it; SIGN_DG_ABSENT
+ *                when neither holds one; SIGN_DG_NOT_READ when the SOD lists
+ *                a DG14 the record does not hold; SIGN_DG_NOT_IN_SOD when the
+ *                SOD lists none or cannot be read; SIGN_DG_MISMATCH also when the
+ *                record's evidence does not decode or the embedded DG14 is not
+ *                the one recorded as read
+ *   *consistent  1 when the recorded verdict agrees with that evidence, 0 when
+ *                the claim is rejected ("passed" without a DG14 the SOD
+ *                confirms, "failed" without a DG14, "not_supported" beside a
+ *                DG14 that offers it: the genuine check then FAILED)
+ * SIGN_ERR_INVALID_ARG when rep is NULL.
+ */
+int sign_checkin_report_chipauth(const sign_checkin_report *rep,
+    sign_chipauth_verdict *verdict, int *recorded, sign_dg_status *dg14, int *consistent);
 
 #ifdef __cplusplus
 }

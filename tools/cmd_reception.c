@@ -85,7 +85,8 @@ struct desk {
 	char dirbuf[4096];
 	sign_signer *signer;
 	sign_insurance_client *client;
-	struct kyso_net_signals sigs;   /* one patient: Ctrl-C after the card read */
+	struct kyso_net_signals sigs;   /* SIGINT/SIGTERM: one patient, after the card
+	                                   read; --loop, the whole session */
 	/* --loop: where each card's QR text comes from */
 	int qr_fd;              /* fd:N or a FIFO: one line per card; -1 otherwise */
 	int qr_own;             /* we opened qr_fd */
@@ -112,22 +113,13 @@ struct visit {
 	char msg[1200];
 };
 
-/* --loop: the signal that ends the session (and abandons a request to the
- * gateway or the time-stamp server in progress: cancel.h) */
-static volatile sig_atomic_t stop_signal;
-
-static void
-on_signal(int sig)
-{
-	stop_signal = sig;
-	sign_cancel_request();
-}
-
-/* SIGINT or SIGTERM taken (--loop or one patient), 0 when none. */
+/* SIGINT or SIGTERM taken (kyso_net_catch: one patient, or the --loop
+ * session), 0 when none.  The handler also abandons a request to the gateway
+ * or the time-stamp server in progress (cancel.h). */
 static int
 signal_taken(void)
 {
-	return stop_signal != 0 ? stop_signal : kyso_net_caught();
+	return kyso_net_caught();
 }
 
 /* ---- reporting ----------------------------------------------------------- */
@@ -520,6 +512,8 @@ save_photo(struct desk *d, struct visit *v)
 	}
 	if (d->photo == NULL)
 		unlink(tmp);
+	else if (sign_checkin_remove_photo_leftovers(d->photo, NULL) != 0)
+		sign_error_clear();     /* (those beside the records: the record writer) */
 	return;
 fail:
 	kyso_err("warning: the photo could not be written to %s: %s", v->photo, strerror(errno));
@@ -640,13 +634,18 @@ patient(struct desk *d, const struct kyso_card_opts *co, struct visit *v)
 		    "no record for this patient", kyso_net_signame(sig));
 		return;
 	}
+	/* A signal from here on abandons only the time-stamp request (cancel.h):
+	 * the token's signature and the file writes run to their end, and the
+	 * write is atomic.  So either the record is written whole (the signal is
+	 * said after the visit) or, its time-stamp abandoned, nothing is. */
 	rc = sign_checkin_write_stamped(&v->path, v->rec, d->signer, d->record_dir, d->tsa);
 	if (rc == SIGN_ERR_CANCELLED || (rc != 0 && signal_taken())) {
 		sig = signal_taken();
 		v->interrupted = sig;
 		sign_buf_dispose(&v->path);
-		visit_fail(v, 128 + sig, "interrupted (%s) while the record's time-stamp was asked "
-		    "for: the check-in record was NOT written", kyso_net_signame(sig));
+		visit_fail(v, 128 + sig, "interrupted (%s) while the record was being signed%s: the "
+		    "check-in record was NOT written", kyso_net_signame(sig), d->tsa != NULL ?
+		    " and time-stamped" : "");
 		return;
 	}
 	if (rc == SIGN_ERR_NETWORK || rc == SIGN_ERR_SERVER_RESPONSE) {
@@ -756,7 +755,7 @@ sleep_ms(long ms)
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
 	nanosleep(&ts, NULL);
-	return stop_signal != 0;
+	return signal_taken() != 0;
 }
 
 /* Wait until a card is in the reader: 0, or 1 when asked to stop. */
@@ -765,7 +764,7 @@ wait_card(struct desk *d)
 {
 	int said = 0, rc;
 
-	while (!stop_signal) {
+	while (!signal_taken()) {
 		rc = sign_card_wait(d->co.reader, 500);
 		if (rc == 0)
 			return 0;
@@ -804,7 +803,7 @@ card_present(const char *reader)
 static int
 wait_removal(const char *reader)
 {
-	while (!stop_signal) {
+	while (!signal_taken()) {
 		if (card_present(reader) == 0)
 			return 0;
 		if (sleep_ms(200))
@@ -825,7 +824,7 @@ qr_line(struct desk *d, char *buf, size_t cap)
 		ssize_t r = read(d->qr_fd, &c, 1);
 
 		if (r < 0 && errno == EINTR) {
-			if (stop_signal)
+			if (signal_taken())
 				return 1;
 			continue;
 		}
@@ -918,15 +917,31 @@ loop_key(struct desk *d, struct kyso_card_opts *co, char *spec, size_t cap, int 
 static int
 serve(struct desk *d)
 {
-	struct sigaction sa;
 	const char *why = "stopped";
 	int cut = 0;            /* a patient's visit was cut short by the signal */
+	struct sigaction dfl;
+	int i;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	/*
+	 * The session's signals are the shared kyso_net_* ones, with one
+	 * difference: a session runs until it is stopped, so SIGINT and SIGTERM
+	 * end it even when inherited ignored.  A shell starts background jobs
+	 * with SIGINT ignored (`kyso reception --loop &` from a start-up script,
+	 * reception_loop.sh): kyso_net_catch() alone would leave it so, and
+	 * `kill -INT` could not end the desk.  (SIGHUP, which nohup ignores, is
+	 * not one of them.)
+	 */
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	for (i = 0; i < 2; i++) {
+		struct sigaction old;
+		int sig = i == 0 ? SIGINT : SIGTERM;
+
+		if (sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			sigaction(sig, &dfl, NULL);
+	}
+	kyso_net_catch(&d->sigs);
 	kyso_err("ready: insert a patient's card (records in %s; Ctrl-C ends the session)",
 	    d->record_dir);
 	for (;;) {
@@ -941,7 +956,7 @@ serve(struct desk *d)
 		co.wait_ms = 0;
 		rc = loop_key(d, &co, spec, sizeof(spec), &pfd);
 		if (rc == 1) {
-			why = stop_signal ? "stopped" : "the QR source ended";
+			why = signal_taken() ? "stopped" : "the QR source ended";
 			break;
 		}
 		memset(&v, 0, sizeof(v));
@@ -974,8 +989,8 @@ serve(struct desk *d)
 			break;
 		kyso_err("card taken out: ready for the next patient");
 	}
-	if (stop_signal)
-		why = stop_signal == SIGTERM ? "SIGTERM" : "SIGINT";
+	if (signal_taken())
+		why = kyso_net_signame(signal_taken());
 	kyso_err("session ended (%s): %lu card%s, %lu record%s written", why, d->served,
 	    d->served == 1 ? "" : "s", d->records, d->records == 1 ? "" : "s");
 	/* stopped between patients: a normal end; during one: 128 + signal */

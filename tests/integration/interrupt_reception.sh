@@ -80,7 +80,7 @@ r=$($RUN --signal TERM --stall --bound 10 --out "$T/out" --err "$T/err" -- \
     --pin-source env:PIN --chain "$T/pki/chain.pem" --record-dir "$T/records" \
     --reader "$CARD_READER" --csca "$T/pki/csca.pem" --no-default-csca --mrz-source env:MRZ)
 ran TERM 143 "while the time-stamp server is waited for"
-said "^kyso reception: interrupted \(SIGTERM\) while the record's time-stamp was asked for: the check-in record was NOT written$"
+said "^kyso reception: interrupted \(SIGTERM\) while the record was being signed and time-stamped: the check-in record was NOT written$"
 nothing_left "SIGTERM during the time-stamp request"
 
 # ---- --loop: the session ends, the patient is not recorded ----------------------------
@@ -113,5 +113,77 @@ left=$(ls -A "$T/records" | wc -l)
 [ "$left" -eq 6 ] && pass "the look-alikes, a young file and a link are left alone" ||
     fail "$left files left: $(ls -A "$T/records" | tr '\n' ' ')"
 [ -s "$T/qr.txt" ] && pass "the link's target is untouched" || fail "the link's target"
+
+# ---- a signal while the record is being signed (the gateway has answered) -------------
+# A PKCS#11 module of this test's own (reception_p11stall.c, around SoftHSM) holds the
+# record's signature until kyso has taken the signal: so it lands after the card read
+# and the lookup, inside the signing.  Without a time-stamp server the record is
+# finished - whole, signed, valid - and that is said; with one, the time-stamp request
+# is abandoned and nothing is written.  Never a half-written record or a temporary file.
+build_stall() {
+	_cc=${CC:-cc}
+	command -v "$_cc" >/dev/null 2>&1 || return 1
+	_cf=$(pkg-config --cflags p11-kit-1 2>/dev/null) || return 1
+	# shellcheck disable=SC2086
+	$_cc -shared -fPIC $_cf -o "$T/stall.so" \
+	    "$top_srcdir/tests/integration/reception_p11stall.c" -ldl >"$T/stall.cc" 2>&1 ||
+	    { cat "$T/stall.cc"; return 1; }
+}
+# stalled DIR ARGS...: kyso reception (the facility key through the stalling module,
+# records in DIR) under interrupt_run, the signal sent once C_Sign waits
+stalled() {
+	_dir=$1; shift
+	: > "$T/stall.log"
+	mkdir -p -m 700 "$_dir"
+	r=$(KYSO_STALL_REAL=$SOFTHSM_MODULE KYSO_STALL_LOG=$T/stall.log $RUN --log "$T/stall.log" \
+	    --pattern '^C_Sign waits' --bound 20 --out "$T/out" --err "$T/err" "$@" -- \
+	    "$KYSO" reception --config "$T/kyso.conf" --sign-key "$FKEY" --sign-module "$T/stall.so" \
+	    --pin-source env:PIN --chain "$T/pki/chain.pem" --record-dir "$_dir" \
+	    --reader "$CARD_READER" --csca "$T/pki/csca.pem" --no-default-csca $STALL_ARGS)
+}
+# whole DIR WHAT: DIR holds exactly one record, its signature and its photo, and the
+# record verifies (kyso checkin verify, openssl cms as referee)
+whole() {
+	_files=$(cd "$1" && ls -A | LC_ALL=C sort | tr '\n' ' ')
+	case $_files in
+	*.jpg\ *.json\ *.json.p7s\ ) [ "$(echo "$_files" | wc -w)" -eq 3 ] &&
+	    pass "$2: one record, its signature and photo, no temporary file" ||
+	    fail "$2: $_files" ;;
+	*) fail "$2: $_files" ;;
+	esac
+	_rec=$(ls "$1"/*.json)
+	expect 0 "TOTAL-PASSED" cverify "$_rec"
+	expect 0 'Verification successful' ossl_verify "$_rec"
+	json_check "$_rec" 'd["outcome"] == "covered" and d["lookup"]["result"]["code"] == "000"' &&
+	    pass "$2: the record holds the gateway's answer" || fail "$2: record content"
+}
+if build_stall; then
+	STALL_ARGS="--mrz-source env:MRZ"
+	stalled "$T/signed" --signal INT
+	ran INT 130 "while the record is being signed"
+	said '^kyso reception: interrupted \(SIGINT\) once the visit was done: its check-in record is complete$'
+	grep -q '^Outcome: *covered$' "$T/out" && grep -q '^Record: *.*\.json$' "$T/out" &&
+	    pass "the desk summary shows the record" || fail "summary: $(cat "$T/out")"
+	whole "$T/signed" "SIGINT while signing"
+
+	# with a time-stamp server: its request is abandoned, no record
+	start_pkisrv
+	STALL_ARGS="--mrz-source env:MRZ --tsa $PKISRV/ok"
+	stalled "$T/stamped" --signal TERM
+	ran TERM 143 "while the record is being signed, before its time-stamp"
+	said '^kyso reception: interrupted \(SIGTERM\) while the record was being signed and time-stamped: the check-in record was NOT written$'
+	_left=$(ls -A "$T/stamped" | tr '\n' ' ')
+	[ -z "$_left" ] && pass "SIGTERM before the time-stamp: no record and no temporary file" ||
+	    fail "SIGTERM before the time-stamp: left: $_left"
+
+	# --loop: the patient's record is finished, then the session ends cleanly
+	STALL_ARGS="--loop --qr-source file:$T/qr.txt"
+	stalled "$T/looped" --signal INT
+	ran INT 0 "while a --loop record is being signed"
+	said '^kyso reception: session ended \(SIGINT\): 1 card, 1 record written$'
+	whole "$T/looped" "SIGINT while signing in --loop"
+else
+	echo "# the stalling PKCS#11 module cannot be built here: signal-while-signing not tested"
+fi
 
 done_testing

@@ -75,10 +75,19 @@ R2=$(newest_record)
 [ "$R1" != "$R2" ] && pass "a second check-in of the same card: a new record" ||
     fail "record overwritten"
 
-# --photo FILE instead of beside the record; --no-photo
+# --photo FILE instead of beside the record; --no-photo.  FILE is written through
+# FILE.tmpXXXXXX: one a desk killed outright left is removed once old; a young one
+# (a writer at work) and look-alikes are not
+for f in face.jpg.tmpKi11ed face.jpg.tmpYoung1 face.jpg.tmpAb12C face.png.tmpAb12Cd; do
+	(umask 077; printf 'half' > "$T/$f")
+	case $f in *Young*) ;; *) touch -d '1 hour ago' "$T/$f" ;; esac
+done
 expect 0 "Photo: +$T/face.jpg" desk --photo "$T/face.jpg"
 [ -f "$T/face.jpg" ] && [ ! -f "$(newest_record | sed 's/\.json$/.jpg/')" ] &&
     pass "--photo FILE: the photo there, not beside the record" || fail "--photo"
+[ ! -e "$T/face.jpg.tmpKi11ed" ] && [ -f "$T/face.jpg.tmpYoung1" ] && [ -f "$T/face.jpg.tmpAb12C" ] &&
+    [ -f "$T/face.png.tmpAb12Cd" ] && pass "--photo FILE: only the old leftover beside it removed" ||
+    fail "--photo FILE leftovers: $(cd "$T" && ls -d face*)"
 expect 0 'Photo: +not saved \(--no-photo\)' desk --no-photo
 [ ! -f "$(newest_record | sed 's/\.json$/.jpg/')" ] && pass "--no-photo: no photo file" ||
     fail "photo written with --no-photo"

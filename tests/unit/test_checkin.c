@@ -10,7 +10,7 @@
  * through the insurance client with a scripted transport.
  */
 #define _GNU_SOURCE 1
-#include "pa_testlib.h"
+#include "checkin_fixture.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -21,7 +21,6 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
-#include <openssl/pem.h>
 #include <openssl/rand.h>
 
 #include "checkin_priv.h"
@@ -47,17 +46,8 @@ struct card {
 	sign_buf com, dg1, dg13, dg15, sod, ch, resp;
 };
 
-struct facility {
-	EVP_PKEY *root_key, *key;
-	X509 *root, *cert;
-	char *dir;
-	sign_signer *signer;
-	sign_trust *trust;
-	sign_csca_store *csca;
-};
-
 static struct card C;
-static struct facility F;
+static struct ck_facility F;
 
 static void
 card_make(struct card *c, const EVP_MD *md)
@@ -104,45 +94,12 @@ card_free(struct card *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static void
-write_pem(const char *path, EVP_PKEY *key, X509 *cert)
-{
-	FILE *fp = fopen(path, "w");
-
-	assert_non_null(fp);
-	if (key != NULL)
-		assert_int_equal(PEM_write_PrivateKey(fp, key, NULL, NULL, 0, NULL, NULL), 1);
-	if (cert != NULL)
-		assert_int_equal(PEM_write_X509(fp, cert), 1);
-	fclose(fp);
-}
-
 static int
 setup(void **state)
 {
-	char kp[512], cp[512];
-	sign_buf rd;
-
 	(void)state;
 	card_make(&C, EVP_sha256());
-	F.root_key = t_key("RSA", "2048");
-	F.key = t_key("EC", "P-256");
-	F.root = t_cert(F.root_key, "VN", "Test Root", NULL, F.root_key, 1, -100, 3000);
-	F.cert = t_cert(F.key, "VN", "Bệnh viện Thử nghiệm", F.root, F.root_key, 0, -10, 1000);
-	F.dir = t_tmpdir();
-	snprintf(kp, sizeof(kp), "%s/facility.key", F.dir);
-	snprintf(cp, sizeof(cp), "%s/facility.pem", F.dir);
-	write_pem(kp, F.key, NULL);
-	write_pem(cp, NULL, F.cert);
-	assert_int_equal(sign_signer_from_files(&F.signer, kp, cp), 0);
-	assert_int_equal(sign_trust_new(&F.trust), 0);
-	rd = t_der(F.root);
-	assert_int_equal(sign_trust_add_der(F.trust, rd.data, rd.len), 0);
-	sign_buf_dispose(&rd);
-	assert_int_equal(sign_csca_store_new(&F.csca), 0);
-	rd = t_der(C.csca);
-	assert_int_equal(sign_csca_store_add_cert(F.csca, rd.data, rd.len), 0);
-	sign_buf_dispose(&rd);
+	ck_facility_make(&F, C.csca);
 	return 0;
 }
 
@@ -151,14 +108,7 @@ teardown(void **state)
 {
 	(void)state;
 	card_free(&C);
-	sign_signer_free(F.signer);
-	sign_trust_free(F.trust);
-	sign_csca_store_free(F.csca);
-	EVP_PKEY_free(F.root_key);
-	EVP_PKEY_free(F.key);
-	X509_free(F.root);
-	X509_free(F.cert);
-	t_rmdir(F.dir);
+	ck_facility_free(&F);
 	return 0;
 }
 
@@ -292,25 +242,6 @@ full_record(void)
 	return rec;
 }
 
-static sign_buf
-canon(const sign_checkin *rec)
-{
-	sign_buf b = SIGN_BUF_INIT;
-
-	assert_int_equal(sign_checkin_to_json(&b, rec), 0);
-	return b;
-}
-
-static sign_buf
-sign_bytes(const sign_buf *content)
-{
-	sign_cades_sign_opts so = SIGN_CADES_SIGN_OPTS_INIT;
-	sign_buf sig = SIGN_BUF_INIT;
-
-	assert_int_equal(sign_cades_sign_mem(&sig, F.signer, content->data, content->len, &so), 0);
-	return sig;
-}
-
 /* Verify content with sig; the return code and the report (caller frees). */
 static int
 verify(const sign_buf *content, const sign_buf *sig, sign_checkin_report **rep,
@@ -321,17 +252,6 @@ verify(const sign_buf *content, const sign_buf *sig, sign_checkin_report **rep,
 	o.trust = with_trust ? F.trust : NULL;
 	o.csca = with_csca ? F.csca : NULL;
 	return sign_checkin_verify_mem(rep, content->data, content->len, sig->data, sig->len, &o);
-}
-
-static sign_cades_status
-status_of(const sign_checkin_report *rep, sign_checkin_check c)
-{
-	sign_cades_status st = SIGN_CADES_STATUS_SKIPPED;
-	const char *d = NULL;
-
-	assert_int_equal(sign_checkin_report_check(rep, c, &st, &d), 0);
-	assert_non_null(d);
-	return st;
 }
 
 /* ---- tests: encodings ---------------------------------------------------- */
@@ -411,7 +331,7 @@ static void
 test_build_and_parse(void **state)
 {
 	sign_checkin *rec = full_record(), *back = NULL;
-	sign_buf b = canon(rec), b2;
+	sign_buf b = ck_canon(rec), b2;
 	char h[65];
 
 	(void)state;
@@ -424,7 +344,7 @@ test_build_and_parse(void **state)
 	assert_int_equal(b.data[0], '{');
 	assert_int_equal(memcmp(b.data, "{\"card\":", 8), 0);
 	assert_int_equal(sign_checkin_parse(&back, b.data, b.len), 0);
-	b2 = canon(back);
+	b2 = ck_canon(back);
 	assert_int_equal(b2.len, b.len);
 	assert_memory_equal(b2.data, b.data, b.len);
 	assert_string_equal(sign_checkin_get(back, "time"), "2026-03-15T09:30:00+07:00");
@@ -509,31 +429,6 @@ test_build_refuses(void **state)
 }
 
 /* ---- tests: canonical form and schema ----------------------------------- */
-
-/* The record's JSON, changed by edit(), serialised by jansson with flags. */
-static sign_buf
-rewrite(const sign_buf *b, void (*edit)(json_t *), size_t flags)
-{
-	json_t *j = json_loadb((const char *)b->data, b->len, 0, NULL);
-	sign_buf out = SIGN_BUF_INIT;
-	char *s;
-
-	assert_non_null(j);
-	if (edit != NULL)
-		edit(j);
-	s = json_dumps(j, flags);
-	assert_non_null(s);
-	out.data = (unsigned char *)s;
-	out.len = strlen(s);
-	json_decref(j);
-	return out;
-}
-
-static sign_buf
-edited(const sign_buf *b, void (*edit)(json_t *))
-{
-	return rewrite(b, edit, JSON_SORT_KEYS | JSON_COMPACT);
-}
 
 static int
 parse_rc(const sign_buf *b)
@@ -622,24 +517,24 @@ static void
 test_canonical_only(void **state)
 {
 	sign_checkin *rec = full_record();
-	sign_buf b = canon(rec), x;
+	sign_buf b = ck_canon(rec), x;
 	unsigned char *nl;
 
 	(void)state;
 	assert_int_equal(parse_rc(&b), 0);
 	/* pretty-printed, unsorted, ASCII-escaped: the same content, refused */
-	x = rewrite(&b, NULL, JSON_INDENT(2) | JSON_SORT_KEYS);
+	x = ck_rewrite(&b, NULL, JSON_INDENT(2) | JSON_SORT_KEYS);
 	assert_int_equal(parse_rc(&x), SIGN_ERR_MALFORMED);
 	sign_buf_dispose(&x);
-	x = rewrite(&b, move_card_last, JSON_COMPACT);
+	x = ck_rewrite(&b, move_card_last, JSON_COMPACT);
 	assert_int_equal(memcmp(x.data, "{\"facility\"", 11), 0);
 	assert_int_equal(parse_rc(&x), SIGN_ERR_MALFORMED);
 	sign_buf_dispose(&x);
-	x = rewrite(&b, NULL, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+	x = ck_rewrite(&b, NULL, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
 	assert_int_equal(parse_rc(&x), SIGN_ERR_MALFORMED);
 	assert_non_null(strstr(sign_error_message(), "canonical"));
 	sign_buf_dispose(&x);
-	x = rewrite(&b, NULL, JSON_COMPACT | JSON_SORT_KEYS | JSON_ESCAPE_SLASH);
+	x = ck_rewrite(&b, NULL, JSON_COMPACT | JSON_SORT_KEYS | JSON_ESCAPE_SLASH);
 	assert_int_equal(parse_rc(&x), SIGN_ERR_MALFORMED);
 	sign_buf_dispose(&x);
 	/* a trailing newline, a leading blank */
@@ -668,23 +563,23 @@ test_schema(void **state)
 	static void (*const bad[])(json_t *) = { drop_staff_id, genuine_string, bad_outcome,
 	    bad_b64, time_utc8, answer_and_error, real_number };
 	sign_checkin *rec = full_record();
-	sign_buf b = canon(rec), x;
+	sign_buf b = ck_canon(rec), x;
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		x = edited(&b, bad[i]);
+		x = ck_edited(&b, bad[i]);
 		assert_int_equal(parse_rc(&x), SIGN_ERR_MALFORMED);
 		sign_buf_dispose(&x);
 	}
-	x = edited(&b, schema_2);
+	x = ck_edited(&b, schema_2);
 	assert_int_equal(parse_rc(&x), SIGN_ERR_UNSUPPORTED);
 	sign_buf_dispose(&x);
 	/* unknown members are ignored, but not numbers outside the canonical form */
-	x = edited(&b, extra_string);
+	x = ck_edited(&b, extra_string);
 	assert_int_equal(parse_rc(&x), 0);
 	sign_buf_dispose(&x);
-	x = edited(&b, extra_real);
+	x = ck_edited(&b, extra_real);
 	assert_int_equal(parse_rc(&x), SIGN_ERR_MALFORMED);
 	sign_buf_dispose(&x);
 	sign_buf_dispose(&b);
@@ -715,7 +610,7 @@ static void
 test_write(void **state)
 {
 	sign_checkin *rec = full_record();
-	sign_buf p1 = SIGN_BUF_INIT, p2 = SIGN_BUF_INIT, b = canon(rec), onfile = SIGN_BUF_INIT;
+	sign_buf p1 = SIGN_BUF_INIT, p2 = SIGN_BUF_INIT, b = ck_canon(rec), onfile = SIGN_BUF_INIT;
 	sign_checkin_report *rep = NULL;
 	sign_checkin_verify_opts o = SIGN_CHECKIN_VERIFY_OPTS_INIT;
 	char dir[600], want[700], sig[700];
@@ -892,6 +787,72 @@ test_clean_temp(void **state)
 	}
 }
 
+/* A photo written to a chosen file (card read --photo, reception --photo)
+ * goes through "FILE.tmpXXXXXX": the next writer removes old ones of exactly
+ * that shape beside FILE, and nothing else. */
+static void
+test_photo_leftovers(void **state)
+{
+	static const char *const other[] = {
+		"face.jpg.tmpAb3xY",        /* five letters */
+		"face.jpg.tmpAb3xYz7",      /* seven */
+		"face.jpg.tmpAb-xYz",
+		"face.jpg.tmAb3xYz",
+		"face.jpgx.tmpAb3xYz",      /* another target's */
+		"xface.jpg.tmpAb3xYz",
+		"face.jpg",                 /* the photo itself */
+		"other.jpg.tmpAb3xYz",
+		"notes.txt",
+	};
+	char dir[600], path[700], lnk[800], cwd[1024];
+	unsigned int n = 99;
+	size_t i;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/photos", F.dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/face.jpg", dir);
+	put_file(dir, "face.jpg.tmpAb3xYz", 3600);
+	put_file(dir, "face.jpg.tmp000000", SIGN_CHECKIN__TEMP_AGE + 60);
+	put_file(dir, "face.jpg.tmpYoung1", 5);         /* a writer at work */
+	for (i = 0; i < sizeof(other) / sizeof(other[0]); i++)
+		put_file(dir, other[i], 3600);
+	/* a link of that shape (to the photo itself); a directory of that shape */
+	snprintf(lnk, sizeof(lnk), "%s/face.jpg.tmpLink01", dir);
+	assert_int_equal(symlink("face.jpg", lnk), 0);
+	snprintf(lnk, sizeof(lnk), "%s/face.jpg.tmpDir001", dir);
+	assert_int_equal(mkdir(lnk, 0700), 0);
+
+	assert_int_equal(sign_checkin_remove_photo_leftovers(path, &n), 0);
+	assert_int_equal(n, 2);
+	assert_false(exists(dir, "face.jpg.tmpAb3xYz"));
+	assert_false(exists(dir, "face.jpg.tmp000000"));
+	assert_true(exists(dir, "face.jpg.tmpYoung1"));
+	for (i = 0; i < sizeof(other) / sizeof(other[0]); i++)
+		assert_true(exists(dir, other[i]));
+	assert_true(exists(dir, "face.jpg.tmpLink01"));
+	assert_true(exists(dir, "face.jpg.tmpDir001"));
+	assert_int_equal(sign_checkin_remove_photo_leftovers(path, NULL), 0);
+
+	/* a bare name: the current directory */
+	put_file(dir, "face.jpg.tmpZZZZZZ", 3600);
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(dir), 0);
+	assert_int_equal(sign_checkin_remove_photo_leftovers("face.jpg", &n), 0);
+	assert_int_equal(chdir(cwd), 0);
+	assert_int_equal(n, 1);
+	assert_false(exists(dir, "face.jpg.tmpZZZZZZ"));
+
+	/* no file named; a directory that cannot be listed */
+	assert_int_equal(sign_checkin_remove_photo_leftovers(NULL, &n), SIGN_ERR_INVALID_ARG);
+	assert_int_equal(sign_checkin_remove_photo_leftovers("", &n), SIGN_ERR_INVALID_ARG);
+	snprintf(path, sizeof(path), "%s/", dir);
+	assert_int_equal(sign_checkin_remove_photo_leftovers(path, &n), SIGN_ERR_INVALID_ARG);
+	snprintf(path, sizeof(path), "%s/none/face.jpg", F.dir);
+	assert_int_equal(sign_checkin_remove_photo_leftovers(path, &n), SIGN_ERR_IO);
+	assert_int_equal(n, 0);
+}
+
 /* ---- tests: verification -------------------------------------------------- */
 
 static void
@@ -1005,39 +966,39 @@ static void
 test_verify_genuine(void **state)
 {
 	sign_checkin *rec = full_record();
-	sign_buf b = canon(rec), sig = sign_bytes(&b);
+	sign_buf b = ck_canon(rec), sig = ck_sign_bytes(&F, &b);
 	sign_checkin_report *rep = NULL;
 	size_t i;
 
 	(void)state;
 	assert_int_equal(verify(&b, &sig, &rep, 1, 1), 0);
 	for (i = 0; i < SIGN_CHECKIN_CHECK_COUNT; i++)
-		assert_int_equal(status_of(rep, (sign_checkin_check)i), SIGN_CADES_STATUS_PASSED);
+		assert_int_equal(ck_status(rep, (sign_checkin_check)i, NULL), SIGN_CADES_STATUS_PASSED);
 	assert_non_null(sign_checkin_report_signature(rep));
 	sign_checkin_report_free(rep);
 	/* no facility anchor: INDETERMINATE */
 	assert_int_equal(verify(&b, &sig, &rep, 0, 1), SIGN_ERR_UNTRUSTED);
-	assert_int_equal(status_of(rep, SIGN_CHECKIN_CHECK_SIGNATURE),
+	assert_int_equal(ck_status(rep, SIGN_CHECKIN_CHECK_SIGNATURE, NULL),
 	    SIGN_CADES_STATUS_INDETERMINATE);
 	assert_int_equal(sign_checkin_report_indication(rep), SIGN_CADES_INDETERMINATE);
 	sign_checkin_report_free(rep);
 	/* no CSCA: the card cannot be re-checked, INDETERMINATE */
 	assert_int_equal(verify(&b, &sig, &rep, 1, 0), SIGN_ERR_UNTRUSTED);
-	assert_int_equal(status_of(rep, SIGN_CHECKIN_CHECK_SIGNATURE), SIGN_CADES_STATUS_PASSED);
-	assert_int_equal(status_of(rep, SIGN_CHECKIN_CHECK_PASSIVE),
+	assert_int_equal(ck_status(rep, SIGN_CHECKIN_CHECK_SIGNATURE, NULL), SIGN_CADES_STATUS_PASSED);
+	assert_int_equal(ck_status(rep, SIGN_CHECKIN_CHECK_PASSIVE, NULL),
 	    SIGN_CADES_STATUS_INDETERMINATE);
-	assert_int_equal(status_of(rep, SIGN_CHECKIN_CHECK_ACTIVE), SIGN_CADES_STATUS_PASSED);
+	assert_int_equal(ck_status(rep, SIGN_CHECKIN_CHECK_ACTIVE, NULL), SIGN_CADES_STATUS_PASSED);
 	sign_checkin_report_free(rep);
 	/* a signature that is not CMS; one over other content */
 	{
-		sign_buf junk = SIGN_BUF_INIT, other = edited(&b, edit_outcome), osig;
+		sign_buf junk = SIGN_BUF_INIT, other = ck_edited(&b, edit_outcome), osig;
 
 		assert_int_equal(sign_buf__set(&junk, "not a signature", 15), 0);
 		assert_int_equal(verify(&b, &junk, &rep, 1, 1), SIGN_ERR_MALFORMED);
 		assert_null(rep);
-		osig = sign_bytes(&other);
+		osig = ck_sign_bytes(&F, &other);
 		assert_int_equal(verify(&b, &osig, &rep, 1, 1), SIGN_ERR_VERIFY);
-		assert_int_equal(status_of(rep, SIGN_CHECKIN_CHECK_SIGNATURE),
+		assert_int_equal(ck_status(rep, SIGN_CHECKIN_CHECK_SIGNATURE, NULL),
 		    SIGN_CADES_STATUS_FAILED);
 		sign_checkin_report_free(rep);
 		sign_buf_dispose(&junk);
@@ -1053,31 +1014,31 @@ static void
 test_verify_each_field(void **state)
 {
 	sign_checkin *rec = full_record();
-	sign_buf b = canon(rec), sig = sign_bytes(&b);
+	sign_buf b = ck_canon(rec), sig = ck_sign_bytes(&F, &b);
 	sign_checkin_report *rep = NULL;
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(field_cases) / sizeof(field_cases[0]); i++) {
 		const struct field_case *fc = &field_cases[i];
-		sign_buf x = edited(&b, fc->edit), xsig;
+		sign_buf x = ck_edited(&b, fc->edit), xsig;
 
 		/* an edited record under the original signature: the signature fails,
 		 * and the internal check fails on its own */
 		assert_int_equal(verify(&x, &sig, &rep, 1, 1), SIGN_ERR_VERIFY);
-		assert_int_equal(status_of(rep, SIGN_CHECKIN_CHECK_SIGNATURE),
+		assert_int_equal(ck_status(rep, SIGN_CHECKIN_CHECK_SIGNATURE, NULL),
 		    SIGN_CADES_STATUS_FAILED);
-		if (status_of(rep, fc->check) != SIGN_CADES_STATUS_FAILED)
+		if (ck_status(rep, fc->check, NULL) != SIGN_CADES_STATUS_FAILED)
 			fail_msg("%s: check %s did not fail", fc->name,
 			    sign_checkin_check_str(fc->check));
 		sign_checkin_report_free(rep);
 		/* re-signed by a facility that lies: the signature passes, the
 		 * evidence still contradicts the record */
-		xsig = sign_bytes(&x);
+		xsig = ck_sign_bytes(&F, &x);
 		assert_int_equal(verify(&x, &xsig, &rep, 1, 1), SIGN_ERR_VERIFY);
-		assert_int_equal(status_of(rep, SIGN_CHECKIN_CHECK_SIGNATURE),
+		assert_int_equal(ck_status(rep, SIGN_CHECKIN_CHECK_SIGNATURE, NULL),
 		    SIGN_CADES_STATUS_PASSED);
-		if (status_of(rep, fc->check) != SIGN_CADES_STATUS_FAILED)
+		if (ck_status(rep, fc->check, NULL) != SIGN_CADES_STATUS_FAILED)
 			fail_msg("%s (re-signed): check %s did not fail", fc->name,
 			    sign_checkin_check_str(fc->check));
 		sign_checkin_report_free(rep);
@@ -1102,13 +1063,13 @@ test_verify_refused(void **state)
 	add_card(rec, 1, 1);
 	assert_string_equal(sign_checkin_get(rec, "identity"), "unverified");
 	assert_int_equal(sign_checkin_get_outcome(rec), SIGN_CHECKIN_REFUSED);
-	b = canon(rec);
-	sig = sign_bytes(&b);
+	b = ck_canon(rec);
+	sig = ck_sign_bytes(&F, &b);
 	assert_int_equal(verify(&b, &sig, &rep, 1, 1), 0);
-	assert_int_equal(status_of(rep, SIGN_CHECKIN_CHECK_PASSIVE), SIGN_CADES_STATUS_PASSED);
-	assert_int_equal(status_of(rep, SIGN_CHECKIN_CHECK_ANSWER), SIGN_CADES_STATUS_SKIPPED);
-	assert_int_equal(status_of(rep, SIGN_CHECKIN_CHECK_REQUEST), SIGN_CADES_STATUS_SKIPPED);
-	assert_int_equal(status_of(rep, SIGN_CHECKIN_CHECK_OUTCOME), SIGN_CADES_STATUS_PASSED);
+	assert_int_equal(ck_status(rep, SIGN_CHECKIN_CHECK_PASSIVE, NULL), SIGN_CADES_STATUS_PASSED);
+	assert_int_equal(ck_status(rep, SIGN_CHECKIN_CHECK_ANSWER, NULL), SIGN_CADES_STATUS_SKIPPED);
+	assert_int_equal(ck_status(rep, SIGN_CHECKIN_CHECK_REQUEST, NULL), SIGN_CADES_STATUS_SKIPPED);
+	assert_int_equal(ck_status(rep, SIGN_CHECKIN_CHECK_OUTCOME, NULL), SIGN_CADES_STATUS_PASSED);
 	sign_checkin_report_free(rep);
 	/* claiming the tampered card passed: caught by its own evidence */
 	{
@@ -1124,10 +1085,10 @@ test_verify_refused(void **state)
 		x.len = strlen(s);
 		json_decref(j);
 	}
-	xsig = sign_bytes(&x);
+	xsig = ck_sign_bytes(&F, &x);
 	assert_int_equal(verify(&x, &xsig, &rep, 1, 1), SIGN_ERR_VERIFY);
-	assert_int_equal(status_of(rep, SIGN_CHECKIN_CHECK_PASSIVE), SIGN_CADES_STATUS_FAILED);
-	assert_int_equal(status_of(rep, SIGN_CHECKIN_CHECK_GENUINE), SIGN_CADES_STATUS_FAILED);
+	assert_int_equal(ck_status(rep, SIGN_CHECKIN_CHECK_PASSIVE, NULL), SIGN_CADES_STATUS_FAILED);
+	assert_int_equal(ck_status(rep, SIGN_CHECKIN_CHECK_GENUINE, NULL), SIGN_CADES_STATUS_FAILED);
 	sign_checkin_report_free(rep);
 	sign_buf_dispose(&x);
 	sign_buf_dispose(&xsig);
@@ -1167,8 +1128,8 @@ test_verify_lookups(void **state)
 	    0);
 	sign_insurance_result_free(res);
 	assert_int_equal(sign_checkin_get_outcome(rec), SIGN_CHECKIN_NOT_COVERED);
-	b = canon(rec);
-	sig = sign_bytes(&b);
+	b = ck_canon(rec);
+	sig = ck_sign_bytes(&F, &b);
 	assert_int_equal(verify(&b, &sig, &rep, 1, 1), 0);
 	sign_checkin_report_free(rep);
 	sign_buf_dispose(&b);
@@ -1182,11 +1143,11 @@ test_verify_lookups(void **state)
 	q.birth_date = HOLDER_DOB;
 	assert_int_equal(sign_checkin_set_lookup_error(rec, "https://egw.example.vn", "01001_BV",
 	    &q, SIGN_ERR_NETWORK, "the gateway did not answer"), 0);
-	b = canon(rec);
-	sig = sign_bytes(&b);
+	b = ck_canon(rec);
+	sig = ck_sign_bytes(&F, &b);
 	assert_int_equal(verify(&b, &sig, &rep, 1, 1), 0);
-	assert_int_equal(status_of(rep, SIGN_CHECKIN_CHECK_ANSWER), SIGN_CADES_STATUS_SKIPPED);
-	assert_int_equal(status_of(rep, SIGN_CHECKIN_CHECK_REQUEST), SIGN_CADES_STATUS_PASSED);
+	assert_int_equal(ck_status(rep, SIGN_CHECKIN_CHECK_ANSWER, NULL), SIGN_CADES_STATUS_SKIPPED);
+	assert_int_equal(ck_status(rep, SIGN_CHECKIN_CHECK_REQUEST, NULL), SIGN_CADES_STATUS_PASSED);
 	sign_checkin_report_free(rep);
 	sign_buf_dispose(&b);
 	sign_buf_dispose(&sig);
@@ -1195,9 +1156,9 @@ test_verify_lookups(void **state)
 	/* an answer kept as base64 (bytes that are not plain UTF-8 text) reads
 	 * back to the same bytes */
 	rec = full_record();
-	b = canon(rec);
+	b = ck_canon(rec);
 	{
-		sign_buf x = edited(&b, answer_as_base64), xsig = sign_bytes(&x);
+		sign_buf x = ck_edited(&b, answer_as_base64), xsig = ck_sign_bytes(&F, &x);
 
 		assert_int_equal(verify(&x, &xsig, &rep, 1, 1), 0);
 		assert_string_equal(sign_checkin_get(sign_checkin_report_record(rep),
@@ -1241,8 +1202,8 @@ test_verify_sha1_sod(void **state)
 		    SIGN_ERR_INVALID_ARG);
 		sign_checkin_free(r2);
 	}
-	b = canon(rec);
-	sig = sign_bytes(&b);
+	b = ck_canon(rec);
+	sig = ck_sign_bytes(&F, &b);
 	assert_int_equal(verify(&b, &sig, &rep, 1, 1), 0);
 	sign_checkin_report_free(rep);
 	sign_buf_dispose(&b);
@@ -1276,10 +1237,10 @@ test_messages_with_controls(void **state)
 	assert_int_equal(sign_checkin_get_outcome(rec), SIGN_CHECKIN_LOOKUP_FAILED);
 	assert_int_equal(sign_checkin_add_warning(rec, "other_facility",
 	    "registered at another facility: 79024 BV\x07\xe2\x80\xae"), 0);
-	b = canon(rec);
+	b = ck_canon(rec);
 	assert_non_null(memmem(b.data, b.len, "\\u001B[2Jbye", 12));
 	assert_non_null(memmem(b.data, b.len, "BV\\u0007\xe2\x80\xae", 11));
-	sig = sign_bytes(&b);
+	sig = ck_sign_bytes(&F, &b);
 	assert_int_equal(verify(&b, &sig, &rep, 1, 1), 0);
 	assert_string_equal(sign_checkin_get(sign_checkin_report_record(rep), "outcome"),
 	    "lookup_failed");
@@ -1333,6 +1294,7 @@ main(void)
 		cmocka_unit_test(test_schema),
 		cmocka_unit_test(test_write),
 		cmocka_unit_test(test_clean_temp),
+		cmocka_unit_test(test_photo_leftovers),
 		cmocka_unit_test(test_verify_genuine),
 		cmocka_unit_test(test_verify_each_field),
 		cmocka_unit_test(test_verify_refused),

@@ -10,12 +10,11 @@
  * DG1, DG13, DG14 (ECDH P-256, AES-128) and, for the AA card, DG15.
  */
 #define _GNU_SOURCE 1
-#include "pa_testlib.h"
+#include "checkin_fixture.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
@@ -40,14 +39,7 @@ static struct {
 	sign_buf ch, resp;
 } C;
 
-static struct {
-	EVP_PKEY *root_key, *key;
-	X509 *root, *cert;
-	char *dir;
-	sign_signer *signer;
-	sign_trust *trust;
-	sign_csca_store *csca;
-} F;
+static struct ck_facility F;
 
 /* DG14: 6E { 31 { ChipAuthenticationInfo (id-CA-ECDH-AES-CBC-CMAC-128, v1),
  * ChipAuthenticationPublicKeyInfo (id-PK-ECDH, the key) } }. */
@@ -139,30 +131,7 @@ setup(void **state)
 	assert_int_equal(RAND_bytes(C.ch.data, 8), 1);
 	C.resp = t_aa_sign_rsa(C.aa_key, EVP_sha1(), 0, C.ch.data, 8);
 
-	F.root_key = t_key("EC", "P-256");
-	F.key = t_key("EC", "P-256");
-	F.root = t_cert(F.root_key, "VN", "Test Root", NULL, F.root_key, 1, -100, 3000);
-	F.cert = t_cert(F.key, "VN", "Bệnh viện Thử nghiệm", F.root, F.root_key, 0, -10, 1000);
-	F.dir = t_tmpdir();
-	snprintf(kp, sizeof(kp), "%s/facility.key", F.dir);
-	snprintf(cp, sizeof(cp), "%s/facility.pem", F.dir);
-	fp = fopen(kp, "w");
-	assert_non_null(fp);
-	assert_int_equal(PEM_write_PrivateKey(fp, F.key, NULL, NULL, 0, NULL, NULL), 1);
-	fclose(fp);
-	fp = fopen(cp, "w");
-	assert_non_null(fp);
-	assert_int_equal(PEM_write_X509(fp, F.cert), 1);
-	fclose(fp);
-	assert_int_equal(sign_signer_from_files(&F.signer, kp, cp), 0);
-	assert_int_equal(sign_trust_new(&F.trust), 0);
-	rd = t_der(F.root);
-	assert_int_equal(sign_trust_add_der(F.trust, rd.data, rd.len), 0);
-	sign_buf_dispose(&rd);
-	assert_int_equal(sign_csca_store_new(&F.csca), 0);
-	rd = t_der(C.csca);
-	assert_int_equal(sign_csca_store_add_cert(F.csca, rd.data, rd.len), 0);
-	sign_buf_dispose(&rd);
+	ck_facility_make(&F, C.csca);
 	return 0;
 }
 
@@ -183,14 +152,7 @@ teardown(void **state)
 	EVP_PKEY_free(C.ca_key2);
 	X509_free(C.csca);
 	X509_free(C.ds);
-	sign_signer_free(F.signer);
-	sign_trust_free(F.trust);
-	sign_csca_store_free(F.csca);
-	EVP_PKEY_free(F.root_key);
-	EVP_PKEY_free(F.key);
-	X509_free(F.root);
-	X509_free(F.cert);
-	t_rmdir(F.dir);
+	ck_facility_free(&F);
 	return 0;
 }
 
@@ -287,31 +249,12 @@ record_v2(const struct desk_card *d)
 static const struct desk_card ca_card = { &C.sod_ca, &C.dg14, NULL, 0, SIGN_PA_PASSED,
 	SIGN_AA_NOT_SUPPORTED, SIGN_DG_ABSENT, SIGN_DG_MATCH, SIGN_CHIPAUTH_PASSED };
 
-static sign_buf
-canon(const sign_checkin *rec)
-{
-	sign_buf b = SIGN_BUF_INIT;
-
-	assert_int_equal(sign_checkin_to_json(&b, rec), 0);
-	return b;
-}
-
-static sign_buf
-sign_bytes(const sign_buf *content)
-{
-	sign_cades_sign_opts so = SIGN_CADES_SIGN_OPTS_INIT;
-	sign_buf sig = SIGN_BUF_INIT;
-
-	assert_int_equal(sign_cades_sign_mem(&sig, F.signer, content->data, content->len, &so), 0);
-	return sig;
-}
-
 /* Sign b (as the facility) and verify it; the report in *rep. */
 static int
 verify_signed(const sign_buf *b, sign_checkin_report **rep, int with_csca)
 {
 	sign_checkin_verify_opts o = SIGN_CHECKIN_VERIFY_OPTS_INIT;
-	sign_buf sig = sign_bytes(b);
+	sign_buf sig = ck_sign_bytes(&F, b);
 	int rc;
 
 	o.trust = F.trust;
@@ -320,37 +263,6 @@ verify_signed(const sign_buf *b, sign_checkin_report **rep, int with_csca)
 	rc = sign_checkin_verify_mem(rep, b->data, b->len, sig.data, sig.len, &o);
 	sign_buf_dispose(&sig);
 	return rc;
-}
-
-static sign_cades_status
-check(const sign_checkin_report *rep, sign_checkin_check c, const char **detail)
-{
-	sign_cades_status st = SIGN_CADES_STATUS_SKIPPED;
-	const char *d = NULL;
-
-	assert_int_equal(sign_checkin_report_check(rep, c, &st, &d), 0);
-	assert_non_null(d);
-	if (detail != NULL)
-		*detail = d;
-	return st;
-}
-
-/* The record's JSON with edit() applied, in canonical form. */
-static sign_buf
-edited(const sign_buf *b, void (*edit)(json_t *))
-{
-	json_t *j = json_loadb((const char *)b->data, b->len, 0, NULL);
-	sign_buf out = SIGN_BUF_INIT;
-	char *s;
-
-	assert_non_null(j);
-	edit(j);
-	s = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT);
-	assert_non_null(s);
-	out.data = (unsigned char *)s;
-	out.len = strlen(s);
-	json_decref(j);
-	return out;
 }
 
 static json_t *
@@ -380,7 +292,7 @@ test_set_card_v1(void **state)
 	assert_string_equal(sign_checkin_get(rec, "identity"), "verified");
 	assert_null(sign_checkin_get(rec, "card.verification.chip_authentication"));
 	assert_null(sign_checkin_get(rec, "card.verification.dg14"));
-	b = canon(rec);
+	b = ck_canon(rec);
 	assert_null(memmem(b.data, b.len, "chip_authentication", 19));
 	assert_null(memmem(b.data, b.len, "\"dg14\":\"", 8));
 	sign_buf_dispose(&b);
@@ -491,22 +403,22 @@ static void
 test_verify_ca_card(void **state)
 {
 	sign_checkin *rec = record_v2(&ca_card);
-	sign_buf b = canon(rec);
+	sign_buf b = ck_canon(rec);
 	sign_checkin_report *rep = NULL;
 	const char *d;
 
 	(void)state;
 	assert_int_equal(verify_signed(&b, &rep, 1), 0);
-	assert_int_equal(check(rep, SIGN_CHECKIN_CHECK_PASSIVE, NULL), SIGN_CADES_STATUS_PASSED);
-	assert_int_equal(check(rep, SIGN_CHECKIN_CHECK_ACTIVE, NULL), SIGN_CADES_STATUS_SKIPPED);
-	assert_int_equal(check(rep, SIGN_CHECKIN_CHECK_GENUINE, &d), SIGN_CADES_STATUS_PASSED);
+	assert_int_equal(ck_status(rep, SIGN_CHECKIN_CHECK_PASSIVE, NULL), SIGN_CADES_STATUS_PASSED);
+	assert_int_equal(ck_status(rep, SIGN_CHECKIN_CHECK_ACTIVE, NULL), SIGN_CADES_STATUS_SKIPPED);
+	assert_int_equal(ck_status(rep, SIGN_CHECKIN_CHECK_GENUINE, &d), SIGN_CADES_STATUS_PASSED);
 	assert_non_null(strstr(d, "genuine = true (identity verified); Chip Authentication passed, "
 	    "taken as recorded (signed by the facility"));
 	assert_non_null(strstr(d, "DG14 match"));
 	sign_checkin_report_free(rep);
 	/* no CSCA here: PA cannot be re-checked, nor genuine */
 	assert_int_equal(verify_signed(&b, &rep, 0), SIGN_ERR_UNTRUSTED);
-	assert_int_equal(check(rep, SIGN_CHECKIN_CHECK_GENUINE, NULL),
+	assert_int_equal(ck_status(rep, SIGN_CHECKIN_CHECK_GENUINE, NULL),
 	    SIGN_CADES_STATUS_INDETERMINATE);
 	sign_checkin_report_free(rep);
 	sign_buf_dispose(&b);
@@ -628,7 +540,7 @@ static void
 test_verify_ca_edits(void **state)
 {
 	sign_checkin *rec = record_v2(&ca_card);
-	sign_buf b = canon(rec);
+	sign_buf b = ck_canon(rec);
 	sign_checkin_report *rep = NULL;
 	const char *d;
 	size_t i;
@@ -636,7 +548,7 @@ test_verify_ca_edits(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(ca_edits) / sizeof(ca_edits[0]); i++) {
 		const struct ca_edit *c = &ca_edits[i];
-		sign_buf x = edited(&b, c->edit);
+		sign_buf x = ck_edited(&b, c->edit);
 		int rc = verify_signed(&x, &rep, 1);
 
 		if (rc != c->rc)
@@ -645,11 +557,11 @@ test_verify_ca_edits(void **state)
 			assert_null(rep);
 			assert_non_null(strstr(sign_error_message(), "does not follow schema 1"));
 		} else {
-			assert_int_equal(check(rep, SIGN_CHECKIN_CHECK_SIGNATURE, NULL),
+			assert_int_equal(ck_status(rep, SIGN_CHECKIN_CHECK_SIGNATURE, NULL),
 			    SIGN_CADES_STATUS_PASSED);
 		}
 		if (c->rc == SIGN_ERR_VERIFY) {
-			if (check(rep, c->failing, &d) != SIGN_CADES_STATUS_FAILED ||
+			if (ck_status(rep, c->failing, &d) != SIGN_CADES_STATUS_FAILED ||
 			    strstr(d, c->detail) == NULL)
 				fail_msg("%s: %s did not fail with '%s': %s", c->name,
 				    sign_checkin_check_str(c->failing), c->detail, d);
@@ -696,15 +608,15 @@ test_verify_ca_variants(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(cards) / sizeof(cards[0]); i++) {
 		sign_checkin *rec = record_v2(&cards[i]);
-		sign_buf b = canon(rec);
+		sign_buf b = ck_canon(rec);
 		int rc;
 
 		assert_string_equal(sign_checkin_get(rec, "card.verification.genuine"), genuine[i]);
 		rc = verify_signed(&b, &rep, 1);
-		if (rc != 0 || check(rep, SIGN_CHECKIN_CHECK_GENUINE, &d) !=
+		if (rc != 0 || ck_status(rep, SIGN_CHECKIN_CHECK_GENUINE, &d) !=
 		    SIGN_CADES_STATUS_PASSED)
 			fail_msg("card %zu: %d, genuine: %s", i, rc, rep != NULL ?
-			    (check(rep, SIGN_CHECKIN_CHECK_GENUINE, &d), d) : sign_error_message());
+			    (ck_status(rep, SIGN_CHECKIN_CHECK_GENUINE, &d), d) : sign_error_message());
 		sign_checkin_report_free(rep);
 		rep = NULL;
 		sign_buf_dispose(&b);
@@ -713,10 +625,10 @@ test_verify_ca_variants(void **state)
 	/* ...but the last one claiming its DG14 matched is caught */
 	{
 		sign_checkin *rec = record_v2(&cards[5]);
-		sign_buf b = canon(rec), x = edited(&b, dg14_status_lies);
+		sign_buf b = ck_canon(rec), x = ck_edited(&b, dg14_status_lies);
 
 		assert_int_equal(verify_signed(&x, &rep, 1), SIGN_ERR_VERIFY);
-		assert_int_equal(check(rep, SIGN_CHECKIN_CHECK_GENUINE, &d),
+		assert_int_equal(ck_status(rep, SIGN_CHECKIN_CHECK_GENUINE, &d),
 		    SIGN_CADES_STATUS_FAILED);
 		assert_non_null(strstr(d, "no DG14 confirmed by the SOD (DG14 re-checked "
 		    "not_in_sod)"));
@@ -753,15 +665,91 @@ test_verify_old_format(void **state)
 	k.aa_response_len = C.resp.len;
 	assert_int_equal(sign_checkin_set_card(rec, (const sign_checkin_card *)&k), 0);
 	add_files(rec, &aa);
-	b = canon(rec);
+	b = ck_canon(rec);
 	assert_null(memmem(b.data, b.len, "chip_authentication", 19));
 	assert_int_equal(verify_signed(&b, &rep, 1), 0);
-	assert_int_equal(check(rep, SIGN_CHECKIN_CHECK_GENUINE, &d), SIGN_CADES_STATUS_PASSED);
+	assert_int_equal(ck_status(rep, SIGN_CHECKIN_CHECK_GENUINE, &d), SIGN_CADES_STATUS_PASSED);
 	assert_string_equal(d, "genuine = true (identity verified)");
-	assert_int_equal(check(rep, SIGN_CHECKIN_CHECK_ACTIVE, NULL), SIGN_CADES_STATUS_PASSED);
+	assert_int_equal(ck_status(rep, SIGN_CHECKIN_CHECK_ACTIVE, NULL), SIGN_CADES_STATUS_PASSED);
 	sign_checkin_report_free(rep);
 	sign_buf_dispose(&b);
 	sign_checkin_free(rec);
+}
+
+/* sign_checkin_report_chipauth: the verdict as recorded, DG14 as re-checked,
+ * and whether the claim stands - for a CA card, an AA-only card, a record
+ * from before CA was recorded, and records whose CA claim is rejected. */
+static void
+test_report_chipauth(void **state)
+{
+	static const struct desk_card aa_only = { &C.sod_aa, NULL, &C.dg15, 1, SIGN_PA_PASSED,
+	    SIGN_AA_PASSED, SIGN_DG_MATCH, SIGN_DG_ABSENT, SIGN_CHIPAUTH_NOT_SUPPORTED };
+	static const struct desk_card no14 = { &C.sod_no14, &C.dg14, NULL, 0,
+	    SIGN_PA_INDETERMINATE, SIGN_AA_NOT_SUPPORTED, SIGN_DG_ABSENT, SIGN_DG_NOT_IN_SOD,
+	    SIGN_CHIPAUTH_PASSED };
+	static const struct {
+		const char *name;
+		const struct desk_card *card;
+		void (*edit)(json_t *);
+		sign_chipauth_verdict v;
+		int recorded;
+		sign_dg_status dg14;
+		int consistent;
+	} t[] = {
+		{ "CA card", &ca_card, NULL, SIGN_CHIPAUTH_PASSED, 1, SIGN_DG_MATCH, 1 },
+		{ "AA-only card", &aa_only, NULL, SIGN_CHIPAUTH_NOT_SUPPORTED, 1, SIGN_DG_ABSENT, 1 },
+		{ "record from before CA", &ca_card, old_format, SIGN_CHIPAUTH_NOT_ATTEMPTED, 0,
+		  SIGN_DG_MATCH, 1 },
+		{ "CA failed (consistent)", &ca_card, ca_failed, SIGN_CHIPAUTH_FAILED, 1,
+		  SIGN_DG_MATCH, 1 },
+		{ "DG14 not in the SOD, said so", &no14, NULL, SIGN_CHIPAUTH_PASSED, 1,
+		  SIGN_DG_NOT_IN_SOD, 1 },
+		{ "DG14 removed", &ca_card, drop_dg14_both, SIGN_CHIPAUTH_PASSED, 1, SIGN_DG_NOT_READ,
+		  0 },
+		{ "DG14 of another key", &ca_card, other_dg14, SIGN_CHIPAUTH_PASSED, 1,
+		  SIGN_DG_MISMATCH, 0 },
+		{ "DG14 not in the SOD, said match", &no14, dg14_status_lies, SIGN_CHIPAUTH_PASSED,
+		  1, SIGN_DG_NOT_IN_SOD, 0 },
+		{ "not_supported beside a DG14 offering CA", &ca_card, ca_not_supported,
+		  SIGN_CHIPAUTH_NOT_SUPPORTED, 1, SIGN_DG_MATCH, 0 },
+		{ "failed without a DG14", &ca_card, ca_failed_no_dg14, SIGN_CHIPAUTH_FAILED, 1,
+		  SIGN_DG_NOT_READ, 0 },
+	};
+	sign_checkin_report *rep = NULL;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		sign_checkin *rec = record_v2(t[i].card);
+		sign_buf b = ck_canon(rec), x = SIGN_BUF_INIT;
+		sign_chipauth_verdict v = (sign_chipauth_verdict)99;
+		sign_dg_status d14 = (sign_dg_status)99;
+		int recorded = -1, consistent = -1;
+
+		if (t[i].edit != NULL)
+			x = ck_edited(&b, t[i].edit);
+		(void)verify_signed(t[i].edit != NULL ? &x : &b, &rep, 1);
+		if (rep == NULL)
+			fail_msg("%s: no report: %s", t[i].name, sign_error_message());
+		assert_int_equal(sign_checkin_report_chipauth(rep, &v, &recorded, &d14,
+		    &consistent), 0);
+		if (v != t[i].v || recorded != t[i].recorded || d14 != t[i].dg14 ||
+		    consistent != t[i].consistent)
+			fail_msg("%s: verdict %d recorded %d dg14 %d consistent %d", t[i].name, v,
+			    recorded, d14, consistent);
+		/* a rejected claim is what fails the genuine check */
+		if (!consistent && ck_status(rep, SIGN_CHECKIN_CHECK_GENUINE, NULL) !=
+		    SIGN_CADES_STATUS_FAILED)
+			fail_msg("%s: rejected, but genuine did not fail", t[i].name);
+		assert_int_equal(sign_checkin_report_chipauth(rep, NULL, NULL, NULL, NULL), 0);
+		sign_checkin_report_free(rep);
+		rep = NULL;
+		sign_buf_dispose(&x);
+		sign_buf_dispose(&b);
+		sign_checkin_free(rec);
+	}
+	assert_int_equal(sign_checkin_report_chipauth(NULL, NULL, NULL, NULL, NULL),
+	    SIGN_ERR_INVALID_ARG);
 }
 
 int
@@ -774,6 +762,7 @@ main(void)
 		cmocka_unit_test(test_verify_ca_edits),
 		cmocka_unit_test(test_verify_ca_variants),
 		cmocka_unit_test(test_verify_old_format),
+		cmocka_unit_test(test_report_chipauth),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

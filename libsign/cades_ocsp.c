@@ -209,19 +209,11 @@ static int
 check_responder(X509 *responder, X509 *issuer, const struct cades_ocsp *o, char *note,
     size_t cap)
 {
-	STACK_OF(X509_CRL) *fetched = NULL;
-	char msg[640], fmsg[400], *rname = sign_cades__cert_name(responder);
+	char msg[640], *rname = sign_cades__cert_name(responder);
 	int st;
 
-	if (o->fetch)
-		sign_cades__crl_fetch(responder, o->cache, &fetched, fmsg, sizeof(fmsg));
-	{
-		STACK_OF(X509_CRL) *const sets[3] = { o->crls[0], o->crls[1], fetched };
-
-		st = sign_cades__crl_status(responder, issuer, sets, o->cache, time(NULL), NULL,
-		    msg, sizeof(msg));
-	}
-	sk_X509_CRL_pop_free(fetched, X509_CRL_free);
+	st = sign_cades__crl_answer(responder, issuer, o->crls[0], o->crls[1], o->fetch, o->cache,
+	    time(NULL), msg, sizeof(msg));
 	if (st == CADES_REV_REVOKED)
 		snprintf(note, cap, "its answer is not used: its certificate is revoked (%.400s)",
 		    msg);

@@ -468,7 +468,7 @@ struct cades_ocsp {
 	const char *url;            /* the responder for all, or NULL: each cert's own */
 	STACK_OF(X509) *certs;      /* untrusted certificates (a delegated responder's chain) */
 	const sign_trust *trust;
-	STACK_OF(X509_CRL) *crls[3]; /* the CRLs given: for a delegated responder's certificate */
+	STACK_OF(X509_CRL) *crls[2]; /* the CRLs given: for a delegated responder's certificate */
 	struct cades_revcache *cache; /* or NULL */
 	int fetch;                  /* SIGN_CADES_VERIFY_CRL_FETCH: a delegated responder's
 	                             * CRL from its distribution points too */
@@ -477,11 +477,15 @@ struct cades_ocsp {
 /* Revocation status of one certificate. */
 enum { CADES_REV_OK = 0, CADES_REV_UNKNOWN, CADES_REV_REVOKED };
 
-/* The status of x at vt by issuer's CRL among the three sets (any may be
- * NULL), CRL signatures checked through cache (may be NULL); msg says what
- * decided, *used (may be NULL) the CRL that did (borrowed) or NULL. */
-int sign_cades__crl_status(X509 *x, X509 *issuer, STACK_OF(X509_CRL) *const sets[3],
-    struct cades_revcache *cache, time_t vt, X509_CRL **used, char *msg, size_t cap);
+/* The status of x at vt (CADES_REV_*) by issuer's newest CRL among two sets
+ * (either may be NULL) and, with fetch, those of x's CRL distribution points
+ * (sign_cades__crl_fetch), CRL signatures checked through cache (may be
+ * NULL); msg says what decided (and that the CRL was fetched), or why no CRL
+ * could (with why fetching failed).  For the path's certificates and for a
+ * delegated OCSP responder's. */
+int sign_cades__crl_answer(X509 *x, X509 *issuer, STACK_OF(X509_CRL) *crls1,
+    STACK_OF(X509_CRL) *crls2, int fetch, struct cades_revcache *cache, time_t vt, char *msg,
+    size_t cap);
 
 /* The revocation check of s (cades_revocation.c): path signer first, the
  * anchor last when trusted; the CRLs of two sets (either may be NULL), and

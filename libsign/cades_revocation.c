@@ -180,8 +180,11 @@ ocsp_status(X509 *x, X509 *issuer, const struct cades_ocsp *o, time_t vt, char *
 	return st;
 }
 
-int
-sign_cades__crl_status(X509 *x, X509 *issuer, STACK_OF(X509_CRL) *const sets[3],
+/* The status of x at vt by issuer's CRL among the three sets (any may be
+ * NULL); msg says what decided, *used (may be NULL) the CRL that did
+ * (borrowed) or NULL. */
+static int
+crl_status(X509 *x, X509 *issuer, STACK_OF(X509_CRL) *const sets[3],
     struct cades_revcache *cache, time_t vt, X509_CRL **used, char *msg, size_t cap)
 {
 	X509_CRL *crl;
@@ -237,11 +240,10 @@ out:
 	return st;
 }
 
-/* The CRLs' answer for x: those given and, with fetch, those of its CRL
- * distribution points. */
-static int
-crl_answer(X509 *x, X509 *issuer, STACK_OF(X509_CRL) *crls1, STACK_OF(X509_CRL) *crls2,
-    int fetch, struct cades_revcache *cache, time_t vt, char *msg, size_t cap)
+int
+sign_cades__crl_answer(X509 *x, X509 *issuer, STACK_OF(X509_CRL) *crls1,
+    STACK_OF(X509_CRL) *crls2, int fetch, struct cades_revcache *cache, time_t vt, char *msg,
+    size_t cap)
 {
 	STACK_OF(X509_CRL) *fetched = NULL;
 	X509_CRL *used = NULL;
@@ -253,7 +255,7 @@ crl_answer(X509 *x, X509 *issuer, STACK_OF(X509_CRL) *crls1, STACK_OF(X509_CRL) 
 	{
 		STACK_OF(X509_CRL) *const sets[3] = { crls1, crls2, fetched };
 
-		st = sign_cades__crl_status(x, issuer, sets, cache, vt, &used, cmsg, sizeof(cmsg));
+		st = crl_status(x, issuer, sets, cache, vt, &used, cmsg, sizeof(cmsg));
 	}
 	for (i = 0; used != NULL && fetched != NULL && i < sk_X509_CRL_num(fetched); i++)
 		if (sk_X509_CRL_value(fetched, i) == used)
@@ -300,12 +302,14 @@ sign_cades__check_revocation(struct sign_cades_signature *s, STACK_OF(X509) *pat
 		if (st >= 0)
 			snprintf(msg, sizeof(msg), "%s", omsg);
 		else if (ocsp == NULL)
-			st = crl_answer(sk_X509_value(path, i), sk_X509_value(path, i + 1), crls1,
-			    crls2, fetch, cache, vt, msg, sizeof(msg));
+			st = sign_cades__crl_answer(sk_X509_value(path, i),
+			    sk_X509_value(path, i + 1), crls1, crls2, fetch, cache, vt, msg,
+			    sizeof(msg));
 		else if (have_crls || fetch) {
 			/* the CRLs answer; why OCSP did not is kept for the auditor */
-			st = crl_answer(sk_X509_value(path, i), sk_X509_value(path, i + 1), crls1,
-			    crls2, fetch, cache, vt, cmsg, sizeof(cmsg));
+			st = sign_cades__crl_answer(sk_X509_value(path, i),
+			    sk_X509_value(path, i + 1), crls1, crls2, fetch, cache, vt, cmsg,
+			    sizeof(cmsg));
 			snprintf(msg, sizeof(msg), "%.300s (OCSP: %.330s)", cmsg, omsg);
 		} else {
 			snprintf(msg, sizeof(msg), "%s, and no CRL was given: its revocation is "

@@ -979,7 +979,7 @@ verify_one(sign_cades_report *r, const struct tlv *si_raw, const struct parsed *
 		STACK_OF(X509_CRL) *crls2 = sign_trust__crls(opts->version >= 2 ?
 		    opts->extra_certs : NULL);
 		struct cades_revcache *cache = sign_trust__revcache(opts->trust);
-		struct cades_ocsp ocsp = { NULL, P->x509s, opts->trust, { crls1, crls2, NULL },
+		struct cades_ocsp ocsp = { NULL, P->x509s, opts->trust, { crls1, crls2 },
 		    cache, opts->version >= 3 && (opts->flags & SIGN_CADES_VERIFY_CRL_FETCH) != 0 };
 		int trusted = 0, want_ocsp = opts->version >= 3 &&
 		    (opts->flags & SIGN_CADES_VERIFY_OCSP) != 0;

@@ -115,29 +115,20 @@ left=$(ls -A "$T/records" | wc -l)
 [ -s "$T/qr.txt" ] && pass "the link's target is untouched" || fail "the link's target"
 
 # ---- a signal while the record is being signed (the gateway has answered) -------------
-# A PKCS#11 module of this test's own (reception_p11stall.c, around SoftHSM) holds the
+# The test PKCS#11 module around SoftHSM (token_p11shim.c, KYSO_SHIM_SIGN_WAIT) holds the
 # record's signature until kyso has taken the signal: so it lands after the card read
 # and the lookup, inside the signing.  Without a time-stamp server the record is
 # finished - whole, signed, valid - and that is said; with one, the time-stamp request
 # is abandoned and nothing is written.  Never a half-written record or a temporary file.
-build_stall() {
-	_cc=${CC:-cc}
-	command -v "$_cc" >/dev/null 2>&1 || return 1
-	_cf=$(pkg-config --cflags p11-kit-1 2>/dev/null) || return 1
-	# shellcheck disable=SC2086
-	$_cc -shared -fPIC $_cf -o "$T/stall.so" \
-	    "$top_srcdir/tests/integration/reception_p11stall.c" -ldl >"$T/stall.cc" 2>&1 ||
-	    { cat "$T/stall.cc"; return 1; }
-}
 # stalled DIR ARGS...: kyso reception (the facility key through the stalling module,
 # records in DIR) under interrupt_run, the signal sent once C_Sign waits
 stalled() {
 	_dir=$1; shift
 	: > "$T/stall.log"
 	mkdir -p -m 700 "$_dir"
-	r=$(KYSO_STALL_REAL=$SOFTHSM_MODULE KYSO_STALL_LOG=$T/stall.log $RUN --log "$T/stall.log" \
-	    --pattern '^C_Sign waits' --bound 20 --out "$T/out" --err "$T/err" "$@" -- \
-	    "$KYSO" reception --config "$T/kyso.conf" --sign-key "$FKEY" --sign-module "$T/stall.so" \
+	r=$(KYSO_SHIM_SIGN_WAIT=1 KYSO_SHIM_LOG=$T/stall.log $RUN --log "$T/stall.log" \
+	    --pattern '^sign waits' --bound 20 --out "$T/out" --err "$T/err" "$@" -- \
+	    "$KYSO" reception --config "$T/kyso.conf" --sign-key "$FKEY" --sign-module "$T/shim.so" \
 	    --pin-source env:PIN --chain "$T/pki/chain.pem" --record-dir "$_dir" \
 	    --reader "$CARD_READER" --csca "$T/pki/csca.pem" --no-default-csca $STALL_ARGS)
 }
@@ -157,7 +148,7 @@ whole() {
 	json_check "$_rec" 'd["outcome"] == "covered" and d["lookup"]["result"]["code"] == "000"' &&
 	    pass "$2: the record holds the gateway's answer" || fail "$2: record content"
 }
-if build_stall; then
+if build_shim; then
 	STALL_ARGS="--mrz-source env:MRZ"
 	stalled "$T/signed" --signal INT
 	ran INT 130 "while the record is being signed"

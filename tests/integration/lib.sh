@@ -7,6 +7,9 @@
 #   fresh_softhsm               a new SoftHSM2 token store in $T/softhsm (exports SOFTHSM2_CONF)
 #   init_token LABEL [SOPIN PIN] initialise a token on it; prints nothing
 #   test_pki                    the test PKI in $T/pki (certs/mkpki.sh), made once per test
+#   build_shim                  compiles token_p11shim.c (a PKCS#11 module around SoftHSM that
+#                               fakes token states; see its header) into $T/shim.so; returns 1
+#                               when no compiler or header is available
 #
 # $T is a fresh temporary directory removed at exit; $KYSO is the built tool.
 set -u
@@ -60,6 +63,19 @@ fresh_softhsm() {
 	SOFTHSM2_CONF=$T/softhsm/softhsm2.conf
 	KYSO_PKCS11_MODULE=$SOFTHSM_MODULE
 	export SOFTHSM2_CONF KYSO_PKCS11_MODULE
+}
+
+build_shim() {
+	_cc=${CC:-cc}
+	command -v "$_cc" >/dev/null 2>&1 || return 1
+	_cf=$(pkg-config --cflags p11-kit-1 2>/dev/null) || return 1
+	# shellcheck disable=SC2086
+	$_cc -shared -fPIC $_cf -o "$T/shim.so" \
+	    "$top_srcdir/tests/integration/token_p11shim.c" -ldl >"$T/shim.log" 2>&1 || {
+		cat "$T/shim.log"; return 1; }
+	KYSO_SHIM_REAL=$SOFTHSM_MODULE
+	export KYSO_SHIM_REAL
+	return 0
 }
 
 init_token() {

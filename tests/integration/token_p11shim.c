@@ -10,11 +10,20 @@
  *   KYSO_SHIM_LOG          a file: one line per C_Login ("login user=N pin=none|given")
  *   KYSO_SHIM_SIGN_LIMIT   after this many signatures (decimal) the token is "removed":
  *                          C_SignInit and C_Sign answer CKR_DEVICE_REMOVED
+ *   KYSO_SHIM_SIGN_WAIT    set: each C_Sign (with an output buffer) waits until the
+ *                          process has taken SIGINT or SIGTERM - kyso's handler raises
+ *                          libsign's cancel flag (cancel.h), seen here through the
+ *                          process's sign_cancel_requested() - then signs; "sign waits"
+ *                          is logged first.  A test lands a signal inside a signature
+ *                          that way, without timing; a process that never takes one
+ *                          waits until the test's bound ends it.
  */
+#define _GNU_SOURCE 1
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <p11-kit/pkcs11.h>
 
 static CK_FUNCTION_LIST *real;
@@ -39,22 +48,29 @@ shim_GetTokenInfo(CK_SLOT_ID id, CK_TOKEN_INFO *info)
 	return rv;
 }
 
+/* One line to KYSO_SHIM_LOG, when set. */
+static void
+log_line(const char *line)
+{
+	const char *log = getenv("KYSO_SHIM_LOG");
+	FILE *fp;
+
+	if (log != NULL && (fp = fopen(log, "a")) != NULL) {
+		fprintf(fp, "%s\n", line);
+		fclose(fp);
+	}
+}
+
 static CK_RV
 shim_Login(CK_SESSION_HANDLE s, CK_USER_TYPE user, CK_UTF8CHAR *pin, CK_ULONG len)
 {
-	const char *log = getenv("KYSO_SHIM_LOG");
 	const char *pad = getenv("KYSO_SHIM_PINPAD_PIN");
 	unsigned long forced = env_hex("KYSO_SHIM_LOGIN_RV");
+	char line[64];
 
-	if (log != NULL) {
-		FILE *fp = fopen(log, "a");
-
-		if (fp != NULL) {
-			fprintf(fp, "login user=%lu pin=%s\n", (unsigned long)user,
-			    pin == NULL ? "none" : "given");
-			fclose(fp);
-		}
-	}
+	snprintf(line, sizeof(line), "login user=%lu pin=%s", (unsigned long)user,
+	    pin == NULL ? "none" : "given");
+	log_line(line);
 	if (forced != 0)
 		return (CK_RV)forced;
 	if (pin == NULL && pad != NULL)
@@ -71,6 +87,20 @@ removed(void)
 	return v != NULL && *v && signatures >= strtoul(v, NULL, 10);
 }
 
+/* KYSO_SHIM_SIGN_WAIT: until the process has taken its signal. */
+static void
+wait_for_signal(void)
+{
+	int (*requested)(void) = (int (*)(void))dlsym(RTLD_DEFAULT, "sign_cancel_requested");
+	struct timespec ts = { 0, 10 * 1000000L };
+
+	if (getenv("KYSO_SHIM_SIGN_WAIT") == NULL || requested == NULL)
+		return;
+	log_line("sign waits");
+	while (!requested())
+		nanosleep(&ts, NULL);
+}
+
 static CK_RV
 shim_SignInit(CK_SESSION_HANDLE s, CK_MECHANISM *m, CK_OBJECT_HANDLE k)
 {
@@ -84,6 +114,8 @@ shim_Sign(CK_SESSION_HANDLE s, CK_BYTE *data, CK_ULONG len, CK_BYTE *sig, CK_ULO
 
 	if (removed())
 		return CKR_DEVICE_REMOVED;
+	if (sig != NULL)
+		wait_for_signal();
 	rv = real->C_Sign(s, data, len, sig, siglen);
 	if (rv == CKR_OK && sig != NULL)
 		signatures++;

@@ -23,8 +23,8 @@ POST an application/timestamp-query to:
             middle of a batch)
   /gate/K   as /ok, but the first requests are held until K of them are
             waiting at once (the gate then stays open); a request held
-            30 s gets HTTP 503 instead (a client that never has K requests
-            in flight fails)
+            20 s gets HTTP 503 instead (a client that never has K requests
+            in flight fails, before its own 30 s timeout)
 GET /stats: "connections C\nrequests R\nmax_inflight M\n" for the
 time-stamp paths since the start or the last GET /stats?reset: C the TCP
 connections that carried at least one time-stamp request, R the requests,
@@ -113,13 +113,13 @@ gate_state = {"waiting": 0, "open": False}
 
 
 def gate_pass(k):
-    """Hold the request until k are held at once; False after 30 s."""
+    """Hold the request until k are held at once; False after 20 s."""
     with gate:
         gate_state["waiting"] += 1
         if gate_state["waiting"] >= k:
             gate_state["open"] = True
             gate.notify_all()
-        ok = gate.wait_for(lambda: gate_state["open"], timeout=30)
+        ok = gate.wait_for(lambda: gate_state["open"], timeout=20)
         gate_state["waiting"] -= 1
         return ok
 

@@ -3,7 +3,7 @@
 # Time-stamped batch signing (kyso sign --tsa URL f1 ... fN) against a stand-in
 # RFC 3161 server on 127.0.0.1 (tests/pkisrv/pkisrv.py) that holds each answer
 # back BENCH_TSA_DELAY_MS (default 20) milliseconds, as a remote server would.
-# Not part of make check; run by hand:
+# Not part of make check; run by `make bench-tsa`, or by hand:
 #
 #   sh bench/tsa_bench.sh                      (build tree: ./build)
 #   top_builddir=$PWD/build-tsa sh bench/tsa_bench.sh

@@ -122,7 +122,9 @@ typedef struct sign_cades_sign_opts {
 	int enveloping;         /* 1: embed the content (attached signature) */
 	int overwrite;          /* 1: replace an existing output file */
 	time_t signing_time;    /* the signing-time attribute; 0 = now */
-	unsigned int threads;   /* sign_cades_sign_files(): 0 = one per CPU (at most 4) */
+	unsigned int threads;   /* sign_cades_sign_files(): 0 = one per CPU (at most 4);
+	                         * with tsa_url up to 8, each with its own connection
+	                         * to the time-stamp server (network-bound) */
 	/* version 2: an RFC 3161 time-stamp server (http:// or https:// URL):
 	 * each signature gets a signature time-stamp (CAdES-T) over its value,
 	 * asked for when it is made; a server that cannot be reached, refuses
@@ -158,7 +160,10 @@ int sign_cades_sign_file(sign_signer *signer, const char *in_path, const char *o
  * NULL; n entries) receives for each file 0, its error, or
  * SIGN_ERR_CANCELLED when it was not attempted because another file failed.
  * A file that cannot be read stops the batch at that file (the files before
- * it are still signed); any other failure stops new signatures at once.
+ * it are still signed); any other failure stops new signatures at once, and
+ * a file that cannot be written (time-stamp server, disk) stops the batch at
+ * that file: no output for it or any file after it, so the outputs are
+ * always the first files, without gaps.
  * Files already signed keep their complete signatures, and no partial output
  * is left.  Outputs are made durable per group (one sync, then each renamed
  * into place and its directory synced); a file counts as signed only once

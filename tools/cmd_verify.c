@@ -145,11 +145,11 @@ print_signature(const sign_cades_signature *s, size_t i, size_t n)
 	printf("  signature %zu of %zu: %s\n", i + 1, n,
 	    verdict_text(ind, sign_cades_signature_subindication(s), v, sizeof(v)));
 	printf("    signer:        %s\n", *sign_cades_signature_signer(s) ?
-	    sign_cades_signature_signer(s) : "(unknown: certificate not found)");
+	    kyso_shown(sign_cades_signature_signer(s)) : "(unknown: certificate not found)");
 	if (*sign_cades_signature_subject(s))
-		printf("    subject:       %s\n", sign_cades_signature_subject(s));
+		printf("    subject:       %s\n", kyso_shown(sign_cades_signature_subject(s)));
 	if (*sign_cades_signature_serial(s))
-		printf("    serial:        %s\n", sign_cades_signature_serial(s));
+		printf("    serial:        %s\n", kyso_shown(sign_cades_signature_serial(s)));
 	if (sign_cades_signature_signing_time(s, &t) == 0) {
 		iso_time(t, when, sizeof(when));
 		printf("    signing time:  %s (claimed by the signer, not proven)\n", when);
@@ -161,11 +161,11 @@ print_signature(const sign_cades_signature *s, size_t i, size_t n)
 	    sign_cades_signature_digest(s));
 	for (k = 0; k < nc; k++)
 		printf("    %s %s%s\n", k == 0 ? "chain:        " : "               <-",
-		    sign_cades_signature_chain_name(s, k),
+		    kyso_shown(sign_cades_signature_chain_name(s, k)),
 		    k + 1 == nc && sign_cades_signature_chain_trusted(s) ? " (trust anchor)" :
 		    k + 1 == nc ? " (not trusted)" : "");
 	for (k = 0; k < sign_cades_signature_warning_count(s); k++)
-		printf("    warning:       %s\n", sign_cades_signature_warning(s, k));
+		printf("    warning:       %s\n", kyso_shown(sign_cades_signature_warning(s, k)));
 	printf("    checks:\n");
 	for (k = 0; k < sign_cades_signature_check_count(s); k++) {
 		sign_cades_check id;
@@ -175,7 +175,7 @@ print_signature(const sign_cades_signature *s, size_t i, size_t n)
 		if (sign_cades_signature_check(s, k, &id, &st, &detail) != 0)
 			continue;
 		printf("      %-14s %-20s %s\n", sign_cades_status_str(st), sign_cades_check_str(id),
-		    detail);
+		    kyso_shown(detail));
 	}
 }
 
@@ -364,7 +364,7 @@ verify_one(const char *sig, const sign_trust *trust, const sign_trust *extra,
 		json_object_set_new(res, "exit", json_integer(code));
 		json_object_set_new(res, "signatures", json_array());
 		if (!a->json)
-			printf("%s: NOT VERIFIED (%s)\n", sig, sign_strerror(rc));
+			printf("%s: NOT VERIFIED (%s)\n", kyso_shown(sig), sign_strerror(rc));
 		free(fallback);
 		return code;
 	}
@@ -389,14 +389,14 @@ verify_one(const char *sig, const sign_trust *trust, const sign_trust *extra,
 	json_object_set_new(res, "content_length",
 	    json_integer((json_int_t)sign_cades_report_content_length(r)));
 	if (!a->json) {
-		printf("%s: %s\n", sig, v);
+		printf("%s: %s\n", kyso_shown(sig), v);
 		if (sign_cades_report_attached(r))
 			printf("  content:         embedded in the signature (%llu bytes)\n",
 			    sign_cades_report_content_length(r));
 		else
 			printf("  content:         %s (detached, %llu bytes)\n",
 			    sign_cades_report_content_path(r) != NULL ?
-			    sign_cades_report_content_path(r) : "(in memory)",
+			    kyso_shown(sign_cades_report_content_path(r)) : "(in memory)",
 			    sign_cades_report_content_length(r));
 	}
 	{

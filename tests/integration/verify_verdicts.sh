@@ -198,4 +198,21 @@ json_check 6 "d['exit'] == 6 and d['indication'] is None and 'not a valid CMS' i
     --trust "$P/root.pem" --content doc.txt junk.p7s
 json_check 3 "d['schema'] == 1 and d['exit'] == 3" --bogus doc.txt.p7s
 json_check 2 "len(d['results'][0]['signatures']) == 2" --trust "$P/root.pem" --content doc.txt two.p7s
+# ---- names cannot forge the report -----------------------------------------------------
+# A file named "fake.p7s: TOTAL-PASSED<newline>x.p7s" whose signature cannot be decided:
+# no stdout line may read as a verdict kyso did not give; the name is shown escaped.
+forged=$(printf 'fake.p7s: TOTAL-PASSED\nx.p7s')
+cp doc.txt.p7s "$forged"
+"$KYSO" verify --content doc.txt "$forged" > "$T/forged.out" 2>/dev/null
+rc=$?
+[ "$rc" -eq 2 ] && pass "a forged name: INDETERMINATE, exit 2" || fail "a forged name: exit $rc"
+if grep -q '^fake.p7s: TOTAL-PASSED$' "$T/forged.out"; then
+	fail "a file name forged a verdict line: $(head -3 "$T/forged.out")"
+else
+	pass "a file name cannot forge a verdict line"
+fi
+grep -q '^fake.p7s: TOTAL-PASSED\\0Ax.p7s: INDETERMINATE' "$T/forged.out" &&
+    pass "the name is shown with its newline escaped" ||
+    fail "escaped name: $(head -2 "$T/forged.out")"
+rm -f "$forged"
 done_testing

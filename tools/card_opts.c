@@ -600,6 +600,14 @@ decide(struct kyso_card_result *r)
 		r->exit = KYSO_EXIT_FAILED;
 		set_why(r, "chip authentication failed: %s; the chip is not the one the data was "
 		    "issued on (a clone?)", kyso_card__chipauth_message(r));
+	} else if (pv == SIGN_PA_INDETERMINATE &&
+	    (sign_pa_result_reasons(r->pa) & SIGN_PA_R_SOD_MALFORMED) != 0) {
+		/* malformed card data, as a malformed signature file is for kyso
+		 * verify: not a question PA could not decide */
+		r->exit = KYSO_EXIT_DATA;
+		set_why(r, "the card's security object (EF.SOD) is malformed: %s; read the card "
+		    "again, and if it repeats, its data is damaged or it is not an ICAO 9303 "
+		    "document", pm != NULL ? pm : "");
 	} else if (pv == SIGN_PA_INDETERMINATE) {
 		r->exit = KYSO_EXIT_INDETERMINATE;
 		set_why(r, "passive authentication could not decide: %s", pm != NULL ? pm : "");
@@ -891,7 +899,8 @@ kyso_card_verify_dir(const struct kyso_card_opts *o, const char *dir,
 	const unsigned char *ch = NULL, *rs = NULL;
 	unsigned char *b = NULL;
 	size_t chl = 0, rsl = 0, len = 0;
-	int rc, dg;
+	struct stat dst;
+	int rc, dg, e;
 
 	*out = NULL;
 	last_error[0] = '\0';
@@ -901,6 +910,15 @@ kyso_card_verify_dir(const struct kyso_card_opts *o, const char *dir,
 	/* Every file is read once, here; what is shown below is the bytes
 	 * verified (was: read a second time for the display, so a file changed
 	 * in between could show one thing and verify another). */
+	/* not a dump directory: say so, not "DIR/EF.SOD: Not a directory" */
+	e = stat(dir, &dst) != 0 ? errno : !S_ISDIR(dst.st_mode) ? ENOTDIR : 0;
+	if (e != 0) {
+		kyso_card__err("%s: %s; give the directory kyso card read --dump made", dir,
+		    e == ENOTDIR ? "not a directory" : e == ENOENT ? "no such directory" :
+		    strerror(e));
+		rc = KYSO_EXIT_DATA;
+		goto out;
+	}
 	rc = sign_pa_doc_load_dir(&pd, dir);
 	if (rc != 0) {
 		rc = kyso_card_fail(rc, NULL);

@@ -128,7 +128,20 @@ done
 rm "$T/dump5/EF.SOD"
 ln -s /dev/zero "$T/dump5/EF.SOD"
 expect 6 'EF.SOD: not a regular file' timeout 60 "$KYSO" card verify "$T/dump5" $CSCA
-expect 6 'no EF.SOD' "$KYSO" card verify "$T/nothing" $CSCA
+expect 6 'nothing: no such directory; give the directory kyso card read --dump made' \
+    "$KYSO" card verify "$T/nothing" $CSCA
+expect 6 'DG1.bin: not a directory; give the directory' "$KYSO" card verify "$T/dump/DG1.bin" $CSCA
+mkdir "$T/nosod"
+expect 6 'no EF.SOD' "$KYSO" card verify "$T/nosod" $CSCA
+# a malformed security object is bad card data (6), as a malformed signature file is for
+# kyso verify, not a question passive authentication could not decide (2)
+rm -rf "$T/dump6"
+cp -r "$T/dump" "$T/dump6"
+head -c 40 "$T/dump/EF.SOD" > "$T/dump6/EF.SOD"
+expect 6 'security object \(EF.SOD\) is malformed: .*read the card again' \
+    "$KYSO" card verify "$T/dump6" $CSCA
+: > "$T/dump6/EF.SOD"
+expect 6 'EF.SOD\) is malformed' "$KYSO" card verify "$T/dump6" $CSCA
 # a dump never overwrites: a non-empty directory is refused before the card is read
 expect 3 'not empty' "$KYSO" card read --reader "$R" --mrz-source env:MRZ $CSCA --dump "$T/dump"
 

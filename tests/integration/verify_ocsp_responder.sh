@@ -77,6 +77,18 @@ openssl crl -in gov-cdp-revoked.crl -outform DER -out files/gov.crl
 expect 2 "INDETERMINATE/TRY_LATER" V --ocsp-url "$OCSP/ocsp-as/resp-cdp" --crl-fetch
 expect 2 "its answer is not used: its certificate is revoked \(\"Kyso Test OCSP cdp\" was revoked on" \
     V --ocsp-url "$OCSP/ocsp-as/resp-cdp" --crl-fetch
+# the check's line is whole: the OCSP note after the CRL's answer is cut at a word when too
+# long for a check's detail, never in the middle of a date
+V --ocsp-url "$OCSP/ocsp-as/resp-cdp" --crl-fetch > "$T/rev.out" 2>/dev/null
+line=$(grep 'INDETERMINATE *revocation' "$T/rev.out")
+case $line in
+*'(OCSP: '*'...)'|*'(OCSP: '*')') pass "the revocation detail ends cleanly" ;;
+*) fail "the revocation detail is cut: $line" ;;
+esac
+case $line in
+*[0-9]T\)|*[0-9]T|*-[0-9][0-9]\)) fail "cut inside a date: $line" ;;
+*) pass "not cut inside a date" ;;
+esac
 
 # ---- both responders revoked, and the signer too (in the responders' database) ----------
 ca_revoke gov-ca "$P/resp-plain.pem" -crl_reason keyCompromise

@@ -166,6 +166,7 @@ json_line(json_t *obj)
 		fputs(s, stdout);
 		fputc('\n', stdout);
 		free(s);
+		kyso_json_emitted = 1;
 	}
 	json_decref(obj);
 	fflush(stdout);
@@ -174,8 +175,8 @@ json_line(json_t *obj)
 static void
 json_error(int code, const char *msg)
 {
-	json_line(json_pack("{s:i,s:{s:i,s:s}}", "schema", 1, "error", "exit", code, "message",
-	    msg != NULL ? msg : ""));
+	json_line(json_pack("{s:i,s:{s:i,s:o}}", "schema", 1, "error", "exit", code, "message",
+	    kyso_json_text(msg != NULL ? msg : "")));
 }
 
 /* ---- options ------------------------------------------------------------- */

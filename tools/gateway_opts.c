@@ -75,6 +75,15 @@ kyso_gw_fail(struct kyso_gw *g, int code, const char *fmt, ...)
 	return code;
 }
 
+/* kyso_secret_read() printed why it failed: that one line is also the
+ * error of --json (a second line would only repeat it). */
+static int
+kept_error(struct kyso_gw *g, int code)
+{
+	snprintf(g->error, sizeof(g->error), "%s", kyso_err_last());
+	return code;
+}
+
 const char *
 kyso_gw_get(const struct kyso_gw *g, enum kyso_gw_setting s)
 {
@@ -306,7 +315,7 @@ get_password(struct kyso_gw *g, char *buf, size_t cap)
 		    "file:PATH (mode 0600), fd:N or tty", src);
 	rc = kyso_secret_read(src, "gateway password", buf, cap);
 	if (rc != 0)
-		return kyso_gw_fail(g, rc, "cannot read the gateway password from %s", src);
+		return kept_error(g, rc);
 	if (buf[0] == '\0')
 		return kyso_gw_fail(g, KYSO_EXIT_AUTH, "the gateway password from %s is empty",
 		    src);
@@ -340,7 +349,7 @@ kyso_gw_client(struct kyso_gw *g, sign_insurance_client **out)
 		rc = kyso_secret_read(g->val[KYSO_GW_CLIENT_KEY_PIN], "client key PIN", pin,
 		    sizeof(pin));
 		if (rc != 0) {
-			rc = kyso_gw_fail(g, rc, "cannot read the client key PIN");
+			rc = kept_error(g, rc);
 			goto out;
 		}
 		o.client_key_pin = pin;

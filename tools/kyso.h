@@ -74,6 +74,8 @@ int kyso_input_exit(int rc);
 
 /* Print "kyso: <message>" on stderr, the libsign last-error message when msg is NULL. */
 void kyso_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The last message kyso_err() printed (unescaped), "" before the first. */
+const char *kyso_err_last(void);
 /* s as it may be shown on a terminal (sign_text_escape()): for what comes
  * from a card, a token, a certificate, a record or a server.  The last
  * eight results stay valid (one printf() may use eight).  Not thread-safe. */
@@ -104,6 +106,32 @@ int kyso_secret_spec_ok(const char *spec);
 /* JSON output: add "schema": n, print one compact-but-readable object on
  * stdout followed by a newline, and release it. */
 void kyso_json_emit(json_t *obj, int schema);
+/* 1 once a JSON object was printed (kyso_json_emit, or a command's own
+ * printer sets it); 1 when --json was among the arguments of a command whose
+ * option table has --json (kyso_parse), even after a bad option. */
+extern int kyso_json_emitted;
+extern int kyso_json_asked;
+/*
+ * A file name, path, URI, subject or message as a JSON string: s itself
+ * when it is UTF-8; otherwise each byte that is not part of a valid UTF-8
+ * sequence becomes the four characters \xNN (lowercase hex) and each
+ * backslash of s is doubled (json_string() would return NULL and the member
+ * would silently vanish).  NULL gives JSON null.  docs/verify-json.md.
+ */
+json_t *kyso_json_text(const char *s);
+
+/* At start: a closed descriptor 0, 1 or 2 stays unusable, but no file kyso
+ * opens can take its number. */
+void kyso_std_fds(void);
+/*
+ * At the end of a run with exit status rc: when --json was asked and the run
+ * failed before its command printed its object, print one ({"ok": false,
+ * "error": the last message, "exit": rc, "schema": 1}); then flush and close
+ * stdout.  Output that could not be written turns success into 7 with "cannot
+ * write the output: <cause>; <fix>" (a failure keeps its code; a reader that
+ * went away, EPIPE, is not reported).  Returns the exit status.
+ */
+int kyso_finish(int rc);
 
 /* Hex encode (lowercase) into a new string; caller frees. */
 char *kyso_hex(const unsigned char *p, size_t n);

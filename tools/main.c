@@ -54,16 +54,17 @@ main(int argc, char **argv)
 	/* OpenSSL's exit handler frees its tables one by one (a third of a
 	 * millisecond); the process's exit releases them anyway. */
 	OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
+	kyso_std_fds();
 	setlocale(LC_CTYPE, "");
 	while (i < argc && argv[i][0] == '-') {
 		if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0) {
 			kyso_verbose++;
 		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);
-			return 0;
+			return kyso_finish(0);
 		} else if (strcmp(argv[i], "--version") == 0) {
 			printf("kyso %s\n", sign_version());
-			return 0;
+			return kyso_finish(0);
 		} else {
 			kyso_err("unknown option %s (see kyso --help)", argv[i]);
 			return KYSO_EXIT_USAGE;
@@ -81,7 +82,7 @@ main(int argc, char **argv)
 		if (strcmp(c->name, argv[i]) == 0) {
 			snprintf(prog, sizeof(prog), "kyso %s", c->name);
 			kyso_progname = prog;
-			return c->run(argc - i, argv + i);
+			return kyso_finish(c->run(argc - i, argv + i));
 		}
 	}
 	kyso_err("unknown command '%s' (see kyso --help)", argv[i]);

@@ -19,6 +19,11 @@
 
 const char *kyso_progname = "kyso";
 int kyso_verbose;
+int kyso_json_asked;
+int kyso_json_emitted;
+/* The last message kyso_err printed (for the JSON object of a run that
+ * failed before its command printed one: kyso_finish). */
+static char last_err[2048];
 
 void
 kyso_help(FILE *fp, const char *usage, const struct kyso_opt *opts)
@@ -51,10 +56,18 @@ kyso_parse(int argc, char **argv, const char *usage, const struct kyso_opt *opts
 	struct option *lo = NULL;
 	char shorts[128];
 	size_t n = 0, i, k;
-	int c, rc = 0;
+	int c, rc = 0, has_json = 0;
 
-	while (opts != NULL && opts[n].name != NULL)
+	while (opts != NULL && opts[n].name != NULL) {
+		if (strcmp(opts[n].name, "json") == 0 && opts[n].has_arg == no_argument)
+			has_json = 1;
 		n++;
+	}
+	/* --json on the command line (before "--"), even after a bad option:
+	 * a usage error then also ends with one JSON object (kyso_finish). */
+	for (i = 1; has_json && i < (size_t)argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--json") == 0)
+			kyso_json_asked = 1;
 	lo = calloc(n + 2, sizeof(*lo));
 	if (lo == NULL) {
 		kyso_err("out of memory");
@@ -83,7 +96,7 @@ kyso_parse(int argc, char **argv, const char *usage, const struct kyso_opt *opts
 		if (c == 0x7fff) {
 			kyso_help(stdout, usage, opts);
 			free(lo);
-			exit(0);
+			exit(kyso_finish(0));
 		}
 		if (c == '?' || c == ':') {
 			if (optopt != 0 && optopt < 256 && optopt != '?')
@@ -182,6 +195,13 @@ kyso_err(const char *fmt, ...)
 	va_end(ap);
 	sign_text_escape(shown, sizeof(shown), msg);
 	fprintf(stderr, "%s: %s\n", kyso_progname, shown);
+	snprintf(last_err, sizeof(last_err), "%s", msg);
+}
+
+const char *
+kyso_err_last(void)
+{
+	return last_err;
 }
 
 const char *
@@ -272,8 +292,10 @@ read_line_fd(int fd, char *buf, size_t cap, int watch)
 			continue;
 		if (r <= 0 || c == '\n')
 			break;
-		if (n + 1 >= cap)
+		if (n + 1 >= cap) {
+			errno = E2BIG;
 			return -1;
+		}
 		buf[n++] = c;
 	}
 	if (n > 0 && buf[n - 1] == '\r')
@@ -353,6 +375,22 @@ read_tty(const char *prompt, char *buf, size_t cap)
 	return 0;
 }
 
+/* Why a secret could not be read from spec (file:PATH or fd:N). */
+static void
+secret_read_error(const char *prompt, const char *spec, int e)
+{
+	if (e == E2BIG)
+		kyso_err("the %s from %s is too long: give one line, the %s alone", prompt, spec,
+		    prompt);
+	else if (e == EBADF && spec[0] == 'f' && spec[1] == 'd')
+		kyso_err("cannot read the %s from %s: descriptor %s is not open for reading; "
+		    "open it for kyso (e.g. %s<FILE) or use env:NAME or file:PATH", prompt, spec,
+		    spec + 3, spec + 3);
+	else
+		kyso_err("cannot read the %s from %s: %s", prompt, spec,
+		    e != 0 ? strerror(e) : "read failed");
+}
+
 int
 kyso_secret_read(const char *spec, const char *prompt, char *buf, size_t cap)
 {
@@ -379,29 +417,42 @@ kyso_secret_read(const char *spec, const char *prompt, char *buf, size_t cap)
 	}
 	if (strncmp(spec, "file:", 5) == 0) {
 		struct stat st;
-		int fd = open(spec + 5, O_RDONLY | O_CLOEXEC), rc;
+		/* O_NONBLOCK: a FIFO opens at once, and is refused below */
+		int fd = open(spec + 5, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK), rc, fl;
 
 		if (fd < 0) {
 			kyso_err("cannot open the %s file %s: %s", prompt, spec + 5, strerror(errno));
 			return KYSO_EXIT_AUTH;
 		}
+		if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+			/* (no advice to chmod a device: it would harm the system) */
+			close(fd);
+			kyso_err("the %s file %s is %s, not a regular file; keep the %s in a "
+			    "file of your own (mode 600), or give env:NAME or fd:N", prompt,
+			    spec + 5, S_ISDIR(st.st_mode) ? "a directory" : S_ISCHR(st.st_mode) ?
+			    "a character device" : S_ISFIFO(st.st_mode) ? "a FIFO" :
+			    "a special file", prompt);
+			return KYSO_EXIT_AUTH;
+		}
+		if ((fl = fcntl(fd, F_GETFL)) >= 0)
+			(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 		if (fstat(fd, &st) != 0 || (st.st_mode & 077) != 0) {
 			close(fd);
 			kyso_err("the %s file %s is readable by others: chmod 600 it", prompt,
 			    spec + 5);
 			return KYSO_EXIT_AUTH;
 		}
+		errno = 0;
 		rc = read_line_fd(fd, buf, cap, 0);
+		if (rc != 0)
+			secret_read_error(prompt, spec, errno);
 		close(fd);
-		if (rc != 0) {
-			kyso_err("cannot read the %s from %s", prompt, spec + 5);
-			return KYSO_EXIT_AUTH;
-		}
-		return 0;
+		return rc != 0 ? KYSO_EXIT_AUTH : 0;
 	}
 	/* fd:N */
+	errno = 0;
 	if (read_line_fd(atoi(spec + 3), buf, cap, 0) != 0) {
-		kyso_err("cannot read the %s from %s", prompt, spec);
+		secret_read_error(prompt, spec, errno);
 		return KYSO_EXIT_AUTH;
 	}
 	return 0;
@@ -415,6 +466,7 @@ kyso_json_emit(json_t *obj, int schema)
 	if (obj == NULL)
 		return;
 	json_object_set_new(obj, "schema", json_integer(schema));
+	kyso_json_emitted = 1;
 	s = json_dumps(obj, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	if (s != NULL) {
 		fputs(s, stdout);
@@ -454,4 +506,145 @@ kyso_subcmd_run(int argc, char **argv, const char *usage, const char *cmd,
 			return tab->run(argc - 1, argv + 1);
 	kyso_err("unknown subcommand '%s' (see kyso %s --help)", argv[1], cmd);
 	return KYSO_EXIT_USAGE;
+}
+
+/* Length of the valid UTF-8 sequence at p (at most n bytes), 0 if invalid
+ * (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF). */
+static size_t
+utf8_seq(const unsigned char *p, size_t n)
+{
+	size_t len, i;
+	unsigned int cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		len = 2;
+		cp = p[0] & 0x1f;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		len = 3;
+		cp = p[0] & 0x0f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		len = 4;
+		cp = p[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+json_t *
+kyso_json_text(const char *s)
+{
+	static const char hx[] = "0123456789abcdef";
+	json_t *j;
+	char *b;
+	size_t i, o, n;
+
+	if (s == NULL)
+		return json_null();
+	n = strlen(s);
+	if ((j = json_stringn(s, n)) != NULL)
+		return j;
+	/* Not UTF-8: every byte that is not part of a valid sequence becomes the
+	 * four characters \xNN (a backslash doubles, so that the text stays
+	 * lossless: "\\x41" is a backslash and x41, "\x41" the byte 0x41). */
+	b = malloc(n * 4 + 1);
+	if (b == NULL)
+		return json_null();
+	for (i = 0, o = 0; i < n; ) {
+		size_t len = utf8_seq((const unsigned char *)s + i, n - i);
+
+		if (len > 0) {
+			memcpy(b + o, s + i, len);
+			o += len;
+			if (len == 1 && s[i] == '\\')
+				b[o++] = '\\';
+			i += len;
+		} else {
+			b[o++] = '\\';
+			b[o++] = 'x';
+			b[o++] = hx[(unsigned char)s[i] >> 4];
+			b[o++] = hx[(unsigned char)s[i] & 15];
+			i++;
+		}
+	}
+	j = json_stringn(b, o);
+	free(b);
+	return j != NULL ? j : json_null();
+}
+
+/* Why the output could not be written, and what to do about it. */
+static const char *
+output_fix(int e)
+{
+	switch (e) {
+	case ENOSPC:
+	case EDQUOT:
+		return "free some space where the output goes";
+	case EBADF:
+		return "standard output is closed: redirect it to a file or /dev/null";
+	default:
+		return "check where the output goes";
+	}
+}
+
+void
+kyso_std_fds(void)
+{
+	int fd;
+
+	/* A descriptor 0, 1 or 2 closed by the caller stays unusable (a write
+	 * to 1 or 2 fails with EBADF, as a read from 0), but no file kyso opens
+	 * can take its number and receive the output meant for stdout. */
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		if (open("/dev/null", (fd == 0 ? O_WRONLY : O_RDONLY)) != fd)
+			break;      /* (cannot happen: the lowest free number) */
+	}
+}
+
+int
+kyso_finish(int rc)
+{
+	int e = 0;
+
+	if (rc != 0 && kyso_json_asked && !kyso_json_emitted) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "ok", json_false());
+		json_object_set_new(o, "error", kyso_json_text(last_err[0] != '\0' ? last_err :
+		    "failed (see the message on standard error)"));
+		json_object_set_new(o, "exit", json_integer(rc));
+		kyso_json_emit(o, 1);
+	}
+	/* Output that could not be written is a failure of the run: a report
+	 * cut short on a full disk must not look like success.  errno of the
+	 * first failed write is gone when the error flag was set earlier;
+	 * fflush() and fclose() retry and fail the same way. */
+	errno = 0;
+	if (fflush(stdout) != 0)
+		e = errno;
+	if (ferror(stdout) && e == 0)
+		e = errno != 0 ? errno : EIO;
+	if (fclose(stdout) != 0 && e == 0)
+		e = errno != 0 ? errno : EIO;
+	if (e == 0)
+		return rc;
+	/* The reader went away (`kyso ... | head`): nothing to say.  (Where
+	 * SIGPIPE is not ignored it ended the process before this.) */
+	if (e != EPIPE)
+		kyso_err("cannot write the output: %s; %s", strerror(e), output_fix(e));
+	return rc != 0 ? rc : KYSO_EXIT_RUNTIME;
 }

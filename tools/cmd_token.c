@@ -40,25 +40,25 @@ info_json(const sign_token_info *ti)
 	unsigned int f = ti->flags;
 
 	json_object_set_new(o, "slot_id", json_integer((json_int_t)ti->slot_id));
-	json_object_set_new(o, "description", json_string(ti->slot_description));
-	json_object_set_new(o, "manufacturer", json_string(ti->slot_manufacturer));
+	json_object_set_new(o, "description", kyso_json_text(ti->slot_description));
+	json_object_set_new(o, "manufacturer", kyso_json_text(ti->slot_manufacturer));
 	json_object_set_new(o, "removable", json_boolean(f & SIGN_TOKEN_REMOVABLE));
 	if (!(f & SIGN_TOKEN_PRESENT)) {
 		json_object_set_new(o, "token", json_null());
 		return o;
 	}
 	t = json_object();
-	json_object_set_new(t, "label", json_string(ti->label));
-	json_object_set_new(t, "manufacturer", json_string(ti->manufacturer));
-	json_object_set_new(t, "model", json_string(ti->model));
-	json_object_set_new(t, "serial", json_string(ti->serial));
+	json_object_set_new(t, "label", kyso_json_text(ti->label));
+	json_object_set_new(t, "manufacturer", kyso_json_text(ti->manufacturer));
+	json_object_set_new(t, "model", kyso_json_text(ti->model));
+	json_object_set_new(t, "serial", kyso_json_text(ti->serial));
 	/* an uninitialised token has no label nor serial: no URI names it */
-	json_object_set_new(t, "uri", json_string((f & SIGN_TOKEN_INITIALIZED) ? ti->uri : ""));
+	json_object_set_new(t, "uri", kyso_json_text((f & SIGN_TOKEN_INITIALIZED) ? ti->uri : ""));
 	json_object_set_new(t, "initialized", json_boolean(f & SIGN_TOKEN_INITIALIZED));
 	json_object_set_new(t, "login_required", json_boolean(f & SIGN_TOKEN_LOGIN_REQUIRED));
 	json_object_set_new(t, "pinpad", json_boolean(f & SIGN_TOKEN_PINPAD));
 	json_object_set_new(t, "read_only", json_boolean(f & SIGN_TOKEN_READ_ONLY));
-	json_object_set_new(t, "pin_state", json_string(pin_state(f)));
+	json_object_set_new(t, "pin_state", kyso_json_text(pin_state(f)));
 	json_object_set_new(t, "pin_count_low", json_boolean(f & SIGN_TOKEN_PIN_COUNT_LOW));
 	json_object_set_new(t, "pin_final_try", json_boolean(f & SIGN_TOKEN_PIN_FINAL_TRY));
 	json_object_set_new(t, "pin_locked", json_boolean(f & SIGN_TOKEN_PIN_LOCKED));
@@ -124,9 +124,19 @@ token_list(int argc, char **argv)
 	rc = sign_token_list_new(&l, uri, &o);
 	if (rc != 0)
 		return kyso_pin_fail_json(NULL, rc, out);
+	if (uri != NULL && sign_token_list_count(l) == 0) {
+		/* A URI that names no token: no token, as for the other commands. */
+		char msg[1024];
+
+		snprintf(msg, sizeof(msg), "no slot matches %s; list them all with kyso token list",
+		    uri);
+		kyso_err("%s", msg);
+		sign_token_list_free(l);
+		return kyso_json_fail(out, KYSO_EXIT_NODEVICE, msg);
+	}
 	if (out != NULL) {
 		json_object_set_new(out, "ok", json_true());
-		json_object_set_new(out, "module", json_string(sign_token_list_module(l)));
+		json_object_set_new(out, "module", kyso_json_text(sign_token_list_module(l)));
 		slots = json_array();
 		for (i = 0; i < sign_token_list_count(l); i++)
 			json_array_append_new(slots, info_json(sign_token_list_get(l, i)));
@@ -135,7 +145,7 @@ token_list(int argc, char **argv)
 	} else {
 		printf("module: %s\n", sign_token_list_module(l));
 		if (sign_token_list_count(l) == 0)
-			printf("no slot%s\n", uri != NULL ? " matches" : "");
+			printf("no slot\n");
 		for (i = 0; i < sign_token_list_count(l); i++)
 			info_print(sign_token_list_get(l, i));
 	}

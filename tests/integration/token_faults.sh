@@ -49,7 +49,7 @@ expect 0 "1 signature made on the token and verified" "$KYSO" key test \
     --key "pkcs11:token=Sở Y tế;object=khóa ký" --pin-source env:PIN
 expect 0 "1 signature made" "$KYSO" key test --key "pkcs11:token=Sở%20Y%20tế; object=khóa ký " \
     --pin-source env:PIN
-expect 0 "no slot matches" "$KYSO" token list "pkcs11:token=SởYtế"
+expect 4 "no slot matches pkcs11:token=SởYtế" "$KYSO" token list "pkcs11:token=SởYtế"
 
 # ---- modules that are not PKCS#11 modules, or do not start ---------------------
 printf 'not a module\n' > "$T/text.so"

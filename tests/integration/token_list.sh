@@ -37,7 +37,8 @@ fi
 expect 0 "token: +Thẻ Ký Số" "$KYSO" token list "pkcs11:token=Th%E1%BA%BB%20K%C3%BD%20S%E1%BB%91"
 "$KYSO" token list "pkcs11:token=Second" >"$T/one.txt" 2>&1
 if grep -q "Thẻ" "$T/one.txt"; then fail "the URI did not filter"; else pass "the URI filters"; fi
-expect 0 "no slot matches" "$KYSO" token list "pkcs11:token=Nope"
+expect 4 "^kyso token: no slot matches pkcs11:token=Nope; list them all with kyso token list$" "$KYSO" token list "pkcs11:token=Nope"
+expect 4 "\"error\": \"no slot matches pkcs11:token=Nope; list them all" "$KYSO" token list --json "pkcs11:token=Nope"
 
 # The PIN state after a wrong PIN (SoftHSM reports COUNT_LOW).
 expect 5 "wrong PIN for token 'Second'" "$KYSO" key list --token pkcs11:token=Second \

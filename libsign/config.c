@@ -355,7 +355,8 @@ sign_config_load(sign_config **out, const char *path)
 	if (out == NULL || path == NULL)
 		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "sign_config_load: NULL argument");
 	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO opens at once (and is refused below). */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		int e = errno;
 
@@ -369,6 +370,24 @@ sign_config_load(sign_config **out, const char *path)
 		rc = sign_error__set(SIGN_ERR_IO, (unsigned long)errno, "%s: %s", path,
 		    strerror(errno));
 		goto out;
+	}
+	/* Only a regular file: a device or a FIFO has no size to bound and no
+	 * mode worth judging (the advice to chmod /dev/null would harm the
+	 * system). */
+	if (!S_ISREG(st.st_mode)) {
+		rc = sign_error__set(SIGN_ERR_USAGE, 0,
+		    "the configuration file %s is %s, not a regular file; name a regular "
+		    "file", path, S_ISDIR(st.st_mode) ? "a directory" :
+		    S_ISCHR(st.st_mode) ? "a character device" : S_ISBLK(st.st_mode) ?
+		    "a block device" : S_ISFIFO(st.st_mode) ? "a FIFO" :
+		    S_ISSOCK(st.st_mode) ? "a socket" : "a special file");
+		goto out;
+	}
+	{
+		int fl = fcntl(fd, F_GETFL);
+
+		if (fl >= 0)
+			(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 	}
 	/* Whoever may change the file decides where the gateway password and the
 	 * patients' data go (gateway, cacert...): only its owner, who is the
@@ -387,7 +406,7 @@ sign_config_load(sign_config **out, const char *path)
 		    path, (unsigned long)st.st_uid);
 		goto out;
 	}
-	if (S_ISREG(st.st_mode) && st.st_size > SIGN_CONFIG_MAX_SIZE) {
+	if (st.st_size > SIGN_CONFIG_MAX_SIZE) {
 		rc = sign_error__set(SIGN_ERR_TOO_LARGE, 0, "%s: larger than %d bytes", path,
 		    SIGN_CONFIG_MAX_SIZE);
 		goto out;
@@ -421,7 +440,7 @@ sign_config_load(sign_config **out, const char *path)
 	for (i = 0; i < cfg->count; i++) {
 		if (!sign_config_key_is_secret(cfg->entries[i].key))
 			continue;
-		if (!S_ISREG(st.st_mode) || (st.st_mode & 077) != 0) {
+		if ((st.st_mode & 077) != 0) {
 			rc = sign_error__set(SIGN_ERR_USAGE, 0,
 			    "%s holds '%s' (line %u) but other users may read it "
 			    "(mode %04o); chmod 600 %s", path, cfg->entries[i].key,

@@ -112,7 +112,7 @@ worse(int code, int c)
 static json_t *
 jstr(const char *s)
 {
-	return s != NULL ? json_string(s) : json_null();
+	return kyso_json_text(s);
 }
 
 /* Text for the terminal: control and bidi characters escaped (sign_text_escape).
@@ -225,9 +225,9 @@ report_json(const sign_checkin_report *rep)
 		const char *detail;
 
 		if (sign_checkin_report_check(rep, (sign_checkin_check)i, &st, &detail) == 0)
-			json_array_append_new(checks, json_pack("{s:s,s:s,s:s}", "check",
+			json_array_append_new(checks, json_pack("{s:s,s:s,s:o}", "check",
 			    sign_checkin_check_str((sign_checkin_check)i), "status",
-			    sign_cades_status_str(st), "detail", detail));
+			    sign_cades_status_str(st), "detail", kyso_json_text(detail)));
 	}
 	r = json_object();
 	json_object_set_new(r, "checks", checks);
@@ -243,7 +243,7 @@ report_json(const sign_checkin_report *rep)
 		    sign_cades_report_get(sign_checkin_report_signature(rep), 0);
 
 		json_object_set_new(r, "signer", s != NULL && *sign_cades_signature_signer(s) ?
-		    json_string(sign_cades_signature_signer(s)) : json_null());
+		    kyso_json_text(sign_cades_signature_signer(s)) : json_null());
 	}
 	return r;
 }
@@ -283,9 +283,10 @@ verify_main(int argc, char **argv)
 	if (rc != 0) {
 		code = rc;
 		if (top != NULL)
-			json_object_set_new(top, "error", json_string(sign_error_last() != 0 ?
-			    sign_error_message() : kyso_card_last_error()[0] != '\0' ?
-			    kyso_card_last_error() : "bad command line (see --help)"));
+			json_object_set_new(top, "error", kyso_json_text(kyso_err_last()[0] != '\0' ?
+			    kyso_err_last() : sign_error_last() != 0 ? sign_error_message() :
+			    kyso_card_last_error()[0] != '\0' ? kyso_card_last_error() :
+			    "bad command line (see --help)"));
 		goto out;
 	}
 	if (!a.json && sign_trust_count(trust) == 0)
@@ -303,24 +304,36 @@ verify_main(int argc, char **argv)
 
 		rc = sign_checkin_verify_file(&rep, a.records[i], a.signature, &vo);
 		if (rep == NULL) {
+			const char *m = sign_error_last() == rc ? sign_error_message() :
+			    sign_strerror(rc);
+
 			c = kyso_exit_for(rc);
 			if (c == KYSO_EXIT_USAGE || c == KYSO_EXIT_INDETERMINATE ||
 			    c == KYSO_EXIT_FAILED)
 				c = KYSO_EXIT_DATA;
-			kyso_err("%s: %s", a.records[i], sign_error_last() == rc ?
-			    sign_error_message() : sign_strerror(rc));
-			if (!a.json)
+			/* (the library's message may begin with the name already) */
+			if (strncmp(m, a.records[i], strlen(a.records[i])) == 0 &&
+			    m[strlen(a.records[i])] == ':')
+				kyso_err("%s", m);
+			else
+				kyso_err("%s: %s", a.records[i], m);
+			if (!a.json) {
 				printf("%s: NOT VERIFIED (%s)\n", shown(b, sizeof(b), a.records[i]),
 				    sign_strerror(rc));
-			else
-				r = json_pack("{s:s,s:n,s:i,s:s}", "file", a.records[i], "indication",
-				    "exit", c, "error", sign_error_last() == rc ? sign_error_message() :
-				    sign_strerror(rc));
+			} else {
+				/* (built member by member: json_pack drops the whole
+				 * record when the name is not UTF-8) */
+				r = json_object();
+				json_object_set_new(r, "file", kyso_json_text(a.records[i]));
+				json_object_set_new(r, "indication", json_null());
+				json_object_set_new(r, "exit", json_integer(c));
+				json_object_set_new(r, "error", kyso_json_text(m));
+			}
 		} else {
 			c = exit_for(sign_checkin_report_indication(rep));
 			if (a.json) {
 				r = report_json(rep);
-				json_object_set_new(r, "file", json_string(a.records[i]));
+				json_object_set_new(r, "file", kyso_json_text(a.records[i]));
 				json_object_set_new(r, "indication", json_string(
 				    sign_cades_indication_str(sign_checkin_report_indication(rep))));
 				json_object_set_new(r, "exit", json_integer(c));

@@ -72,7 +72,7 @@ failf(struct run *r, int code, const char *fmt, ...)
 	va_end(ap);
 	kyso_err("%s", msg);
 	if (r->out != NULL && json_object_get(r->out, "error") == NULL)
-		json_object_set_new(r->out, "error", json_string(msg));
+		json_object_set_new(r->out, "error", kyso_json_text(msg));
 	return code;
 }
 
@@ -90,7 +90,7 @@ fail_lib(struct run *r, int e, const char *fix)
 static void
 set_str(json_t *obj, const char *key, const char *v)
 {
-	json_object_set_new(obj, key, v != NULL ? json_string(v) : json_null());
+	json_object_set_new(obj, key, kyso_json_text(v));
 }
 
 /* The gateway module printed a failure: record it for --json. */
@@ -98,7 +98,7 @@ static int
 gw_failed(struct run *r, int code)
 {
 	if (r->out != NULL && json_object_get(r->out, "error") == NULL)
-		json_object_set_new(r->out, "error", json_string(kyso_gw_error(&r->gw)));
+		json_object_set_new(r->out, "error", kyso_json_text(kyso_gw_error(&r->gw)));
 	return code;
 }
 
@@ -135,12 +135,13 @@ read_bounded(const char *path, size_t max, sign_buf *out)
 		e = ENOMEM;
 		goto out;
 	}
+	errno = 0;
 	while ((n = fread(p + len, 1, max + 1 - len, fp)) > 0 && len + n <= max)
 		len += n;
 	if (n > 0) {
 		e = EFBIG;
 	} else if (ferror(fp)) {
-		e = EIO;
+		e = errno != 0 ? errno : EIO;   /* (EISDIR for a directory) */
 	} else {
 		out->data = p;
 		out->len = len;
@@ -191,9 +192,9 @@ take_card(struct run *r, struct identity *id, const json_t *j, const char *sourc
 	genuine = json_is_true(v);
 	passive = jstr(ver, "passive");
 	active = jstr(ver, "active");
-	id->json = json_pack("{s:b,s:s,s:s?,s:s?,s:s?,s:b}", "verified", genuine, "source",
-	    source, strcmp(source, "card") == 0 ? "reader" : "file", strcmp(source, "card") == 0 ?
-	    r->co.reader : r->from, "passive", passive, "active", active, "genuine", genuine);
+	id->json = json_pack("{s:b,s:s,s:o,s:s?,s:s?,s:b}", "verified", genuine, "source",
+	    source, strcmp(source, "card") == 0 ? "reader" : "file",
+	    kyso_json_text(strcmp(source, "card") == 0 ? r->co.reader : r->from), "passive", passive, "active", active, "genuine", genuine);
 	if (id->json == NULL) {
 		rc = failf(r, KYSO_EXIT_RUNTIME, "out of memory");
 		goto out;
@@ -325,7 +326,8 @@ warn(json_t *arr, int print, const char *id, const char *fmt, ...)
 	if (print)
 		printf("warning:     %s\n", kyso_shown(msg));
 	if (arr != NULL)
-		json_array_append_new(arr, json_pack("{s:s,s:s}", "id", id, "message", msg));
+		json_array_append_new(arr, json_pack("{s:s,s:o}", "id", id, "message",
+		    kyso_json_text(msg)));
 }
 
 struct warn_ctx {
@@ -394,7 +396,7 @@ report(struct run *r, const sign_insurance_result *res, const struct identity *i
 		return;
 	}
 	jres = json_object();
-	json_object_set_new(jres, "code", json_string(code));
+	json_object_set_new(jres, "code", kyso_json_text(code));
 	json_object_set_new(jres, "class", json_string(kyso_gw_class_name(cls)));
 	json_object_set_new(jres, "covered", json_boolean(cls == SIGN_INSURANCE_COVERED));
 	set_str(jres, "meaning_vi", vi);
@@ -582,10 +584,12 @@ lookup_main(int argc, char **argv)
 	q.full_name = id.name;
 	q.birth_date = id.dob;
 	if (r.out != NULL) {
-		jreq = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "gateway", o->gateway,
-		    "username", o->username, "maThe", q.ma_the, "hoTen", q.full_name, "ngaySinh",
-		    q.birth_date, "hoTenCb", o->staff_name, "cccdCb", o->staff_id, "ma_the_from",
-		    ma_the_from);
+		/* (names from the command line and kyso.conf: kyso_json_text) */
+		jreq = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:s}", "gateway",
+		    kyso_json_text(o->gateway), "username", kyso_json_text(o->username), "maThe",
+		    kyso_json_text(q.ma_the), "hoTen", kyso_json_text(q.full_name), "ngaySinh",
+		    kyso_json_text(q.birth_date), "hoTenCb", kyso_json_text(o->staff_name),
+		    "cccdCb", kyso_json_text(o->staff_id), "ma_the_from", ma_the_from);
 		json_object_set_new(r.out, "request", jreq != NULL ? jreq : json_null());
 	}
 	/* Ctrl-C / SIGTERM abandon the request at once (not at its timeout) */

@@ -97,9 +97,9 @@ key_generate(int argc, char **argv)
 	}
 	if (out != NULL) {
 		json_object_set_new(out, "ok", json_true());
-		json_object_set_new(out, "uri", json_string((const char *)uri.data));
-		json_object_set_new(out, "label", json_string(a.label));
-		json_object_set_new(out, "type", json_string(a.type != NULL ? a.type : "rsa:2048"));
+		json_object_set_new(out, "uri", kyso_json_text((const char *)uri.data));
+		json_object_set_new(out, "label", kyso_json_text(a.label));
+		json_object_set_new(out, "type", kyso_json_text(a.type != NULL ? a.type : "rsa:2048"));
 		kyso_json_emit(out, 1);
 	} else {
 		printf("%s\n", (const char *)uri.data);
@@ -147,13 +147,13 @@ key_list(int argc, char **argv)
 		if (out != NULL) {
 			json_t *j = json_object();
 
-			json_object_set_new(j, "label", json_string(k->label));
-			json_object_set_new(j, "id", json_string(hex != NULL ? hex : ""));
-			json_object_set_new(j, "key_type", json_string(k->key_type));
+			json_object_set_new(j, "label", kyso_json_text(k->label));
+			json_object_set_new(j, "id", kyso_json_text(hex != NULL ? hex : ""));
+			json_object_set_new(j, "key_type", kyso_json_text(k->key_type));
 			json_object_set_new(j, "bits", json_integer(k->key_bits));
 			json_object_set_new(j, "always_authenticate",
 			    json_boolean(k->always_authenticate));
-			json_object_set_new(j, "uri", json_string(k->uri));
+			json_object_set_new(j, "uri", kyso_json_text(k->uri));
 			json_array_append_new(arr, j);
 		} else {
 			printf("%s %u  label=%s  id=%s%s\n  %s\n", k->key_type, k->key_bits,
@@ -252,7 +252,7 @@ key_test(int argc, char **argv)
 		json_object_set_new(out, "count", json_integer((json_int_t)count));
 		json_object_set_new(out, "pin_asked", json_integer(a.pin.asked));
 		json_object_set_new(out, "certificate", c != NULL ?
-		    json_string(sign_cert_get_info(c)->subject) : json_null());
+		    kyso_json_text(sign_cert_get_info(c)->subject) : json_null());
 		kyso_json_emit(out, 1);
 	} else {
 		printf("%lu signature%s made on the token and verified; certificate: %s\n", count,

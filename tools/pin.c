@@ -152,7 +152,7 @@ kyso_pin_fail_json(const struct kyso_pin *pin, int sign_err, json_t *obj)
 
 	if (obj != NULL) {
 		json_object_set_new(obj, "ok", json_false());
-		json_object_set_new(obj, "error", json_string(sign_error_last() == sign_err ?
+		json_object_set_new(obj, "error", kyso_json_text(sign_error_last() == sign_err ?
 		    sign_error_message() : sign_strerror(sign_err)));
 		json_object_set_new(obj, "exit", json_integer(code));
 		kyso_json_emit(obj, 1);

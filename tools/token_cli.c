@@ -40,7 +40,7 @@ kyso_json_fail(json_t *out, int code, const char *msg)
 {
 	if (out != NULL) {
 		json_object_set_new(out, "ok", json_false());
-		json_object_set_new(out, "error", json_string(msg));
+		json_object_set_new(out, "error", kyso_json_text(msg));
 		json_object_set_new(out, "exit", json_integer(code));
 		kyso_json_emit(out, 1);
 	}

@@ -623,23 +623,80 @@ bad:
 }
 
 
-/* Detached content: stream a file through the digests. */
+/* What st is, for messages about a file that is not a regular one. */
+static const char *
+file_kind(const struct stat *st)
+{
+	if (S_ISDIR(st->st_mode))
+		return "a directory";
+	if (S_ISFIFO(st->st_mode))
+		return "a FIFO";
+	if (S_ISCHR(st->st_mode))
+		return "a character device";
+	if (S_ISBLK(st->st_mode))
+		return "a block device";
+	if (S_ISSOCK(st->st_mode))
+		return "a socket";
+	return "not a regular file";
+}
+
+/*
+ * Detached content: stream a file through the digests.  named: the caller
+ * named it (kyso verify --content); else it was found beside the signature.
+ * Found there, only a regular file is read: a FIFO would wait for a writer
+ * and a link to /dev/zero never end, for a user who asked for neither.  A
+ * file named may be a FIFO (a user who pipes the content) or a block
+ * device, never a character device (/dev/zero, a terminal: no end).  The
+ * open does not wait for a FIFO's writer before the type is known.
+ */
 int
-hash_content_file(const char *path, struct mdset *m)
+hash_content_file(const char *path, int named, struct mdset *m)
 {
 	unsigned char *buf = NULL;
 	struct stat st;
 	ssize_t r;
 	int fd, rc = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return sign_error__set(errno == ENOENT ? SIGN_ERR_NOT_FOUND : SIGN_ERR_IO,
 		    (unsigned long)errno, "cannot open the signed content %s: %s; check the "
-		    "file name given with --content", path, strerror(errno));
-	if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
-		rc = sign_error__set(SIGN_ERR_NOT_FOUND, 0, "the signed content %s is not a file",
-		    path);
+		    "file name%s", path, strerror(errno), named ? " given with --content" :
+		    " (found beside the signature), or name it with --content FILE");
+	if (fstat(fd, &st) != 0) {
+		rc = sign_error__set(SIGN_ERR_IO, (unsigned long)errno, "cannot read the signed "
+		    "content %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		rc = sign_error__set(SIGN_ERR_NOT_FOUND, 0, "the signed content %s is not a file; "
+		    "check the file name%s", path, named ? "" : " or name it with --content FILE");
+		goto out;
+	}
+	if (!named && !S_ISREG(st.st_mode)) {
+		rc = sign_error__set(SIGN_ERR_NOT_FOUND, 0, "the signed content %s found beside "
+		    "the signature is %s, not a regular file: it is not read unless named; name "
+		    "the content with --content FILE", path, file_kind(&st));
+		goto out;
+	}
+	if (S_ISCHR(st.st_mode) || S_ISSOCK(st.st_mode)) {
+		rc = sign_error__set(SIGN_ERR_NOT_FOUND, 0, "the signed content %s is %s, not "
+		    "a file: it may never end; give the signed file, or pipe it through a FIFO",
+		    path, file_kind(&st));
+		goto out;
+	}
+	if (S_ISFIFO(st.st_mode)) {
+		/* named: wait for the writer as a plain open would (opened without
+		 * one, a FIFO reads as empty) */
+		close(fd);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return sign_error__set(SIGN_ERR_IO, (unsigned long)errno, "cannot open the "
+			    "signed content %s: %s; check the file name given with --content",
+			    path, strerror(errno));
+	} else if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) {
+		rc = sign_error__set(SIGN_ERR_IO, (unsigned long)errno, "cannot read the signed "
+		    "content %s: %s", path, strerror(errno));
 		goto out;
 	}
 	buf = malloc(CADES_IO_CHUNK);

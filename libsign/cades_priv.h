@@ -290,8 +290,9 @@ void parsed_free(struct parsed *P);
 int parse_signed_data(struct src *s, struct parsed *P, struct mdset *m);
 /* Decode the certificates field into P->x509s. */
 int parse_certs(struct parsed *P, const char *name);
-/* Stream a detached content file through the digests. */
-int hash_content_file(const char *path, struct mdset *m);
+/* Stream a detached content file through the digests; named: the caller
+ * named it (a FIFO or block device is read then), else only a regular file. */
+int hash_content_file(const char *path, int named, struct mdset *m);
 /* The data starts with a PEM header (after white space). */
 int is_pem(const unsigned char *p, size_t n);
 /* PEM "CMS"/"PKCS7" text to DER (OPENSSL_free the result). */

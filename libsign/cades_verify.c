@@ -1126,7 +1126,7 @@ verify_src(sign_cades_report **out, struct src *s, const struct content *ct,
 			    "(kyso verify --content FILE)", s->name);
 			goto out;
 		}
-		if ((rc = hash_content_file(path, &m)) != 0) {
+		if ((rc = hash_content_file(path, ct->path != NULL, &m)) != 0) {
 			if (rc == SIGN_ERR_NOT_FOUND && ct->path == NULL && access(path, F_OK) != 0)
 				rc = sign_error__set(SIGN_ERR_NOT_FOUND, 0,
 				    "%s is a detached signature and its content %s was not found; "

@@ -197,6 +197,32 @@ one 0 "" "$KYSO" verify --no-default-trust --trust td doc.txt.p7s
 one 6 "td/empty.pem is not a PEM or DER certificate.*; trust files and directories may hold only certificates" \
     "$KYSO" verify --no-default-trust --trust td doc.txt.p7s
 
+# detached content found beside the signature: only a regular file is read
+# (a FIFO would wait for a writer, a link to /dev/zero never end); named with
+# --content a FIFO is read, a character device refused
+mkfifo pipe
+cp doc.txt.p7s pipe.p7s
+one 6 "^kyso verify: the signed content pipe found beside the signature is a FIFO, not a regular file: .*; name the content with --content FILE$" \
+    V pipe.p7s
+json 6 V --json pipe.p7s
+ln -s /dev/zero zero
+cp doc.txt.p7s zero.p7s
+one 6 "the signed content zero found beside the signature is a character device, not a regular file" \
+    V zero.p7s
+one 6 "^kyso verify: the signed content /dev/zero is a character device, not a file: it may never end; " \
+    V --content /dev/zero doc.txt.p7s
+json 6 V --json --content /dev/zero doc.txt.p7s
+{ cat doc.txt > pipe & } 2>/dev/null
+one 0 "doc.txt.p7s: TOTAL-PASSED" V --content pipe doc.txt.p7s
+wait
+cp doc.txt.p7s gone.txt.p7s
+one 6 "its content gone.txt was not found; name the signed file with --content FILE" V gone.txt.p7s
+ln -s loopc loopc
+cp doc.txt.p7s loopc.p7s
+one 6 "^kyso verify: cannot open the signed content loopc: Too many levels of symbolic links; check the file name \\(found beside the signature\\), or name it with --content FILE$" \
+    V loopc.p7s
+rm -f pipe pipe.p7s zero zero.p7s gone.txt.p7s loopc loopc.p7s
+
 # ---- kyso verify: names ------------------------------------------------------------
 for name in 'sp ace' '-lead' "$(printf 'new\nline')" "$(printf 'bad\377\376name')" \
     'Tờ trình'; do

@@ -182,6 +182,8 @@ check_validity(const sign_cert_info *ci, const sign_cert *c, const char *name,
 struct precheck {
 	char *const *in;
 	char **outs;
+	unsigned char *exists;      /* outs[i] is a regular file now */
+	int nexist;
 	int n, force, enveloping;
 	const char *output;
 	const char *chain_path;     /* --chain, read here */
@@ -241,12 +243,27 @@ input_ok(const char *path, const struct kyso_dirlist *l, int regular)
 	return regular && !S_ISREG(st.st_mode) ? IN_NOT_REGULAR : IN_OK;
 }
 
-enum { OUT_NONE = 0, OUT_FILE, OUT_DIR, OUT_TOO_LONG };
+enum { OUT_NONE = 0, OUT_FILE, OUT_DIR, OUT_TOO_LONG, OUT_SPECIAL };
 
-/* What is at path now: nothing, a file (or link, even dangling), a
- * directory; OUT_TOO_LONG when its name cannot be created. */
+/* What st is, for "not a regular file" messages. */
+static const char *
+file_kind(mode_t m)
+{
+	return S_ISLNK(m) ? "a symbolic link" : S_ISFIFO(m) ? "a FIFO" :
+	    S_ISCHR(m) ? "a character device" : S_ISBLK(m) ? "a block device" :
+	    S_ISSOCK(m) ? "a socket" : "not a regular file";
+}
+
+/*
+ * What is at path now: nothing, a regular file, a directory, anything else
+ * (OUT_SPECIAL, *kind set: a symbolic link, even dangling, a FIFO, a
+ * device, which an output put in place by rename would replace with a
+ * file: -o /dev/stdout as root replaced the system's); OUT_TOO_LONG when
+ * its name cannot be created.  lstat(): the name itself, not what it
+ * points to.
+ */
 static int
-output_state(const char *path, const struct kyso_dirlist *l)
+output_state(const char *path, const struct kyso_dirlist *l, const char **kind)
 {
 	unsigned char t = DT_UNKNOWN;
 	struct stat st;
@@ -258,15 +275,17 @@ output_state(const char *path, const struct kyso_dirlist *l)
 			return OUT_NONE;
 		if (t == DT_DIR)
 			return OUT_DIR;
-		if (t != DT_LNK && t != DT_UNKNOWN)
+		if (t == DT_REG)
 			return OUT_FILE;
 	}
-	if (stat(path, &st) == 0)
-		return S_ISDIR(st.st_mode) ? OUT_DIR : OUT_FILE;
-	if (errno == ENAMETOOLONG)
-		return OUT_TOO_LONG;
-	/* a dangling symbolic link is in the way too */
-	return (l == NULL || t == DT_LNK) && lstat(path, &st) == 0 ? OUT_FILE : OUT_NONE;
+	if (lstat(path, &st) != 0)
+		return errno == ENAMETOOLONG ? OUT_TOO_LONG : OUT_NONE;
+	if (S_ISDIR(st.st_mode))
+		return OUT_DIR;
+	if (S_ISREG(st.st_mode))
+		return OUT_FILE;
+	*kind = file_kind(st.st_mode);
+	return OUT_SPECIAL;
 }
 
 /*
@@ -451,6 +470,71 @@ out:
 	return pc->code != 0 ? -1 : 0;
 }
 
+/* A file by its identity, for no_in_out(). */
+struct fid {
+	dev_t dev;
+	ino_t ino;
+	int idx;
+};
+
+static int
+cmp_fid(const void *a, const void *b)
+{
+	const struct fid *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+/*
+ * An output of the run that is also an input of it (kyso sign --force *,
+ * with a.txt.p7s there): replaced within the batch, its own signature would
+ * sign bytes that are gone.  Only an output that exists can be an input
+ * (the inputs exist): none, nothing to look at; else the inputs' identities
+ * sorted once and each existing output looked up (2n stat()s at most).
+ */
+static void
+no_in_out(struct precheck *pc)
+{
+	struct fid *v = NULL, key, *hit;
+	struct stat st;
+	int i, m = 0;
+
+	if (pc->nexist == 0)
+		return;
+	v = calloc((size_t)pc->n, sizeof(*v));
+	if (v == NULL) {
+		snprintf(pc->msg, sizeof(pc->msg), "out of memory");
+		pc->code = KYSO_EXIT_RUNTIME;
+		return;
+	}
+	for (i = 0; i < pc->n; i++) {
+		if (stat(pc->in[i], &st) != 0)
+			continue;
+		v[m].dev = st.st_dev;
+		v[m].ino = st.st_ino;
+		v[m++].idx = i;
+	}
+	qsort(v, (size_t)m, sizeof(*v), cmp_fid);
+	for (i = 0; i < pc->n; i++) {
+		if (!pc->exists[i] || lstat(pc->outs[i], &st) != 0)
+			continue;
+		key.dev = st.st_dev;
+		key.ino = st.st_ino;
+		hit = bsearch(&key, v, (size_t)m, sizeof(*v), cmp_fid);
+		if (hit != NULL) {
+			snprintf(pc->msg, sizeof(pc->msg), "%s is both an input and an output of "
+			    "this run: it would be replaced by the signature of %s while it is "
+			    "signed itself; leave it out (sign FILE..., not its .p7s), or sign it "
+			    "in a run of its own", pc->outs[i], pc->in[i]);
+			pc->code = KYSO_EXIT_USAGE;
+			break;
+		}
+	}
+	free(v);
+}
+
 static void *
 precheck_run(void *arg)
 {
@@ -460,6 +544,7 @@ precheck_run(void *arg)
 	size_t last_len = 0;
 	struct stat st, ost;
 	sign_cert *c = NULL;
+	const char *kind = NULL;
 	int i, ok, rc;
 
 	for (i = 0; i < pc->n; i++) {
@@ -484,7 +569,7 @@ precheck_run(void *arg)
 			pc->code = KYSO_EXIT_RUNTIME;
 			break;
 		}
-		switch (output_state(pc->outs[i], l)) {
+		switch (output_state(pc->outs[i], l, &kind)) {
 		case OUT_TOO_LONG:
 			snprintf(pc->msg, sizeof(pc->msg), "the output name %s is too long for the "
 			    "file system: sign %s alone with -o OUT", pc->outs[i], in);
@@ -495,7 +580,15 @@ precheck_run(void *arg)
 			    "file with -o OUT", pc->outs[i]);
 			pc->code = KYSO_EXIT_USAGE;
 			break;
+		case OUT_SPECIAL:
+			snprintf(pc->msg, sizeof(pc->msg), "%s is not a regular file: it is %s, "
+			    "which the signature would replace with a file; name another output "
+			    "with -o OUT", pc->outs[i], kind);
+			pc->code = KYSO_EXIT_USAGE;
+			break;
 		case OUT_FILE:
+			pc->exists[i] = 1;
+			pc->nexist++;
 			/* -o naming the input itself: no --force may help */
 			if (pc->output != NULL && stat(in, &st) == 0 &&
 			    stat(pc->output, &ost) == 0 && st.st_dev == ost.st_dev &&
@@ -516,6 +609,8 @@ precheck_run(void *arg)
 	kyso_dirlist_free(l);
 	if (pc->code == 0)
 		no_twice(pc);
+	if (pc->code == 0)
+		no_in_out(pc);
 	/* --cert FILE: readable and a certificate, before any PIN is asked. */
 	if (pc->code == 0 && pc->cert_path != NULL && strncmp(pc->cert_path, "pkcs11:", 7) != 0) {
 		if (stat(pc->cert_path, &st) == 0 && S_ISDIR(st.st_mode)) {
@@ -714,6 +809,11 @@ kyso_cmd_sign(int argc, char **argv)
 		code = finish_fail(out, KYSO_EXIT_RUNTIME, "out of memory");
 		goto out;
 	}
+	pc.exists = calloc((size_t)nfiles, 1);
+	if (pc.exists == NULL) {
+		code = finish_fail(out, KYSO_EXIT_RUNTIME, "out of memory");
+		goto out;
+	}
 	pc.in = argv + first;
 	pc.outs = outs;
 	pc.n = nfiles;
@@ -824,6 +924,7 @@ out:
 		for (i = 0; i < argc - first && i >= 0; i++)
 			free(outs[i]);
 	free(outs);
+	free(pc.exists);
 	free(results);
 	free(name);
 	free(serial);

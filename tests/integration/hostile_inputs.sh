@@ -269,11 +269,49 @@ one 3 "^kyso sign: /dev/zero is not a regular file: an enveloping signature read
     S --enveloping -o z.p7s /dev/zero
 one 6 "^kyso sign: cannot read loop: Too many levels of symbolic links; check the file name$" S loop
 one 6 "cannot read loop" S a.txt loop
-one 3 "^kyso sign: /dev/null already exists; use --force to replace it$" S -o /dev/null a.txt
+one 3 "^kyso sign: /dev/null is not a regular file: it is a character device, which the signature would replace with a file; name another output with -o OUT$" \
+    S -o /dev/null a.txt
+# --force replaces regular files only: never a device, a FIFO or a link (as
+# root, -o /dev/stdout replaced the system's; the test's own are used here,
+# so that a build without the check harms nothing)
+if [ "$(id -u)" = 0 ] && mknod out.dev c 1 3 2>/dev/null; then
+	one 3 "^kyso sign: out.dev is not a regular file: it is a character device" \
+	    S --force -o out.dev a.txt
+	json 3 S --json --force -o out.dev a.txt
+	[ -c out.dev ] && pass "the device is left as it was" || fail "the device was replaced"
+	rm -f out.dev
+fi
+ln -s /dev/stdout stdout
+one 3 "^kyso sign: stdout is not a regular file: it is a symbolic link" S --force -o stdout a.txt
+rm -f stdout
+mkfifo out.fifo
+one 3 "^kyso sign: out.fifo is not a regular file: it is a FIFO" S --force -o out.fifo a.txt
+ln -s a.txt.p7s lnk.p7s
+one 3 "^kyso sign: lnk.p7s is not a regular file: it is a symbolic link" S --force -o lnk.p7s a.txt
+[ -p out.fifo ] && [ -L lnk.p7s ] && pass "special outputs left as they were" ||
+    fail "a special output was replaced"
+rm -f out.fifo lnk.p7s
 one 6 "^kyso sign: cannot read \\.: a directory" S -o x.p7s .
 json 6 S --json -o x.p7s .
 json 3 S --json --bogus a.txt
 nothing_new "refused signing runs"
+# an output of the run that is an input too (kyso sign --force *, with
+# a.txt.p7s there): refused before the PIN, nothing replaced
+printf 'b\n' > b.txt
+one 0 "2 files signed" S a.txt b.txt
+cp a.txt.p7s a.keep
+one 3 "^kyso sign: a.txt.p7s is both an input and an output of this run: .*; leave it out" \
+    "$KYSO" sign --key "$KEY" --pin-source env:NOPIN --force a.txt a.txt.p7s
+json 3 "$KYSO" sign --json --key "$KEY" --pin-source env:NOPIN --force a.txt.p7s b.txt a.txt
+one 3 "a.txt.p7s is both an input and an output" S --force ./a.txt.p7s b.txt "$PWD/a.txt"
+cmp -s a.txt.p7s a.keep && [ ! -e a.txt.p7s.p7s ] && pass "nothing replaced" ||
+    fail "a.txt.p7s was replaced or signed"
+ln a.txt.p7s hard.p7s
+one 3 "^kyso sign: a.txt.p7s is both an input and an output" S --force hard.p7s a.txt
+rm -f hard.p7s a.keep
+one 0 "2 files signed" S --force a.txt b.txt
+one 0 "a.txt.p7s.p7s: TOTAL-PASSED" sh -c 'S a.txt.p7s && V a.txt.p7s.p7s'
+rm -f a.txt.p7s b.txt b.txt.p7s a.txt.p7s.p7s
 # stdin closed and no PIN source: no terminal to ask, nothing signed
 one 5 "no terminal to ask for the PIN for token 'T1'" sh -c \
     'exec "$0" sign --key "$1" -o c.p7s a.txt <&-' "$KYSO" "$KEY"

@@ -149,7 +149,8 @@ mkdir f3.txt.p7s
 expect 3 "f3.txt.p7s is a directory" bad --key "$KEY" --force f*.txt
 rmdir f3.txt.p7s
 ln -s nowhere f4.txt.p7s
-expect 3 "f4.txt.p7s already exists" bad --key "$KEY" f*.txt
+expect 3 "^kyso sign: f4.txt.p7s is not a regular file: it is a symbolic link" bad --key "$KEY" f*.txt
+expect 3 "f4.txt.p7s is not a regular file" bad --key "$KEY" --force f*.txt
 rm f4.txt.p7s
 expect 3 "f7.txt is named twice" bad --key "$KEY" f*.txt f7.txt
 only_inputs "refused batches" a.txt b.txt f0.txt f1.txt f2.txt f3.txt f4.txt f5.txt f6.txt \

@@ -243,7 +243,7 @@ ln -s h3.txt link.txt
 ln -s nowhere.txt dangling.txt
 expect 6 "cannot read dangling.txt: No such file or directory" sign --key "$KEY" h*.txt dangling.txt
 ln -s h5.txt h5.txt.p7s
-expect 3 "h5.txt.p7s already exists" sign --key "$KEY" h*.txt
+expect 3 "h5.txt.p7s is not a regular file: it is a symbolic link" sign --key "$KEY" h*.txt
 rm h5.txt.p7s
 ls ./*.p7s >/dev/null 2>&1 && fail "outputs written by refused batches" ||
     pass "refused batches wrote nothing"

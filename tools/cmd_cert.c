@@ -132,19 +132,72 @@ cert_warn(const sign_cert *c)
 
 /* ---- request ------------------------------------------------------------- */
 
+/* What m is, for "not a regular file" messages. */
+static const char *
+file_kind(mode_t m)
+{
+	return S_ISLNK(m) ? "a symbolic link" : S_ISFIFO(m) ? "a FIFO" :
+	    S_ISCHR(m) ? "a character device" : S_ISBLK(m) ? "a block device" :
+	    S_ISSOCK(m) ? "a socket" : "not a regular file";
+}
+
+/*
+ * Whether path can take the output, before any PIN is asked: it is a
+ * regular file (replaced only with force) or absent, in a directory that
+ * can be written.  A symbolic link, FIFO or device is never replaced (the
+ * rename would make it a file: as root, -o /dev/stdout replaced the
+ * system's).  0 or an exit status (message printed).
+ */
+static int
+out_check(const char *path, int force)
+{
+	const char *sl = strrchr(path, '/');
+	char *dir = NULL;
+	struct stat st;
+	int e;
+
+	if (lstat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode)) {
+			kyso_err("%s is a directory: name the output file with -o FILE", path);
+			return KYSO_EXIT_USAGE;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			kyso_err("%s is not a regular file: it is %s, which the request would "
+			    "replace with a file; name another output with -o FILE, or -o - for "
+			    "standard output", path, file_kind(st.st_mode));
+			return KYSO_EXIT_USAGE;
+		}
+		if (!force) {
+			kyso_err("%s exists; use --force to replace it", path);
+			return KYSO_EXIT_USAGE;
+		}
+	}
+	dir = sl != NULL ? strndup(path, (size_t)(sl - path) + 1) : strdup(".");
+	if (dir == NULL) {
+		kyso_err("out of memory");
+		return KYSO_EXIT_RUNTIME;
+	}
+	e = access(dir, W_OK | X_OK) == 0 ? 0 : errno;
+	if (e != 0)
+		kyso_err("cannot write %s: %s: %s; check the output directory", path, dir,
+		    strerror(e));
+	free(dir);
+	return e != 0 ? KYSO_EXIT_RUNTIME : 0;
+}
+
 /* Write data to path through a temporary file and rename; refuse to replace
- * an existing file unless force.  Returns 0 or an exit status (message printed). */
+ * an existing file unless force, and anything but a regular file.  Returns 0
+ * or an exit status (message printed). */
 static int
 write_out(const char *path, const void *data, size_t len, int force)
 {
 	char *tmp = NULL;
 	FILE *fp = NULL;
-	int fd = -1, rc = KYSO_EXIT_RUNTIME;
+	int fd = -1, rc;
 
-	if (!force && access(path, F_OK) == 0) {
-		kyso_err("%s exists; use --force to replace it", path);
-		return KYSO_EXIT_USAGE;
-	}
+	if ((rc = out_check(path, force)) != 0)
+		return rc;
+	rc = KYSO_EXIT_RUNTIME;
 	if (asprintf(&tmp, "%s.tmpXXXXXX", path) < 0) {
 		tmp = NULL;
 		kyso_err("out of memory");
@@ -152,21 +205,28 @@ write_out(const char *path, const void *data, size_t len, int force)
 	}
 	fd = mkstemp(tmp);
 	if (fd < 0 || (fp = fdopen(fd, "wb")) == NULL) {
-		kyso_err("cannot write %s: %s", path, strerror(errno));
+		kyso_err("cannot write %s: %s; check the output directory", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		goto out_rm;
 	}
 	if (fwrite(data, 1, len, fp) != len || fflush(fp) != 0 || fsync(fileno(fp)) != 0) {
-		kyso_err("cannot write %s: %s", path, strerror(errno));
+		kyso_err("cannot write %s: %s; %s", path, strerror(errno), errno == ENOSPC ||
+		    errno == EDQUOT ? "free some space, or write elsewhere with -o FILE" :
+		    "check the output directory");
 		fclose(fp);
 		goto out_rm;
 	}
 	fclose(fp);
 	chmod(tmp, 0644);
 	if (force ? rename(tmp, path) != 0 : link(tmp, path) != 0) {
-		kyso_err("cannot write %s: %s", path, strerror(errno));
-		rc = errno == EEXIST ? KYSO_EXIT_USAGE : KYSO_EXIT_RUNTIME;
+		if (errno == EEXIST) {
+			kyso_err("%s exists (it appeared meanwhile); use --force to replace it", path);
+			rc = KYSO_EXIT_USAGE;
+		} else {
+			kyso_err("cannot write %s: %s; check the output directory", path,
+			    strerror(errno));
+		}
 		goto out_rm;
 	}
 	rc = 0;
@@ -190,7 +250,7 @@ cert_request(int argc, char **argv)
 		  "/C=VN/O=.../CN=Nguyễn Văn An, as for openssl req -subj (\\/ a slash, + a "
 		  "multi-valued RDN; UTF8String)" },
 		{ "out", required_argument, 'o', "FILE", "write the PEM request to FILE "
-		  "(default: stdout); also -o" },
+		  "(default, or -: stdout); also -o" },
 		{ "force", no_argument, OPT_FORCE, NULL, "replace FILE if it exists" },
 		{ "md", required_argument, OPT_MD, "HASH", "sha256 (default), sha384, sha512" },
 		{ "module", required_argument, OPT_MODULE, "PATH", "PKCS#11 module" },
@@ -216,8 +276,10 @@ cert_request(int argc, char **argv)
 		return rc;
 	if ((rc = kyso_md_option(&md, a.md, NULL)) != 0)
 		return rc;
-	if (a.out != NULL && !a.force && access(a.out, F_OK) == 0)
-		return kyso_usage_fail(NULL, "the output file exists; use --force to replace it");
+	if (a.out != NULL && strcmp(a.out, "-") == 0)
+		a.out = NULL;   /* -o -: standard output, as without -o */
+	if (a.out != NULL && (rc = out_check(a.out, a.force)) != 0)
+		return rc;
 	rc = kyso_token_login_open(&tok, a.key, a.module, 0, &a.pin);
 	if (rc == 0)
 		rc = sign_token_key_signer(&signer, tok, a.key);

@@ -370,9 +370,36 @@ one 3 "^kyso cert: the value of CN is not valid UTF-8 text$" \
     R --subject "/CN=$(printf 'bad\377')" -o a.csr
 long=$(head -c 5000 /dev/zero | tr '\0' x)
 one 6 "^kyso cert: the subject is too long$" R --subject "/CN=$long" -o a.csr
-one 7 "cannot write nodir/x.csr: No such file or directory" R --subject /CN=x -o nodir/x.csr
-one 3 "the output file exists; use --force" R --subject /CN=x -o /dev/null
+# outputs that cannot be written: said before the PIN (env:NOPIN is unset:
+# a login would fail with exit 5), with the fix
+wrap RN '"$KYSO" cert request --key "pkcs11:token=T1;object=sign" --pin-source env:NOPIN'
+one 7 "^kyso cert: cannot write nodir/x.csr: nodir/: No such file or directory; check the output directory$" \
+    RN --subject /CN=x -o nodir/x.csr
+one 3 "^kyso cert: \\. is a directory: name the output file with -o FILE$" RN --subject /CN=x -o . --force
+one 3 "^kyso cert: /dev/null is not a regular file: it is a character device, .*; name another output with -o FILE, or -o - for standard output$" \
+    RN --subject /CN=x -o /dev/null
+# --force replaces regular files only (the test's own link, FIFO and device:
+# a build without the check harms nothing)
+ln -s /dev/stdout stdout
+one 3 "^kyso cert: stdout is not a regular file: it is a symbolic link" RN --subject /CN=x -o stdout --force
+mkfifo fifo
+one 3 "^kyso cert: fifo is not a regular file: it is a FIFO" RN --subject /CN=x -o fifo --force
+if [ "$(id -u)" = 0 ] && mknod dev c 1 3 2>/dev/null; then
+	one 3 "^kyso cert: dev is not a regular file: it is a character device" \
+	    RN --subject /CN=x -o dev --force
+	[ -c dev ] && pass "the device is left as it was" || fail "the device was replaced"
+	rm -f dev
+fi
+[ -L stdout ] && [ -p fifo ] && pass "link and FIFO left as they were" || fail "an output was replaced"
+rm -f stdout fifo
+: > exists.csr
+snap
+one 3 "^kyso cert: exists.csr exists; use --force to replace it$" RN --subject /CN=x -o exists.csr
 nothing_new "refused certificate requests"
+# -o - is standard output (it wrote a file named "-")
+one 0 "BEGIN CERTIFICATE REQUEST" R --subject /CN=x -o -
+[ ! -e ./- ] && pass "-o -: no file named -" || fail "-o - wrote a file named -"
+rm -f exists.csr
 cd .. || exit 1
 
 # ---- kyso key generate / token list ------------------------------------------------

@@ -1157,6 +1157,107 @@ cond_init(pthread_cond_t *cv)
 	return rc;
 }
 
+/* ---- the batch's outputs, checked once ----------------------------------- */
+
+/* A file by its identity. */
+struct fid {
+	dev_t dev;
+	ino_t ino;
+	size_t idx;
+};
+
+static int
+cmp_fid(const void *a, const void *b)
+{
+	const struct fid *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+static const char *
+file_kind(mode_t m)
+{
+	return S_ISLNK(m) ? "a symbolic link" : S_ISFIFO(m) ? "a FIFO" :
+	    S_ISCHR(m) ? "a character device" : S_ISBLK(m) ? "a block device" :
+	    S_ISSOCK(m) ? "a socket" : "not a regular file";
+}
+
+/*
+ * Before anything is signed, when outputs may be replaced (without, an
+ * output that exists is refused as it is reached, and never replaced): an
+ * output that exists is a regular file or a directory (the
+ * rename that puts a signature in place would make a symbolic link, FIFO or
+ * device a file: as root, /dev/stdout), and no output is an input of the
+ * batch (replaced within it, its own signature would sign bytes that are
+ * gone).  Only an output that exists can be an input: when one does, the
+ * inputs' identities are sorted once and each existing output looked up;
+ * n lstat()s, and n stat()s more only then.  *bad: the file refused.
+ */
+static int
+check_outputs(const char *const *in, const char *const *out, size_t n, size_t *bad)
+{
+	struct fid *v = NULL, *have = NULL, key, *hit;
+	struct stat st;
+	size_t i, m = 0, k = 0;
+	int rc = 0;
+
+	for (i = 0; i < n; i++) {
+		if (in[i] == NULL || out[i] == NULL || lstat(out[i], &st) != 0)
+			continue;
+		if (S_ISDIR(st.st_mode))
+			continue;   /* rename() never replaces one with a file: it fails there */
+		if (!S_ISREG(st.st_mode)) {
+			*bad = i;
+			return sign_error__set(SIGN_ERR_USAGE, 0, "%s is not a regular file: it is "
+			    "%s, which the signature would replace with a file; name another output",
+			    out[i], file_kind(st.st_mode));
+		}
+		if (have == NULL && (have = calloc(n, sizeof(*have))) == NULL)
+			return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+		have[k].dev = st.st_dev;
+		have[k].ino = st.st_ino;
+		have[k++].idx = i;
+	}
+	if (k == 0)
+		goto out;
+	if ((v = calloc(n, sizeof(*v))) == NULL) {
+		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (in[i] == NULL || stat(in[i], &st) != 0)
+			continue;
+		v[m].dev = st.st_dev;
+		v[m].ino = st.st_ino;
+		v[m++].idx = i;
+	}
+	qsort(v, m, sizeof(*v), cmp_fid);
+	for (i = 0; i < k; i++) {
+		key = have[i];
+		hit = bsearch(&key, v, m, sizeof(*v), cmp_fid);
+		if (hit != NULL && hit->idx == key.idx) {
+			*bad = key.idx;
+			rc = sign_error__set(SIGN_ERR_USAGE, 0,
+			    "the output %s is the input file: choose another output", out[key.idx]);
+			break;
+		}
+		if (hit != NULL) {
+			*bad = key.idx;
+			rc = sign_error__set(SIGN_ERR_USAGE, 0, "%s is both an input and an output "
+			    "of this batch: it would be replaced by the signature of %s while it is "
+			    "signed itself; leave it out, or sign it in a batch of its own",
+			    out[key.idx], in[key.idx]);
+			break;
+		}
+	}
+out:
+	free(v);
+	free(have);
+	return rc;
+}
+
 static unsigned int
 thread_count(const sign_cades_sign_opts *opts, size_t n, int tsa)
 {
@@ -1191,6 +1292,11 @@ sign_cades_sign_files(sign_signer *signer, const char *const *in, const char *co
 		return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
 	for (i = 0; i < n; i++)
 		res[i] = SIGN_ERR_CANCELLED;
+	if (opts->overwrite && (rc = check_outputs(in, out, n, &i)) != 0) {
+		if (rc != SIGN_ERR_NOMEM)
+			res[i] = rc;
+		goto out;
+	}
 	b = calloc(1, sizeof(*b));
 	if (b == NULL) {
 		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");

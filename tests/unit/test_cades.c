@@ -930,6 +930,80 @@ test_sign_files_batch(void **state)
 	sign_signer_free(c.inner);
 }
 
+/* With overwrite, a batch whose output is one of its inputs, or is not a
+ * regular file (a link, a FIFO), is refused before any signature; nothing
+ * is replaced. */
+static void
+test_sign_files_outputs(void **state)
+{
+	struct counting c = { NULL, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, 0 };
+	sign_signer *s = mk_counting(&c);
+	sign_cades_sign_opts o = SIGN_CADES_SIGN_OPTS_INIT;
+	sign_buf before = SIGN_BUF_INIT, after = SIGN_BUF_INIT;
+	char a[64], ap[64], b[64], bp[64], lnk[64], fifo[64];
+	const char *inp[2], *outp[2];
+	int res[2];
+	struct stat st;
+
+	(void)state;
+	snprintf(a, sizeof(a), "%s", work("io-a.txt"));
+	snprintf(ap, sizeof(ap), "%s", work("io-a.txt.p7s"));
+	snprintf(b, sizeof(b), "%s", work("io-b.txt"));
+	snprintf(bp, sizeof(bp), "%s", work("io-b.txt.p7s"));
+	snprintf(lnk, sizeof(lnk), "%s", work("io-link.p7s"));
+	snprintf(fifo, sizeof(fifo), "%s", work("io-fifo.p7s"));
+	assert_int_equal(write_file(a, "a\n", 2), 0);
+	assert_int_equal(write_file(b, "b\n", 2), 0);
+	assert_int_equal(sign_cades_sign_file(s, a, ap, &o), 0);
+	assert_int_equal(sign__read_file(ap, 1 << 20, &before), 0);
+	o.overwrite = 1;
+	c.calls = 0;
+	/* kyso sign --force a.txt a.txt.p7s: a.txt.p7s is an input and an output */
+	inp[0] = a;
+	outp[0] = ap;
+	inp[1] = ap;
+	outp[1] = bp;
+	assert_int_equal(sign_cades_sign_files(s, inp, outp, 2, &o, res), SIGN_ERR_USAGE);
+	assert_non_null(strstr(sign_error_message(), "is both an input and an output"));
+	assert_int_equal(res[0], SIGN_ERR_USAGE);
+	assert_int_equal(res[1], SIGN_ERR_CANCELLED);
+	assert_int_equal(c.calls, 0);
+	assert_int_equal(stat(bp, &st), -1);
+	assert_int_equal(sign__read_file(ap, 1 << 20, &after), 0);
+	assert_int_equal(before.len, after.len);
+	assert_memory_equal(before.data, after.data, before.len);
+	/* the same by another name (a hard link) */
+	assert_int_equal(link(ap, lnk), 0);
+	inp[1] = lnk;
+	assert_int_equal(sign_cades_sign_files(s, inp, outp, 2, &o, res), SIGN_ERR_USAGE);
+	assert_int_equal(unlink(lnk), 0);
+	/* a symbolic link or a FIFO is not replaced by a file */
+	assert_int_equal(symlink(a, lnk), 0);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	inp[1] = b;
+	outp[1] = lnk;
+	assert_int_equal(sign_cades_sign_files(s, inp, outp, 2, &o, res), SIGN_ERR_USAGE);
+	assert_non_null(strstr(sign_error_message(), "is not a regular file: it is a symbolic link"));
+	assert_int_equal(res[1], SIGN_ERR_USAGE);
+	assert_int_equal(sign_cades_sign_file(s, b, fifo, &o), SIGN_ERR_USAGE);
+	assert_non_null(strstr(sign_error_message(), "is not a regular file: it is a FIFO"));
+	assert_int_equal(c.calls, 0);
+	assert_int_equal(lstat(lnk, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_equal(lstat(fifo, &st), 0);
+	assert_true(S_ISFIFO(st.st_mode));
+	/* without overwrite a FIFO is refused as it exists, never replaced */
+	o.overwrite = 0;
+	assert_int_equal(sign_cades_sign_file(s, b, fifo, &o), SIGN_ERR_EXISTS);
+	unlink(lnk);
+	unlink(fifo);
+	unlink(ap);
+	assert_int_equal(count_files(work_dir, ".tmp"), 0);
+	sign_buf_dispose(&before);
+	sign_buf_dispose(&after);
+	sign_signer_free(s);
+	sign_signer_free(c.inner);
+}
 
 #define PIPE_PATH 320
 
@@ -1136,6 +1210,7 @@ main(void)
 		cmocka_unit_test(test_sign_file_edges),
 		cmocka_unit_test(test_chain_read),
 		cmocka_unit_test(test_sign_files_batch),
+		cmocka_unit_test(test_sign_files_outputs),
 		cmocka_unit_test(test_sign_files_cancel),
 		cmocka_unit_test(test_sign_files_pipeline),
 		cmocka_unit_test(test_sign_files_slow_token),

@@ -168,12 +168,13 @@ now_ns(void)
 
 /* ---- steps (run without the lock, on one job owned by the thread) -------- */
 
-/* "writing PATH failed: ERRNO-TEXT" */
+/* "writing PATH failed: ERRNO-TEXT; FIX" */
 static int
 write_error(int e, const char *path)
 {
-	return sign_error__set(SIGN_ERR_IO, (unsigned long)e, "writing %s failed: %s", path,
-	    strerror(e));
+	return sign_error__set(SIGN_ERR_IO, (unsigned long)e, "writing %s failed: %s; %s", path,
+	    strerror(e), e == ENOSPC || e == EDQUOT ? "free some space on its file system, or "
+	    "write the signatures elsewhere" : "check the output directory");
 }
 
 static int

@@ -326,8 +326,8 @@ if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
 	        -o full/x.p7s full.txt > /dev/null 2> full.err; rc=$?
 	    rm -f full/fill; ls -A full > full.ls; exit $rc' "$KYSO" "$KEY" "$P/chain.pem"
 	rc=$?
-	if [ "$rc" -eq 7 ] && grep -q "No space left on device" full.err && [ ! -s full.ls ]; then
-		pass "a full disk: exit 7, 'No space left on device', nothing left in it"
+	if [ "$rc" -eq 7 ] && grep -q "No space left on device; free some space on its file system" full.err && [ ! -s full.ls ]; then
+		pass "a full disk: exit 7, 'No space left on device' with the fix, nothing left in it"
 	else
 		fail "a full disk: exit $rc, left '$(cat full.ls)'"; sed 's/^/    | /' full.err
 	fi

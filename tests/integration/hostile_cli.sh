@@ -126,4 +126,8 @@ else
 	fail "--json env:NOPE: exit $rc, $(cat "$T/pw.e")"
 fi
 
+# ---- JSON of strings that are not UTF-8: token list --module -------------------------
+mod=$(printf 'm\377.so')
+json 6 '"error": "m\\\\xff[.]so is not a PKCS#11 module' "$KYSO" token list --json --module "$mod"
+
 done_testing

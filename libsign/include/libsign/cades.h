@@ -163,7 +163,10 @@ int sign_cades_sign_file(sign_signer *signer, const char *in_path, const char *o
  * it are still signed); any other failure stops new signatures at once, and
  * a file that cannot be written (time-stamp server, disk) stops the batch at
  * that file: no output for it or any file after it, so the outputs are
- * always the first files, without gaps.
+ * always the first files, without gaps.  With opts->overwrite, an output that is
+ * also an input of the batch (by device and inode), or that exists and is a
+ * symbolic link, FIFO or device, fails with SIGN_ERR_USAGE before any
+ * signature.
  * Files already signed keep their complete signatures, and no partial output
  * is left.  Outputs are made durable per group (one sync, then each renamed
  * into place and its directory synced); a file counts as signed only once

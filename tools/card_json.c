@@ -122,8 +122,8 @@ kyso_card_holder(const struct kyso_card_result *r, const char *key)
 json_t *
 kyso_card_error_json(int exit_status, const char *message)
 {
-	return json_pack("{s:{s:i,s:s}}", "error", "exit", exit_status, "message",
-	    message != NULL ? message : "");
+	return json_pack("{s:{s:i,s:o}}", "error", "exit", exit_status, "message",
+	    kyso_json_text(message != NULL ? message : ""));
 }
 
 static const char *
@@ -191,7 +191,7 @@ fid_dg(unsigned int fid)
 static json_t *
 jstr(const char *s)
 {
-	return s != NULL ? json_string(s) : json_null();
+	return s != NULL ? kyso_json_text(s) : json_null();
 }
 
 static json_t *
@@ -224,7 +224,7 @@ iso_expiry(const char *yymmdd)
 	if (yymmdd == NULL || strlen(yymmdd) != 6)
 		return json_null();
 	snprintf(b, sizeof(b), "20%.2s-%.2s-%.2s", yymmdd, yymmdd + 2, yymmdd + 4);
-	return json_string(b);
+	return kyso_json_text(b);
 }
 
 static json_t *
@@ -286,7 +286,7 @@ add_reason(json_t *a, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(b, sizeof(b), fmt, ap);
 	va_end(ap);
-	json_array_append_new(a, json_string(b));
+	json_array_append_new(a, kyso_json_text(b));
 }
 
 static json_t *
@@ -342,7 +342,7 @@ reasons_json(const struct kyso_card_result *r)
 	add_reason(a, "active authentication: %s", kyso_card__active_message(r));
 	add_reason(a, "chip authentication: %s", kyso_card__chipauth_message(r));
 	if (r->parse_error[0] != '\0')
-		json_array_append_new(a, json_string(r->parse_error));
+		json_array_append_new(a, kyso_json_text(r->parse_error));
 	return a;
 }
 
@@ -404,7 +404,7 @@ holder_json(const struct kyso_card_result *r)
 	if (r->dg13 == NULL)
 		return h;
 	for (i = 0; sign_dg13_field_at(r->dg13, i, &k, &v, NULL) == 0; i++)
-		json_object_set_new(h, k, json_string(v));
+		json_object_set_new(h, k, kyso_json_text(v));
 	sign_error_clear();
 	return h;
 }
@@ -427,7 +427,7 @@ mrz_json(const struct kyso_card_result *r)
 		return json_null();
 	m = json_object();
 	for (i = 0; sign_mrz_field_at(r->mrz, i, &k, &v) == 0; i++)
-		json_object_set_new(m, k, json_string(v));
+		json_object_set_new(m, k, kyso_json_text(v));
 	sign_error_clear();
 	c = json_object();
 	for (i = 0; i < sizeof(cds) / sizeof(cds[0]); i++) {
@@ -482,8 +482,8 @@ files_json(const struct kyso_card_result *r)
 
 			if (sign_card_doc_skipped_at(r->doc, i, &fid, &why) != 0)
 				continue;
-			json_object_set_new(f, file_key(fid), json_pack("{s:b,s:s}", "read", 0,
-			    "reason", why));
+			json_object_set_new(f, file_key(fid), json_pack("{s:b,s:o}", "read", 0,
+			    "reason", kyso_json_text(why)));
 		}
 	}
 	return f;

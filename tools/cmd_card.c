@@ -125,7 +125,7 @@ card_list(int argc, char **argv)
 
 		if (s.json) {
 			j = json_object();
-			json_object_set_new(j, "name", json_string(sign_card_readers_name(rs, i)));
+			json_object_set_new(j, "name", kyso_json_text(sign_card_readers_name(rs, i)));
 			json_object_set_new(j, "card_present",
 			    json_boolean(sign_card_readers_present(rs, i)));
 			json_object_set_new(j, "atr", hex != NULL ? json_string(hex) : json_null());

@@ -72,9 +72,9 @@ cert_json(const sign_cert *c)
 	char wbuf[512];
 	const char *w = cert_warning(c, wbuf, sizeof(wbuf));
 
-	json_object_set_new(o, "subject", json_string(in->subject));
-	json_object_set_new(o, "issuer", json_string(in->issuer));
-	json_object_set_new(o, "serial", json_string(in->serial));
+	json_object_set_new(o, "subject", kyso_json_text(in->subject));
+	json_object_set_new(o, "issuer", kyso_json_text(in->issuer));
+	json_object_set_new(o, "serial", kyso_json_text(in->serial));
 	json_object_set_new(o, "not_before", json_string(in->not_before_str));
 	json_object_set_new(o, "not_after", json_string(in->not_after_str));
 	json_object_set_new(o, "status", json_string(status_name(v)));
@@ -84,14 +84,14 @@ cert_json(const sign_cert *c)
 	json_object_set_new(o, "key_bits", json_integer(in->key_bits));
 	if (in->curve != NULL)
 		json_object_set_new(o, "curve", json_string(in->curve));
-	json_object_set_new(o, "key_usage", json_string(in->key_usage_str));
-	json_object_set_new(o, "ext_key_usage", json_string(in->ext_key_usage));
-	json_object_set_new(o, "policies", json_string(in->policies));
+	json_object_set_new(o, "key_usage", kyso_json_text(in->key_usage_str));
+	json_object_set_new(o, "ext_key_usage", kyso_json_text(in->ext_key_usage));
+	json_object_set_new(o, "policies", kyso_json_text(in->policies));
 	json_object_set_new(o, "sha256", json_string(in->sha256));
 	json_object_set_new(o, "ca", json_boolean(in->is_ca));
 	json_object_set_new(o, "can_sign", json_boolean(sign_cert_check_signing(c) == 0));
 	if (w != NULL)
-		json_object_set_new(o, "warning", json_string(w));
+		json_object_set_new(o, "warning", kyso_json_text(w));
 	return o;
 }
 
@@ -321,7 +321,7 @@ static void
 add_warning(json_t *arr, const char *w)
 {
 	kyso_err("warning: %s", w);
-	json_array_append_new(arr, json_string(w));
+	json_array_append_new(arr, kyso_json_text(w));
 }
 
 /*
@@ -422,7 +422,7 @@ cert_import(int argc, char **argv)
 		return kyso_pin_fail_json(&a.pin, rc, out);
 	if (out != NULL) {
 		json_object_set_new(out, "ok", json_true());
-		json_object_set_new(out, "uri", json_string((const char *)uri.data));
+		json_object_set_new(out, "uri", kyso_json_text((const char *)uri.data));
 		if (json_array_size(warnings) > 0)
 			json_object_set(out, "warnings", warnings);
 		kyso_json_emit(out, 1);
@@ -465,9 +465,9 @@ token_certs(const char *uri, const char *module, json_t *arr, size_t *count)
 		if (arr != NULL) {
 			json_t *j = cert_json(c);
 
-			json_object_set_new(j, "label", json_string(ob->label));
+			json_object_set_new(j, "label", kyso_json_text(ob->label));
 			json_object_set_new(j, "id", json_string(hex != NULL ? hex : ""));
-			json_object_set_new(j, "uri", json_string(ob->uri));
+			json_object_set_new(j, "uri", kyso_json_text(ob->uri));
 			json_array_append_new(arr, j);
 		} else {
 			printf("%s%s (id %s)\n", *count ? "\n" : "", kyso_shown(ob->label),

@@ -93,7 +93,7 @@ finish_fail(json_t *out, int code, const char *msg)
 {
 	if (out != NULL) {
 		json_object_set_new(out, "ok", json_false());
-		json_object_set_new(out, "error", json_string(msg));
+		json_object_set_new(out, "error", kyso_json_text(msg));
 		json_object_set_new(out, "exit", json_integer(code));
 		kyso_json_emit(out, 1);
 	}
@@ -880,16 +880,16 @@ kyso_cmd_sign(int argc, char **argv)
 		if (out != NULL) {
 			json_t *f = json_object();
 
-			json_object_set_new(f, "input", json_string(argv[first + i]));
-			json_object_set_new(f, "output", json_string(outs[i]));
+			json_object_set_new(f, "input", kyso_json_text(argv[first + i]));
+			json_object_set_new(f, "output", kyso_json_text(outs[i]));
 			json_array_append_new(files, f);
 		} else {
 			printf("%s -> %s\n", argv[first + i], outs[i]);
 		}
 	}
 	if (out != NULL) {
-		json_object_set_new(out, "signer", name != NULL ? json_string(name) : json_null());
-		json_object_set_new(out, "serial", serial != NULL ? json_string(serial) : json_null());
+		json_object_set_new(out, "signer", name != NULL ? kyso_json_text(name) : json_null());
+		json_object_set_new(out, "serial", serial != NULL ? kyso_json_text(serial) : json_null());
 		json_object_set_new(out, "packaging", json_string(a.enveloping ? "enveloping" :
 		    "detached"));
 		json_object_set_new(out, "files", files);

@@ -97,7 +97,7 @@ exit_for_indication(sign_cades_indication ind)
 static json_t *
 jstr_or_null(const char *s)
 {
-	return s != NULL && s[0] != '\0' ? json_string(s) : json_null();
+	return s != NULL && s[0] != '\0' ? kyso_json_text(s) : json_null();
 }
 
 static const char *
@@ -208,7 +208,7 @@ json_signature(const sign_cades_signature *s)
 		json_t *c = json_object();
 		char *h = cert_sha256(s, k);
 
-		json_object_set_new(c, "name", json_string(sign_cades_signature_chain_name(s, k)));
+		json_object_set_new(c, "name", kyso_json_text(sign_cades_signature_chain_name(s, k)));
 		json_object_set_new(c, "sha256", jstr_or_null(h));
 		json_array_append_new(chain, c);
 		free(h);
@@ -227,12 +227,12 @@ json_signature(const sign_cades_signature *s)
 		c = json_object();
 		json_object_set_new(c, "check", json_string(sign_cades_check_str(id)));
 		json_object_set_new(c, "status", json_string(sign_cades_status_str(st)));
-		json_object_set_new(c, "detail", json_string(detail));
+		json_object_set_new(c, "detail", kyso_json_text(detail));
 		json_array_append_new(checks, c);
 	}
 	json_object_set_new(o, "checks", checks);
 	for (k = 0; k < sign_cades_signature_warning_count(s); k++)
-		json_array_append_new(warnings, json_string(sign_cades_signature_warning(s, k)));
+		json_array_append_new(warnings, kyso_json_text(sign_cades_signature_warning(s, k)));
 	json_object_set_new(o, "warnings", warnings);
 	return o;
 }
@@ -350,7 +350,7 @@ verify_one(const char *sig, const sign_trust *trust, const sign_trust *extra,
 		fallback = default_content(sig);
 	o.default_content_path = fallback;
 	rc = sign_cades_verify_file(&r, sig, &o);
-	json_object_set_new(res, "file", json_string(sig));
+	json_object_set_new(res, "file", kyso_json_text(sig));
 	if (r == NULL) {
 		/* not verifiable at all: malformed, missing input, usage */
 		const char *msg = sign_error_last() == rc ? sign_error_message() : sign_strerror(rc);
@@ -360,7 +360,7 @@ verify_one(const char *sig, const sign_trust *trust, const sign_trust *extra,
 		kyso_err("%s%s%s", msg, fix != NULL ? "; " : "", fix != NULL ? fix : "");
 		json_object_set_new(res, "indication", json_null());
 		json_object_set_new(res, "sub_indication", json_null());
-		json_object_set_new(res, "error", json_string(msg));
+		json_object_set_new(res, "error", kyso_json_text(msg));
 		json_object_set_new(res, "exit", json_integer(code));
 		json_object_set_new(res, "signatures", json_array());
 		if (!a->json)
@@ -448,8 +448,9 @@ kyso_cmd_verify(int argc, char **argv)
 		json_object_set_new(top, "default_trust_dir", json_null());
 		json_object_set_new(top, "indication", json_null());
 		json_object_set_new(top, "sub_indication", json_null());
-		json_object_set_new(top, "error", json_string(sign_error_last() != 0 ?
-		    sign_error_message() : "bad command line (see --help)"));
+		json_object_set_new(top, "error", kyso_json_text(kyso_err_last()[0] != '\0' ?
+		    kyso_err_last() : sign_error_last() != 0 ? sign_error_message() :
+		    "bad command line (see --help)"));
 		goto out;
 	}
 	json_object_set_new(top, "default_trust_dir", jstr_or_null(dflt));

@@ -132,6 +132,8 @@ expect 6 'nothing: no such directory; give the directory kyso card read --dump m
     "$KYSO" card verify "$T/nothing" $CSCA
 expect 6 'DG1.bin: not a directory; give the directory' "$KYSO" card verify "$T/dump/DG1.bin" $CSCA
 mkdir "$T/nosod"
+"$KYSO" card verify --json "$T/$(printf 'd\377')" > "$T/bad.json" 2>/dev/null
+json_check "$T/bad.json" 'd["error"]["exit"] == 6 and d["error"]["message"].endswith("d\\xff: no such directory; give the directory kyso card read --dump made")'
 expect 6 'no EF.SOD' "$KYSO" card verify "$T/nosod" $CSCA
 # a malformed security object is bad card data (6), as a malformed signature file is for
 # kyso verify, not a question passive authentication could not decide (2)

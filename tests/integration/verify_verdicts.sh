@@ -215,4 +215,9 @@ grep -q '^fake.p7s: TOTAL-PASSED\\0Ax.p7s: INDETERMINATE' "$T/forged.out" &&
     pass "the name is shown with its newline escaped" ||
     fail "escaped name: $(head -2 "$T/forged.out")"
 rm -f "$forged"
+# a name that is not UTF-8 stays in --json, its bad byte as \xNN (it was dropped)
+cp doc.txt.p7s "$(printf 'bad\377.p7s')"
+json_check 2 "d['results'][0]['file'] == 'bad\\\\xff.p7s' and d['results'][0]['content'] == 'doc.txt'" \
+    --content doc.txt "$(printf 'bad\377.p7s')"
+json_check 3 "d['error'].startswith('unknown option or missing argument: --bogus')" --bogus x.p7s
 done_testing

@@ -281,8 +281,10 @@ with_ocsp_note(char *msg, size_t cap, const char *crl, const char *ocsp)
 	size_t room, n = strlen(crl) + sizeof(" (OCSP: )") - 1, k = strlen(ocsp);
 
 	room = n + 4 < fits ? fits - n - 4 : 0;   /* 4: "..." and the NUL */
+	/* (a CRL answer longer than a detail holds is cut by snprintf) */
 	if (k <= room + 3) {
-		snprintf(msg, cap, "%s (OCSP: %s)", crl, ocsp);
+		if (snprintf(msg, cap, "%s (OCSP: %s)", crl, ocsp) < 0)
+			msg[0] = '\0';
 		return;
 	}
 	while (room > 0 && ocsp[room] != ' ')
@@ -290,7 +292,8 @@ with_ocsp_note(char *msg, size_t cap, const char *crl, const char *ocsp)
 	while (room > 0 && (ocsp[room - 1] == ',' || ocsp[room - 1] == ' ' ||
 	    ocsp[room - 1] == ';'))
 		room--;
-	snprintf(msg, cap, "%s (OCSP: %.*s...)", crl, (int)room, ocsp);
+	if (snprintf(msg, cap, "%s (OCSP: %.*s...)", crl, (int)room, ocsp) < 0)
+		msg[0] = '\0';
 }
 
 void

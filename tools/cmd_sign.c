@@ -761,6 +761,12 @@ kyso_cmd_sign(int argc, char **argv)
 		code = usage_fail(out, "no file to sign (see --help)");
 		goto out;
 	}
+	if (a.output != NULL && strcmp(a.output, "-") == 0) {
+		/* as other tools read it, not a file named "-" */
+		code = usage_fail(out, "-o - (standard output) is not supported: signatures are "
+		    "written to files atomically; name a file, or -o ./- for a file named -");
+		goto out;
+	}
 	if (a.output != NULL && nfiles > 1) {
 		code = usage_fail(out, "-o names one output: with several files leave it out "
 		    "(each FILE gets FILE.p7s)");

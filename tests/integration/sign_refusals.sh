@@ -66,6 +66,10 @@ mkdir outdir
 expect 3 "^kyso sign: outdir is a directory: name the output file with -o OUT$" \
     bad --key "$KEY" --force -o outdir a.txt
 rmdir outdir
+# -o - is not a file named "-"
+expect 3 "^kyso sign: -o - \\(standard output\\) is not supported: .*name a file, or -o ./- for a file named -$" \
+    bad --key "$KEY" -o - a.txt
+[ -e ./- ] && fail "-o - made a file named -" || pass "-o -: no file named -"
 mkdir ro
 if [ "$(id -u)" != 0 ]; then
 	chmod 500 ro

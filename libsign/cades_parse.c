@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -655,7 +656,7 @@ hash_content_file(const char *path, int named, struct mdset *m)
 	unsigned char *buf = NULL;
 	struct stat st;
 	ssize_t r;
-	int fd, rc = 0;
+	int fd, fifo, rc = 0;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
@@ -685,16 +686,13 @@ hash_content_file(const char *path, int named, struct mdset *m)
 		    path, file_kind(&st));
 		goto out;
 	}
-	if (S_ISFIFO(st.st_mode)) {
-		/* named: wait for the writer as a plain open would (opened without
-		 * one, a FIFO reads as empty) */
-		close(fd);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return sign_error__set(SIGN_ERR_IO, (unsigned long)errno, "cannot open the "
-			    "signed content %s: %s; check the file name given with --content",
-			    path, strerror(errno));
-	} else if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) {
+	fifo = S_ISFIFO(st.st_mode);
+	/* A named FIFO stays open as it is, without blocking, and is read when
+	 * poll() says so: closing it to reopen it blocking lost what a writer
+	 * that came in between wrote, and then waited for another writer
+	 * forever.  On a FIFO, poll() reports the hang-up only once a writer
+	 * has come and gone, so an early read of 0 is never taken as the end. */
+	if (!fifo && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) {
 		rc = sign_error__set(SIGN_ERR_IO, (unsigned long)errno, "cannot read the signed "
 		    "content %s: %s", path, strerror(errno));
 		goto out;
@@ -705,8 +703,17 @@ hash_content_file(const char *path, int named, struct mdset *m)
 		goto out;
 	}
 	for (;;) {
+		if (fifo) {
+			struct pollfd pfd = { fd, POLLIN, 0 };
+
+			if (poll(&pfd, 1, -1) < 0 && errno != EINTR) {
+				rc = sign_error__set(SIGN_ERR_IO, (unsigned long)errno, "reading "
+				    "%s: %s", path, strerror(errno));
+				goto out;
+			}
+		}
 		r = read(fd, buf, CADES_IO_CHUNK);
-		if (r < 0 && errno == EINTR)
+		if (r < 0 && (errno == EINTR || (fifo && errno == EAGAIN)))
 			continue;
 		if (r < 0) {
 			rc = sign_error__set(SIGN_ERR_IO, (unsigned long)errno, "reading %s: %s",

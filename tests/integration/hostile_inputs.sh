@@ -215,6 +215,11 @@ json 6 V --json --content /dev/zero doc.txt.p7s
 { cat doc.txt > pipe & } 2>/dev/null
 one 0 "doc.txt.p7s: TOTAL-PASSED" V --content pipe doc.txt.p7s
 wait
+# the writer may come before kyso reads or after (either order must work; the
+# FIFO was reopened once, and a writer that came in between was lost: a hang)
+{ (sleep 1; cat doc.txt > pipe) & } 2>/dev/null
+one 0 "doc.txt.p7s: TOTAL-PASSED" V --content pipe doc.txt.p7s
+wait
 cp doc.txt.p7s gone.txt.p7s
 one 6 "its content gone.txt was not found; name the signed file with --content FILE" V gone.txt.p7s
 ln -s loopc loopc

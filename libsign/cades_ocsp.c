@@ -221,6 +221,10 @@ check_responder(X509 *responder, X509 *issuer, const struct cades_ocsp *o, char 
 		snprintf(note, cap, "; the responder certificate \"%.120s\" (no "
 		    "id-pkix-ocsp-nocheck) is not revoked by the %.400s", rname != NULL ? rname : "?",
 		    msg);
+	else if (o->fetch)   /* why its distribution point did not tell is in msg */
+		snprintf(note, cap, "; note: the revocation of the responder certificate \"%s\" "
+		    "(no id-pkix-ocsp-nocheck) is not checked: %.360s; give its issuer's CRL with "
+		    "--crl", rname != NULL ? rname : "?", msg);
 	else
 		snprintf(note, cap, "; note: the revocation of the responder certificate \"%s\" "
 		    "(no id-pkix-ocsp-nocheck) is not checked: no CRL given tells it; give its "

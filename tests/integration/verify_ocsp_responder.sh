@@ -68,6 +68,11 @@ expect 0 "good by the OCSP responder $OCSP/ocsp-as/resp-cdp; the responder certi
     V --ocsp-url "$OCSP/ocsp-as/resp-cdp" --crl-fetch
 grep -q "^GET /files/gov.crl$" "$T/pkisrv.log" && pass "the responder's CRL was fetched" ||
     fail "no GET of the responder's CRL"
+# its distribution point does not answer: the note says why
+mv files/gov.crl gov-cdp.crl
+expect 0 "resp-cdp; note: the revocation of the responder certificate \"Kyso Test OCSP cdp\" \(no id-pkix-ocsp-nocheck\) is not checked: .*CRL distribution point: .*404" \
+    V --ocsp-url "$OCSP/ocsp-as/resp-cdp" --crl-fetch
+mv gov-cdp.crl files/gov.crl
 # without --crl-fetch: the note
 expect 0 "resp-cdp; note: the revocation of the responder certificate" V --ocsp-url "$OCSP/ocsp-as/resp-cdp"
 ca_revoke gov-ca "$P/resp-cdp.pem" -crl_reason keyCompromise

@@ -1177,14 +1177,6 @@ cmp_fid(const void *a, const void *b)
 	return x->ino < y->ino ? -1 : x->ino > y->ino;
 }
 
-static const char *
-file_kind(mode_t m)
-{
-	return S_ISLNK(m) ? "a symbolic link" : S_ISFIFO(m) ? "a FIFO" :
-	    S_ISCHR(m) ? "a character device" : S_ISBLK(m) ? "a block device" :
-	    S_ISSOCK(m) ? "a socket" : "not a regular file";
-}
-
 /*
  * Before anything is signed, when outputs may be replaced (without, an
  * output that exists is refused as it is reached, and never replaced): an
@@ -1213,7 +1205,7 @@ check_outputs(const char *const *in, const char *const *out, size_t n, size_t *b
 			*bad = i;
 			return sign_error__set(SIGN_ERR_USAGE, 0, "%s is not a regular file: it is "
 			    "%s, which the signature would replace with a file; name another output",
-			    out[i], file_kind(st.st_mode));
+			    out[i], sign__file_kind(st.st_mode));
 		}
 		if (have == NULL && (have = calloc(n, sizeof(*have))) == NULL)
 			return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");

@@ -623,24 +623,6 @@ bad:
 	    "%s is not a valid CMS signature: a certificate in it is malformed", name);
 }
 
-
-/* What st is, for messages about a file that is not a regular one. */
-static const char *
-file_kind(const struct stat *st)
-{
-	if (S_ISDIR(st->st_mode))
-		return "a directory";
-	if (S_ISFIFO(st->st_mode))
-		return "a FIFO";
-	if (S_ISCHR(st->st_mode))
-		return "a character device";
-	if (S_ISBLK(st->st_mode))
-		return "a block device";
-	if (S_ISSOCK(st->st_mode))
-		return "a socket";
-	return "not a regular file";
-}
-
 /*
  * Detached content: stream a file through the digests.  named: the caller
  * named it (kyso verify --content); else it was found beside the signature.
@@ -677,13 +659,13 @@ hash_content_file(const char *path, int named, struct mdset *m)
 	if (!named && !S_ISREG(st.st_mode)) {
 		rc = sign_error__set(SIGN_ERR_NOT_FOUND, 0, "the signed content %s found beside "
 		    "the signature is %s, not a regular file: it is not read unless named; name "
-		    "the content with --content FILE", path, file_kind(&st));
+		    "the content with --content FILE", path, sign__file_kind(st.st_mode));
 		goto out;
 	}
 	if (S_ISCHR(st.st_mode) || S_ISSOCK(st.st_mode)) {
 		rc = sign_error__set(SIGN_ERR_NOT_FOUND, 0, "the signed content %s is %s, not "
 		    "a file: it may never end; give the signed file, or pipe it through a FIFO",
-		    path, file_kind(&st));
+		    path, sign__file_kind(st.st_mode));
 		goto out;
 	}
 	fifo = S_ISFIFO(st.st_mode);

@@ -377,10 +377,7 @@ sign_config_load(sign_config **out, const char *path)
 	if (!S_ISREG(st.st_mode)) {
 		rc = sign_error__set(SIGN_ERR_USAGE, 0,
 		    "the configuration file %s is %s, not a regular file; name a regular "
-		    "file", path, S_ISDIR(st.st_mode) ? "a directory" :
-		    S_ISCHR(st.st_mode) ? "a character device" : S_ISBLK(st.st_mode) ?
-		    "a block device" : S_ISFIFO(st.st_mode) ? "a FIFO" :
-		    S_ISSOCK(st.st_mode) ? "a socket" : "a special file");
+		    "file", path, sign__file_kind(st.st_mode));
 		goto out;
 	}
 	{

@@ -60,4 +60,11 @@ int sign__write_file_atomic(const char *path, const void *data, size_t len, int 
 int sign__remove_leftovers(const char *dir, int (*match)(const char *name, void *ud), void *ud,
     time_t now, time_t min_age, unsigned int *removed);
 
+/* What a file of mode m is, for "... is a FIFO, not a regular file"
+ * messages: "a directory", "a symbolic link", "a FIFO", "a character
+ * device", "a block device", "a socket", "a regular file", else "a special
+ * file". */
+#include <sys/types.h>
+const char *sign__file_kind(mode_t m);
+
 #endif

@@ -310,6 +310,15 @@ sign__write_file_atomic(const char *path, const void *data, size_t len, int over
 	return sign__atomic_commit(fp, tmp, path, overwrite);
 }
 
+const char *
+sign__file_kind(mode_t m)
+{
+	return S_ISREG(m) ? "a regular file" : S_ISDIR(m) ? "a directory" :
+	    S_ISLNK(m) ? "a symbolic link" : S_ISFIFO(m) ? "a FIFO" :
+	    S_ISCHR(m) ? "a character device" : S_ISBLK(m) ? "a block device" :
+	    S_ISSOCK(m) ? "a socket" : "a special file";
+}
+
 int
 sign__remove_leftovers(const char *dir, int (*match)(const char *name, void *ud), void *ud,
     time_t now, time_t min_age, unsigned int *removed)

@@ -132,15 +132,6 @@ cert_warn(const sign_cert *c)
 
 /* ---- request ------------------------------------------------------------- */
 
-/* What m is, for "not a regular file" messages. */
-static const char *
-file_kind(mode_t m)
-{
-	return S_ISLNK(m) ? "a symbolic link" : S_ISFIFO(m) ? "a FIFO" :
-	    S_ISCHR(m) ? "a character device" : S_ISBLK(m) ? "a block device" :
-	    S_ISSOCK(m) ? "a socket" : "not a regular file";
-}
-
 /*
  * Whether path can take the output, before any PIN is asked: it is a
  * regular file (replaced only with force) or absent, in a directory that
@@ -164,7 +155,7 @@ out_check(const char *path, int force)
 		if (!S_ISREG(st.st_mode)) {
 			kyso_err("%s is not a regular file: it is %s, which the request would "
 			    "replace with a file; name another output with -o FILE, or -o - for "
-			    "standard output", path, file_kind(st.st_mode));
+			    "standard output", path, kyso_file_kind(st.st_mode));
 			return KYSO_EXIT_USAGE;
 		}
 		if (!force) {

@@ -245,15 +245,6 @@ input_ok(const char *path, const struct kyso_dirlist *l, int regular)
 
 enum { OUT_NONE = 0, OUT_FILE, OUT_DIR, OUT_TOO_LONG, OUT_SPECIAL };
 
-/* What st is, for "not a regular file" messages. */
-static const char *
-file_kind(mode_t m)
-{
-	return S_ISLNK(m) ? "a symbolic link" : S_ISFIFO(m) ? "a FIFO" :
-	    S_ISCHR(m) ? "a character device" : S_ISBLK(m) ? "a block device" :
-	    S_ISSOCK(m) ? "a socket" : "not a regular file";
-}
-
 /*
  * What is at path now: nothing, a regular file, a directory, anything else
  * (OUT_SPECIAL, *kind set: a symbolic link, even dangling, a FIFO, a
@@ -284,7 +275,7 @@ output_state(const char *path, const struct kyso_dirlist *l, const char **kind)
 		return OUT_DIR;
 	if (S_ISREG(st.st_mode))
 		return OUT_FILE;
-	*kind = file_kind(st.st_mode);
+	*kind = kyso_file_kind(st.st_mode);
 	return OUT_SPECIAL;
 }
 

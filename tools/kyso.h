@@ -80,6 +80,10 @@ const char *kyso_err_last(void);
  * from a card, a token, a certificate, a record or a server.  The last
  * eight results stay valid (one printf() may use eight).  Not thread-safe. */
 const char *kyso_shown(const char *s);
+/* What a file of mode m is, for messages ("a FIFO", "a character device",
+ * "a symbolic link", ...; the library's sign__file_kind, which the shared
+ * library does not export). */
+const char *kyso_file_kind(unsigned int m);
 /* A signal taken on another thread (the batch's signal thread): a terminal
  * prompt under way ends, gives the terminal back, and its caller fails. */
 void kyso_interrupt(int sig);

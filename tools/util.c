@@ -215,6 +215,15 @@ kyso_shown(const char *s)
 	return b;
 }
 
+const char *
+kyso_file_kind(unsigned int m)
+{
+	return S_ISREG(m) ? "a regular file" : S_ISDIR(m) ? "a directory" :
+	    S_ISLNK(m) ? "a symbolic link" : S_ISFIFO(m) ? "a FIFO" :
+	    S_ISCHR(m) ? "a character device" : S_ISBLK(m) ? "a block device" :
+	    S_ISSOCK(m) ? "a socket" : "a special file";
+}
+
 int
 kyso_fail(int e)
 {
@@ -429,9 +438,7 @@ kyso_secret_read(const char *spec, const char *prompt, char *buf, size_t cap)
 			close(fd);
 			kyso_err("the %s file %s is %s, not a regular file; keep the %s in a "
 			    "file of your own (mode 600), or give env:NAME or fd:N", prompt,
-			    spec + 5, S_ISDIR(st.st_mode) ? "a directory" : S_ISCHR(st.st_mode) ?
-			    "a character device" : S_ISFIFO(st.st_mode) ? "a FIFO" :
-			    "a special file", prompt);
+			    spec + 5, kyso_file_kind(st.st_mode), prompt);
 			return KYSO_EXIT_AUTH;
 		}
 		if ((fl = fcntl(fd, F_GETFL)) >= 0)

@@ -33,19 +33,10 @@ DISK_DIR=${BENCH_DISK_DIR:-/var/tmp}
 for t in "$KYSO" "$RAW"; do
 	[ -x "$t" ] || { echo "sign_bench: $t is missing (make bench-sign builds it)" >&2; exit 1; }
 done
-# In a build tree tools/kyso is libtool's wrapper script, which costs a shell
-# and ~10 ms per run: time the program itself, with the uninstalled library.
-if [ -x "$top_builddir/tools/.libs/kyso" ] && [ "$KYSO" = "$top_builddir/tools/kyso" ]; then
-	KYSO=$top_builddir/tools/.libs/kyso
-	LD_LIBRARY_PATH=$top_builddir/libsign/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-	export LD_LIBRARY_PATH
-fi
-MODULE=
-for m in ${SOFTHSM_MODULE:-} /usr/lib/softhsm/libsofthsm2.so \
-    /usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so /usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so; do
-	[ -z "$MODULE" ] && [ -f "$m" ] && MODULE=$m
-done
-[ -n "$MODULE" ] || { echo "sign_bench: SoftHSM2 is missing" >&2; exit 1; }
+BENCH_NAME=sign_bench
+. "$top_srcdir/bench/bench_lib.sh"
+bench_kyso_direct
+bench_softhsm_module
 if [ -z "${BENCH_DIR:-}" ]; then
 	base=${TMPDIR:-/tmp}
 	[ -d /dev/shm ] && [ -w /dev/shm ] && base=/dev/shm
@@ -71,16 +62,12 @@ print("%.4f %.4f" % (t1 - t0, u.ru_utime + u.ru_stime - u0.ru_utime - u0.ru_stim
 sys.exit(r.returncode)' "$@"
 }
 div() { echo "$1 $2" | awk '{ printf "%.1f", $1 / $2 }'; }
-ratio() { echo "$1 $2" | awk '{ printf "%.2f", $1 / $2 }'; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
-	print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 field() { echo "$1" | cut -d' ' -f"$2"; }
 minimum() { printf '%s\n' "$@" | sort -g | head -1; }
 # paired "A1 A2 ..." "B1 B2 ...": the median of A[i] / B[i] (runs made one
 # right after the other see about the same machine)
 paired() { median $(printf '%s\n%s\n' "$1" "$2" | awk 'NR == 1 { n = split($0, a) }
 	NR == 2 { split($0, b); for (i = 1; i <= n; i++) print a[i] / b[i] }'); }
-ms() { echo "$1" | awk '{ printf "%.1f", $1 * 1000 }'; }
 runs_ms() { for v in "$@"; do printf ' %.0f' "$(echo "$v" | awk '{ print $1 * 1000 }')"; done; }
 
 echo "== machine"
@@ -92,30 +79,10 @@ echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ---- set-up: test PKI and a fresh token ----------------------------------------
 sh "$top_srcdir/certs/mkpki.sh" "$D/pki" >/dev/null 2>&1
-mkdir -p "$D/softhsm"
-printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' \
-    "$D/softhsm" > "$D/softhsm2.conf"
-SOFTHSM2_CONF=$D/softhsm2.conf
-KYSO_PKCS11_MODULE=$MODULE
-KYSO_BENCH_PIN=123456
 KYSO_TRUST_DIR=$top_srcdir/certs/trust
-export SOFTHSM2_CONF KYSO_PKCS11_MODULE KYSO_BENCH_PIN KYSO_TRUST_DIR
-softhsm2-util --init-token --free --label bench --so-pin 12345678 --pin "$KYSO_BENCH_PIN" >/dev/null
-id=1
-for k in rsa ec; do
-	softhsm2-util --import "$D/pki/signer-$k.key" --token bench --label "$k" --id "0$id" \
-	    --pin "$KYSO_BENCH_PIN" >/dev/null
-	openssl x509 -in "$D/pki/signer-$k.pem" -outform DER -out "$D/$k.der"
-	pkcs11-tool --module "$MODULE" --token-label bench --login --pin "$KYSO_BENCH_PIN" \
-	    --write-object "$D/$k.der" --type cert --id "0$id" --label "$k" >/dev/null 2>&1
-	id=$((id + 1))
-done
-mkdir -p "$D/files"
-i=0
-while [ "$i" -lt "$N" ]; do
-	head -c 1024 /dev/urandom > "$D/files/f$(printf %05d "$i").txt"
-	i=$((i + 1))
-done
+export KYSO_TRUST_DIR
+bench_token "$D" rsa ec
+bench_files "$D/files" "$N"
 cd "$D/files"
 
 # ---- 1. batch signing vs raw C_Sign ---------------------------------------------

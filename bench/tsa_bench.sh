@@ -33,18 +33,10 @@ DELAY=${BENCH_TSA_DELAY_MS:-20}
 for t in python3 curl openssl softhsm2-util pkcs11-tool; do
 	command -v "$t" >/dev/null 2>&1 || { echo "tsa_bench: $t is missing" >&2; exit 1; }
 done
-# libtool's wrapper costs a shell per run: the program itself, with the uninstalled library
-if [ -x "$top_builddir/tools/.libs/kyso" ] && [ "$KYSO" = "$top_builddir/tools/kyso" ]; then
-	KYSO=$top_builddir/tools/.libs/kyso
-	LD_LIBRARY_PATH=$top_builddir/libsign/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-	export LD_LIBRARY_PATH
-fi
-MODULE=
-for m in ${SOFTHSM_MODULE:-} /usr/lib/softhsm/libsofthsm2.so \
-    /usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so /usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so; do
-	[ -z "$MODULE" ] && [ -f "$m" ] && MODULE=$m
-done
-[ -n "$MODULE" ] || { echo "tsa_bench: SoftHSM2 is missing" >&2; exit 1; }
+BENCH_NAME=tsa_bench
+. "$top_srcdir/bench/bench_lib.sh"
+bench_kyso_direct
+bench_softhsm_module
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
 NO_PROXY=127.0.0.1,localhost
 no_proxy=$NO_PROXY
@@ -70,34 +62,15 @@ if r.returncode != 0:
     sys.stderr.write(r.stderr.decode("utf-8", "replace"))
 sys.exit(r.returncode)' "$@"
 }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
-	print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 rate() { echo "$1 $2" | awk '{ printf "%.1f", $1 / $2 }'; }
-ratio() { echo "$1 $2" | awk '{ printf "%.2f", $1 / $2 }'; }
-ms() { echo "$1" | awk '{ printf "%.1f", $1 * 1000 }'; }
 
 echo "== machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); $(openssl version)"
 
 # ---- set-up: test PKI, a token with the EC signer, N files, the server -----------
 sh "$top_srcdir/certs/mkpki.sh" "$D/pki" >/dev/null 2>&1
-mkdir -p "$D/softhsm" "$D/srv" "$D/files"
-printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' \
-    "$D/softhsm" > "$D/softhsm2.conf"
-SOFTHSM2_CONF=$D/softhsm2.conf
-KYSO_PKCS11_MODULE=$MODULE
-KYSO_BENCH_PIN=123456
-export SOFTHSM2_CONF KYSO_PKCS11_MODULE KYSO_BENCH_PIN
-softhsm2-util --init-token --free --label bench --so-pin 12345678 --pin "$KYSO_BENCH_PIN" >/dev/null
-softhsm2-util --import "$D/pki/signer-ec.key" --token bench --label ec --id 01 \
-    --pin "$KYSO_BENCH_PIN" >/dev/null
-openssl x509 -in "$D/pki/signer-ec.pem" -outform DER -out "$D/ec.der"
-pkcs11-tool --module "$MODULE" --token-label bench --login --pin "$KYSO_BENCH_PIN" \
-    --write-object "$D/ec.der" --type cert --id 01 --label ec >/dev/null 2>&1
-i=0
-while [ "$i" -lt "$N" ]; do
-	head -c 1024 /dev/urandom > "$D/files/f$(printf %05d "$i").txt"
-	i=$((i + 1))
-done
+mkdir -p "$D/srv"
+bench_token "$D" ec
+bench_files "$D/files" "$N"
 python3 "$top_srcdir/tests/pkisrv/pkisrv.py" --pki "$D/pki" --dir "$D/srv" --log /dev/null \
     --delay-ms "$DELAY" > "$D/srv.out" 2> "$D/srv.err" &
 srv=$!

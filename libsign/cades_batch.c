@@ -1178,24 +1178,27 @@ cmp_fid(const void *a, const void *b)
 }
 
 /*
- * Before anything is signed, when outputs may be replaced (without, an
- * output that exists is refused as it is reached, and never replaced): an
- * output that exists is a regular file or a directory (the
+ * (cades.h) An output that exists is a regular file or a directory (the
  * rename that puts a signature in place would make a symbolic link, FIFO or
  * device a file: as root, /dev/stdout), and no output is an input of the
  * batch (replaced within it, its own signature would sign bytes that are
  * gone).  Only an output that exists can be an input: when one does, the
  * inputs' identities are sorted once and each existing output looked up;
- * n lstat()s, and n stat()s more only then.  *bad: the file refused.
+ * n lstat()s, and n stat()s more only then.
  */
-static int
-check_outputs(const char *const *in, const char *const *out, size_t n, size_t *bad)
+int
+sign_cades_check_outputs(const char *const *in, const char *const *out, size_t n,
+    size_t *bad)
 {
 	struct fid *v = NULL, *have = NULL, key, *hit;
 	struct stat st;
-	size_t i, m = 0, k = 0;
+	size_t i, m = 0, k = 0, ignored;
 	int rc = 0;
 
+	if (bad == NULL)
+		bad = &ignored;
+	if (n > 0 && (in == NULL || out == NULL))
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "sign_cades_check_outputs: NULL");
 	for (i = 0; i < n; i++) {
 		if (in[i] == NULL || out[i] == NULL || lstat(out[i], &st) != 0)
 			continue;
@@ -1239,9 +1242,9 @@ check_outputs(const char *const *in, const char *const *out, size_t n, size_t *b
 		if (hit != NULL) {
 			*bad = key.idx;
 			rc = sign_error__set(SIGN_ERR_USAGE, 0, "%s is both an input and an output "
-			    "of this batch: it would be replaced by the signature of %s while it is "
-			    "signed itself; leave it out, or sign it in a batch of its own",
-			    out[key.idx], in[key.idx]);
+			    "of this run: it would be replaced by the signature of %s while it is "
+			    "signed itself; leave it out (sign FILE..., not its .p7s), or sign it in "
+			    "a run of its own", out[key.idx], in[key.idx]);
 			break;
 		}
 	}
@@ -1285,7 +1288,9 @@ sign_cades_sign_files(sign_signer *signer, const char *const *in, const char *co
 		return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
 	for (i = 0; i < n; i++)
 		res[i] = SIGN_ERR_CANCELLED;
-	if (opts->overwrite && (rc = check_outputs(in, out, n, &i)) != 0) {
+	/* Before anything is signed (without overwrite an output that exists is
+	 * refused as it is reached, and never replaced). */
+	if (opts->overwrite && (rc = sign_cades_check_outputs(in, out, n, &i)) != 0) {
 		if (rc != SIGN_ERR_NOMEM)
 			res[i] = rc;
 		goto out;

@@ -182,8 +182,7 @@ check_validity(const sign_cert_info *ci, const sign_cert *c, const char *name,
 struct precheck {
 	char *const *in;
 	char **outs;
-	unsigned char *exists;      /* outs[i] is a regular file now */
-	int nexist;
+	int nexist;                 /* outputs that are regular files now */
 	int n, force, enveloping;
 	const char *output;
 	const char *chain_path;     /* --chain, read here */
@@ -461,69 +460,26 @@ out:
 	return pc->code != 0 ? -1 : 0;
 }
 
-/* A file by its identity, for no_in_out(). */
-struct fid {
-	dev_t dev;
-	ino_t ino;
-	int idx;
-};
-
-static int
-cmp_fid(const void *a, const void *b)
-{
-	const struct fid *x = a, *y = b;
-
-	if (x->dev != y->dev)
-		return x->dev < y->dev ? -1 : 1;
-	return x->ino < y->ino ? -1 : x->ino > y->ino;
-}
-
 /*
  * An output of the run that is also an input of it (kyso sign --force *,
  * with a.txt.p7s there): replaced within the batch, its own signature would
- * sign bytes that are gone.  Only an output that exists can be an input
- * (the inputs exist): none, nothing to look at; else the inputs' identities
- * sorted once and each existing output looked up (2n stat()s at most).
+ * sign bytes that are gone.  The batch refuses it too; here before the PIN.
+ * Only an output that exists can be an input: none, nothing to look at.
  */
 static void
 no_in_out(struct precheck *pc)
 {
-	struct fid *v = NULL, key, *hit;
-	struct stat st;
-	int i, m = 0;
+	size_t bad;
+	int rc;
 
 	if (pc->nexist == 0)
 		return;
-	v = calloc((size_t)pc->n, sizeof(*v));
-	if (v == NULL) {
-		snprintf(pc->msg, sizeof(pc->msg), "out of memory");
-		pc->code = KYSO_EXIT_RUNTIME;
-		return;
+	rc = sign_cades_check_outputs((const char *const *)pc->in,
+	    (const char *const *)pc->outs, (size_t)pc->n, &bad);
+	if (rc != 0) {
+		snprintf(pc->msg, sizeof(pc->msg), "%s", sign_error_message());
+		pc->code = kyso_exit_for(rc);
 	}
-	for (i = 0; i < pc->n; i++) {
-		if (stat(pc->in[i], &st) != 0)
-			continue;
-		v[m].dev = st.st_dev;
-		v[m].ino = st.st_ino;
-		v[m++].idx = i;
-	}
-	qsort(v, (size_t)m, sizeof(*v), cmp_fid);
-	for (i = 0; i < pc->n; i++) {
-		if (!pc->exists[i] || lstat(pc->outs[i], &st) != 0)
-			continue;
-		key.dev = st.st_dev;
-		key.ino = st.st_ino;
-		hit = bsearch(&key, v, (size_t)m, sizeof(*v), cmp_fid);
-		if (hit != NULL) {
-			snprintf(pc->msg, sizeof(pc->msg), "%s is both an input and an output of "
-			    "this run: it would be replaced by the signature of %s while it is "
-			    "signed itself; leave it out (sign FILE..., not its .p7s), or sign it "
-			    "in a run of its own", pc->outs[i], pc->in[i]);
-			pc->code = KYSO_EXIT_USAGE;
-			break;
-		}
-	}
-	free(v);
 }
 
 static void *
@@ -578,7 +534,6 @@ precheck_run(void *arg)
 			pc->code = KYSO_EXIT_USAGE;
 			break;
 		case OUT_FILE:
-			pc->exists[i] = 1;
 			pc->nexist++;
 			/* -o naming the input itself: no --force may help */
 			if (pc->output != NULL && stat(in, &st) == 0 &&
@@ -806,11 +761,6 @@ kyso_cmd_sign(int argc, char **argv)
 		code = finish_fail(out, KYSO_EXIT_RUNTIME, "out of memory");
 		goto out;
 	}
-	pc.exists = calloc((size_t)nfiles, 1);
-	if (pc.exists == NULL) {
-		code = finish_fail(out, KYSO_EXIT_RUNTIME, "out of memory");
-		goto out;
-	}
 	pc.in = argv + first;
 	pc.outs = outs;
 	pc.n = nfiles;
@@ -921,7 +871,6 @@ out:
 		for (i = 0; i < argc - first && i >= 0; i++)
 			free(outs[i]);
 	free(outs);
-	free(pc.exists);
 	free(results);
 	free(name);
 	free(serial);

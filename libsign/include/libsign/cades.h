@@ -177,6 +177,17 @@ int sign_cades_sign_file(sign_signer *signer, const char *in_path, const char *o
 int sign_cades_sign_files(sign_signer *signer, const char *const *in, const char *const *out,
     size_t n, const sign_cades_sign_opts *opts, int *results) SIGN_WARN_UNUSED;
 
+/*
+ * What sign_cades_sign_files() with opts->overwrite refuses before any
+ * signature, for a caller that checks before asking for a PIN: an output
+ * that exists and is a symbolic link, FIFO or device (a signature put in
+ * place would replace it with a file), or that is also an input of the
+ * batch (by device and inode).  0, or SIGN_ERR_USAGE (or SIGN_ERR_NOMEM)
+ * with the message, *bad the index of the file refused.
+ */
+int sign_cades_check_outputs(const char *const *in, const char *const *out, size_t n,
+    size_t *bad) SIGN_WARN_UNUSED;
+
 /* The same for content in memory; out receives the DER signature. */
 int sign_cades_sign_mem(sign_buf *out, sign_signer *signer, const unsigned char *data,
     size_t len, const sign_cades_sign_opts *opts) SIGN_WARN_UNUSED;

@@ -125,12 +125,19 @@ struct worker {
 	pthread_t tid;
 };
 
+/* What the listing of an output's directory before the batch showed. */
+enum { OUT_LISTED_ABSENT = 1, OUT_LISTED_PRESENT = 2 };
+
 struct batch {
 	struct cades_plan plan;
 	const char *const *in;
 	const char *const *out;
 	size_t n;
 	int overwrite;
+	/* per output, from the listing of its directory before the batch
+	 * (clean_leftovers): OUT_LISTED_ABSENT, OUT_LISTED_PRESENT, or 0: not
+	 * listed (ask the file system); NULL: none listed */
+	unsigned char *listed;
 	int sync_each;              /* fsync each file when written (no group sync) */
 	int tsa;                    /* a time-stamp server is asked in the write step */
 	unsigned int nthreads;
@@ -271,8 +278,10 @@ step_prepare(struct worker *w, struct job *j)
 		goto out;
 	}
 	/* Checked again when the output is put in place; here so that no
-	 * signature is spent on a file whose output exists. */
-	if (!b->overwrite && access(out, F_OK) == 0) {
+	 * signature is spent on a file whose output exists (as the listing
+	 * before the batch showed; one made since is found at the commit). */
+	if (!b->overwrite && (b->listed == NULL || b->listed[j->idx] == 0 ?
+	    access(out, F_OK) == 0 : b->listed[j->idx] == OUT_LISTED_PRESENT)) {
 		rc = sign_error__set(SIGN_ERR_EXISTS, 0,
 		    "%s already exists (use --force to replace it)", out);
 		goto out;
@@ -364,7 +373,10 @@ tmp_name(char *buf, size_t cap, const char *out)
 struct leftover_key {
 	const char *path;           /* the template, "DIR/BASE.tmpXXXXXX" */
 	size_t dlen;                /* length of "DIR/" (0: the current directory) */
+	size_t idx;                 /* the output's index in the batch */
+	int whole;                  /* the template is the output's name + ".tmpXXXXXX" */
 };
+
 
 /* The directory (its length, then its text), then the name: one directory's
  * keys sit together, their names in strcmp() order. */
@@ -381,10 +393,10 @@ cmp_leftover(const void *a, const void *b)
 	return strcmp(x->path + x->dlen, y->path + y->dlen);
 }
 
-/* 1 when probe (a name alone) is the name part of one of keys[0..n), which
- * are of one directory and sorted by cmp_leftover. */
-static int
-is_key(const struct leftover_key *keys, size_t n, const struct leftover_key *probe)
+/* The key of keys[0..n) (of one directory, sorted by cmp_leftover) whose
+ * name part is probe (a name alone), or NULL. */
+static const struct leftover_key *
+find_key(const struct leftover_key *keys, size_t n, const struct leftover_key *probe)
 {
 	struct leftover_key k;
 	size_t lo = 0, hi = n, mid;
@@ -396,32 +408,45 @@ is_key(const struct leftover_key *keys, size_t n, const struct leftover_key *pro
 		k.dlen = 0;
 		c = cmp_leftover(probe, &k);
 		if (c == 0)
-			return 1;
+			return &keys[mid];
 		if (c < 0)
 			hi = mid;
 		else
 			lo = mid + 1;
 	}
-	return 0;
+	return NULL;
 }
 
 /* The outputs' temporary names of one directory (sorted by cmp_leftover). */
 struct leftover_dir {
 	const struct leftover_key *keys;
 	size_t n;
+	unsigned char *listed;      /* the batch's, or NULL */
 };
 
 /* 1 when name is "BASE.tmp" + six letters or digits and BASE.tmpXXXXXX the
- * temporary name of one of the directory's outputs. */
+ * temporary name of one of the directory's outputs.  A name that is one of
+ * the outputs is noted as present. */
 static int
 is_leftover(const char *name, void *ud)
 {
 	const struct leftover_dir *ld = ud;
+	const struct leftover_key *k;
 	struct leftover_key probe;
 	char pbuf[NAME_MAX + 2];
 	size_t len = strlen(name), i;
 
-	if (len < 10 || len > NAME_MAX || memcmp(name + len - 10, ".tmp", 4) != 0)
+	if (len > NAME_MAX)
+		return 0;
+	probe.path = pbuf;
+	probe.dlen = 0;
+	if (ld->listed != NULL && len + sizeof(".tmpXXXXXX") - 1 <= NAME_MAX) {
+		memcpy(pbuf, name, len);
+		memcpy(pbuf + len, ".tmpXXXXXX", sizeof(".tmpXXXXXX"));
+		if ((k = find_key(ld->keys, ld->n, &probe)) != NULL && k->whole)
+			ld->listed[k->idx] = OUT_LISTED_PRESENT;
+	}
+	if (len < 10 || memcmp(name + len - 10, ".tmp", 4) != 0)
 		return 0;
 	for (i = len - 6; i < len && isalnum((unsigned char)name[i]); i++)
 		;
@@ -429,26 +454,32 @@ is_leftover(const char *name, void *ud)
 		return 0;
 	memcpy(pbuf, name, len - 6);
 	memcpy(pbuf + len - 6, "XXXXXX", 7);
-	probe.path = pbuf;
-	probe.dlen = 0;
-	return is_key(ld->keys, ld->n, &probe);
+	return find_key(ld->keys, ld->n, &probe) != NULL;
 }
 
-/* In the directory of keys[0..n) (one directory): remove the leftovers. */
+/* In the directory of keys[0..n) (one directory): remove the leftovers, and
+ * note in listed which outputs the listing shows. */
 static void
-clean_dir(const struct leftover_key *keys, size_t n, time_t now)
+clean_dir(const struct leftover_key *keys, size_t n, time_t now, unsigned char *listed)
 {
-	struct leftover_dir ld = { keys, n };
+	struct leftover_dir ld = { keys, n, listed };
 	unsigned int removed = 0;
+	size_t i;
 	char *dir;
 
 	dir = keys[0].dlen > 0 ? strndup(keys[0].path, keys[0].dlen) : strdup(".");
 	if (dir == NULL)
 		return;
 	if (sign__remove_leftovers(dir, is_leftover, &ld, now, BATCH_LEFTOVER_AGE,
-	    &removed) != 0)
+	    &removed) != 0) {
 		sign_error_clear();     /* best effort: the batch says what it cannot write */
-	else if (removed > 0)
+		free(dir);
+		return;
+	}
+	for (i = 0; listed != NULL && i < n; i++)
+		if (keys[i].whole && listed[keys[i].idx] != OUT_LISTED_PRESENT)
+			listed[keys[i].idx] = OUT_LISTED_ABSENT;
+	if (removed > 0)
 		sign_log__msg(SIGN_LOG_INFO, "cades: removed %u temporary file%s a killed signing "
 		    "run left in %s", removed, removed == 1 ? "" : "s", dir);
 	free(dir);
@@ -457,10 +488,12 @@ clean_dir(const struct leftover_key *keys, size_t n, time_t now)
 /*
  * Before a batch: the temporary files that a killed run (SIGKILL, a crash)
  * left for the outputs this batch writes (see the top of this file).  Best
- * effort: a directory that cannot be listed is left alone.
+ * effort: a directory that cannot be listed is left alone.  The same
+ * listing tells which outputs exist already (listed, when not NULL), so
+ * that a batch does not ask the file system once per file.
  */
 static void
-clean_leftovers(const char *const *out, size_t n)
+clean_leftovers(const char *const *out, size_t n, unsigned char *listed)
 {
 	struct leftover_key *keys = calloc(n, sizeof(*keys));
 	char **names = calloc(n, sizeof(*names));
@@ -478,13 +511,15 @@ clean_leftovers(const char *const *out, size_t n)
 		tmp_name(names[i], len, out[i]);
 		keys[i].path = names[i];
 		keys[i].dlen = sl != NULL ? (size_t)(sl - out[i]) + 1 : 0;
+		keys[i].idx = i;
+		keys[i].whole = strlen(names[i]) == len - 1;
 	}
 	qsort(keys, n, sizeof(*keys), cmp_leftover);
 	for (i = 0; i < n; i = j) {
 		for (j = i + 1; j < n && keys[j].dlen == keys[i].dlen &&
 		    strncmp(keys[j].path, keys[i].path, keys[i].dlen) == 0; j++)
 			;
-		clean_dir(keys + i, j - i, now);
+		clean_dir(keys + i, j - i, now, listed);
 	}
 out:
 	for (i = 0; names != NULL && i < n; i++)
@@ -1306,7 +1341,9 @@ sign_cades_sign_files(sign_signer *signer, const char *const *in, const char *co
 			res[i] = rc;
 		goto out;
 	}
-	clean_leftovers(out, n);
+	if (!opts->overwrite)
+		b->listed = calloc(n, 1);   /* NULL: access() for each file */
+	clean_leftovers(out, n, b->listed);
 	b->in = in;
 	b->out = out;
 	b->n = n;
@@ -1369,6 +1406,7 @@ out:
 			pthread_mutex_destroy(&b->mu);
 		}
 		sign_cades__plan_free(&b->plan);
+		free(b->listed);
 		free(b);
 	}
 	if (res != results)

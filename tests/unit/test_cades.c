@@ -910,6 +910,36 @@ test_sign_files_batch(void **state)
 			assert_int_equal(stat(out[i], &st), -1);
 		}
 	}
+	/* without overwrite: an output that exists stops the batch there, before
+	 * its signature, and is kept; found by the listing before the batch (a
+	 * dangling symbolic link too, which access() would not see) */
+	for (i = 0; i < 8; i++)
+		unlink(out[i]);
+	inp[2] = in[2];
+	o.overwrite = 0;
+	for (t = 0; t < 2; t++) {
+		struct stat st;
+
+		o.threads = t == 0 ? 1 : 4;
+		assert_int_equal(symlink(work("nowhere"), out[5]), 0);
+		c.calls = 0;
+		assert_int_equal(sign_cades_sign_files(s, inp, outp, 8, &o, res), SIGN_ERR_EXISTS);
+		assert_non_null(strstr(sign_error_message(), "already exists"));
+		assert_int_equal(res[5], SIGN_ERR_EXISTS);
+		for (i = 0; i < 5; i++)
+			assert_true(res[i] == 0 || (t == 1 && res[i] == SIGN_ERR_CANCELLED));
+		for (i = 6; i < 8; i++) {
+			assert_int_not_equal(res[i], 0);
+			assert_int_equal(lstat(out[i], &st), -1);
+		}
+		if (t == 0)
+			assert_int_equal(c.calls, 5);
+		assert_int_equal(lstat(out[5], &st), 0);
+		assert_true(S_ISLNK(st.st_mode));
+		for (i = 0; i < 8; i++)
+			unlink(out[i]);
+	}
+	o.overwrite = 1;
 	/* a token failure: nothing is written */
 	for (i = 0; i < 8; i++)
 		unlink(out[i]);

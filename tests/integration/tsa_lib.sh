@@ -8,7 +8,19 @@
 #                     time-stamp paths, as NAME VALUE lines (connections,
 #                     requests, max_inflight); "reset" sets them to 0 after
 #   tsa_stat NAME     one of them, from the last tsa_stats (in $T/tsa.stats)
+#   tsa_https_server [pkisrv.py options]
+#                     start_pkisrv answering https too, with the test PKI's
+#                     tls-server certificate (127.0.0.1, localhost) and its chain,
+#                     issued under root.pem: HTTPS is its https:// URL, PKISRV
+#                     the http:// one (tsa_stats asks there)
 . "$top_srcdir/tests/integration/token_lib.sh"
+
+tsa_https_server() {
+	cat "$P/tls-server.pem" "$P/gov-ca.pem" > "$T/tls-server-chain.pem"
+	start_pkisrv --tls-cert "$T/tls-server-chain.pem" --tls-key "$P/tls-server.key" "$@"
+	HTTPS=https://127.0.0.1:$(sed -n 's/^tls //p' "$T/pkisrv.out")
+	[ "$HTTPS" != https://127.0.0.1: ] || fail "the stand-in server has no https port"
+}
 
 tsa_signer() {
 	test_pki

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """A stand-in RFC 3161 time-stamp server and OCSP responder for tests and the
-demo, on 127.0.0.1 (plain HTTP).
+demo, on 127.0.0.1 (plain HTTP, and HTTPS too with --tls-cert and --tls-key).
 
 POST an application/ocsp-request to:
   /ocsp     the gov CA's responder (its delegate ocsp.pem), answering from
@@ -44,11 +44,27 @@ as openssl prints it).
 HTTP/1.1 with keep-alive: a client may send several requests on one
 connection, and requests on several connections are answered at once
 (`openssl ts -reply` runs concurrently, each with its own serial file).
+With --no-keepalive every answer says "Connection: close" and the server
+closes the connection after it (a server that does not keep connections:
+each request is a new connection, and over TLS a new handshake).  With
+--connect-delay-ms MS each new connection waits MS milliseconds before the
+server reads from it (before the TLS handshake): what a new connection costs
+over a distant network (the round trips of the TCP and TLS handshakes),
+paid once per connection.
+
+With --tls-cert PEM --tls-key KEY the same paths are also answered over
+HTTPS (TLS 1.2 or 1.3, keep-alive as for HTTP) on a second port, printed as
+"tls PORT" before "ready PORT": PEM is the server certificate followed by
+its chain (the test PKI's tls-server.pem, for 127.0.0.1 and localhost, and
+gov-ca.pem; clients trust root.pem).  GET /stats counts the TCP connections
+of both ports (a TLS connection that fails its handshake carries no request
+and is not counted).
 """
 import argparse
 import http.server
 import os
 import re
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -63,7 +79,15 @@ ap.add_argument("--ocsp-index", help="the gov CA's database (openssl ca's index.
 ap.add_argument("--files", help="a directory served by GET /files/NAME")
 ap.add_argument("--delay-ms", type=int, default=0,
                 help="hold each time-stamp answer back this long (a remote server)")
+ap.add_argument("--tls-cert", help="server certificate and its chain (PEM): HTTPS too")
+ap.add_argument("--tls-key", help="its private key (PEM)")
+ap.add_argument("--no-keepalive", action="store_true",
+                help="close the connection after each answer (Connection: close)")
+ap.add_argument("--connect-delay-ms", type=int, default=0,
+                help="hold each new connection back this long (handshake round trips)")
 args = ap.parse_args()
+if (args.tls_cert is None) != (args.tls_key is None):
+    ap.error("--tls-cert and --tls-key go together")
 
 pki, scratch = os.path.abspath(args.pki), os.path.abspath(args.dir)
 chain = os.path.join(scratch, "tsa-chain.pem")
@@ -186,10 +210,24 @@ def responder(path):
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"     # keep-alive (every answer has a Content-Length)
+    # the headers and the body go out in two writes: with Nagle's algorithm
+    # the body waits for the client's (delayed) ACK of the headers, some
+    # 40 ms per answer on a kept connection (a closed one is flushed at once)
+    disable_nagle_algorithm = True
     counted = False                   # this connection counted in stats
 
     def log_message(self, *a):
         pass
+
+    def setup(self):
+        if args.connect_delay_ms > 0:
+            time.sleep(args.connect_delay_ms / 1000.0)
+        super().setup()
+
+    def end_headers(self):
+        if args.no_keepalive:
+            self.send_header("Connection", "close")   # (sets close_connection)
+        super().end_headers()
 
     def do_GET(self):
         if self.path in ("/stats", "/stats?reset"):
@@ -289,7 +327,23 @@ class Server(http.server.ThreadingHTTPServer):
     # at once: each retried a second later)
     request_queue_size = 64
 
+    def handle_error(self, request, client_address):
+        # a client that refuses the certificate (or hangs up) ends its
+        # handshake or connection: not the server's error
+        if isinstance(sys.exc_info()[1], (ssl.SSLError, ConnectionError)):
+            return
+        super().handle_error(request, client_address)
+
 
 srv = Server(("127.0.0.1", 0), Handler)
+if args.tls_cert:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(args.tls_cert, args.tls_key)
+    tls = Server(("127.0.0.1", 0), Handler)
+    # the handshakes happen in the handler threads, not in the accept loop
+    tls.socket = ctx.wrap_socket(tls.socket, server_side=True, do_handshake_on_connect=False)
+    threading.Thread(target=tls.serve_forever, daemon=True).start()
+    print("tls %d" % tls.server_address[1], flush=True)
 print("ready %d" % srv.server_address[1], flush=True)
 srv.serve_forever()

@@ -441,6 +441,34 @@ check_signer(sign_signer *signer, const sign_cades_sign_opts *opts)
 	return md_ok_for_signing(opts->md);
 }
 
+/* The time-stamp server and its CA bundle the options name (each NULL when
+ * none; the bundle only with a server). */
+static void
+tsa_settings(const sign_cades_sign_opts *opts, const char **url, const char **ca)
+{
+	*url = opts->version >= 2 && opts->tsa_url != NULL && opts->tsa_url[0] != '\0' ?
+	    opts->tsa_url : NULL;
+	*ca = opts->version >= 3 && *url != NULL && opts->tsa_cacert != NULL &&
+	    opts->tsa_cacert[0] != '\0' ? opts->tsa_cacert : NULL;
+}
+
+int
+sign_cades_check_sign_opts(const sign_cades_sign_opts *opts)
+{
+	const char *url, *ca;
+	int rc;
+
+	if (opts == NULL)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no options given");
+	if (opts->version < 1 || opts->version > SIGN_CADES_SIGN_OPTS_VERSION)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0,
+		    "sign_cades_sign_opts version %u is not supported", opts->version);
+	if ((rc = md_ok_for_signing(opts->md)) != 0)
+		return rc;
+	tsa_settings(opts, &url, &ca);
+	return sign_cades__tsa_check(url, ca);
+}
+
 /* ---- the plan: what every signature of a batch shares --------------------- */
 
 void
@@ -470,8 +498,11 @@ sign_cades__plan_init(struct cades_plan *p, sign_signer *signer, const sign_cade
 	p->md = md_norm(opts->md);
 	p->signing_time = opts->signing_time;
 	p->enveloping = opts->enveloping != 0;
-	p->tsa_url = opts->version >= 2 && opts->tsa_url != NULL && opts->tsa_url[0] != '\0' ?
-	    opts->tsa_url : NULL;
+	tsa_settings(opts, &p->tsa_url, &p->tsa_cacert);
+	/* before any signature: a file that cannot be time-stamped is not signed */
+	rc = sign_cades__tsa_check(p->tsa_url, p->tsa_cacert);
+	if (rc != 0)
+		return rc;
 	rc = sign_signer__scheme(signer, opts->scheme, &p->scheme);
 	if (rc != 0)
 		return rc;
@@ -630,7 +661,7 @@ sign_cades_sign_mem(sign_buf *out, sign_signer *signer, const unsigned char *dat
 	if (rc == 0)
 		rc = sign_cades__plan_sign(&plan, t, &sig);
 	if (rc == 0 && plan.tsa_url != NULL)
-		rc = sign_cades__tsa_token(plan.tsa_url, sig.data, sig.len, &tst);
+		rc = sign_cades__tsa_token(plan.tsa_url, plan.tsa_cacert, sig.data, sig.len, &tst);
 	if (rc == 0)
 		rc = sign_cades__plan_encode(&plan, t, sig.data, sig.len, &tst,
 		    plan.enveloping ? (uint64_t)len : UINT64_MAX, &head, &tail);

@@ -575,7 +575,7 @@ step_write(struct worker *w, struct job *j)
 	rc = 0;
 	if (b->tsa) {
 		if (w->http == NULL)
-			rc = sign_http__session_new(&w->http);
+			rc = sign_cades__tsa_session_new(&w->http, b->plan.tsa_cacert);
 		if (rc == 0)
 			rc = sign_cades__tsa_token_on(w->http, b->plan.tsa_url, j->sig.data,
 			    j->sig.len, &tst);
@@ -1424,7 +1424,11 @@ sign_cades_sign_file(sign_signer *signer, const char *in_path, const char *out_p
 		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no input or output path");
 	if (opts == NULL)
 		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no signer or options given");
-	one = *opts;
+	/* only the members of the caller's version: an older caller's struct
+	 * ends before the newer members */
+	memset(&one, 0, sizeof(one));
+	memcpy(&one, opts, opts->version >= 3 ? sizeof(one) : opts->version == 2 ?
+	    offsetof(sign_cades_sign_opts, tsa_cacert) : offsetof(sign_cades_sign_opts, tsa_url));
 	one.threads = 1;
 	return sign_cades_sign_files(signer, &in_path, &out_path, 1, &one, NULL);
 }

@@ -161,6 +161,7 @@ struct cades_plan {
 	time_t signing_time;        /* 0: the clock when each file is signed */
 	int enveloping;
 	const char *tsa_url;        /* time-stamp server, or NULL (borrowed) */
+	const char *tsa_cacert;     /* its CA bundle (https), or NULL: the system's */
 	struct dbuf ess_attr;       /* the signing-certificate-v2 Attribute */
 	struct dbuf si_head;        /* SignerInfo: version, sid, digestAlgorithm */
 	struct dbuf sig_alg;        /* SignerInfo: signatureAlgorithm */
@@ -209,18 +210,30 @@ int sign_cades__plan_encode(const struct cades_plan *p, const struct cades_tbs *
     struct dbuf *head, struct dbuf *tail);
 
 /* The signature time-stamp token (DER) for the signature value sig from the
- * RFC 3161 server at url (cades_tsa.c): the answer's status granted, its
- * imprint the SHA-256 of sig, its nonce ours.  SIGN_ERR_NETWORK (no answer,
- * HTTP error, refusal), SIGN_ERR_SERVER_RESPONSE (not a time-stamp answer,
- * or one for something else). */
-int sign_cades__tsa_token(const char *url, const unsigned char *sig, size_t sig_len,
-    sign_buf *token);
+ * RFC 3161 server at url (cades_tsa.c), its TLS certificate verified
+ * against the CA bundle cacert (NULL: the system's store): the answer's
+ * status granted, its imprint the SHA-256 of sig, its nonce ours.
+ * SIGN_ERR_NETWORK (no answer, TLS failure, HTTP error, refusal),
+ * SIGN_ERR_SERVER_RESPONSE (not a time-stamp answer, or one for something
+ * else). */
+int sign_cades__tsa_token(const char *url, const char *cacert, const unsigned char *sig,
+    size_t sig_len, sign_buf *token);
 
-/* The same on an HTTP session (http_priv.h; NULL: a connection of its own),
- * which keeps its connection to the server for the next request. */
+/* The same on an HTTP session (http_priv.h; NULL: a connection of its own,
+ * verified against the system's store), which keeps its connection to the
+ * server for the next request.  sign_cades__tsa_session_new() makes one
+ * that verifies the server against cacert (NULL: the system's store). */
 struct sign_http__session;
 int sign_cades__tsa_token_on(struct sign_http__session *session, const char *url,
     const unsigned char *sig, size_t sig_len, sign_buf *token);
+int sign_cades__tsa_session_new(struct sign_http__session **out, const char *cacert);
+
+/* What the time-stamp options must be before anything is signed: url
+ * http:// or https://, cacert only with https:// (SIGN_ERR_USAGE), and a
+ * regular file of at most 8 MiB holding a PEM certificate
+ * (SIGN_ERR_NOT_FOUND when it cannot be opened, SIGN_ERR_USAGE for a
+ * directory or device, SIGN_ERR_MALFORMED, SIGN_ERR_TOO_LARGE). */
+int sign_cades__tsa_check(const char *url, const char *cacert);
 
 /* Private-key operation of the plan's signer over t->hash. */
 int sign_cades__plan_sign(const struct cades_plan *p, const struct cades_tbs *t,

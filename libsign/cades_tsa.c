@@ -8,21 +8,153 @@
  * TSA's own signature and certificate are checked by verification
  * (cades_tst.c), against the verifier's trust anchors.  A batch asks on an
  * HTTP session per thread (sign_cades__tsa_token_on): one connection to the
- * server for many files.
+ * server for many files, and for https one TLS handshake.  An https server
+ * is verified against the system's CA store, or against the CA bundle named
+ * (sign_cades_sign_opts.tsa_cacert) alone: a TSA whose certificate comes
+ * from a private or government CA.
  */
 #include "cades_priv.h"
 #include "http_priv.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/ts.h>
 
 #define TSA_MAX_ANSWER (256 * 1024)
 #define TSA_TIMEOUT_MS 30000L
+#define TSA_MAX_CACERT (8 * 1024 * 1024)
 
 static const char WHAT[] = "the time-stamp server";
+/* where the bundle is set, as messages name it (kyso: --tsa-cacert, and
+ * tsa-cacert in kyso.conf) */
+static const char CA_SETTING[] = "tsa-cacert";
+
+static int
+no_password(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
+	return -1;
+}
+
+/* The CA bundle: a regular file (opened without waiting, so that a FIFO is
+ * refused, not waited on) of at most TSA_MAX_CACERT bytes, with at least
+ * one PEM certificate (what libcurl's OpenSSL reads from it). */
+static int
+check_bundle(const char *path)
+{
+	unsigned char *data = NULL;
+	size_t len = 0, cap;
+	struct stat st;
+	BIO *bio = NULL;
+	X509 *x = NULL;
+	ssize_t r;
+	int fd = -1, rc = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		rc = sign_error__set(SIGN_ERR_NOT_FOUND, (unsigned long)errno, "cannot read the "
+		    "time-stamp server's CA bundle %s: %s; check the file name (%s)", path,
+		    strerror(errno), CA_SETTING);
+		goto out;
+	}
+	if (fstat(fd, &st) != 0) {
+		rc = sign_error__set(SIGN_ERR_IO, (unsigned long)errno, "cannot read the "
+		    "time-stamp server's CA bundle %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = sign_error__set(SIGN_ERR_USAGE, 0, "the time-stamp server's CA bundle %s is "
+		    "%s, not a file; name a PEM file of CA certificates (%s)", path,
+		    sign__file_kind(st.st_mode), CA_SETTING);
+		goto out;
+	}
+	if (st.st_size > TSA_MAX_CACERT) {
+		rc = sign_error__set(SIGN_ERR_TOO_LARGE, 0, "the time-stamp server's CA bundle %s "
+		    "is larger than %d bytes", path, TSA_MAX_CACERT);
+		goto out;
+	}
+	/* its size now, and one byte more: a file that grows meanwhile is read
+	 * up to that (libcurl reads it again, whole, when it connects) */
+	cap = (size_t)st.st_size + 1;
+	data = malloc(cap);
+	if (data == NULL) {
+		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+		goto out;
+	}
+	while (len < cap) {
+		r = read(fd, data + len, cap - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			rc = sign_error__set(SIGN_ERR_IO, (unsigned long)errno, "cannot read the "
+			    "time-stamp server's CA bundle %s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	bio = BIO_new_mem_buf(data, (int)len);
+	if (bio == NULL) {
+		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+		goto out;
+	}
+	x = PEM_read_bio_X509(bio, NULL, no_password, NULL);
+	if (x == NULL)
+		rc = sign_error__set(SIGN_ERR_MALFORMED, 0, "the time-stamp server's CA bundle %s "
+		    "holds no PEM certificate; name a PEM file of the CA certificates that issue "
+		    "the server's (%s)", path, CA_SETTING);
+out:
+	ERR_clear_error();
+	X509_free(x);
+	BIO_free(bio);
+	free(data);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+int
+sign_cades__tsa_check(const char *url, const char *cacert)
+{
+	if (url == NULL)
+		return 0;
+	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
+		return sign_error__set(SIGN_ERR_USAGE, 0, "%s URL %s is not http:// or https://",
+		    WHAT, url);
+	if (cacert == NULL)
+		return 0;
+	if (strncmp(url, "https://", 8) != 0)
+		return sign_error__set(SIGN_ERR_USAGE, 0, "a CA bundle for %s (%s) verifies an "
+		    "https:// server, but %s is plain http://: no TLS, nothing to verify; give "
+		    "its https:// URL, or leave the CA bundle out", WHAT, CA_SETTING, url);
+	return check_bundle(cacert);
+}
+
+int
+sign_cades__tsa_session_new(struct sign_http__session **out, const char *cacert)
+{
+	int rc = sign_http__session_new(out);
+
+	if (rc == 0)
+		rc = sign_http__session_set_ca(*out, cacert, CA_SETTING);
+	if (rc != 0) {
+		sign_http__session_free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
 
 /* The request; *req for checking the answer against it. */
 static int
@@ -59,11 +191,19 @@ out:
 	return rc;
 }
 
+/* One request on a session of its own: its connection is closed after it. */
 int
-sign_cades__tsa_token(const char *url, const unsigned char *sig, size_t sig_len,
-    sign_buf *token)
+sign_cades__tsa_token(const char *url, const char *cacert, const unsigned char *sig,
+    size_t sig_len, sign_buf *token)
 {
-	return sign_cades__tsa_token_on(NULL, url, sig, sig_len, token);
+	sign_http__session *s = NULL;
+	int rc;
+
+	rc = sign_cades__tsa_session_new(&s, cacert);
+	if (rc == 0)
+		rc = sign_cades__tsa_token_on(s, url, sig, sig_len, token);
+	sign_http__session_free(s);
+	return rc;
 }
 
 int

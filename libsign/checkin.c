@@ -1178,6 +1178,16 @@ int
 sign_checkin_write_stamped(sign_buf *path_out, const sign_checkin *rec, sign_signer *signer,
     const char *dir, const char *tsa_url)
 {
+	sign_checkin_write_opts wo = SIGN_CHECKIN_WRITE_OPTS_INIT;
+
+	wo.tsa_url = tsa_url;
+	return sign_checkin_write_with(path_out, rec, signer, dir, &wo);
+}
+
+int
+sign_checkin_write_with(sign_buf *path_out, const sign_checkin *rec, sign_signer *signer,
+    const char *dir, const sign_checkin_write_opts *opts)
+{
 	sign_cades_sign_opts so = SIGN_CADES_SIGN_OPTS_INIT;
 	sign_buf content = SIGN_BUF_INIT, sig = SIGN_BUF_INIT;
 	char *tsig = NULL, *trec = NULL, *psig = NULL, *prec = NULL;
@@ -1188,6 +1198,9 @@ sign_checkin_write_stamped(sign_buf *path_out, const sign_checkin *rec, sign_sig
 
 	if (rec == NULL || signer == NULL || dir == NULL)
 		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "sign_checkin_write: bad arguments");
+	if (opts != NULL && opts->version != SIGN_CHECKIN_WRITE_OPTS_VERSION)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0,
+		    "sign_checkin_write_opts version %u is not supported", opts->version);
 	if (!json_is_object(json_object_get(rec->root, "card")))
 		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "the record has no card");
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
@@ -1199,7 +1212,8 @@ sign_checkin_write_stamped(sign_buf *path_out, const sign_checkin *rec, sign_sig
 	if ((rc = sign_checkin__canonical(&content, rec->root)) != 0)
 		goto out;
 	so.signing_time = 0;
-	so.tsa_url = tsa_url;
+	so.tsa_url = opts != NULL ? opts->tsa_url : NULL;
+	so.tsa_cacert = opts != NULL ? opts->tsa_cacert : NULL;
 	rc = sign_cades_sign_mem(&sig, signer, content.data, content.len, &so);
 	if (rc != 0)
 		goto out;

@@ -761,6 +761,8 @@ plain_data(char *p, size_t size, size_t n, void *ud)
  * so that its connection cache keeps the connection to the server open. */
 struct sign_http__session {
 	CURL *curl;                 /* made at the first request */
+	char *cainfo;               /* the CA bundle trusted, NULL: the system store */
+	char *ca_setting;           /* where it is set, for messages ("tsa-cacert") */
 };
 
 int
@@ -780,7 +782,86 @@ sign_http__session_free(sign_http__session *s)
 	/* (non-NULL only once libcurl was loaded) */
 	if (s->curl != NULL)
 		p_curl_easy_cleanup(s->curl);
+	free(s->cainfo);
+	free(s->ca_setting);
 	free(s);
+}
+
+int
+sign_http__session_set_ca(sign_http__session *s, const char *cainfo, const char *setting)
+{
+	char *c = NULL, *n = NULL;
+
+	if (s == NULL || s->curl != NULL)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "the CA bundle of an HTTP session "
+		    "is set before its first request");
+	if ((cainfo != NULL && (c = strdup(cainfo)) == NULL) ||
+	    (setting != NULL && (n = strdup(setting)) == NULL)) {
+		free(c);
+		return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+	}
+	free(s->cainfo);
+	free(s->ca_setting);
+	s->cainfo = c;
+	s->ca_setting = n;
+	return 0;
+}
+
+/* A failure of libcurl's request as the library's error: cancelled, too
+ * large, out of memory, timed out, TLS verification (with the CA bundle the
+ * session names, or the system's store), unreachable. */
+static int
+plain_error(const sign_http__session *s, CURLcode cc, const struct plain *pl,
+    const char *what, const char *url, size_t max, long timeout_ms, const char *errbuf)
+{
+	const char *detail = errbuf[0] != '\0' ? errbuf : p_curl_easy_strerror(cc);
+	const char *ca = s != NULL ? s->cainfo : NULL;
+	const char *setting = s != NULL ? s->ca_setting : NULL;
+
+	switch (cc) {
+	case CURLE_ABORTED_BY_CALLBACK:
+		return sign_error__set(SIGN_ERR_CANCELLED, cc, "the request to %s %s was "
+		    "abandoned: interrupted", what, url);
+	case CURLE_WRITE_ERROR:
+		if (pl->too_large)
+			return sign_error__set(SIGN_ERR_TOO_LARGE, cc, "the answer of %s %s is "
+			    "larger than %zu bytes", what, url, max);
+		if (pl->nomem)
+			return sign_error__set(SIGN_ERR_NOMEM, cc, "out of memory receiving the "
+			    "answer");
+		break;
+	case CURLE_OPERATION_TIMEDOUT:
+		return sign_error__set(SIGN_ERR_NETWORK, cc, "%s %s did not answer in time "
+		    "(%ld s); try again, or check the URL", what, url, timeout_ms / 1000);
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+		/* as the gateway says it (map_curl_error), with the bundle used */
+		if (ca != NULL)
+			return sign_error__set(SIGN_ERR_NETWORK, cc, "TLS certificate "
+			    "verification of %s %s failed (%s): the server is not who it claims "
+			    "or its CA is not trusted; check the CA bundle %s (%s): it must hold "
+			    "a CA of the server's certificate chain", what, url, detail, ca,
+			    setting != NULL ? setting : "its CA bundle");
+		if (setting != NULL)
+			return sign_error__set(SIGN_ERR_NETWORK, cc, "TLS certificate "
+			    "verification of %s %s failed (%s): the server is not who it claims "
+			    "or its CA is not trusted (by the system's CA store); check the URL, "
+			    "or name the CA bundle of its certificate (%s)", what, url, detail,
+			    setting);
+		return sign_error__set(SIGN_ERR_NETWORK, cc, "TLS certificate verification of "
+		    "%s %s failed (%s): the server is not who it claims or its CA is not "
+		    "trusted; check the URL and the system's CA store", what, url, detail);
+	case CURLE_SSL_CACERT_BADFILE:
+		return sign_error__set(SIGN_ERR_NETWORK, cc, "the CA bundle %s%s%s%s could not be "
+		    "used to verify %s %s (%s); check the file", ca != NULL ? ca : "of the system",
+		    setting != NULL ? " (" : "", setting != NULL ? setting : "",
+		    setting != NULL ? ")" : "", what, url, detail);
+	default:
+		break;
+	}
+	return sign_error__set(SIGN_ERR_NETWORK, cc, "cannot reach %s %s (%s); check the URL "
+	    "and the network", what, url, detail);
 }
 
 /* One plain request: a POST of body (blen bytes, Content-Type ctype) or,
@@ -835,6 +916,11 @@ plain_request(sign_http__session *s, const char *url, const char *what, const ch
 	    p_curl_easy_setopt(c, CURLOPT_WRITEDATA, (void *)&pl) == CURLE_OK &&
 	    p_curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf) == CURLE_OK &&
 	    set_cancellable(c) == 0;
+	/* a CA bundle named for the session is the only one trusted: the
+	 * system's directory of CAs (libcurl's default CApath) is not looked at */
+	if (ok && s != NULL && s->cainfo != NULL)
+		ok = p_curl_easy_setopt(c, CURLOPT_CAINFO, s->cainfo) == CURLE_OK &&
+		    p_curl_easy_setopt(c, CURLOPT_CAPATH, (const char *)NULL) == CURLE_OK;
 	if (ok && ctype != NULL)
 		ok = p_curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr) == CURLE_OK &&
 		    p_curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)blen) ==
@@ -845,21 +931,8 @@ plain_request(sign_http__session *s, const char *url, const char *what, const ch
 		goto out;
 	}
 	cc = p_curl_easy_perform(c);
-	if (cc == CURLE_ABORTED_BY_CALLBACK)
-		rc = sign_error__set(SIGN_ERR_CANCELLED, cc, "the request to %s %s was abandoned: "
-		    "interrupted", what, url);
-	else if (cc == CURLE_WRITE_ERROR && pl.too_large)
-		rc = sign_error__set(SIGN_ERR_TOO_LARGE, cc, "the answer of %s %s is larger "
-		    "than %zu bytes", what, url, max);
-	else if (cc == CURLE_WRITE_ERROR && pl.nomem)
-		rc = sign_error__set(SIGN_ERR_NOMEM, cc, "out of memory receiving the answer");
-	else if (cc == CURLE_OPERATION_TIMEDOUT)
-		rc = sign_error__set(SIGN_ERR_NETWORK, cc, "%s %s did not answer in time "
-		    "(%ld s); try again, or check the URL", what, url, timeout_ms / 1000);
-	else if (cc != CURLE_OK)
-		rc = sign_error__set(SIGN_ERR_NETWORK, cc, "cannot reach %s %s (%s); check the URL "
-		    "and the network", what, url, errbuf[0] != '\0' ? errbuf :
-		    p_curl_easy_strerror(cc));
+	if (cc != CURLE_OK)
+		rc = plain_error(s, cc, &pl, what, url, max, timeout_ms, errbuf);
 	else
 		p_curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
 out:

@@ -38,6 +38,13 @@ typedef struct sign_http__session sign_http__session;
 
 int sign_http__session_new(sign_http__session **out);
 void sign_http__session_free(sign_http__session *s);
+/* Before its first request: the session's https requests verify the
+ * server's certificate against the CA certificates of the PEM file cainfo
+ * only (libcurl's default CA file and directory are not used; NULL: the
+ * system's store again).  setting names where the bundle is set, for the
+ * message of a failed verification ("tsa-cacert"; NULL: none). */
+int sign_http__session_set_ca(sign_http__session *s, const char *cainfo,
+    const char *setting);
 int sign_http__session_post(sign_http__session *s, const char *url, const char *what,
     const char *ctype, const unsigned char *body, size_t blen, size_t max, long timeout_ms,
     long *status, sign_buf *answer);

@@ -34,7 +34,8 @@ int kyso_cmd_reception(int argc, char **argv);
 
 enum {
 	O_SIGN_KEY = 0x7a01, O_SIGN_CERT, O_SIGN_MODULE, O_CHAIN, O_RECORD_DIR, O_FACILITY_NAME,
-	O_PHOTO, O_NO_PHOTO, O_ALLOW_UNVERIFIED, O_LOOP, O_MAX_PATIENTS, O_JSON, O_TSA, O_NO_TSA
+	O_PHOTO, O_NO_PHOTO, O_ALLOW_UNVERIFIED, O_LOOP, O_MAX_PATIENTS, O_JSON, O_TSA, O_NO_TSA,
+	O_TSA_CACERT
 };
 
 static const char usage[] =
@@ -55,6 +56,9 @@ static const struct kyso_opt opts[] = {
 	  "an RFC 3161 time-stamp server: each record's signature is time-stamped (CAdES-T) "
 	  "(default: tsa in kyso.conf)" },
 	{ "no-tsa", no_argument, O_NO_TSA, NULL, "no time-stamp, even when kyso.conf names a server" },
+	{ "tsa-cacert", required_argument, O_TSA_CACERT, "FILE",
+	  "CA bundle (PEM) that alone verifies an https time-stamp server "
+	  "(default: tsa-cacert in kyso.conf, else the system store)" },
 	KYSO_PIN_OPTIONS,
 	{ "record-dir", required_argument, O_RECORD_DIR, "DIR",
 	  "check-in records (default $XDG_DATA_HOME/kyso/records)" },
@@ -80,6 +84,7 @@ struct desk {
 	struct kyso_pin pin;
 	const char *sign_key, *sign_cert, *sign_module, *chain;
 	const char *record_dir, *facility_name, *photo, *tsa, *tsa_cli;
+	const char *tsa_cacert, *tsa_cacert_cli;
 	int no_photo, allow_unverified, loop, json, no_tsa;
 	unsigned long max_patients;
 	char dirbuf[4096];
@@ -201,6 +206,7 @@ opt_cb(int val, const char *arg, void *ud)
 	case O_CHAIN: d->chain = arg; return 0;
 	case O_TSA: d->tsa_cli = arg; return 0;
 	case O_NO_TSA: d->no_tsa = 1; return 0;
+	case O_TSA_CACERT: d->tsa_cacert_cli = arg; return 0;
 	case O_RECORD_DIR: d->record_dir = arg; return 0;
 	case O_FACILITY_NAME: d->facility_name = arg; return 0;
 	case O_PHOTO: d->photo = arg; return 0;
@@ -350,6 +356,11 @@ session_open(struct desk *d)
 	/* the time-stamp server: --tsa, none with --no-tsa, else tsa in kyso.conf */
 	if ((rc = kyso_tsa_url(&d->tsa, d->tsa_cli, d->no_tsa, d->gw.cfg, d->error,
 	    sizeof(d->error))) != 0)
+		return rc;
+	/* its CA bundle (--tsa-cacert, else tsa-cacert in kyso.conf), checked
+	 * before the PIN */
+	if ((rc = kyso_tsa_cacert(&d->tsa_cacert, d->tsa_cacert_cli, d->tsa, d->tsa_cli,
+	    d->no_tsa, d->gw.cfg, d->error, sizeof(d->error))) != 0)
 		return rc;
 	if (d->gw.facility[0] == '\0')
 		return desk_fail(d, KYSO_EXIT_USAGE, "no facility code for the records: set "
@@ -582,6 +593,7 @@ static void
 patient(struct desk *d, const struct kyso_card_opts *co, struct visit *v)
 {
 	sign_checkin_context ctx = SIGN_CHECKIN_CONTEXT_INIT;
+	sign_checkin_write_opts wo = SIGN_CHECKIN_WRITE_OPTS_INIT;
 	const char *id, *name, *dob, *reader;
 	int rc, sig;
 
@@ -639,7 +651,9 @@ patient(struct desk *d, const struct kyso_card_opts *co, struct visit *v)
 	 * the token's signature and the file writes run to their end, and the
 	 * write is atomic.  So either the record is written whole (the signal is
 	 * said after the visit) or, its time-stamp abandoned, nothing is. */
-	rc = sign_checkin_write_stamped(&v->path, v->rec, d->signer, d->record_dir, d->tsa);
+	wo.tsa_url = d->tsa;
+	wo.tsa_cacert = d->tsa_cacert;
+	rc = sign_checkin_write_with(&v->path, v->rec, d->signer, d->record_dir, &wo);
 	if (rc == SIGN_ERR_CANCELLED || (rc != 0 && signal_taken())) {
 		sig = signal_taken();
 		v->interrupted = sig;

@@ -24,13 +24,13 @@
 int kyso_cmd_sign(int argc, char **argv);
 
 enum { OPT_KEY = 256, OPT_CERT, OPT_CHAIN, OPT_FORCE, OPT_ENVELOPING, OPT_PSS,
-	OPT_DIGEST, OPT_MODULE, OPT_JSON, OPT_TSA, OPT_NO_TSA, OPT_CONFIG };
+	OPT_DIGEST, OPT_MODULE, OPT_JSON, OPT_TSA, OPT_NO_TSA, OPT_CONFIG, OPT_TSA_CACERT };
 
 static const char usage[] =
     "kyso sign --key URI [--cert URI|FILE] [--chain FILE] [--pin-source SRC]\n"
     "       [--force-last-try] [-o OUT] [--force] [--enveloping] [--pss]\n"
-    "       [--digest sha256|sha384|sha512] [--tsa URL|--no-tsa] [--config FILE]\n"
-    "       [--module PATH] [--json] FILE...";
+    "       [--digest sha256|sha384|sha512] [--tsa URL|--no-tsa] [--tsa-cacert FILE]\n"
+    "       [--config FILE] [--module PATH] [--json] FILE...";
 
 static const struct kyso_opt opts[] = {
 	{ "key", required_argument, OPT_KEY, "URI", "the private key (pkcs11:token=...;object=...)" },
@@ -48,15 +48,18 @@ static const struct kyso_opt opts[] = {
 	  "an RFC 3161 time-stamp server: each signature gets a signature time-stamp (CAdES-T) "
 	  "(default: tsa in kyso.conf)" },
 	{ "no-tsa", no_argument, OPT_NO_TSA, NULL, "no time-stamp, even when kyso.conf names a server" },
+	{ "tsa-cacert", required_argument, OPT_TSA_CACERT, "FILE",
+	  "CA bundle (PEM) that alone verifies an https time-stamp server "
+	  "(default: tsa-cacert in kyso.conf, else the system store)" },
 	{ "config", required_argument, OPT_CONFIG, "FILE",
-	  "configuration file for tsa (default $KYSO_CONF, SYSCONFDIR/kyso.conf)" },
+	  "configuration file for tsa, tsa-cacert (default $KYSO_CONF, SYSCONFDIR/kyso.conf)" },
 	{ "module", required_argument, OPT_MODULE, "PATH", "PKCS#11 module" },
 	{ "json", no_argument, OPT_JSON, NULL, "print one JSON object" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
 struct sign_args {
-	const char *key, *cert, *chain, *output, *digest, *module, *tsa, *config;
+	const char *key, *cert, *chain, *output, *digest, *module, *tsa, *config, *tsa_cacert;
 	int force, enveloping, pss, json, no_tsa;
 	struct kyso_pin pin;
 };
@@ -82,6 +85,7 @@ sign_opt(int val, const char *arg, void *ud)
 	case OPT_TSA: a->tsa = arg; return 0;
 	case OPT_NO_TSA: a->no_tsa = 1; return 0;
 	case OPT_CONFIG: a->config = arg; return 0;
+	case OPT_TSA_CACERT: a->tsa_cacert = arg; return 0;
 	case OPT_JSON: a->json = 1; return 0;
 	}
 	return KYSO_EXIT_USAGE;
@@ -738,13 +742,21 @@ kyso_cmd_sign(int argc, char **argv)
 		goto out;
 	}
 	/* The time-stamp server: --tsa, none with --no-tsa, else tsa in kyso.conf
-	 * (read only then, or when --config names it). */
-	if ((a.config != NULL || (a.tsa == NULL && !a.no_tsa)) &&
+	 * (read only then, for an https --tsa without --tsa-cacert (its
+	 * tsa-cacert), or when --config names it). */
+	if ((a.config != NULL || (!a.no_tsa && (a.tsa == NULL || (a.tsa_cacert == NULL &&
+	    strncmp(a.tsa, "https://", 8) == 0)))) &&
 	    (code = kyso_conf_load(&cfg, a.config, pc.msg, sizeof(pc.msg))) != 0) {
 		code = finish_fail(out, code, pc.msg);
 		goto out;
 	}
 	if ((code = kyso_tsa_url(&so.tsa_url, a.tsa, a.no_tsa, cfg, pc.msg, sizeof(pc.msg))) != 0) {
+		code = finish_fail(out, code, pc.msg);
+		goto out;
+	}
+	/* its CA bundle: read and checked here, before any PIN is asked */
+	if ((code = kyso_tsa_cacert(&so.tsa_cacert, a.tsa_cacert, so.tsa_url, a.tsa, a.no_tsa,
+	    cfg, pc.msg, sizeof(pc.msg))) != 0) {
 		code = finish_fail(out, code, pc.msg);
 		goto out;
 	}

@@ -565,6 +565,80 @@ kyso_tsa_url(const char **out, const char *cli, int no_tsa, const sign_config *c
 	return 0;
 }
 
+/* The kyso.conf key of the time-stamp server's CA bundle, in the spelling of
+ * the other keys, and the one with an underscore, taken as well. */
+static const char *const tsa_ca_keys[] = { "tsa-cacert", "tsa_cacert" };
+
+int
+kyso_tsa_cacert(const char **out, const char *cli, const char *url, const char *url_cli,
+    int no_tsa, const sign_config *cfg, char *err, size_t cap)
+{
+	sign_cades_sign_opts so = SIGN_CADES_SIGN_OPTS_INIT;
+	const char *v = NULL, *key = NULL, *w;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	err[0] = '\0';
+	if (cli != NULL && cli[0] == '\0')
+		snprintf(err, cap, "--tsa-cacert takes the PEM file of the CA certificates that "
+		    "verify the time-stamp server");
+	else if (cli != NULL && url == NULL)
+		snprintf(err, cap, "--tsa-cacert names the CA bundle of an https:// time-stamp "
+		    "server, but %s", no_tsa ? "--no-tsa asks for none" : "none is named (--tsa URL, "
+		    "or tsa in kyso.conf)");
+	if (err[0] != '\0') {
+		kyso_err("%s", err);
+		return KYSO_EXIT_USAGE;
+	}
+	if (url == NULL)
+		return 0;
+	if (cli != NULL) {
+		v = cli;
+	} else if (cfg != NULL) {
+		for (i = 0; i < sizeof(tsa_ca_keys) / sizeof(tsa_ca_keys[0]); i++) {
+			if ((w = sign_config_get(cfg, "sign", tsa_ca_keys[i])) == NULL)
+				continue;
+			if (key != NULL) {
+				snprintf(err, cap, "%s:%u: %s and %s:%u: %s are one setting (the "
+				    "time-stamp server's CA bundle); keep one", sign_config_name(cfg),
+				    sign_config_line(cfg, "sign", key), key, sign_config_name(cfg),
+				    sign_config_line(cfg, "sign", tsa_ca_keys[i]), tsa_ca_keys[i]);
+				kyso_gw_utf8_trim(err);
+				kyso_err("%s", err);
+				return KYSO_EXIT_USAGE;
+			}
+			v = w;
+			key = tsa_ca_keys[i];
+		}
+		if (v != NULL && v[0] == '\0')
+			v = NULL;
+		/* kyso.conf's bundle is for an https server; an http:// one from
+		 * --tsa has no TLS for it to verify: not used */
+		if (v != NULL && url_cli != NULL && strncmp(url, "https://", 8) != 0)
+			v = NULL;
+	}
+	if (v == NULL)
+		return 0;
+	so.tsa_url = url;
+	so.tsa_cacert = v;
+	rc = sign_cades_check_sign_opts(&so);
+	if (rc != 0) {
+		const char *msg = sign_error_last() == rc ? sign_error_message() : sign_strerror(rc);
+
+		if (key != NULL)
+			snprintf(err, cap, "%s:%u: %s", sign_config_name(cfg),
+			    sign_config_line(cfg, "sign", key), msg);
+		else
+			snprintf(err, cap, "%s", msg);
+		kyso_gw_utf8_trim(err);
+		kyso_err("%s", err);
+		return kyso_exit_for(rc);
+	}
+	*out = v;
+	return 0;
+}
+
 /* ---- Ctrl-C during network requests -------------------------------------- */
 
 static volatile sig_atomic_t net_signal;

@@ -182,6 +182,22 @@ int kyso_tsa_url(const char **out, const char *cli, int no_tsa, const sign_confi
     char *err, size_t cap);
 
 /*
+ * The CA bundle that verifies the https time-stamp server url (as
+ * kyso_tsa_url chose it; url_cli the --tsa value, no_tsa --no-tsa): cli
+ * (--tsa-cacert FILE) when given, else "tsa-cacert" (or "tsa_cacert") of
+ * kyso.conf ([sign], else the global part).  *out NULL when none: the
+ * system's store.  KYSO_EXIT_USAGE for --tsa-cacert without a server (or
+ * with --no-tsa), with an http:// server, or both spellings in kyso.conf;
+ * kyso.conf's bundle is not used for an http:// server from --tsa (but is
+ * refused with one from kyso.conf).  The bundle is then checked
+ * (sign_cades_check_sign_opts: it can be read and holds a PEM certificate),
+ * before any PIN: its message and kyso_exit_for() status.  The message is
+ * printed and kept in err.
+ */
+int kyso_tsa_cacert(const char **out, const char *cli, const char *url, const char *url_cli,
+    int no_tsa, const sign_config *cfg, char *err, size_t cap);
+
+/*
  * Ctrl-C and SIGTERM while a server is asked (the gateway, a time-stamp
  * server): kyso_net_catch() installs a handler that notes the signal and
  * abandons every network request at once (sign_cancel_request: the request

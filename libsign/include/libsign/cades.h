@@ -131,12 +131,33 @@ typedef struct sign_cades_sign_opts {
 	 * or answers something else fails that file (SIGN_ERR_NETWORK).  NULL:
 	 * none (CAdES-B). */
 	const char *tsa_url;
+	/* version 3: the CA bundle (a PEM file) that verifies an https://
+	 * tsa_url's TLS certificate, for a server whose certificate comes from
+	 * a private or government CA: its certificates are then the only ones
+	 * trusted for the server (not the system's store).  NULL: the system's
+	 * store.  Ignored without tsa_url; with an http:// tsa_url it is
+	 * refused (SIGN_ERR_USAGE: no TLS, nothing to verify).  A bundle that
+	 * cannot be read or holds no PEM certificate fails before any signature
+	 * (sign_cades_check_sign_opts); a server it does not verify fails the
+	 * file as an unreachable one does (SIGN_ERR_NETWORK). */
+	const char *tsa_cacert;
 } sign_cades_sign_opts;
 
-/* Version 1 (without tsa_url) is still accepted. */
-#define SIGN_CADES_SIGN_OPTS_VERSION 2
+/* Versions 1 (without tsa_url) and 2 (without tsa_cacert) are still accepted. */
+#define SIGN_CADES_SIGN_OPTS_VERSION 3
 #define SIGN_CADES_SIGN_OPTS_INIT \
-	{ SIGN_CADES_SIGN_OPTS_VERSION, SIGN_MD_DEFAULT, SIGN_SCHEME_AUTO, 0, 0, 0, 0, NULL }
+	{ SIGN_CADES_SIGN_OPTS_VERSION, SIGN_MD_DEFAULT, SIGN_SCHEME_AUTO, 0, 0, 0, 0, NULL, NULL }
+
+/*
+ * What the signing calls refuse about opts alone, before any signature, for
+ * a caller that checks before asking for a PIN: an unsupported version or
+ * digest, a tsa_url that is not http:// or https://, a tsa_cacert with an
+ * http:// tsa_url (SIGN_ERR_USAGE), and a tsa_cacert that cannot be opened
+ * (SIGN_ERR_NOT_FOUND), is not a regular file (SIGN_ERR_USAGE), is larger
+ * than 8 MiB (SIGN_ERR_TOO_LARGE) or holds no PEM certificate
+ * (SIGN_ERR_MALFORMED).  0, or the error with its message (naming the file).
+ */
+int sign_cades_check_sign_opts(const sign_cades_sign_opts *opts) SIGN_WARN_UNUSED;
 
 /*
  * Sign the file in_path into out_path (DER CMS).  The output is written

@@ -192,6 +192,27 @@ int sign_checkin_write(sign_buf *path_out, const sign_checkin *rec, sign_signer 
 int sign_checkin_write_stamped(sign_buf *path_out, const sign_checkin *rec,
     sign_signer *signer, const char *dir, const char *tsa_url) SIGN_WARN_UNUSED;
 
+/* How a record is signed (sign_checkin_write_with). */
+typedef struct sign_checkin_write_opts {
+	unsigned int version;       /* SIGN_CHECKIN_WRITE_OPTS_VERSION */
+	const char *tsa_url;        /* as sign_checkin_write_stamped(); NULL: none */
+	const char *tsa_cacert;     /* the CA bundle of an https:// tsa_url, as
+	                             * sign_cades_sign_opts.tsa_cacert; NULL: the
+	                             * system's store */
+} sign_checkin_write_opts;
+
+#define SIGN_CHECKIN_WRITE_OPTS_VERSION 1
+#define SIGN_CHECKIN_WRITE_OPTS_INIT { SIGN_CHECKIN_WRITE_OPTS_VERSION, NULL, NULL }
+
+/*
+ * sign_checkin_write_stamped() with options (opts NULL: none, as
+ * sign_checkin_write()).  The time-stamp options are checked as
+ * sign_cades_check_sign_opts() does, before the record is signed.
+ */
+int sign_checkin_write_with(sign_buf *path_out, const sign_checkin *rec,
+    sign_signer *signer, const char *dir, const sign_checkin_write_opts *opts)
+    SIGN_WARN_UNUSED;
+
 /*
  * Photos written to a file the user names (kyso reception --photo FILE, kyso
  * card read --photo FILE) go through a temporary file beside it,

@@ -12,6 +12,8 @@
 #   - every command of tools/commands.def has its page, and kyso(1) names each page;
 #   - the command lines of README.md and of the man pages' EXAMPLES use only options
 #     that command's --help lists;
+#   - the result-code table of docs/insurance.md is what kyso insurance codes --json
+#     gives (code, Vietnamese and English meaning, class, exit status);
 #   - every path docs/ARCHITECTURE.md names in backquotes exists in the source tree (a
 #     bare file name: in a directory named on the same line), every sign_/kyso_
 #     function it names is in the sources, and the paths README.md and docs/*.md name
@@ -142,6 +144,38 @@ while read -r line; do
 done < "$T/examples"
 [ -s "$T/examples" ] || fail "no example command line found in README.md and the man pages"
 [ "$bad" = 0 ] && pass "README.md and the man pages' examples: $n options, each the command's"
+
+# The result-code table of docs/insurance.md is the one kyso insurance codes prints.
+if ! command -v python3 >/dev/null 2>&1; then
+	echo "# python3 is not installed: the result-code table is not checked"
+elif "$KYSO" insurance codes --json > "$T/codes.json" 2>"$T/codes.err" &&
+    python3 - "$top_srcdir/docs/insurance.md" "$T/codes.json" > "$T/codes.check" 2>&1 <<'EOF2'
+import json, re, sys
+doc = open(sys.argv[1], encoding='utf-8').read()
+rows = {}
+for line in doc.splitlines():
+    m = re.match(r'^\| (\d{3}) \| ([^|]+) \| ([^|]+) \| ([^|]+) \| (\d) \|$', line)
+    if m:
+        rows[m.group(1)] = tuple(x.strip() for x in m.groups()[1:])
+codes = json.load(open(sys.argv[2], encoding='utf-8'))['codes']
+bad = 0
+for c in codes:
+    r = rows.pop(c['code'], None)
+    if r is None:
+        print('code %s (kyso insurance codes) is not in the table' % c['code']); bad += 1
+    elif (r[0], r[1], int(r[3])) != (c['vi'], c['en'], c['exit']) or \
+            r[2].replace(' ', '_') != c['class'] and not (c['class'] == 'auth_error' and 'auth' in r[2]):
+        print('code %s: the table has %s, kyso insurance codes %s' % (c['code'], r, c)); bad += 1
+for k in rows:
+    print('code %s is in the table, not in kyso insurance codes' % k); bad += 1
+sys.exit(1 if bad else 0)
+EOF2
+then
+	pass "docs/insurance.md: its result-code table is kyso insurance codes"
+else
+	fail "docs/insurance.md: the result-code table differs from kyso insurance codes"
+	sed 's/^/    | /' "$T/codes.check" "$T/codes.err" | head -20
+fi
 
 # Paths and functions of docs/ARCHITECTURE.md.
 ARCH=$top_srcdir/docs/ARCHITECTURE.md

@@ -60,7 +60,7 @@ TINY_JPEG = bytes([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10]) + b"JFIF\0\x01\x01\0\0\x
 
 def dg2_19794(img, w=480, h=640):
     blen = 20 + 12 + len(img)
-    rec = b"FAC\0010\0" + (14 + blen).to_bytes(4, "big") + (1).to_bytes(2, "big")
+    rec = b"FAC\x00" + b"010\x00" + (14 + blen).to_bytes(4, "big") + (1).to_bytes(2, "big")
     rec += blen.to_bytes(4, "big") + bytes(16)
     rec += bytes([1, 0]) + w.to_bytes(2, "big") + h.to_bytes(2, "big") + bytes(6) + img
     bit = tlv(0x7F60, tlv(0xA1, bytes.fromhex("870201018802 0008".replace(" ", ""))) +

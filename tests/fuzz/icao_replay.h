@@ -13,13 +13,49 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/*
+ * The bytes of $top_srcdir/REL (a fixture, or another target's seed) that a
+ * target checks its input against, in memory the target keeps for the life
+ * of the process (call it once, into a static); NULL when the file cannot be
+ * read (the target then skips what needs it; said on stderr).  make check and
+ * scripts/fuzz set top_srcdir.  Both modes.
+ */
+#if defined(__GNUC__)
+__attribute__((unused))
+#endif
+static const unsigned char *
+fuzz_fixture(const char *rel, size_t *len)
+{
+	const char *top = getenv("top_srcdir");
+	char path[4096];
+	unsigned char *buf = NULL;
+	FILE *fp;
+	long n;
+
+	*len = 0;
+	snprintf(path, sizeof(path), "%s/%s", top != NULL ? top : ".", rel);
+	fp = fopen(path, "rb");
+	if (fp != NULL && fseek(fp, 0, SEEK_END) == 0 && (n = ftell(fp)) > 0 &&
+	    fseek(fp, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n)) != NULL &&
+	    fread(buf, 1, (size_t)n, fp) == (size_t)n) {
+		*len = (size_t)n;
+	} else {
+		free(buf);
+		buf = NULL;
+		fprintf(stderr, "%s: cannot read; set top_srcdir to the source tree\n", path);
+	}
+	if (fp != NULL)
+		fclose(fp);
+	return buf;
+}
+
 #ifndef KYSO_LIBFUZZER
 #include <dirent.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 

@@ -79,7 +79,8 @@ usage_json(struct state *s, int argc, char **argv, int rc)
 {
 	if (s->json || json_asked(argc, argv))
 		kyso_json_emit(kyso_card_error_json(rc, kyso_card_last_error()[0] != '\0' ?
-		    kyso_card_last_error() : "bad command line (see --help)"), 1);
+		    kyso_card_last_error() : kyso_err_last()[0] != '\0' ? kyso_err_last() :
+		    "bad command line (see --help)"), 1);
 	return rc;
 }
 

@@ -553,7 +553,8 @@ lookup_main(int argc, char **argv)
 	rc = kyso_parse(argc, argv, usage, lookup_opts, lookup_cb, &r, &optind_out);
 	if (rc != 0) {
 		if (r.out != NULL && json_object_get(r.out, "error") == NULL)
-			set_str(r.out, "error", "usage error (see --help)");
+			set_str(r.out, "error", kyso_err_last()[0] != '\0' ? kyso_err_last() :
+			    "usage error (see --help)");
 		goto out;
 	}
 	if (optind_out < argc) {

@@ -1034,7 +1034,8 @@ kyso_cmd_reception(int argc, char **argv)
 	}
 	if (rc != 0) {
 		if (d.json)
-			json_error(rc, "bad command line (see --help)");
+			json_error(rc, kyso_err_last()[0] != '\0' ? kyso_err_last() :
+			    "bad command line (see --help)");
 		goto out;
 	}
 	rc = session_open(&d);

@@ -698,7 +698,8 @@ kyso_cmd_sign(int argc, char **argv)
 	if (a.json)
 		out = json_object();
 	if (rc != 0) {
-		code = finish_fail(out, rc, "bad command line (see --help)");
+		code = finish_fail(out, rc, kyso_err_last()[0] != '\0' ? kyso_err_last() :
+		    "bad command line (see --help)");
 		goto out;
 	}
 	nfiles = argc - first;

@@ -71,9 +71,19 @@ for cmd in "token list" "key generate" "key list" "cert show" "cert import" "cer
 	# shellcheck disable=SC2086
 	json 3 '"exit": 3' "$KYSO" $cmd --bogus x --json
 done
-# verify prints its own object (its message there is still generic)
-json 3 '"exit": 3' "$KYSO" verify --json --bogus x
-json 3 '"error": "unknown option or missing argument: --bogus' "$KYSO" verify --bogus x --json
+# commands that print their own object carry the parser's message too, not a
+# generic "bad command line", whichever comes first, the bad option or --json
+for cmd in verify "card list" "card read" "card verify" reception sign "insurance lookup"; do
+	# shellcheck disable=SC2086
+	json 3 '"(error|message)": "unknown option or missing argument: --bogus \(see --help\)"' \
+	    "$KYSO" $cmd --json --bogus x
+	# shellcheck disable=SC2086
+	json 3 '"(error|message)": "unknown option or missing argument: --bogus \(see --help\)"' \
+	    "$KYSO" $cmd --bogus x --json
+	# shellcheck disable=SC2086
+	expect 3 "^kyso ${cmd%% *}: unknown option or missing argument: --bogus \\(see --help\\)$" \
+	    "$KYSO" $cmd --json --bogus x
+done
 
 # ---- JSON strings that are not UTF-8: shown as \\xNN, never dropped -------------
 bad=$(printf 'x\377.json')

@@ -442,6 +442,22 @@ out:
 	return rc;
 }
 
+/* A trust file or directory named on the command line that cannot be
+ * opened: the option, the name, the cause and what to give instead
+ * (the library's message would name only the file). */
+static int
+trust_arg_check(const char *opt, const char *path, const char *fix)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0) {
+		kyso_card__err("%s %s: %s; %s", opt, path, strerror(errno), fix);
+		return KYSO_EXIT_DATA;
+	}
+	close(fd);
+	return 0;
+}
+
 int
 kyso_card_trust(const struct kyso_card_opts *o, sign_csca_store **out)
 {
@@ -458,6 +474,17 @@ kyso_card_trust(const struct kyso_card_opts *o, sign_csca_store **out)
 		kyso_card__err("--ml-signer-anchor goes with --master-list");
 		return KYSO_EXIT_USAGE;
 	}
+	for (i = 0; i < o->ncsca; i++)
+		if ((rc = trust_arg_check("--csca", o->csca[i],
+		    "give a CSCA certificate file or directory")) != 0)
+			return rc;
+	for (i = 0; i < o->nml; i++)
+		if ((rc = trust_arg_check("--master-list", o->ml[i],
+		    "give an ICAO master list file")) != 0)
+			return rc;
+	if (o->ml_anchor != NULL && (rc = trust_arg_check("--ml-signer-anchor", o->ml_anchor,
+	    "give the certificate that signs the master lists")) != 0)
+		return rc;
 	rc = sign_csca_store_new(&st);
 	if (rc != 0)
 		return kyso_card_fail(rc, NULL);

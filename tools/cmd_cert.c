@@ -566,6 +566,19 @@ cert_show(int argc, char **argv)
 		}
 		return 0;
 	}
+	{
+		/* a file that cannot be opened: the cause and what to give */
+		int fd = open(what, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+		char msg[1024];
+
+		if (fd < 0) {
+			snprintf(msg, sizeof(msg), "%s: %s; name a certificate file (PEM or DER) "
+			    "or a pkcs11: URI", what, strerror(errno));
+			kyso_err("%s", msg);
+			return kyso_json_fail(out, KYSO_EXIT_DATA, msg);
+		}
+		close(fd);
+	}
 	rc = sign_cert_list_from_file(&list, what);
 	if (rc != 0)
 		return kyso_pin_fail_json(NULL, rc, out);

@@ -2,9 +2,11 @@
 /* kyso checkin verify: re-check signed check-in records (checkin.h). */
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libsign/checkin.h>
 #include "card_opts.h"
@@ -306,6 +308,15 @@ verify_main(int argc, char **argv)
 		if (rep == NULL) {
 			const char *m = sign_error_last() == rc ? sign_error_message() :
 			    sign_strerror(rc);
+			char mfix[1024];
+
+			/* a record that cannot be opened: say what to check */
+			if (strchr(m, ';') == NULL && access(a.records[i], R_OK) != 0) {
+				snprintf(mfix, sizeof(mfix), "%s; %s", m, errno == ENOENT ||
+				    errno == ENOTDIR ? "check the record's file name" :
+				    "check that the record is a file kyso may read");
+				m = mfix;
+			}
 
 			c = kyso_exit_for(rc);
 			if (c == KYSO_EXIT_USAGE || c == KYSO_EXIT_INDETERMINATE ||

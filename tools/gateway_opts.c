@@ -514,8 +514,13 @@ kyso_conf_load(sign_config **cfg, const char *path, char *err, size_t cap)
 	if (rc == SIGN_ERR_NOT_FOUND && !expl)
 		return 0;
 	if (rc != 0) {
-		snprintf(err, cap, "%s%s", sign_error_last() == rc ? sign_error_message() :
-		    sign_strerror(rc), expl ? "" : "; or name another file with --config FILE");
+		const char *m = sign_error_last() == rc ? sign_error_message() : sign_strerror(rc);
+
+		/* a file named on purpose that is not there: where the name came from */
+		snprintf(err, cap, "%s%s", m, !expl ? "; or name another file with --config FILE" :
+		    strchr(m, ';') != NULL || rc != SIGN_ERR_NOT_FOUND ? "" : path != NULL ?
+		    "; check the file name given to --config" :
+		    "; check the file name in $KYSO_CONF, or name another file with --config FILE");
 		kyso_gw_utf8_trim(err);
 		kyso_err("%s", err);
 		return kyso_exit_for(rc);

@@ -110,6 +110,19 @@ expect 3 '--issue-date orders the expiry candidates' "$KYSO" card read --doc-num
     --dob 900315 --expiry 300315 --issue-date 01/01/2021
 expect 3 '--issue-date orders the expiry candidates' "$KYSO" card read \
     --qr '001190012345||Nguyen|15031990|Nu|HN|01012021' --expiry 300315 --issue-date 01/01/2021
+# trust files that cannot be opened: the option, the name, the cause and the fix
+# (before any card: also without PC/SC), in the JSON error object too
+mkdir -p "$T/dump"
+expect 6 "^kyso card: --csca $T/none.pem: No such file or directory; give a CSCA certificate file or directory$" \
+    "$KYSO" card verify "$T/dump" --csca "$T/none.pem"
+expect 6 "^kyso card: --master-list $T/none.ml: No such file or directory; give an ICAO master list file$" \
+    "$KYSO" card verify "$T/dump" --master-list "$T/none.ml" --ml-signer-anchor /dev/null
+expect 6 "^kyso card: --ml-signer-anchor $T/none.pem: No such file or directory; give the certificate that signs the master lists$" \
+    "$KYSO" card verify "$T/dump" --master-list /dev/null --ml-signer-anchor "$T/none.pem"
+expect 6 '"message": "--csca [^"]*none.pem: No such file or directory; give a CSCA certificate file or directory"' \
+    "$KYSO" card verify --json "$T/dump" --csca "$T/none.pem"
+expect 6 "^kyso card: --csca $T/none.pem: No such file or directory; give a CSCA certificate" \
+    "$KYSO" card read --mrz-source env:MRZ --csca "$T/none.pem"
 expect 0 'usage: kyso card list' "$KYSO" card --help
 expect 0 '--mrz-source SRC' "$KYSO" card read --help
 done_testing

@@ -127,7 +127,10 @@ expect 6 "holds no PEM or DER certificate" "$KYSO" cert show "$T/bad.pem"
 expect 6 '"exit": 6' "$KYSO" cert show --json "$T/bad.pem"
 cat "$T/signer.der" "$T/signer.der" >"$T/trailing.der"
 expect 6 "trailing data" "$KYSO" cert show "$T/trailing.der"
-expect 6 "No such file" "$KYSO" cert show "$T/absent.pem"
+expect 6 "^kyso cert: $T/absent.pem: No such file or directory; name a certificate file \(PEM or DER\) or a pkcs11: URI$" \
+    "$KYSO" cert show "$T/absent.pem"
+expect 6 '"error": "[^"]*absent.pem: No such file or directory; name a certificate file \(PEM or DER\) or a pkcs11: URI"' \
+    "$KYSO" cert show --json "$T/absent.pem"
 expect 6 "is a directory; name a certificate file" "$KYSO" cert show "$T"
 head -c 5000000 /dev/zero >"$T/huge.pem"
 expect 6 "huge.pem: larger than 4194304 bytes" "$KYSO" cert show "$T/huge.pem"

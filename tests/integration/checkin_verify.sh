@@ -134,7 +134,12 @@ for _j in two nostart; do
 	    "$top_srcdir/docs/checkin-verify-json.md" "$T/$_j.vj" >/dev/null &&
 	    pass "--json ($_j): as documented" || { fail "--json ($_j): not as documented"; cat "$T/$_j.vj"; }
 done
-expect 6 'No such file|not found|missing' cverify "$T/e/absent.json"
+expect 6 "^kyso checkin: $T/e/absent.json: No such file or directory; check the record's file name$" \
+    cverify "$T/e/absent.json"
+expect 6 "\"error\": \"$T/e/absent.json: No such file or directory; check the record's file name\"" \
+    cverify --json "$T/e/absent.json"
+expect 6 "^kyso checkin: --csca $T/none.pem: No such file or directory; give a CSCA certificate file or directory$" \
+    cverify --csca "$T/none.pem" "$R"
 cp "$R" "$T/e/junk.json"
 echo "not a signature" > "$T/e/junk.json.p7s"
 expect 6 'CMS|signature' cverify "$T/e/junk.json"

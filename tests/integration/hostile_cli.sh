@@ -88,7 +88,7 @@ done
 # ---- JSON strings that are not UTF-8: shown as \\xNN, never dropped -------------
 bad=$(printf 'x\377.json')
 json 6 '"file": "x\\\\xff.json"' "$KYSO" checkin verify --json "$bad"
-expect 6 "^kyso checkin: x.*\\.json: No such file or directory$" "$KYSO" checkin verify "$bad"
+expect 6 "^kyso checkin: x.*\\.json: No such file or directory; check the record's file name$" "$KYSO" checkin verify "$bad"
 expect 6 "^kyso checkin: /dev/zero: larger than [0-9]+ bytes$" "$KYSO" checkin verify /dev/zero
 
 # ---- secret and configuration files that are not regular files: refused, no chmod advice

@@ -17,9 +17,9 @@ write_conf "$T/kyso.conf"
 expect 0 'result: +000' k --config "$T/kyso.conf"
 # $KYSO_CONF when --config is not given; --config wins over it
 expect 0 'result: +000' env KYSO_CONF="$T/kyso.conf" "$KYSO" insurance lookup --name "$HOLDER" $ARGS
-expect 6 "cannot open the configuration file $T/none.conf" \
+expect 6 "^kyso insurance: cannot open the configuration file $T/none.conf: No such file or directory; check the file name given to --config$" \
     env KYSO_CONF="$T/kyso.conf" "$KYSO" insurance lookup --config "$T/none.conf" --name "$HOLDER" $ARGS
-expect 6 "cannot open the configuration file $T/none.conf" \
+expect 6 "^kyso insurance: cannot open the configuration file $T/none.conf: No such file or directory; check the file name in \\\$KYSO_CONF, or name another file with --config FILE$" \
     env KYSO_CONF="$T/none.conf" "$KYSO" insurance lookup --name "$HOLDER" $ARGS
 expect_json 0 'd["config"] == "'"$T/kyso.conf"'"' k --config "$T/kyso.conf" --json
 

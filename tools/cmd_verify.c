@@ -2,9 +2,11 @@
 /* kyso verify: CMS/CAdES signatures with ETSI EN 319 102-1 verdicts. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <openssl/evp.h>
 
 #include <libsign/cades.h>
@@ -318,9 +320,23 @@ static int
 load_certs(sign_trust **out, const struct verify_args *a)
 {
 	int i, rc = sign_trust_new(out);
+	struct stat st;
 
-	for (i = 0; rc == 0 && i < a->ncerts; i++)
+	for (i = 0; rc == 0 && i < a->ncerts; i++) {
 		rc = sign_trust_add_path(*out, a->certs[i]);
+		/* a name that is not there: the library's message would call them
+		 * trust anchors, and --certs are never trusted */
+		if (rc != 0 && stat(a->certs[i], &st) != 0) {
+			int e = errno;
+
+			sign_trust_free(*out);
+			*out = NULL;
+			kyso_err("--certs: cannot read the extra certificates %s: %s; name PEM or "
+			    "DER certificate files, or a directory of them", a->certs[i],
+			    strerror(e));
+			return kyso_input_exit(rc);
+		}
+	}
 	if (rc == 0)
 		return kyso_revocation_load(*out, &a->rev);
 	sign_trust_free(*out);

@@ -17,7 +17,8 @@
 	"kyso card list [--json] [--wait SECONDS]\n" \
 	"       kyso card read [--reader NAME] KEY [--csca FILE|DIR]... [--photo F] [--dump DIR]\n" \
 	"                      [--json] [--stats] [--wait SECONDS]\n" \
-	"       kyso card verify DIR [--csca FILE|DIR]... [--json]\n" \
+	"       kyso card verify DIR [--csca FILE|DIR]... [--master-list FILE.ml\n" \
+	"                      --ml-signer-anchor CERT] [--json]\n" \
 	"  KEY: --mrz-source env:NAME|file:PATH (preferred), --qr-source SRC, --mrz TEXT,\n" \
 	"       --doc-number N --dob YYMMDD --expiry YYMMDD, --id ID12 --dob DATE [--expiry DATE],\n" \
 	"       --qr TEXT"

@@ -234,14 +234,14 @@ static int
 cert_request(int argc, char **argv)
 {
 	static const char usage[] = "kyso cert request --key URI --subject SUBJECT [-o FILE] "
-	    "[--force] [--md sha256|sha384|sha512] [--pin-source SRC]";
+	    "[--force] [--md sha256|sha384|sha512] [--module PATH] [--pin-source SRC]";
 	static const struct kyso_opt opts[] = {
 		{ "key", required_argument, OPT_KEY, "URI", "the private key on the token" },
 		{ "subject", required_argument, OPT_SUBJECT, "SUBJECT",
 		  "/C=VN/O=.../CN=Nguyễn Văn An, as for openssl req -subj (\\/ a slash, + a "
 		  "multi-valued RDN; UTF8String)" },
 		{ "out", required_argument, 'o', "FILE", "write the PEM request to FILE "
-		  "(default, or -: stdout); also -o" },
+		  "(- or no -o: to stdout)" },
 		{ "force", no_argument, OPT_FORCE, NULL, "replace FILE if it exists" },
 		{ "md", required_argument, OPT_MD, "HASH", "sha256 (default), sha384, sha512" },
 		{ "module", required_argument, OPT_MODULE, "PATH", "PKCS#11 module" },
@@ -610,8 +610,9 @@ cert_show(int argc, char **argv)
 }
 
 static const char cert_usage[] =
-	"kyso cert request --key URI --subject SUBJECT [-o FILE] [--pin-source SRC]\n"
-	"       kyso cert import --token URI --in CERT [--chain FILE] [--pin-source SRC]\n"
+	"kyso cert request --key URI --subject SUBJECT [-o FILE] [--force] [--md HASH]\n"
+	"           [--module PATH] [--pin-source SRC]\n"
+	"       kyso cert import --token URI --in CERT [--chain FILE] [--pin-source SRC] [--json]\n"
 	"       kyso cert list --token URI [--json]\n"
 	"       kyso cert show [--json] FILE|PKCS11-URI\n"
 	"  certification requests signed on the token, certificates on tokens and in files\n"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* kyso key generate|list: key pairs on a PKCS#11 token. */
+/* kyso key generate|list|test: key pairs on a PKCS#11 token. */
 #include "config.h"
 
 #include <ctype.h>
@@ -265,8 +265,10 @@ key_test(int argc, char **argv)
 
 static const char key_usage[] =
 	"kyso key generate --token URI --label LABEL [--id HEX] [--type TYPE] [--pin-source SRC]\n"
+	"           [--json]\n"
 	"       kyso key list --token URI [--pin-source SRC] [--json]\n"
-	"       kyso key test --key URI [--cert FILE|URI] [--scheme S] [--count N] [--pin-source SRC]\n"
+	"       kyso key test --key URI [--cert FILE|URI] [--scheme S] [--md HASH] [--count N]\n"
+	"           [--pin-source SRC] [--json]\n"
 	"  generate a key pair on a token, list its private keys, or sign and verify test\n"
 	"  digests with a key (see kyso-key(1))";
 

@@ -27,7 +27,8 @@ usage(FILE *fp)
 {
 	const struct kyso_cmd *c;
 
-	fprintf(fp, "usage: kyso [-v] COMMAND [OPTIONS] [ARGS]\n\ncommands:\n");
+	fprintf(fp, "usage: kyso [-v] COMMAND [OPTIONS] [ARGS]\n"
+	    "       kyso --version | --help\n\ncommands:\n");
 	for (c = commands; c->name != NULL; c++)
 		fprintf(fp, "  %-12s %s\n", c->name, c->summary);
 	fprintf(fp, "\n`kyso COMMAND --help` describes a command.  kyso(1) has the details.\n"

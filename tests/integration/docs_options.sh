@@ -119,6 +119,33 @@ for c in $cmds; do
 	[ "$bad" = 0 ] && pass "kyso-$c.1: the $n options it describes are kyso $c's"
 done
 
+# The overview of `kyso CMD --help` names, on each subcommand's line (and the lines
+# indented under it), every option of that subcommand's own usage line.  Not kyso card
+# read (its KEY options are explained below the lines) nor kyso insurance lookup
+# ([OPTIONS]: see kyso insurance lookup --help).
+help_line_opts() {
+	grep -oE -- '(^|[ [|])--?[a-zA-Z0-9]+(-[a-z0-9]+)*' | sed 's/^[ [|]//' | sort -u
+}
+for c in token key cert card checkin; do
+	"$KYSO" "$c" --help > "$T/overview.$c" 2>&1
+	for s in $(subcommands "$c"); do
+		[ "$c $s" = "card read" ] && continue
+		awk -v s="kyso $c $s" '
+		    { t = $0; sub(/^usage: /, "", t); sub(/^ +/, "", t) }
+		    index(t, s " ") == 1 || t == s { on = 1; print t; next }
+		    on && /^        / { print; next }
+		    { on = 0 }' "$T/overview.$c" | help_line_opts > "$T/ov.$c.$s"
+		"$KYSO" "$c" "$s" --help 2>&1 | sed -n '1,/^$/p' | help_line_opts > "$T/own.$c.$s"
+		missing=$(comm -23 "$T/own.$c.$s" "$T/ov.$c.$s" | tr '\n' ' ')
+		[ -z "$missing" ] && pass "kyso $c --help: the line of $s names its options" ||
+		    fail "kyso $c --help: the line of $s leaves out $missing(kyso $c $s --help has them)"
+	done
+done
+# kyso --help names --version; kyso cert request --help says plainly where -o writes
+expect 0 '^       kyso --version \| --help$' "$KYSO" --help
+expect 0 '^  -o, --out FILE +write the PEM request to FILE \(- or no -o: to stdout\)$' \
+    "$KYSO" cert request --help
+
 # The command lines of README.md (its sh blocks) and of the man pages' EXAMPLES: each
 # option is one that `kyso CMD [SUB] --help` lists.
 {
@@ -207,7 +234,7 @@ if [ -f "$ARCH" ]; then
 		# the directories this line names, for its bare file names
 		dirs=
 		for tok in $(grep '/' "$T/arch.toks" | grep -vE '^/|^(sign|kyso)_'); do
-			case $tok in */) d=${tok%/} ;; *) d=$(dirname "$tok") ;; esac
+			case $tok in */) d=${tok%/} ;; *) d=$(dirname -- "$tok") ;; esac
 			dirs="$dirs $d"
 		done
 		for tok in $(grep '/' "$T/arch.toks" | grep -E '^[a-z_.]+/$'); do

@@ -149,7 +149,7 @@ chmod 600 "$T/nofac.conf"
 expect 3 'no facility code' "$KYSO" reception --config "$T/nofac.conf" --sign-key "$FKEY" \
     --pin-source env:PIN --record-dir "$T/records" --mrz-source env:MRZ
 expect 3 'goes with --loop' desk --max-patients 2
-expect_json 3 'd["schema"] == 1 and d["error"]["exit"] == 3 and "command line" in d["error"]["message"]' \
+expect_json 3 'd["schema"] == 1 and d["error"]["exit"] == 3 and d["error"]["message"] == "unknown option or missing argument: --no-such-option (see --help)"' \
     desk --json --no-such-option
 expect_json 3 'd["error"]["exit"] == 3 and "--sign-key" in d["error"]["message"]' \
     "$KYSO" reception --config "$T/kyso.conf" --mrz-source env:MRZ --json

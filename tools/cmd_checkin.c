@@ -312,8 +312,10 @@ verify_main(int argc, char **argv)
 
 			/* a record that cannot be opened: say what to check */
 			if (strchr(m, ';') == NULL && access(a.records[i], R_OK) != 0) {
-				snprintf(mfix, sizeof(mfix), "%s; %s", m, errno == ENOENT ||
-				    errno == ENOTDIR ? "check the record's file name" :
+				int e = errno;
+
+				snprintf(mfix, sizeof(mfix), "%s; %s", m, e == ENOENT ||
+				    e == ENOTDIR ? "check the record's file name" :
 				    "check that the record is a file kyso may read");
 				m = mfix;
 			}

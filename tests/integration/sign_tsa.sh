@@ -16,8 +16,6 @@ TSA=$PKISRV
 mkdir "$T/d"
 cd "$T/d" || exit 1
 printf 'Quyết định số 7/QĐ-BYT\n' > qd.txt
-S() { "$KYSO" sign --key "$KEY" --pin-source env:PIN --chain "$P/chain.pem" "$@"; }
-V() { "$KYSO" verify --no-default-trust --trust "$P/root.pem" "$@"; }
 
 # ---- time-stamped ---------------------------------------------------------------------
 expect 0 "qd.txt -> qd.txt.p7s" S --tsa "$TSA/ok" qd.txt

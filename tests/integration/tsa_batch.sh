@@ -15,15 +15,7 @@ set -u
 tsa_signer
 start_pkisrv
 
-mkdir "$T/d"
-cd "$T/d" || exit 1
-i=0
-while [ "$i" -lt 50 ]; do
-	printf 'Văn bản số %d/QĐ-UBND\n' "$i" > "f$(printf %02d "$i").txt"
-	i=$((i + 1))
-done
-S() { "$KYSO" sign --key "$KEY" --pin-source env:PIN --chain "$P/chain.pem" "$@"; }
-V() { "$KYSO" verify --no-default-trust --trust "$P/root.pem" "$@"; }
+tsa_files 50 'Văn bản số %d/QĐ-UBND'
 tsa_stats reset >/dev/null
 
 # ---- 50 files: a few kept connections, one request per file -------------------------------

@@ -21,15 +21,7 @@ tsa_signer
 tsa_https_server
 unset KYSO_CONF
 
-mkdir "$T/d"
-cd "$T/d" || exit 1
-i=0
-while [ "$i" -lt 50 ]; do
-	printf 'Công văn số %d/UBND-VP\n' "$i" > "f$(printf %02d "$i").txt"
-	i=$((i + 1))
-done
-S() { "$KYSO" sign --key "$KEY" --pin-source env:PIN --chain "$P/chain.pem" "$@"; }
-V() { "$KYSO" verify --no-default-trust --trust "$P/root.pem" "$@"; }
+tsa_files 50 'Công văn số %d/UBND-VP'
 conf() { (umask 077; printf '%s\n' "$@" > "$T/kyso.conf"); }
 CA=$P/trust.pem
 # nothing but the inputs in the directory (no output, no temporary file)

@@ -13,6 +13,10 @@
 #                     tls-server certificate (127.0.0.1, localhost) and its chain,
 #                     issued under root.pem: HTTPS is its https:// URL, PKISRV
 #                     the http:// one (tsa_stats asks there)
+#   tsa_files N FORMAT  a new directory $T/d, made the current one, with N files
+#                     f00.txt, f01.txt... each one line printf FORMAT of its number
+#   S ARGS..., V ARGS...  kyso sign with the signer (after tsa_signer), kyso verify
+#                     trusting the test root alone; a script may redefine them
 . "$top_srcdir/tests/integration/token_lib.sh"
 
 tsa_https_server() {
@@ -41,3 +45,15 @@ sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())' \
 }
 
 tsa_stat() { awk -v k="$1" '$1 == k { print $2 }' "$T/tsa.stats"; }
+
+tsa_files() {
+	mkdir "$T/d" && cd "$T/d" || fail "make $T/d"
+	_i=0
+	while [ "$_i" -lt "$1" ]; do
+		printf "$2\n" "$_i" > "f$(printf %02d "$_i").txt"
+		_i=$((_i + 1))
+	done
+}
+
+S() { "$KYSO" sign --key "$KEY" --pin-source env:PIN --chain "$P/chain.pem" "$@"; }
+V() { "$KYSO" verify --no-default-trust --trust "$P/root.pem" "$@"; }

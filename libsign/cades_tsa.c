@@ -37,16 +37,6 @@ static const char WHAT[] = "the time-stamp server";
  * tsa-cacert in kyso.conf) */
 static const char CA_SETTING[] = "tsa-cacert";
 
-static int
-no_password(char *buf, int size, int rwflag, void *u)
-{
-	(void)buf;
-	(void)size;
-	(void)rwflag;
-	(void)u;
-	return -1;
-}
-
 /* The CA bundle: a regular file (opened without waiting, so that a FIFO is
  * refused, not waited on) of at most TSA_MAX_CACERT bytes, with at least
  * one PEM certificate (what libcurl's OpenSSL reads from it). */
@@ -110,7 +100,7 @@ check_bundle(const char *path)
 		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
 		goto out;
 	}
-	x = PEM_read_bio_X509(bio, NULL, no_password, NULL);
+	x = PEM_read_bio_X509(bio, NULL, sign__pem_no_password, NULL);
 	if (x == NULL)
 		rc = sign_error__set(SIGN_ERR_MALFORMED, 0, "the time-stamp server's CA bundle %s "
 		    "holds no PEM certificate; name a PEM file of the CA certificates that issue "

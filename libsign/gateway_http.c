@@ -366,16 +366,6 @@ out:
 	return rc;
 }
 
-static int
-no_password(char *buf, int size, int rwflag, void *u)
-{
-	(void)buf;
-	(void)size;
-	(void)rwflag;
-	(void)u;
-	return -1;
-}
-
 /* The client certificate, and any further certificates in the file as its chain. */
 static int
 load_cert(struct gw *g, const char *path)
@@ -394,13 +384,13 @@ load_cert(struct gw *g, const char *path)
 		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
 		goto out;
 	}
-	g->cert = PEM_read_bio_X509(bio, NULL, no_password, NULL);
+	g->cert = PEM_read_bio_X509(bio, NULL, sign__pem_no_password, NULL);
 	if (g->cert == NULL) {
 		rc = sign_error__openssl(SIGN_ERR_MALFORMED,
 		    "%s holds no PEM certificate (the client certificate)", path);
 		goto out;
 	}
-	while ((x = PEM_read_bio_X509(bio, NULL, no_password, NULL)) != NULL) {
+	while ((x = PEM_read_bio_X509(bio, NULL, sign__pem_no_password, NULL)) != NULL) {
 		if (!sk_X509_push(g->chain, x)) {
 			X509_free(x);
 			rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
@@ -468,8 +458,8 @@ load_key_file(struct gw *g, const char *path)
 		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
 		goto out;
 	}
-	/* no_password: an encrypted key fails here instead of prompting. */
-	g->key = PEM_read_bio_PrivateKey(bio, NULL, no_password, NULL);
+	/* sign__pem_no_password: an encrypted key fails here instead of prompting. */
+	g->key = PEM_read_bio_PrivateKey(bio, NULL, sign__pem_no_password, NULL);
 	if (g->key == NULL)
 		rc = sign_error__openssl(SIGN_ERR_MALFORMED,
 		    "%s holds no unencrypted PEM private key (the client key)", path);

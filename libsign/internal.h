@@ -67,4 +67,8 @@ int sign__remove_leftovers(const char *dir, int (*match)(const char *name, void 
 #include <sys/types.h>
 const char *sign__file_kind(mode_t m);
 
+/* A pem_password_cb that gives no password: an encrypted PEM item fails to
+ * load instead of OpenSSL prompting on the terminal. */
+int sign__pem_no_password(char *buf, int size, int rwflag, void *u);
+
 #endif

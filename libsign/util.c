@@ -320,6 +320,16 @@ sign__file_kind(mode_t m)
 }
 
 int
+sign__pem_no_password(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
+	return -1;
+}
+
+int
 sign__remove_leftovers(const char *dir, int (*match)(const char *name, void *ud), void *ud,
     time_t now, time_t min_age, unsigned int *removed)
 {

@@ -243,6 +243,8 @@ if [ -f "$ARCH" ]; then
 		while IFS= read -r tok; do
 			case $tok in
 			/* | sign_* | kyso_* | *=* | -* | *\(\)) continue ;;
+			# build directories the scripts make (.gitignore: /build/, /build-*/)
+			build/* | build-*) continue ;;
 			*/*) ;;
 			*.c | *.h | *.sh | *.py | *.am | *.md | *.inc | *.def) ;;
 			*) continue ;;

@@ -67,6 +67,15 @@ expect 0 "object=upper;type=private" "$KYSO" key generate --token "$U" --label u
 # A random id when none is given; JSON output.
 expect 0 '"uri": "pkcs11:.*object=noid;type=private"' "$KYSO" key generate --json \
     --token "$U" --label noid --type ec:prime256v1 --pin-source env:PIN
+# --json "type": the canonical name (as --help and kyso-key(1) list them),
+# whichever accepted spelling or case was typed.
+for spec in EC:P-256=ec:prime256v1 ec:secp256r1=ec:prime256v1 Ec:P-384=ec:secp384r1 \
+    RSA:2048=rsa:2048; do
+	given=${spec%%=*} want=${spec#*=}
+	lab=canon-$(printf '%s' "$given" | tr ':A-Z' '-a-z')
+	expect 0 "\"type\": \"$want\"" "$KYSO" key generate --json --token "$U" --label "$lab" \
+	    --type "$given" --pin-source env:PIN
+done
 
 # Refusals.
 expect 3 "already on the token; pick another --id" "$KYSO" key generate --token "$U" \
@@ -107,5 +116,5 @@ expect 4 "no token matches" "$KYSO" key generate --token pkcs11:token=none --lab
     --pin-source env:PIN
 n=$(p11t --token-label "Ký số" --login --pin "$PIN" --list-objects --type privkey 2>/dev/null |
     grep -c "^Private Key Object")
-[ "$n" = 6 ] && pass "refused generations left no key" || fail "$n private keys after refusals"
+[ "$n" = 10 ] && pass "refused generations left no key" || fail "$n private keys after refusals"
 done_testing

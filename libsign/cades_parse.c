@@ -8,7 +8,6 @@
 #include "cades_priv.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -635,22 +634,20 @@ bad:
 int
 hash_content_file(const char *path, int named, struct mdset *m)
 {
+	struct sign__file_why why;
 	unsigned char *buf = NULL;
 	struct stat st;
 	ssize_t r;
 	int fd, fifo, rc = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0)
-		return sign_error__set(errno == ENOENT ? SIGN_ERR_NOT_FOUND : SIGN_ERR_IO,
-		    (unsigned long)errno, "cannot open the signed content %s: %s; check the "
-		    "file name%s", path, strerror(errno), named ? " given with --content" :
-		    " (found beside the signature), or name it with --content FILE");
-	if (fstat(fd, &st) != 0) {
-		rc = sign_error__set(SIGN_ERR_IO, (unsigned long)errno, "cannot read the signed "
-		    "content %s: %s", path, strerror(errno));
-		goto out;
-	}
+	/* (a FIFO stays without O_NONBLOCK: read below when poll() says so) */
+	if (sign__file_open(path, SIGN__FILE_ANY_KIND, &fd, &st, &why) != 0)
+		return why.fail == SIGN__FILE_OPEN ? sign_error__set(why.code,
+		    (unsigned long)why.err, "cannot open the signed content %s: %s; check the "
+		    "file name%s", path, strerror(why.err), named ? " given with --content" :
+		    " (found beside the signature), or name it with --content FILE") :
+		    sign_error__set(why.code, (unsigned long)why.err, "cannot read the signed "
+		    "content %s: %s", path, strerror(why.err));
 	if (S_ISDIR(st.st_mode)) {
 		rc = sign_error__set(SIGN_ERR_NOT_FOUND, 0, "the signed content %s is not a file; "
 		    "check the file name%s", path, named ? "" : " or name it with --content FILE");
@@ -669,16 +666,12 @@ hash_content_file(const char *path, int named, struct mdset *m)
 		goto out;
 	}
 	fifo = S_ISFIFO(st.st_mode);
-	/* A named FIFO stays open as it is, without blocking, and is read when
-	 * poll() says so: closing it to reopen it blocking lost what a writer
-	 * that came in between wrote, and then waited for another writer
-	 * forever.  On a FIFO, poll() reports the hang-up only once a writer
-	 * has come and gone, so an early read of 0 is never taken as the end. */
-	if (!fifo && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) {
-		rc = sign_error__set(SIGN_ERR_IO, (unsigned long)errno, "cannot read the signed "
-		    "content %s: %s", path, strerror(errno));
-		goto out;
-	}
+	/* A named FIFO stays open as it is, without blocking (sign__file_open),
+	 * and is read when poll() says so: closing it to reopen it blocking lost
+	 * what a writer that came in between wrote, and then waited for another
+	 * writer forever.  On a FIFO, poll() reports the hang-up only once a
+	 * writer has come and gone, so an early read of 0 is never taken as the
+	 * end. */
 	buf = malloc(CADES_IO_CHUNK);
 	if (buf == NULL) {
 		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");

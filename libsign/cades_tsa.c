@@ -16,8 +16,6 @@
 #include "cades_priv.h"
 #include "http_priv.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -37,65 +35,49 @@ static const char WHAT[] = "the time-stamp server";
  * tsa-cacert in kyso.conf) */
 static const char CA_SETTING[] = "tsa-cacert";
 
+/* The CA bundle could not be opened or read: why, for the user. */
+static int
+bundle_error(const char *path, const struct sign__file_why *why)
+{
+	switch (why->fail) {
+	case SIGN__FILE_OPEN:
+		return sign_error__set(SIGN_ERR_NOT_FOUND, (unsigned long)why->err, "cannot read "
+		    "the time-stamp server's CA bundle %s: %s; check the file name (%s)", path,
+		    strerror(why->err), CA_SETTING);
+	case SIGN__FILE_KIND:
+		return sign_error__set(SIGN_ERR_USAGE, 0, "the time-stamp server's CA bundle %s is "
+		    "%s, not a file; name a PEM file of CA certificates (%s)", path, why->kind,
+		    CA_SETTING);
+	case SIGN__FILE_SIZE:
+		return sign_error__set(why->code, 0, "the time-stamp server's CA bundle %s is "
+		    "larger than %d bytes", path, TSA_MAX_CACERT);
+	case SIGN__FILE_NOMEM:
+		return sign_error__set(why->code, 0, "out of memory");
+	default:
+		return sign_error__set(why->code, (unsigned long)why->err, "cannot read the "
+		    "time-stamp server's CA bundle %s: %s", path, strerror(why->err));
+	}
+}
+
 /* The CA bundle: a regular file (opened without waiting, so that a FIFO is
  * refused, not waited on) of at most TSA_MAX_CACERT bytes, with at least
  * one PEM certificate (what libcurl's OpenSSL reads from it). */
 static int
 check_bundle(const char *path)
 {
-	unsigned char *data = NULL;
-	size_t len = 0, cap;
+	sign_buf data = SIGN_BUF_INIT;
+	struct sign__file_why why;
 	struct stat st;
 	BIO *bio = NULL;
 	X509 *x = NULL;
-	ssize_t r;
 	int fd = -1, rc = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		rc = sign_error__set(SIGN_ERR_NOT_FOUND, (unsigned long)errno, "cannot read the "
-		    "time-stamp server's CA bundle %s: %s; check the file name (%s)", path,
-		    strerror(errno), CA_SETTING);
+	if (sign__file_open(path, 0, &fd, &st, &why) != 0 ||
+	    sign__file_read(fd, &st, TSA_MAX_CACERT, &data, &why) != 0) {
+		rc = bundle_error(path, &why);
 		goto out;
 	}
-	if (fstat(fd, &st) != 0) {
-		rc = sign_error__set(SIGN_ERR_IO, (unsigned long)errno, "cannot read the "
-		    "time-stamp server's CA bundle %s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = sign_error__set(SIGN_ERR_USAGE, 0, "the time-stamp server's CA bundle %s is "
-		    "%s, not a file; name a PEM file of CA certificates (%s)", path,
-		    sign__file_kind(st.st_mode), CA_SETTING);
-		goto out;
-	}
-	if (st.st_size > TSA_MAX_CACERT) {
-		rc = sign_error__set(SIGN_ERR_TOO_LARGE, 0, "the time-stamp server's CA bundle %s "
-		    "is larger than %d bytes", path, TSA_MAX_CACERT);
-		goto out;
-	}
-	/* its size now, and one byte more: a file that grows meanwhile is read
-	 * up to that (libcurl reads it again, whole, when it connects) */
-	cap = (size_t)st.st_size + 1;
-	data = malloc(cap);
-	if (data == NULL) {
-		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
-		goto out;
-	}
-	while (len < cap) {
-		r = read(fd, data + len, cap - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = sign_error__set(SIGN_ERR_IO, (unsigned long)errno, "cannot read the "
-			    "time-stamp server's CA bundle %s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	bio = BIO_new_mem_buf(data, (int)len);
+	bio = BIO_new_mem_buf(data.data, (int)data.len);
 	if (bio == NULL) {
 		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
 		goto out;
@@ -109,7 +91,7 @@ out:
 	ERR_clear_error();
 	X509_free(x);
 	BIO_free(bio);
-	free(data);
+	sign_buf_dispose(&data);
 	if (fd >= 0)
 		close(fd);
 	return rc;

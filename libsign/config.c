@@ -3,7 +3,6 @@
 #include "internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -342,49 +341,52 @@ out:
 	return rc;
 }
 
+/* The configuration file could not be opened or read: why, for the user. */
+static int
+load_error(const char *path, const struct sign__file_why *why)
+{
+	switch (why->fail) {
+	case SIGN__FILE_OPEN:
+		return sign_error__set(why->code, (unsigned long)why->err,
+		    "cannot open the configuration file %s: %s", path, strerror(why->err));
+	case SIGN__FILE_KIND:
+		/* (the advice to chmod /dev/null would harm the system) */
+		return sign_error__set(SIGN_ERR_USAGE, 0,
+		    "the configuration file %s is %s, not a regular file; name a regular "
+		    "file", path, why->kind);
+	case SIGN__FILE_SIZE:
+		return sign_error__set(why->code, 0, "%s: larger than %d bytes", path,
+		    SIGN_CONFIG_MAX_SIZE);
+	case SIGN__FILE_NOMEM:
+		return sign_error__set(why->code, 0, "out of memory");
+	case SIGN__FILE_READ:
+		return sign_error__set(why->code, (unsigned long)why->err, "cannot read %s: %s",
+		    path, strerror(why->err));
+	default:
+		return sign_error__set(why->code, (unsigned long)why->err, "%s: %s", path,
+		    strerror(why->err));
+	}
+}
+
 int
 sign_config_load(sign_config **out, const char *path)
 {
 	sign_config *cfg = NULL;
-	unsigned char *data = NULL;
-	size_t len = 0, i;
+	sign_buf data = SIGN_BUF_INIT;
+	struct sign__file_why why;
 	struct stat st;
-	ssize_t r;
+	size_t i;
 	int fd = -1, rc = 0;
 
 	if (out == NULL || path == NULL)
 		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "sign_config_load: NULL argument");
 	*out = NULL;
-	/* O_NONBLOCK: a FIFO opens at once (and is refused below). */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		int e = errno;
-
-		rc = sign_error__set(e == ENOENT ? SIGN_ERR_NOT_FOUND : SIGN_ERR_IO,
-		    (unsigned long)e, "cannot open the configuration file %s: %s", path,
-		    strerror(e));
-		goto out;
-	}
-	/* Permissions are judged on the file we read (fstat), not on a name. */
-	if (fstat(fd, &st) != 0) {
-		rc = sign_error__set(SIGN_ERR_IO, (unsigned long)errno, "%s: %s", path,
-		    strerror(errno));
-		goto out;
-	}
 	/* Only a regular file: a device or a FIFO has no size to bound and no
-	 * mode worth judging (the advice to chmod /dev/null would harm the
-	 * system). */
-	if (!S_ISREG(st.st_mode)) {
-		rc = sign_error__set(SIGN_ERR_USAGE, 0,
-		    "the configuration file %s is %s, not a regular file; name a regular "
-		    "file", path, sign__file_kind(st.st_mode));
+	 * mode worth judging.  Permissions are judged on the file we read
+	 * (fstat), not on a name. */
+	if (sign__file_open(path, 0, &fd, &st, &why) != 0) {
+		rc = load_error(path, &why);
 		goto out;
-	}
-	{
-		int fl = fcntl(fd, F_GETFL);
-
-		if (fl >= 0)
-			(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 	}
 	/* Whoever may change the file decides where the gateway password and the
 	 * patients' data go (gateway, cacert...): only its owner, who is the
@@ -403,35 +405,11 @@ sign_config_load(sign_config **out, const char *path)
 		    path, (unsigned long)st.st_uid);
 		goto out;
 	}
-	if (st.st_size > SIGN_CONFIG_MAX_SIZE) {
-		rc = sign_error__set(SIGN_ERR_TOO_LARGE, 0, "%s: larger than %d bytes", path,
-		    SIGN_CONFIG_MAX_SIZE);
+	if (sign__file_read(fd, &st, SIGN_CONFIG_MAX_SIZE, &data, &why) != 0) {
+		rc = load_error(path, &why);
 		goto out;
 	}
-	data = malloc(SIGN_CONFIG_MAX_SIZE + 1);
-	if (data == NULL) {
-		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
-		goto out;
-	}
-	while (len <= SIGN_CONFIG_MAX_SIZE) {
-		r = read(fd, data + len, SIGN_CONFIG_MAX_SIZE + 1 - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = sign_error__set(SIGN_ERR_IO, (unsigned long)errno,
-			    "cannot read %s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	if (len > SIGN_CONFIG_MAX_SIZE) {
-		rc = sign_error__set(SIGN_ERR_TOO_LARGE, 0, "%s: larger than %d bytes", path,
-		    SIGN_CONFIG_MAX_SIZE);
-		goto out;
-	}
-	rc = sign_config_parse(&cfg, (const char *)data, len, path);
+	rc = sign_config_parse(&cfg, (const char *)data.data, data.len, path);
 	if (rc != 0)
 		goto out;
 	for (i = 0; i < cfg->count; i++) {
@@ -451,7 +429,7 @@ sign_config_load(sign_config **out, const char *path)
 out:
 	if (fd >= 0)
 		close(fd);
-	sign__freezero(data, data != NULL ? SIGN_CONFIG_MAX_SIZE + 1 : 0);
+	sign_buf_dispose(&data);
 	sign_config_free(cfg);
 	return rc;
 }

@@ -34,8 +34,51 @@ void sign__hex(char *out, const unsigned char *p, size_t n);
 /* Constant-time comparison: 0 when equal. */
 int sign__ct_memcmp(const void *a, const void *b, size_t len);
 
-/* Read a whole file of at most max bytes into buf. */
+/* Read a whole file of at most max bytes into buf: any file that can be
+ * opened, a pipe or a device too (opened as fopen() would: a FIFO waits for
+ * its writer).  The last error says "PATH: cause". */
 int sign__read_file(const char *path, size_t max, sign_buf *buf);
+
+/*
+ * The safe way to read a file a user named: sign__file_open() opens it
+ * without waiting (O_NONBLOCK: a FIFO opens at once instead of hanging us;
+ * O_NOCTTY, O_CLOEXEC), fstat()s it into *st (what the caller judges:
+ * permissions, owner), refuses anything but a regular file unless flags
+ * holds SIGN__FILE_ANY_KIND, and clears O_NONBLOCK again (but on a FIFO,
+ * which only SIGN__FILE_ANY_KIND lets through: its reader polls).
+ * sign__file_read() then reads fd to its end, at most max bytes (max <
+ * SIZE_MAX), retrying reads a signal interrupts; with st (from
+ * sign__file_open) a file whose size is already over max is refused
+ * unread, and the buffer starts at its size.  Buffers it lets go are
+ * wiped: it may read secrets.
+ *
+ * Both return 0, or -1 with *why filled and the thread's last error left
+ * alone: the caller words the message (its file, its fix).  On failure
+ * sign__file_open leaves *fd at -1 (nothing to close); sign__file_read
+ * leaves out as it was.
+ */
+#include <sys/types.h>
+#include <sys/stat.h>
+enum sign__file_fail {
+	SIGN__FILE_OPEN = 1,    /* open(2) failed: err */
+	SIGN__FILE_STAT,        /* fstat(2) or fcntl(2) failed: err */
+	SIGN__FILE_KIND,        /* not a regular file: kind says what it is */
+	SIGN__FILE_SIZE,        /* larger than max bytes */
+	SIGN__FILE_READ,        /* read(2) failed: err */
+	SIGN__FILE_NOMEM        /* out of memory */
+};
+struct sign__file_why {
+	enum sign__file_fail fail;
+	int code;               /* the usual SIGN_ERR_*: NOT_FOUND for a name that
+	                         * is not there, IO, TOO_LARGE, NOMEM, USAGE (KIND) */
+	int err;                /* errno, for OPEN, STAT and READ */
+	const char *kind;       /* for KIND: sign__file_kind(), "a FIFO"... */
+};
+#define SIGN__FILE_ANY_KIND 1u  /* sign__file_open: every kind; the caller judges */
+int sign__file_open(const char *path, unsigned int flags, int *fd, struct stat *st,
+    struct sign__file_why *why);
+int sign__file_read(int fd, const struct stat *st, size_t max, sign_buf *out,
+    struct sign__file_why *why);
 
 /*
  * Atomic output: write to a temporary file beside `path`, then rename.

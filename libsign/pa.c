@@ -20,8 +20,6 @@
  */
 #include "pa_priv.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -256,60 +254,35 @@ sign_pa_doc_set_chipauth(sign_pa_doc *doc, sign_chipauth_verdict verdict, const 
 static int
 read_regular(const char *path, size_t max, sign_buf *b)
 {
+	sign_buf data = SIGN_BUF_INIT;
+	struct sign__file_why why;
 	struct stat st;
-	unsigned char *data = NULL;
-	size_t len = 0;
-	int fd, rc = 0;
+	int fd = -1, rc = 0;
 
-	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return sign_error__set(errno == ENOENT ? SIGN_ERR_NOT_FOUND : SIGN_ERR_IO,
-		    (unsigned long)errno, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) != 0) {
-		rc = sign_error__set(SIGN_ERR_IO, (unsigned long)errno, "%s: %s", path,
-		    strerror(errno));
+	if (sign__file_open(path, 0, &fd, &st, &why) != 0 ||
+	    sign__file_read(fd, &st, max, &data, &why) != 0) {
+		rc = why.fail == SIGN__FILE_KIND ? sign_error__set(SIGN_ERR_MALFORMED, 0,
+		    "%s: not a regular file (a dump holds only the files as read)", path) :
+		    why.fail == SIGN__FILE_SIZE ? sign_error__set(why.code, 0,
+		    "%s: larger than %zu bytes", path, max) :
+		    why.fail == SIGN__FILE_NOMEM ? sign_error__set(why.code, 0, "out of memory") :
+		    sign_error__set(why.code, (unsigned long)why.err, "%s: %s", path,
+		    strerror(why.err));
 		goto out;
 	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = sign_error__set(SIGN_ERR_MALFORMED, 0,
-		    "%s: not a regular file (a dump holds only the files as read)", path);
+	/* More than its size when opened: a file that grows is refused. */
+	if (data.len > (size_t)st.st_size) {
+		rc = sign_error__set(SIGN_ERR_IO, 0, "%s: changed while being read", path);
 		goto out;
-	}
-	if (st.st_size < 0 || (unsigned long long)st.st_size > max) {
-		rc = sign_error__set(SIGN_ERR_TOO_LARGE, 0, "%s: larger than %zu bytes", path, max);
-		goto out;
-	}
-	/* One byte more than the size: a file that grows is refused. */
-	data = malloc((size_t)st.st_size + 1);
-	if (data == NULL) {
-		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
-		goto out;
-	}
-	for (;;) {
-		ssize_t n = read(fd, data + len, (size_t)st.st_size + 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = sign_error__set(SIGN_ERR_IO, (unsigned long)errno, "%s: %s", path,
-			    strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > (size_t)st.st_size) {
-			rc = sign_error__set(SIGN_ERR_IO, 0, "%s: changed while being read", path);
-			goto out;
-		}
 	}
 	sign_buf_dispose(b);
-	b->data = data;
-	b->len = len;
-	data = NULL;
+	*b = data;
+	data.data = NULL;
+	data.len = 0;
 out:
-	sign__freezero(data, data != NULL ? (size_t)st.st_size + 1 : 0);
-	close(fd);
+	sign_buf_dispose(&data);
+	if (fd >= 0)
+		close(fd);
 	return rc;
 }
 

@@ -150,60 +150,124 @@ sign__ct_memcmp(const void *a, const void *b, size_t len)
 	return CRYPTO_memcmp(a, b, len) != 0;
 }
 
+/* Fill why (for the caller's message) and fail. */
+static int
+file_fail(struct sign__file_why *why, enum sign__file_fail fail, int code, int err)
+{
+	why->fail = fail;
+	why->code = code;
+	why->err = err;
+	return -1;
+}
+
+int
+sign__file_open(const char *path, unsigned int flags, int *fd, struct stat *st,
+    struct sign__file_why *why)
+{
+	int f, fl, e;
+
+	memset(why, 0, sizeof(*why));
+	*fd = -1;
+	f = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (f < 0)
+		return file_fail(why, SIGN__FILE_OPEN, errno == ENOENT ? SIGN_ERR_NOT_FOUND :
+		    SIGN_ERR_IO, errno);
+	if (fstat(f, st) != 0) {
+		e = errno;
+		close(f);
+		return file_fail(why, SIGN__FILE_STAT, SIGN_ERR_IO, e);
+	}
+	/* a device or a FIFO has no size to bound, and may never end */
+	if (!S_ISREG(st->st_mode) && !(flags & SIGN__FILE_ANY_KIND)) {
+		close(f);
+		why->kind = sign__file_kind(st->st_mode);
+		return file_fail(why, SIGN__FILE_KIND, SIGN_ERR_USAGE, 0);
+	}
+	if (!S_ISFIFO(st->st_mode) && ((fl = fcntl(f, F_GETFL)) < 0 ||
+	    fcntl(f, F_SETFL, fl & ~O_NONBLOCK) != 0)) {
+		e = errno;
+		close(f);
+		return file_fail(why, SIGN__FILE_STAT, SIGN_ERR_IO, e);
+	}
+	*fd = f;
+	return 0;
+}
+
+int
+sign__file_read(int fd, const struct stat *st, size_t max, sign_buf *out,
+    struct sign__file_why *why)
+{
+	unsigned char *data = NULL, *p;
+	size_t len = 0, cap, ncap;
+	ssize_t r;
+
+	memset(why, 0, sizeof(*why));
+	if (st != NULL && S_ISREG(st->st_mode) && st->st_size > 0 &&
+	    (unsigned long long)st->st_size > max)
+		return file_fail(why, SIGN__FILE_SIZE, SIGN_ERR_TOO_LARGE, 0);
+	/* its size and one byte more (where the end is seen), else a page */
+	cap = st != NULL && S_ISREG(st->st_mode) && st->st_size >= 0 ?
+	    (size_t)st->st_size + 1 : 4096;
+	if (cap > max + 1)
+		cap = max + 1;
+	data = malloc(cap);
+	if (data == NULL)
+		return file_fail(why, SIGN__FILE_NOMEM, SIGN_ERR_NOMEM, 0);
+	for (;;) {
+		if (len == cap) {
+			/* max + 1 bytes read: more than max */
+			if (cap == max + 1) {
+				file_fail(why, SIGN__FILE_SIZE, SIGN_ERR_TOO_LARGE, 0);
+				goto fail;
+			}
+			ncap = cap > (max + 1) / 2 ? max + 1 : cap * 2;
+			p = malloc(ncap);
+			if (p == NULL) {
+				file_fail(why, SIGN__FILE_NOMEM, SIGN_ERR_NOMEM, 0);
+				goto fail;
+			}
+			memcpy(p, data, len);
+			sign__freezero(data, cap);
+			data = p;
+			cap = ncap;
+		}
+		r = read(fd, data + len, cap - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			file_fail(why, SIGN__FILE_READ, SIGN_ERR_IO, errno);
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	sign_buf_dispose(out);
+	out->data = data;
+	out->len = len;
+	return 0;
+fail:
+	sign__freezero(data, cap);
+	return -1;
+}
+
 int
 sign__read_file(const char *path, size_t max, sign_buf *buf)
 {
-	FILE *fp = NULL;
-	unsigned char *data = NULL;
-	size_t len = 0, cap = 0, n;
-	int rc = 0;
+	struct sign__file_why why;
+	int fd, rc = 0;
 
-	fp = fopen(path, "rb");
-	if (fp == NULL) {
-		rc = sign_error__set(errno == ENOENT ? SIGN_ERR_NOT_FOUND : SIGN_ERR_IO,
+	/* as fopen() opens it: a pipe (/dev/stdin) or a device is read too */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return sign_error__set(errno == ENOENT ? SIGN_ERR_NOT_FOUND : SIGN_ERR_IO,
 		    (unsigned long)errno, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	for (;;) {
-		if (len == cap) {
-			unsigned char *p;
-
-			if (cap >= max + 1) {
-				rc = sign_error__set(SIGN_ERR_TOO_LARGE, 0,
-				    "%s: larger than %zu bytes", path, max);
-				goto out;
-			}
-			cap = cap == 0 ? 4096 : cap * 2;
-			if (cap > max + 1)
-				cap = max + 1;
-			p = realloc(data, cap);
-			if (p == NULL) {
-				rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
-				goto out;
-			}
-			data = p;
-		}
-		n = fread(data + len, 1, cap - len, fp);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	if (ferror(fp)) {
-		rc = sign_error__set(SIGN_ERR_IO, (unsigned long)errno, "%s: read error", path);
-		goto out;
-	}
-	if (len > max) {
-		rc = sign_error__set(SIGN_ERR_TOO_LARGE, 0, "%s: larger than %zu bytes", path, max);
-		goto out;
-	}
-	sign_buf_dispose(buf);
-	buf->data = data;
-	buf->len = len;
-	data = NULL;
-out:
-	if (fp != NULL)
-		fclose(fp);
-	free(data);
+	if (sign__file_read(fd, NULL, max, buf, &why) != 0)
+		rc = why.fail == SIGN__FILE_SIZE ? sign_error__set(why.code, 0,
+		    "%s: larger than %zu bytes", path, max) :
+		    why.fail == SIGN__FILE_NOMEM ? sign_error__set(why.code, 0, "out of memory") :
+		    sign_error__set(why.code, (unsigned long)why.err, "%s: read error", path);
+	close(fd);
 	return rc;
 }
 

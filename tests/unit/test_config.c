@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* kyso.conf parser: syntax, sections, errors with line numbers, the 0600
- * rule for files holding secrets, and the default location. */
+ * rule for files holding secrets, and the default location; the safe file
+ * reading it shares with the library's other readers (sign__file_open,
+ * sign__file_read, sign__read_file: util.c). */
+#include "internal.h"   /* first: config.h */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -268,6 +273,158 @@ test_load_modes(void **state)
 	assert_null(cfg);
 }
 
+/* n bytes of comment lines (each "#...\n", the last maybe shorter) */
+static void
+write_size(const char *path, size_t n)
+{
+	FILE *fp = fopen(path, "w");
+	size_t i;
+
+	assert_non_null(fp);
+	for (i = 0; i < n; i++)
+		fputc(i % 64 == 63 || i == n - 1 ? '\n' : '#', fp);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(chmod(path, 0600), 0);
+}
+
+/* kyso.conf that is not a regular file, or too large: refused with its own
+ * words, and a FIFO without waiting for a writer (alarm: a hang fails). */
+static void
+test_load_files(void **state)
+{
+	char path[600], fifo[600], want[700];
+	sign_config *cfg = NULL;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/size.conf", tmpdir);
+	snprintf(fifo, sizeof(fifo), "%s/fifo.conf", tmpdir);
+	write_size(path, SIGN_CONFIG_MAX_SIZE);
+	assert_int_equal(sign_config_load(&cfg, path), 0);
+	assert_int_equal(sign_config_count(cfg), 0);
+	sign_config_free(cfg);
+	cfg = NULL;
+	write_size(path, SIGN_CONFIG_MAX_SIZE + 1);
+	assert_int_equal(sign_config_load(&cfg, path), SIGN_ERR_TOO_LARGE);
+	snprintf(want, sizeof(want), "%s: larger than %d bytes", path, SIGN_CONFIG_MAX_SIZE);
+	assert_string_equal(sign_error_message(), want);
+	assert_null(cfg);
+	unlink(path);
+	assert_int_equal(sign_config_load(&cfg, path), SIGN_ERR_NOT_FOUND);
+	snprintf(want, sizeof(want), "cannot open the configuration file %s: %s", path,
+	    strerror(ENOENT));
+	assert_string_equal(sign_error_message(), want);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	alarm(20);
+	assert_int_equal(sign_config_load(&cfg, fifo), SIGN_ERR_USAGE);
+	alarm(0);
+	snprintf(want, sizeof(want), "the configuration file %s is a FIFO, not a regular file; "
+	    "name a regular file", fifo);
+	assert_string_equal(sign_error_message(), want);
+	unlink(fifo);
+	assert_int_equal(sign_config_load(&cfg, "/dev/null"), SIGN_ERR_USAGE);
+	assert_non_null(strstr(sign_error_message(), "/dev/null is a character device, not a "
+	    "regular file"));
+	assert_null(strstr(sign_error_message(), "chmod"));
+	assert_int_equal(sign_config_load(&cfg, tmpdir), SIGN_ERR_USAGE);
+	assert_non_null(strstr(sign_error_message(), "is a directory, not a regular file"));
+	assert_null(cfg);
+}
+
+/* sign__file_open and sign__file_read: what each refuses and says, the
+ * bound to the byte, a file that grows while it is read, and (with
+ * SIGN__FILE_ANY_KIND) a FIFO opened without waiting and left non-blocking. */
+static void
+test_file_helpers(void **state)
+{
+	char path[600], fifo[600];
+	sign_buf b = SIGN_BUF_INIT;
+	struct sign__file_why why;
+	struct stat st;
+	FILE *fp;
+	int fd = 99;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/f.bin", tmpdir);
+	snprintf(fifo, sizeof(fifo), "%s/f.fifo", tmpdir);
+	/* not there: OPEN, NOT_FOUND, errno; nothing to close */
+	assert_int_equal(sign__file_open(path, 0, &fd, &st, &why), -1);
+	assert_int_equal(fd, -1);
+	assert_int_equal(why.fail, SIGN__FILE_OPEN);
+	assert_int_equal(why.code, SIGN_ERR_NOT_FOUND);
+	assert_int_equal(why.err, ENOENT);
+	/* a directory, a device: KIND, named */
+	assert_int_equal(sign__file_open(tmpdir, 0, &fd, &st, &why), -1);
+	assert_int_equal(why.fail, SIGN__FILE_KIND);
+	assert_string_equal(why.kind, "a directory");
+	assert_int_equal(sign__file_open("/dev/null", 0, &fd, &st, &why), -1);
+	assert_int_equal(why.fail, SIGN__FILE_KIND);
+	assert_string_equal(why.kind, "a character device");
+	/* a FIFO with no writer: refused at once; with ANY_KIND opened at once,
+	 * still non-blocking */
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	alarm(20);
+	assert_int_equal(sign__file_open(fifo, 0, &fd, &st, &why), -1);
+	assert_int_equal(why.fail, SIGN__FILE_KIND);
+	assert_string_equal(why.kind, "a FIFO");
+	assert_int_equal(sign__file_open(fifo, SIGN__FILE_ANY_KIND, &fd, &st, &why), 0);
+	alarm(0);
+	assert_true(S_ISFIFO(st.st_mode));
+	assert_true(fcntl(fd, F_GETFL) & O_NONBLOCK);
+	close(fd);
+	unlink(fifo);
+	/* a regular file: blocking again, read whole up to max; one byte more
+	 * is SIZE, from its size before any read */
+	write_size(path, 100);
+	assert_int_equal(sign__file_open(path, 0, &fd, &st, &why), 0);
+	assert_false(fcntl(fd, F_GETFL) & O_NONBLOCK);
+	assert_int_equal(sign__file_read(fd, &st, 99, &b, &why), -1);
+	assert_int_equal(why.fail, SIGN__FILE_SIZE);
+	assert_int_equal(why.code, SIGN_ERR_TOO_LARGE);
+	assert_null(b.data);
+	assert_int_equal(sign__file_read(fd, &st, 100, &b, &why), 0);
+	assert_int_equal(b.len, 100);
+	assert_int_equal(b.data[99], '\n');
+	close(fd);
+	/* grown after the fstat: read to its end (the caller compares with
+	 * st_size), past max it is SIZE */
+	assert_int_equal(sign__file_open(path, 0, &fd, &st, &why), 0);
+	fp = fopen(path, "a");
+	assert_non_null(fp);
+	assert_int_equal(fputs("more\n", fp) >= 0, 1);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(sign__file_read(fd, &st, 1000, &b, &why), 0);
+	assert_int_equal(b.len, 105);
+	assert_int_equal(st.st_size, 100);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_int_equal(sign__file_read(fd, &st, 104, &b, &why), -1);
+	assert_int_equal(why.fail, SIGN__FILE_SIZE);
+	assert_int_equal(b.len, 105);           /* left as it was */
+	close(fd);
+	sign_buf_dispose(&b);
+	/* without st (a device, a pipe): to the end, or SIZE past max */
+	fd = open("/dev/zero", O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(sign__file_read(fd, NULL, 10000, &b, &why), -1);
+	assert_int_equal(why.fail, SIGN__FILE_SIZE);
+	close(fd);
+	fd = open("/dev/null", O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(sign__file_read(fd, NULL, 10, &b, &why), 0);
+	assert_int_equal(b.len, 0);
+	close(fd);
+	sign_buf_dispose(&b);
+	/* sign__read_file reads any kind (a device), with its own words */
+	assert_int_equal(sign__read_file("/dev/zero", 5000, &b), SIGN_ERR_TOO_LARGE);
+	assert_string_equal(sign_error_message(), "/dev/zero: larger than 5000 bytes");
+	assert_int_equal(sign__read_file(path, 105, &b), 0);
+	assert_int_equal(b.len, 105);
+	sign_buf_dispose(&b);
+	assert_int_equal(sign__read_file(tmpdir, 105, &b), SIGN_ERR_IO);
+	assert_non_null(strstr(sign_error_message(), ": read error"));
+	unlink(path);
+	assert_int_equal(sign__read_file(path, 105, &b), SIGN_ERR_NOT_FOUND);
+}
+
 static void
 test_default_path(void **state)
 {
@@ -318,6 +475,8 @@ main(void)
 		cmocka_unit_test(test_nul_and_limits),
 		cmocka_unit_test(test_secret_keys),
 		cmocka_unit_test(test_load_modes),
+		cmocka_unit_test(test_load_files),
+		cmocka_unit_test(test_file_helpers),
 		cmocka_unit_test(test_default_path),
 	};
 

@@ -992,20 +992,37 @@ check_text(const char *what, const char *s, size_t max)
 int
 sign_insurance_client_new(sign_insurance_client **out, const sign_insurance_options *o)
 {
+	return sign_insurance__client_new(out, o, NULL);
+}
+
+int
+sign_insurance__client_new(sign_insurance_client **out, const sign_insurance_options *o,
+    const struct sign_insurance__transport *t)
+{
 	sign_insurance_client *c = NULL;
 	size_t ulen;
 	int rc = 0;
 
-	if (out == NULL || o == NULL)
-		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "sign_insurance_client_new: NULL");
-	*out = NULL;
-	if (o->version != SIGN_INSURANCE_OPTIONS_VERSION)
-		return sign_error__set(SIGN_ERR_INVALID_ARG, 0,
+	if (out != NULL)
+		*out = NULL;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		if (t != NULL && t->free != NULL)
+			t->free(t->ctx);
+		return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+	}
+	if (t != NULL)
+		c->tr = *t;     /* owned from here on, freed with the client */
+	if (out == NULL || o == NULL) {
+		rc = sign_error__set(SIGN_ERR_INVALID_ARG, 0, "sign_insurance_client_new: NULL");
+		goto out;
+	}
+	if (o->version != SIGN_INSURANCE_OPTIONS_VERSION) {
+		rc = sign_error__set(SIGN_ERR_INVALID_ARG, 0,
 		    "sign_insurance_options version %u is not %d", o->version,
 		    SIGN_INSURANCE_OPTIONS_VERSION);
-	c = calloc(1, sizeof(*c));
-	if (c == NULL)
-		return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+		goto out;
+	}
 	c->now = wall_now;
 	rc = sign_insurance__check_base(&c->base, o->gateway);
 	if (rc != 0)
@@ -1050,9 +1067,11 @@ sign_insurance_client_new(sign_insurance_client **out, const sign_insurance_opti
 	c->tries = o->tries != 0 ? o->tries : 3;
 	c->retry_delay_ms = o->retry_delay_ms != 0 ? o->retry_delay_ms : 500;
 	c->warn_days = o->expiry_warn_days != 0 ? o->expiry_warn_days : 30;
-	rc = sign_gateway__new(&c->tr, o);
-	if (rc != 0)
-		goto out;
+	if (t == NULL) {
+		rc = sign_gateway__new(&c->tr, o);
+		if (rc != 0)
+			goto out;
+	}
 	*out = c;
 	c = NULL;
 out:
@@ -1139,7 +1158,7 @@ post(sign_insurance_client *c, const char *what, const char *url, const char *lo
 
 /* An HTTP status that carries no answer, with what to do about it. */
 static int
-http_failure(const sign_insurance_client *c, const char *what, long status)
+http_failure(const char *base, const char *what, long status)
 {
 	const char *fix;
 
@@ -1159,7 +1178,7 @@ http_failure(const sign_insurance_client *c, const char *what, long status)
 	else
 		fix = "not an answer of the gateway's API: check the gateway URL";
 	return sign_error__set(SIGN_ERR_HTTP, (unsigned long)status,
-	    "the gateway %s answered the %s request with HTTP %ld (%s)", c->base, what, status,
+	    "the gateway %s answered the %s request with HTTP %ld (%s)", base, what, status,
 	    fix);
 }
 
@@ -1199,6 +1218,37 @@ check_answer_types(const sign_insurance_result *r)
 			    arrays[i]);
 	}
 	return 0;
+}
+
+int
+sign_insurance__lookup_answer(sign_insurance_result **out, const char *base, const char *data,
+    size_t len, long http_status, long today, const char *facility, unsigned int warn_days)
+{
+	sign_insurance_result *r = NULL;
+	int rc;
+
+	*out = NULL;
+	if (!sign_insurance__has_code(data, len) && (http_status < 200 || http_status > 299))
+		return http_failure(base, "lookup", http_status);
+	rc = sign_insurance__result_from_answer(&r, data, len, http_status, today, facility,
+	    warn_days);
+	if (rc != 0 || (rc = check_answer_types(r)) != 0)
+		goto out;
+	/* An answer that carries a result code is taken whatever its status
+	 * (never retried), but coverage only from a successful one: a 3xx, 4xx
+	 * or 5xx page that says 000 is a broken or hostile answer. */
+	if (r->cls == SIGN_INSURANCE_COVERED && (http_status < 200 || http_status > 299)) {
+		rc = sign_error__set(SIGN_ERR_HTTP, (unsigned long)http_status,
+		    "the gateway %s answered the lookup with HTTP %ld and maKetQua %s (covered): "
+		    "coverage is only taken from an HTTP 2xx answer; try again, or ask the "
+		    "gateway's operator", base, http_status, r->code);
+		goto out;
+	}
+	*out = r;
+	r = NULL;
+out:
+	sign_insurance_result_free(r);
+	return rc;
 }
 
 static char *
@@ -1255,7 +1305,7 @@ take_token(sign_insurance_client *c)
 	    &c->id_token, &exp);
 	if (rc != 0) {
 		if (rc == SIGN_ERR_SERVER_RESPONSE && (status < 200 || status > 299))
-			rc = http_failure(c, "token", status);
+			rc = http_failure(c->base, "token", status);
 		else if (rc == SIGN_ERR_SERVER_AUTH)
 			rc = sign_error__set(rc, sign_error_backend(),
 			    "the gateway refused the facility account %s: check the username and "
@@ -1412,14 +1462,9 @@ sign_insurance_lookup(sign_insurance_result **out, sign_insurance_client *c,
 		}
 		break;
 	}
-	if (!sign_insurance__has_code((const char *)ans.data, ans.len) &&
-	    (status < 200 || status > 299)) {
-		rc = http_failure(c, "lookup", status);
-		goto out;
-	}
-	rc = sign_insurance__result_from_answer(&res, (const char *)ans.data, ans.len, status,
+	rc = sign_insurance__lookup_answer(&res, c->base, (const char *)ans.data, ans.len, status,
 	    sign_insurance__local_days(c->now()), c->facility, c->warn_days);
-	if (rc != 0 || (rc = check_answer_types(res)) != 0)
+	if (rc != 0)
 		goto out;
 	for (i = 0; i < REQ_N; i++) {
 		const char *v = json_string_value(json_object_get(jbody, req_names[i]));

@@ -35,6 +35,13 @@ struct sign_insurance__transport {
  * certificate and key; takes base (for messages) from opts. */
 int sign_gateway__new(struct sign_insurance__transport *out, const sign_insurance_options *opts);
 
+/* sign_insurance_client_new() with the transport t instead of libcurl's (t
+ * NULL: libcurl's, through sign_gateway__new()).  The client owns t->ctx
+ * from the call on, also when it fails (t->free is called then).  For the
+ * fuzz target and tests: the rest of the client is the real one. */
+int sign_insurance__client_new(sign_insurance_client **out, const sign_insurance_options *opts,
+    const struct sign_insurance__transport *t);
+
 /* Replace a client's transport (unit tests); the old one is freed.  The
  * client takes ownership of t->ctx. */
 void sign_insurance__set_transport(sign_insurance_client *c,
@@ -90,6 +97,21 @@ int sign_insurance__code_from_json(const json_t *v, char out[17]);
  */
 int sign_insurance__result_from_answer(sign_insurance_result **out, const char *data,
     size_t len, long http_status, long today, const char *facility, unsigned int warn_days);
+
+/*
+ * Judge the lookup step's answer as the client received it (after the
+ * re-authentication that a 401 triggers): an HTTP status other than 2xx
+ * without a result code is an HTTP failure (SIGN_ERR_HTTP, base names the
+ * gateway in the message); otherwise the result of
+ * sign_insurance__result_from_answer(), refused when a field the desk reads
+ * has the wrong JSON type (SIGN_ERR_SERVER_RESPONSE) and when a covered code
+ * (000-004) comes with a status other than 2xx (SIGN_ERR_HTTP).  What
+ * sign_insurance_lookup() does with the bytes, and the entry of the
+ * fuzz target tests/fuzz/fuzz_insurance.c.
+ */
+int sign_insurance__lookup_answer(sign_insurance_result **out, const char *base,
+    const char *data, size_t len, long http_status, long today, const char *facility,
+    unsigned int warn_days);
 
 /* 1 when the bytes are a JSON object carrying maKetQua (any value). */
 int sign_insurance__has_code(const char *data, size_t len);

@@ -548,6 +548,150 @@ test_answer_too_large(void **state)
 	assert_null(r);
 }
 
+/* ---- the desk's judgement of a lookup answer ----------------------------- */
+
+/* What the client does with the lookup step's answer and its HTTP status
+ * (sign_insurance__lookup_answer).  Found by fuzz_insurance: an HTTP error
+ * page that carried maKetQua 000 was taken as coverage. */
+static void
+test_lookup_answer_status(void **state)
+{
+	static const struct {
+		long status;
+		const char *json;
+		int rc;
+		const char *code;       /* the result's, or a word of the message */
+	} t[] = {
+		{ 200, "{\"maKetQua\":\"000\"}", 0, "000" },
+		{ 201, "{\"maKetQua\":\"004\"}", 0, "004" },
+		/* covered, but not in a successful answer */
+		{ 500, "{\"maKetQua\":\"000\"}", SIGN_ERR_HTTP, "HTTP 500 and maKetQua 000" },
+		{ 302, "{\"maKetQua\":0}", SIGN_ERR_HTTP, "HTTP 302 and maKetQua 000" },
+		{ 404, "{\"maKetQua\":\"003\",\"maTheMoi\":\"DN4010119099999\"}", SIGN_ERR_HTTP,
+		  "only taken from an HTTP 2xx answer" },
+		{ 199, "{\"maKetQua\":\"001\"}", SIGN_ERR_HTTP, "HTTP 199" },
+		{ 0, "{\"maKetQua\":\"002\"}", SIGN_ERR_HTTP, "HTTP 0" },
+		/* other codes are results whatever the status (never retried) */
+		{ 500, "{\"maKetQua\":\"101\",\"ghiChu\":\"L\u1ed7i server\"}", 0, "101" },
+		{ 404, "{\"maKetQua\":\"050\"}", 0, "050" },
+		{ 500, "{\"maKetQua\":\"999\"}", 0, "999" },
+		/* no result code: the status decides */
+		{ 500, "<html>500 Internal Server Error</html>", SIGN_ERR_HTTP, "HTTP 500 (a server" },
+		{ 302, "", SIGN_ERR_HTTP, "a redirect" },
+		{ 403, "{\"maKetQua\":null}", SIGN_ERR_HTTP, "registered IP" },
+		{ 200, "{\"maKetQua\":null}", SIGN_ERR_SERVER_RESPONSE, "no result code" },
+		/* fields the desk reads, of the wrong type */
+		{ 200, "{\"maKetQua\":\"000\",\"gtTheDen\":20251231}", SIGN_ERR_SERVER_RESPONSE,
+		  "gtTheDen as a number" },
+		{ 200, "{\"maKetQua\":\"000\",\"dsLichSuKCB2018\":{}}", SIGN_ERR_SERVER_RESPONSE,
+		  "not a list" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		sign_insurance_result *r = (sign_insurance_result *)1;
+		int rc = sign_insurance__lookup_answer(&r, "https://egw.example.vn", t[i].json,
+		    strlen(t[i].json), t[i].status, TODAY, "01001", 30);
+
+		if (rc != t[i].rc)
+			fail_msg("case %zu (HTTP %ld %s): rc %d (%s), wanted %d", i, t[i].status,
+			    t[i].json, rc, sign_error_message(), t[i].rc);
+		if (rc != 0) {
+			assert_null(r);
+			if (strstr(sign_error_message(), t[i].code) == NULL)
+				fail_msg("case %zu: '%s' lacks '%s'", i, sign_error_message(), t[i].code);
+			continue;
+		}
+		assert_string_equal(sign_insurance_result_code(r), t[i].code);
+		assert_int_equal(sign_insurance_result_http_status(r), t[i].status);
+		sign_insurance_result_free(r);
+	}
+}
+
+/* A client over a given transport (sign_insurance__client_new, what the
+ * fuzz target uses): it owns the transport, also when it fails, and a
+ * lookup goes through the same judgement. */
+struct canned {
+	const char *const *bodies;
+	const long *status;
+	size_t n, next;
+	int freed;
+};
+
+static int
+canned_post(void *ctx, const char *url, const char *log_url, const char *req, size_t blen,
+    long *status, sign_buf *answer, int *transient)
+{
+	struct canned *k = ctx;
+	const char *body;
+
+	(void)url;
+	(void)log_url;
+	(void)req;
+	(void)blen;
+	*transient = 0;
+	if (k->next >= k->n)
+		return sign_error__set(SIGN_ERR_NETWORK, 0, "no more answers");
+	*status = k->status[k->next];
+	body = k->bodies[k->next++];
+	return sign_buf__set(answer, body, strlen(body));
+}
+
+static void
+canned_free(void *ctx)
+{
+	((struct canned *)ctx)->freed++;
+}
+
+static void
+test_client_transport(void **state)
+{
+	static const char *const bodies[] = {
+		"{\"maKetQua\":\"200\",\"APIKey\":{\"access_token\":\"t\",\"id_token\":\"i\"}}",
+		"{\"maKetQua\":\"000\",\"gtTheDen\":\"31/12/2099\"}",
+		"{\"maKetQua\":\"000\"}" };
+	static const long status[] = { 200, 500, 200 };
+	sign_insurance_options o = SIGN_INSURANCE_OPTIONS_INIT;
+	sign_insurance_request q = SIGN_INSURANCE_REQUEST_INIT;
+	struct canned k = { bodies, status, 3, 0, 0 };
+	struct sign_insurance__transport t = { canned_post, canned_free, &k };
+	sign_insurance_client *c = (sign_insurance_client *)1;
+	sign_insurance_result *r = NULL;
+
+	(void)state;
+	/* bad options: the transport is freed all the same */
+	o.gateway = "http://egw.example.vn";
+	o.username = "01001_BV";
+	o.password = "matkhau-thu-nghiem";
+	o.staff_name = "Trần Thị Bình";
+	o.staff_id = "001085001234";
+	o.tries = 1;
+	assert_int_equal(sign_insurance__client_new(&c, &o, &t), SIGN_ERR_INVALID_ARG);
+	assert_null(c);
+	assert_int_equal(k.freed, 1);
+	assert_int_equal(sign_insurance__client_new(NULL, &o, &t), SIGN_ERR_INVALID_ARG);
+	assert_int_equal(k.freed, 2);
+	k.freed = 0;
+	o.gateway = "https://egw.example.vn";
+	assert_int_equal(sign_insurance__client_new(&c, &o, &t), 0);
+	q.ma_the = "001190012345";
+	q.full_name = "Nguyễn Thị Hồng Nhung";
+	q.birth_date = "15/03/1990";
+	/* HTTP 500 with maKetQua 000: no coverage, an HTTP failure */
+	assert_int_equal(sign_insurance_lookup(&r, c, &q), SIGN_ERR_HTTP);
+	assert_null(r);
+	assert_non_null(strstr(sign_error_message(), "HTTP 500 and maKetQua 000"));
+	/* the next answer, 200: covered */
+	assert_int_equal(sign_insurance_lookup(&r, c, &q), 0);
+	assert_int_equal(sign_insurance_result_covered(r), 1);
+	assert_int_equal(sign_insurance__token_count(c), 1);
+	sign_insurance_result_free(r);
+	assert_int_equal(k.freed, 0);
+	sign_insurance_client_free(c);
+	assert_int_equal(k.freed, 1);
+}
+
 /* Answers are wiped before they are freed: every string under the tree,
  * but not a part that someone else still holds. */
 static void
@@ -600,6 +744,8 @@ main(void)
 		cmocka_unit_test(test_answer_malformed),
 		cmocka_unit_test(test_answer_warnings),
 		cmocka_unit_test(test_answer_too_large),
+		cmocka_unit_test(test_lookup_answer_status),
+		cmocka_unit_test(test_client_transport),
 		cmocka_unit_test(test_json_wipe),
 	};
 

@@ -108,6 +108,36 @@ kyso_card__chipauth_name(sign_chipauth_verdict v)
 }
 
 const char *
+kyso_card_verdict_words(const char *name)
+{
+	if (name == NULL)
+		return "?";
+	if (strcmp(name, "not_supported") == 0)
+		return "not supported";
+	if (strcmp(name, "not_attempted") == 0)
+		return "not attempted";
+	return name;    /* "passed", "failed", "indeterminate" are words already */
+}
+
+const char *
+kyso_card_verdict_sentence(char *buf, size_t cap, const char *what, const char *name)
+{
+	if (name == NULL)
+		snprintf(buf, cap, "%s: not recorded", what);
+	else if (strcmp(name, "not_supported") == 0)
+		snprintf(buf, cap, "the chip does not support %s", what);
+	else if (strcmp(name, "not_attempted") == 0)
+		snprintf(buf, cap, "%s was not attempted", what);
+	else if (strcmp(name, "indeterminate") == 0)
+		snprintf(buf, cap, "%s could not decide", what);
+	else if (strcmp(name, "passed") == 0 || strcmp(name, "failed") == 0)
+		snprintf(buf, cap, "%s %s", what, name);
+	else
+		snprintf(buf, cap, "%s: %s", what, name);
+	return buf;
+}
+
+const char *
 kyso_card_why(const struct kyso_card_result *r)
 {
 	return r != NULL && r->exit != 0 ? r->why : NULL;
@@ -561,14 +591,17 @@ kyso_card_print(const struct kyso_card_result *r, FILE *fp, int with_stats)
 	if (r->dump_dir != NULL)
 		line(fp, "Dump:", r->dump_dir);
 	pm = sign_pa_result_message(r->pa);
-	fprintf(fp, "%-16s %s%s%s\n", "Data (PA):", passive_name(sign_pa_result_passive(r->pa)),
+	fprintf(fp, "%-16s %s%s%s\n", "Data (PA):",
+	    kyso_card_verdict_words(passive_name(sign_pa_result_passive(r->pa))),
 	    pm != NULL ? " - " : "", pm != NULL ? pm : "");
 	if (sign_pa_result_signer(r->pa) != NULL)
 		line(fp, "Signed by:", sign_pa_result_signer(r->pa));
-	fprintf(fp, "%-16s %s - %s\n", "Chip (AA):", active_name(kyso_card__active(r)),
+	fprintf(fp, "%-16s %s - %s\n", "Chip (AA):",
+	    kyso_card_verdict_words(active_name(kyso_card__active(r))),
 	    kyso_card__active_message(r));
 	fprintf(fp, "%-16s %s - %s\n", "Chip (CA):",
-	    kyso_card__chipauth_name(kyso_card__chipauth(r)), kyso_card__chipauth_message(r));
+	    kyso_card_verdict_words(kyso_card__chipauth_name(kyso_card__chipauth(r))),
+	    kyso_card__chipauth_message(r));
 	fprintf(fp, "%-16s %s\n", "Genuine:", r->genuine ? "yes (authentic data, genuine chip)" :
 	    "no");
 	reasons = reasons_json(r);

@@ -157,6 +157,20 @@ const char *kyso_card_holder(const struct kyso_card_result *res, const char *key
  * "match", "mismatch", "not_read", "not_in_sod", "absent". */
 const char *kyso_card_dg_status_name(sign_dg_status s);
 
+/*
+ * A verdict as docs/card-json.md names it ("passed", "failed", "indeterminate",
+ * "not_supported", "not_attempted") said in words, for human output (JSON
+ * keeps the names).  kyso_card_verdict_words: for a "label: value" line
+ * ("not supported"); a name it does not know comes back as it is (show it
+ * with kyso_shown()).  kyso_card_verdict_sentence: a clause about what (e.g.
+ * "active authentication") in buf: "the chip does not support active
+ * authentication", "active authentication was not attempted", "active
+ * authentication passed"; returns buf.
+ */
+const char *kyso_card_verdict_words(const char *name);
+const char *kyso_card_verdict_sentence(char *buf, size_t cap, const char *what,
+    const char *name);
+
 /* The JSON printed instead of a result when there is no verdict:
  * {"error": {"exit": n, "message": "..."}} (schema added by
  * kyso_json_emit). */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <libsign/checkin.h>
 #include "card_opts.h"
@@ -152,15 +153,20 @@ print_text(const char *file, const sign_checkin_report *rep)
 	printf("  patient:     %s, born %s, ID %s (document %s)\n", G("card.holder.full_name"),
 	    G("card.holder.date_of_birth"), G("card.holder.id_number"),
 	    G("card.document.number"));
-	/* chip authentication: recorded since it was run (absent in older records) */
+	/* the verdicts in words ("not supported", not the record's
+	 * "not_supported"); chip authentication: recorded since it was run
+	 * (absent in older records) */
+#define W(p) (sign_checkin_get(rec, p) != NULL ? \
+	kyso_shown(kyso_card_verdict_words(sign_checkin_get(rec, p))) : "?")
 	if (sign_checkin_get(rec, "card.verification.chip_authentication") != NULL)
 		printf("  card:        passive %s, active %s, chip authentication %s, genuine %s\n",
-		    G("card.verification.passive"), G("card.verification.active"),
-		    G("card.verification.chip_authentication"), G("card.verification.genuine"));
+		    W("card.verification.passive"), W("card.verification.active"),
+		    W("card.verification.chip_authentication"), G("card.verification.genuine"));
 	else
 		printf("  card:        passive %s, active %s, genuine %s\n",
-		    G("card.verification.passive"), G("card.verification.active"),
+		    W("card.verification.passive"), W("card.verification.active"),
 		    G("card.verification.genuine"));
+#undef W
 	printf("  outcome:     %s (identity %s)\n", G("outcome"), G("identity"));
 	vc = sign_checkin_get(rec, "lookup.result.code");
 	if (vc != NULL)
@@ -258,7 +264,8 @@ verify_main(int argc, char **argv)
 	sign_csca_store *csca = NULL;
 	json_t *top = NULL, *results = NULL;
 	struct args a;
-	int rc, i, code = KYSO_EXIT_OK;
+	char first[1400] = "";
+	int rc, i, code = KYSO_EXIT_OK, nfailed = 0;
 
 	memset(&a, 0, sizeof(a));
 	rc = parse(argc, argv, &a);
@@ -308,28 +315,62 @@ verify_main(int argc, char **argv)
 		if (rep == NULL) {
 			const char *m = sign_error_last() == rc ? sign_error_message() :
 			    sign_strerror(rc);
-			char mfix[1024];
+			char mfix[1024], line[1400], sig[4096];
+			struct stat sb;
+			int unreadable = 0;
 
-			/* a record that cannot be opened: say what to check */
-			if (strchr(m, ';') == NULL && access(a.records[i], R_OK) != 0) {
+			/* a record that cannot be opened or read: say what to check
+			 * (an input that cannot be read is bad input, 6, not a
+			 * runtime failure) */
+			if (stat(a.records[i], &sb) == 0 && S_ISDIR(sb.st_mode)) {
+				snprintf(mfix, sizeof(mfix), "%s: a directory, not a record; give the "
+				    "record's .json file (kyso reception writes them in records/)",
+				    a.records[i]);
+				m = mfix;
+				unreadable = 1;
+			} else if (access(a.records[i], R_OK) != 0) {
 				int e = errno;
 
-				snprintf(mfix, sizeof(mfix), "%s; %s", m, e == ENOENT ||
-				    e == ENOTDIR ? "check the record's file name" :
-				    "check that the record is a file kyso may read");
+				if (strchr(m, ';') == NULL) {
+					snprintf(mfix, sizeof(mfix), "%s; %s", m, e == ENOENT ||
+					    e == ENOTDIR ? "check the record's file name" :
+					    "check that the record is a file kyso may read");
+					m = mfix;
+				}
+				unreadable = 1;
+			} else if (snprintf(sig, sizeof(sig), "%s%s", a.signature != NULL ?
+			    a.signature : a.records[i], a.signature != NULL ? "" : ".p7s") > 0 &&
+			    stat(sig, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+				snprintf(mfix, sizeof(mfix), "the record's signature %.700s is a directory, "
+				    "not a signature; %s", sig, a.signature != NULL ?
+				    "give the record's .p7s file to --signature" :
+				    "keep the record's .p7s file beside it, or name it with --signature SIG");
+				m = mfix;
+				unreadable = 1;
+			} else if (rc == SIGN_ERR_NOT_FOUND && strchr(m, ';') == NULL) {
+				/* the record is there, its signature is not */
+				snprintf(mfix, sizeof(mfix), "%s; %s", m, a.signature != NULL ?
+				    "check the file name given to --signature" :
+				    "keep the record's .p7s beside it, or name the signature with "
+				    "--signature SIG");
 				m = mfix;
 			}
 
 			c = kyso_exit_for(rc);
-			if (c == KYSO_EXIT_USAGE || c == KYSO_EXIT_INDETERMINATE ||
+			if (unreadable || c == KYSO_EXIT_USAGE || c == KYSO_EXIT_INDETERMINATE ||
 			    c == KYSO_EXIT_FAILED)
 				c = KYSO_EXIT_DATA;
 			/* (the library's message may begin with the name already) */
 			if (strncmp(m, a.records[i], strlen(a.records[i])) == 0 &&
 			    m[strlen(a.records[i])] == ':')
-				kyso_err("%s", m);
+				snprintf(line, sizeof(line), "%s", m);
 			else
-				kyso_err("%s: %s", a.records[i], m);
+				snprintf(line, sizeof(line), "%s: %s", a.records[i], m);
+			kyso_err("%s", line);
+			/* the run's "error": the first record that could not be
+			 * verified (docs/checkin-verify-json.md) */
+			if (nfailed++ == 0)
+				snprintf(first, sizeof(first), "%s", line);
 			if (!a.json) {
 				printf("%s: NOT VERIFIED (%s)\n", shown(b, sizeof(b), a.records[i]),
 				    sign_strerror(rc));
@@ -360,8 +401,20 @@ verify_main(int argc, char **argv)
 		code = worse(code, c);
 		sign_checkin_report_free(rep);
 	}
-	if (top != NULL)
+	if (top != NULL && nfailed == 0) {
 		json_object_set_new(top, "error", json_null());
+	} else if (top != NULL) {
+		/* No verdict for the run: "error" says why, as it does when the
+		 * run could not start; each result's "error" says it per record. */
+		char msg[1600];
+
+		if (nfailed == 1 && a.nrecords == 1)
+			snprintf(msg, sizeof(msg), "%s", first);
+		else
+			snprintf(msg, sizeof(msg), "%d of %d records could not be verified (each "
+			    "result's \"error\" says why), the first: %s", nfailed, a.nrecords, first);
+		json_object_set_new(top, "error", kyso_json_text(msg));
+	}
 out:
 	if (top != NULL) {
 		json_object_set_new(top, "indication", code > 2 ? json_null() :

@@ -218,11 +218,15 @@ take_card(struct run *r, struct identity *id, const json_t *j, const char *sourc
 		}
 	}
 	if (!genuine && !r->allow_unverified) {
+		char pw[100], aw[100];
+
+		/* the verdicts in words, not the JSON names ("not_attempted") */
 		rc = failf(r, KYSO_EXIT_FAILED, "%s failed authentication "
-		    "(passive: %s, active: %s%s%s): not looked up; --allow-unverified looks it up "
-		    "anyway and records it as unverified", what, passive ? passive : "?",
-		    active ? active : "?", reasons != NULL && reasons[0] ? "; " : "",
-		    reasons != NULL ? reasons : "");
+		    "(%s, %s%s%s): not looked up; --allow-unverified looks it up "
+		    "anyway and records it as unverified", what,
+		    kyso_card_verdict_sentence(pw, sizeof(pw), "passive authentication", passive),
+		    kyso_card_verdict_sentence(aw, sizeof(aw), "active authentication", active),
+		    reasons != NULL && reasons[0] ? "; " : "", reasons != NULL ? reasons : "");
 		goto out;
 	}
 	id->verified = genuine;

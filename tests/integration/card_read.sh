@@ -177,10 +177,11 @@ grep -q '"holder"\|Genuine: *yes' "$T/.out" && fail "untrusted master list used"
     pass "a master list from an unknown signer is not used (nothing read)"
 expect 3 'needs --ml-signer-anchor' "$KYSO" card read --reader "$R" --mrz-source env:MRZ \
     --master-list "$T/test.ml"
-expect 6 "^kyso card: $T/pki/csca.pem: master list" "$KYSO" card read --reader "$R" \
-    --mrz-source env:MRZ --master-list "$T/pki/csca.pem" --ml-signer-anchor "$T/mlca.pem"
-expect 6 "^kyso card: $T/pki/csca.key: neither a DER certificate nor PEM" "$KYSO" card read \
-    --reader "$R" --mrz-source env:MRZ --csca "$T/pki/csca.key"
+expect 6 "^kyso card: --master-list $T/pki/csca.pem is not an ICAO master list \\(it holds a PEM CERTIFICATE" \
+    "$KYSO" card read --reader "$R" --mrz-source env:MRZ --master-list "$T/pki/csca.pem" \
+    --ml-signer-anchor "$T/mlca.pem"
+expect 6 "^kyso card: --csca $T/pki/csca.key is not a certificate \\(it holds a PEM PRIVATE KEY" \
+    "$KYSO" card read --reader "$R" --mrz-source env:MRZ --csca "$T/pki/csca.key"
 
 # ---- the human summary and --stats ----
 expect 0 'Name: +Nguyễn Thị Hồng Nhung' "$KYSO" card read --reader "$R" --mrz-source env:MRZ $CSCA --stats

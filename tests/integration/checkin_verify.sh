@@ -138,6 +138,11 @@ expect 6 "^kyso checkin: $T/e/absent.json: No such file or directory; check the 
     cverify "$T/e/absent.json"
 expect 6 "\"error\": \"$T/e/absent.json: No such file or directory; check the record's file name\"" \
     cverify --json "$T/e/absent.json"
+# a verified record beside a missing one: the run has no verdict (6), and the
+# top-level "error" says why, while the good record keeps its verdict
+# (docs/checkin-verify-json.md)
+expect_json 6 'd["exit"] == 6 and d["indication"] is None and d["results"][0]["indication"] == "TOTAL-PASSED" and d["results"][1]["exit"] == 6 and d["error"].startswith("1 of 2 records could not be verified") and d["error"].endswith("absent.json: No such file or directory; check the record" + chr(39) + "s file name")' \
+    cverify --json "$R" "$T/e/absent.json"
 expect 6 "^kyso checkin: --csca $T/none.pem: No such file or directory; give a CSCA certificate file or directory$" \
     cverify --csca "$T/none.pem" "$R"
 cp "$R" "$T/e/junk.json"

@@ -28,6 +28,17 @@ def check(obj, rows, where, absent_ok=False):
             assert k in obj, '%s: documented member %r missing' % (where, k)
 top, res, ca = table('Top level'), table('A result (one record)'), table('Chip Authentication')
 check(out, top, 'top')
+# the top-level "error" rule: null exactly when the run has a verdict; when a
+# record could not be verified, it carries that record's message (one record)
+# or the count and the first such record's message (several)
+assert (out['error'] is None) == (out['indication'] is not None), \
+    'top: error %r beside indication %r' % (out['error'], out['indication'])
+failed = [r for r in out['results'] if r['error'] is not None]
+if failed:
+    assert failed[0]['error'] in out['error'], 'top: error %r lacks %r' % (out['error'], failed[0]['error'])
+    if len(out['results']) > 1:
+        assert out['error'].startswith('%d of %d records could not be verified' %
+                                       (len(failed), len(out['results']))), out['error']
 for r in out['results']:
     if r['error'] is not None:
         check(r, res, 'result', absent_ok=True)

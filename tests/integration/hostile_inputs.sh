@@ -456,8 +456,10 @@ one 6 "cv/dirs/EF.SOD: not a regular file \\(a dump holds only the files as read
 one 3 "give one dump directory" "$KYSO" card verify cv/empty cv/empty
 json 3 "$KYSO" card verify --json --bogus cv/empty
 one 6 "/dev/zero: larger than [0-9]+ bytes" "$KYSO" card verify --csca /dev/zero cv/empty
-one 6 "doc.txt.p7s: not a certificate" "$KYSO" card verify --csca doc.txt.p7s cv/empty
-one 6 "/dev/null: master list: truncated" "$KYSO" card verify --master-list /dev/null \
+one 6 "^kyso card: --csca doc.txt.p7s is not a certificate \\(DER data that is not a whole certificate" \
+    "$KYSO" card verify --csca doc.txt.p7s cv/empty
+one 6 "^kyso card: --master-list /dev/null is not an ICAO master list \\(truncated" \
+    "$KYSO" card verify --master-list /dev/null \
     --ml-signer-anchor "$P/root.pem" cv/empty
 
 # ---- kyso insurance: options and kyso.conf, no gateway reached -------------------

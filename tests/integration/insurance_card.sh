@@ -43,7 +43,7 @@ expect 3 'go with --card' lookup --ma-the 001190012345 --name X --dob 15/03/1990
 card_start "$T/card" tampered-dg
 R=$CARD_READER
 n=$(gw_count $L)
-expect 1 "the card in $R failed authentication \(passive: failed.*not looked up; --allow-unverified" \
+expect 1 "the card in $R failed authentication \(passive authentication failed.*not looked up; --allow-unverified" \
     c
 [ "$(gw_count $L)" -eq "$n" ] && pass "a tampered card is not sent" || fail "tampered card sent"
 expect 0 'identity: +NOT verified' c --allow-unverified

@@ -58,7 +58,7 @@ expect 1 'result: +070 Thẻ sai ngày sinh' lookup --from "$T/wrongdob.json"
 
 # failed authentication: refused, nothing sent
 n=$(gw_count $L)
-expect 1 "the card data in $T/bad.json failed authentication \(passive: failed, active: not_attempted; DG13 hash does not match the SOD\): not looked up; --allow-unverified" \
+expect 1 "the card data in $T/bad.json failed authentication \(passive authentication failed, active authentication was not attempted; DG13 hash does not match the SOD\): not looked up; --allow-unverified" \
     lookup --from "$T/bad.json"
 [ "$(gw_count $L)" -eq "$n" ] && pass "unverified card not sent" || fail "unverified card sent"
 expect_json 1 'd["ok"] is False and d["exit"] == 1 and d["identity"]["verified"] is False and d["identity"]["reasons"] == ["DG13 hash does not match the SOD"] and "failed authentication" in d["error"] and "request" not in d' \

@@ -15,7 +15,6 @@
 #include <ctype.h>
 #include <dlfcn.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,6 +170,7 @@ struct gw {
 	CURL *curl;
 	struct curl_slist *headers;
 	char *base;                 /* for messages */
+	char *cacert;               /* the CA bundle, the only trust; NULL: the system's */
 	long timeout_ms;
 	X509 *cert;                 /* client certificate, or NULL */
 	STACK_OF(X509) *chain;
@@ -198,6 +198,7 @@ gw_free(void *ctx)
 	if (g->headers != NULL)
 		p_curl_slist_free_all(g->headers);
 	free(g->base);
+	free(g->cacert);
 	X509_free(g->cert);
 	sk_X509_pop_free(g->chain, X509_free);
 	EVP_PKEY_free(g->key);
@@ -281,9 +282,17 @@ map_curl_error(struct gw *g, CURLcode cc, int *transient)
 	case CURLE_SSL_CACERT_BADFILE:
 	case CURLE_SSL_ISSUER_ERROR:
 	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+		if (g->cacert != NULL)
+			return sign_error__set(SIGN_ERR_NETWORK, cc,
+			    "TLS certificate verification of the gateway %s failed (%s): the "
+			    "server is not who it claims or its CA is not trusted; check the CA "
+			    "bundle (cacert) %s: it alone is trusted for the gateway, not the "
+			    "system's CA store, so it must hold a CA of the server's certificate "
+			    "chain", g->base, detail, g->cacert);
 		return sign_error__set(SIGN_ERR_NETWORK, cc,
 		    "TLS certificate verification of the gateway %s failed (%s): the server is "
-		    "not who it claims or its CA is not trusted; check the CA bundle (cacert)",
+		    "not who it claims or its CA is not trusted (by the system's CA store); "
+		    "check the URL, or name the CA bundle of its certificate (cacert)",
 		    g->base, detail);
 	case CURLE_SSL_CERTPROBLEM:
 		return sign_error__set(SIGN_ERR_NETWORK, cc,
@@ -407,22 +416,17 @@ out:
 static int
 load_key_file(struct gw *g, const char *path)
 {
-	unsigned char *data = NULL;
-	size_t len = 0;
+	sign_buf data = SIGN_BUF_INIT;
+	struct sign__file_why why;
 	struct stat st;
 	BIO *bio = NULL;
-	ssize_t r;
 	int fd = -1, rc = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		rc = sign_error__set(errno == ENOENT ? SIGN_ERR_NOT_FOUND : SIGN_ERR_IO,
-		    (unsigned long)errno, "cannot open the client key %s: %s", path,
-		    strerror(errno));
-		goto out;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		rc = sign_error__set(SIGN_ERR_IO, 0, "the client key %s is not a regular file", path);
+	if (sign__file_open(path, 0, &fd, &st, &why) != 0) {
+		rc = why.fail == SIGN__FILE_OPEN ? sign_error__set(why.code,
+		    (unsigned long)why.err, "cannot open the client key %s: %s", path,
+		    strerror(why.err)) : sign_error__set(SIGN_ERR_IO, 0, "the client key %s is "
+		    "not a regular file", path);
 		goto out;
 	}
 	if ((st.st_mode & 077) != 0) {
@@ -431,29 +435,15 @@ load_key_file(struct gw *g, const char *path)
 		    path, (unsigned)(st.st_mode & 07777), path);
 		goto out;
 	}
-	data = malloc(MAX_PEM + 1);
-	if (data == NULL) {
-		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+	if (sign__file_read(fd, &st, MAX_PEM, &data, &why) != 0) {
+		rc = why.fail == SIGN__FILE_SIZE ? sign_error__set(why.code, 0,
+		    "%s: larger than %d bytes", path, MAX_PEM) :
+		    why.fail == SIGN__FILE_NOMEM ? sign_error__set(why.code, 0, "out of memory") :
+		    sign_error__set(why.code, (unsigned long)why.err, "cannot read %s: %s", path,
+		    strerror(why.err));
 		goto out;
 	}
-	while (len <= MAX_PEM) {
-		r = read(fd, data + len, MAX_PEM + 1 - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = sign_error__set(SIGN_ERR_IO, (unsigned long)errno, "cannot read %s: %s",
-			    path, strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	if (len > MAX_PEM) {
-		rc = sign_error__set(SIGN_ERR_TOO_LARGE, 0, "%s: larger than %d bytes", path, MAX_PEM);
-		goto out;
-	}
-	bio = BIO_new_mem_buf(data, (int)len);
+	bio = BIO_new_mem_buf(data.data, (int)data.len);
 	if (bio == NULL) {
 		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
 		goto out;
@@ -467,7 +457,7 @@ out:
 	BIO_free(bio);
 	if (fd >= 0)
 		close(fd);
-	sign__freezero(data, data != NULL ? MAX_PEM + 1 : 0);
+	sign_buf_dispose(&data);
 	return rc;
 }
 
@@ -608,6 +598,42 @@ out:
 }
 #endif
 
+/* The gateway's CA bundle, before anything is sent: a file that can be
+ * opened (a FIFO refused, not waited on: libcurl would wait on it). */
+static int
+check_cacert(const char *path)
+{
+	struct sign__file_why why;
+	struct stat st;
+	int fd;
+
+	if (sign__file_open(path, 0, &fd, &st, &why) == 0) {
+		close(fd);
+		return 0;
+	}
+	if (why.fail == SIGN__FILE_KIND)
+		return sign_error__set(SIGN_ERR_USAGE, 0, "the CA bundle %s is %s, not a file; "
+		    "name a PEM file of the gateway's CA certificates (cacert)", path, why.kind);
+	return sign_error__set(SIGN_ERR_NOT_FOUND, (unsigned long)why.err,
+	    "cannot read the CA bundle %s: %s", path, strerror(why.err));
+}
+
+/* Trust for the server's certificate: a CA bundle named is the only one.
+ * libcurl's default CApath (Debian: /etc/ssl/certs, a directory of the
+ * system's CAs) would otherwise be searched beside it, so that any CA of
+ * the system's store could vouch for a server whose CA bundle was named to
+ * say who issues its certificate.  No native CA store is asked for
+ * (CURLSSLOPT_NATIVE_CA), and CURLOPT_SSL_CTX_FUNCTION adds no CA.
+ * Without a bundle: libcurl's defaults, the system's store. */
+static int
+set_ca(CURL *c, const char *cainfo)
+{
+	if (cainfo == NULL)
+		return 0;
+	return p_curl_easy_setopt(c, CURLOPT_CAINFO, cainfo) != CURLE_OK ||
+	    p_curl_easy_setopt(c, CURLOPT_CAPATH, (const char *)NULL) != CURLE_OK ? -1 : 0;
+}
+
 int
 sign_gateway__new(struct sign_insurance__transport *out, const sign_insurance_options *o)
 {
@@ -626,9 +652,10 @@ sign_gateway__new(struct sign_insurance__transport *out, const sign_insurance_op
 	if (rc != 0)
 		goto out;
 	g->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 30000;
-	if (o->cacert != NULL && access(o->cacert, R_OK) != 0) {
-		rc = sign_error__set(SIGN_ERR_NOT_FOUND, (unsigned long)errno,
-		    "cannot read the CA bundle %s: %s", o->cacert, strerror(errno));
+	if (o->cacert != NULL && (rc = check_cacert(o->cacert)) != 0)
+		goto out;
+	if (o->cacert != NULL && (g->cacert = strdup(o->cacert)) == NULL) {
+		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
 		goto out;
 	}
 	/* Before the client key: no token login when nothing can be sent. */
@@ -693,8 +720,7 @@ sign_gateway__new(struct sign_insurance__transport *out, const sign_insurance_op
 	    p_curl_easy_setopt(g->curl, CURLOPT_WRITEDATA, g) != CURLE_OK ||
 	    p_curl_easy_setopt(g->curl, CURLOPT_ERRORBUFFER, g->errbuf) != CURLE_OK ||
 	    set_cancellable(g->curl) != 0 ||
-	    (o->cacert != NULL &&
-	    p_curl_easy_setopt(g->curl, CURLOPT_CAINFO, o->cacert) != CURLE_OK)) {
+	    set_ca(g->curl, g->cacert) != 0) {
 		rc = sign_error__set(SIGN_ERR_UNSUPPORTED, 0,
 		    "this libcurl lacks a needed feature (HTTPS, TLS 1.2 or CA settings)");
 		goto out;
@@ -906,11 +932,9 @@ plain_request(sign_http__session *s, const char *url, const char *what, const ch
 	    p_curl_easy_setopt(c, CURLOPT_WRITEDATA, (void *)&pl) == CURLE_OK &&
 	    p_curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf) == CURLE_OK &&
 	    set_cancellable(c) == 0;
-	/* a CA bundle named for the session is the only one trusted: the
-	 * system's directory of CAs (libcurl's default CApath) is not looked at */
-	if (ok && s != NULL && s->cainfo != NULL)
-		ok = p_curl_easy_setopt(c, CURLOPT_CAINFO, s->cainfo) == CURLE_OK &&
-		    p_curl_easy_setopt(c, CURLOPT_CAPATH, (const char *)NULL) == CURLE_OK;
+	/* a CA bundle named for the session is the only one trusted (set_ca) */
+	if (ok && s != NULL)
+		ok = set_ca(c, s->cainfo) == 0;
 	if (ok && ctype != NULL)
 		ok = p_curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr) == CURLE_OK &&
 		    p_curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)blen) ==

@@ -892,6 +892,7 @@ check_lookup(sign_checkin_report *rep)
 		{ "ngaySinh", "card.holder.date_of_birth" }, { "hoTenCb", "staff.name" },
 		{ "cccdCb", "staff.id" } };
 	const char *bad_field = NULL;
+	long st;
 	char h[65], path[64];
 	size_t i;
 
@@ -941,6 +942,15 @@ check_lookup(sign_checkin_report *rep)
 	    (long)json_integer_value(json_object_get(answer, "http_status")), 0, NULL, 30) != 0) {
 		set(rep, SIGN_CHECKIN_CHECK_RESULT, SIGN_CADES_STATUS_FAILED, "the recorded answer "
 		    "gives no result: %s", sign_error_message());
+		goto out;
+	}
+	/* as at the desk: coverage only from an HTTP 2xx answer (insurance.c) */
+	st = (long)json_integer_value(json_object_get(answer, "http_status"));
+	if (sign_insurance_result_class(res) == SIGN_INSURANCE_COVERED && (st < 200 || st > 299)) {
+		set(rep, SIGN_CHECKIN_CHECK_RESULT, SIGN_CADES_STATUS_FAILED, "the gateway answered "
+		    "with HTTP %ld and maKetQua %s: a covered code in an HTTP error answer is not "
+		    "coverage", st,
+		    sign_insurance_result_code(res));
 		goto out;
 	}
 	bad_field = NULL;

@@ -134,7 +134,8 @@ typedef struct sign_insurance_result sign_insurance_result;
  * SIGN_ERR_INVALID_ARG (a request field missing or of the wrong form),
  * SIGN_ERR_SERVER_AUTH (token refused, or 401 again after a new token),
  * SIGN_ERR_NETWORK (unreachable, timed out, TLS failure - the message says
- * which), SIGN_ERR_HTTP (an HTTP error status without a result code),
+ * which), SIGN_ERR_HTTP (an HTTP error status without a result code, or
+ * with a covered code 000-004: coverage only comes from a 2xx answer),
  * SIGN_ERR_SERVER_RESPONSE (not JSON, truncated, no maKetQua),
  * SIGN_ERR_TOO_LARGE (an answer beyond 4 MiB).
  */

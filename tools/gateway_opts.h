@@ -65,7 +65,7 @@
 	{ "staff-id", required_argument, KYSO_OPT_GW_STAFF_ID, "ID", \
 	  "the staff member's 12-digit citizen ID (cccdCb)" }, \
 	{ "cacert", required_argument, KYSO_OPT_GW_CACERT, "FILE", \
-	  "CA bundle to verify the gateway (default: system store)" }, \
+	  "CA bundle (PEM) that alone verifies the gateway (default: the system store)" }, \
 	{ "client-cert", required_argument, KYSO_OPT_GW_CLIENT_CERT, "FILE", \
 	  "TLS client certificate (PEM)" }, \
 	{ "client-key", required_argument, KYSO_OPT_GW_CLIENT_KEY, "FILE|URI", \

@@ -892,7 +892,6 @@ check_lookup(sign_checkin_report *rep)
 		{ "ngaySinh", "card.holder.date_of_birth" }, { "hoTenCb", "staff.name" },
 		{ "cccdCb", "staff.id" } };
 	const char *bad_field = NULL;
-	long st;
 	char h[65], path[64];
 	size_t i;
 
@@ -944,12 +943,11 @@ check_lookup(sign_checkin_report *rep)
 		    "gives no result: %s", sign_error_message());
 		goto out;
 	}
-	/* as at the desk: coverage only from an HTTP 2xx answer (insurance.c) */
-	st = (long)json_integer_value(json_object_get(answer, "http_status"));
-	if (sign_insurance_result_class(res) == SIGN_INSURANCE_COVERED && (st < 200 || st > 299)) {
+	/* as at the desk: coverage only from an HTTP 2xx answer */
+	if (sign_insurance__covered_in_error(res)) {
 		set(rep, SIGN_CHECKIN_CHECK_RESULT, SIGN_CADES_STATUS_FAILED, "the gateway answered "
 		    "with HTTP %ld and maKetQua %s: a covered code in an HTTP error answer is not "
-		    "coverage", st,
+		    "coverage", sign_insurance_result_http_status(res),
 		    sign_insurance_result_code(res));
 		goto out;
 	}

@@ -1220,6 +1220,19 @@ check_answer_types(const sign_insurance_result *r)
 	return 0;
 }
 
+/* An HTTP status of success. */
+static int
+http_ok(long status)
+{
+	return status >= 200 && status <= 299;
+}
+
+int
+sign_insurance__covered_in_error(const sign_insurance_result *r)
+{
+	return r != NULL && r->cls == SIGN_INSURANCE_COVERED && !http_ok(r->http_status);
+}
+
 int
 sign_insurance__lookup_answer(sign_insurance_result **out, const char *base, const char *data,
     size_t len, long http_status, long today, const char *facility, unsigned int warn_days)
@@ -1228,7 +1241,7 @@ sign_insurance__lookup_answer(sign_insurance_result **out, const char *base, con
 	int rc;
 
 	*out = NULL;
-	if (!sign_insurance__has_code(data, len) && (http_status < 200 || http_status > 299))
+	if (!sign_insurance__has_code(data, len) && !http_ok(http_status))
 		return http_failure(base, "lookup", http_status);
 	rc = sign_insurance__result_from_answer(&r, data, len, http_status, today, facility,
 	    warn_days);
@@ -1237,7 +1250,7 @@ sign_insurance__lookup_answer(sign_insurance_result **out, const char *base, con
 	/* An answer that carries a result code is taken whatever its status
 	 * (never retried), but coverage only from a successful one: a 3xx, 4xx
 	 * or 5xx page that says 000 is a broken or hostile answer. */
-	if (r->cls == SIGN_INSURANCE_COVERED && (http_status < 200 || http_status > 299)) {
+	if (sign_insurance__covered_in_error(r)) {
 		rc = sign_error__set(SIGN_ERR_HTTP, (unsigned long)http_status,
 		    "the gateway %s answered the lookup with HTTP %ld and maKetQua %s (covered): "
 		    "coverage is only taken from an HTTP 2xx answer; try again, or ask the "
@@ -1304,7 +1317,7 @@ take_token(sign_insurance_client *c)
 	rc = sign_insurance__parse_token((const char *)ans.data, ans.len, c->now(), &c->access,
 	    &c->id_token, &exp);
 	if (rc != 0) {
-		if (rc == SIGN_ERR_SERVER_RESPONSE && (status < 200 || status > 299))
+		if (rc == SIGN_ERR_SERVER_RESPONSE && !http_ok(status))
 			rc = http_failure(c->base, "token", status);
 		else if (rc == SIGN_ERR_SERVER_AUTH)
 			rc = sign_error__set(rc, sign_error_backend(),

@@ -113,6 +113,11 @@ int sign_insurance__lookup_answer(sign_insurance_result **out, const char *base,
     const char *data, size_t len, long http_status, long today, const char *facility,
     unsigned int warn_days);
 
+/* 1 when r has a covered code (000-004) from an answer whose HTTP status is
+ * not 2xx: not coverage, at the desk (sign_insurance__lookup_answer) and
+ * when a record is re-checked (checkin_verify.c). */
+int sign_insurance__covered_in_error(const sign_insurance_result *r);
+
 /* 1 when the bytes are a JSON object carrying maKetQua (any value). */
 int sign_insurance__has_code(const char *data, size_t len);
 

@@ -471,25 +471,38 @@ sign_token_objects_new(sign_token_objects **out, sign_token *tok, unsigned int t
 
 /* ---- key generation ------------------------------------------------------ */
 
+/* Every accepted spelling; a type's first is its canonical name. */
+static const struct {
+	const char *name;
+	sign_key_type type;
+} key_type_names[] = {
+	{ "rsa:2048", SIGN_KEY_RSA_2048 }, { "rsa:3072", SIGN_KEY_RSA_3072 },
+	{ "ec:prime256v1", SIGN_KEY_EC_P256 }, { "ec:P-256", SIGN_KEY_EC_P256 },
+	{ "ec:secp256r1", SIGN_KEY_EC_P256 },
+	{ "ec:secp384r1", SIGN_KEY_EC_P384 }, { "ec:P-384", SIGN_KEY_EC_P384 },
+};
+
+const char *
+sign_key_type_name(sign_key_type type)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(key_type_names) / sizeof(key_type_names[0]); i++)
+		if (key_type_names[i].type == type)
+			return key_type_names[i].name;
+	return NULL;
+}
+
 int
 sign_key_type_parse(sign_key_type *out, const char *name)
 {
-	static const struct {
-		const char *name;
-		sign_key_type type;
-	} names[] = {
-		{ "rsa:2048", SIGN_KEY_RSA_2048 }, { "rsa:3072", SIGN_KEY_RSA_3072 },
-		{ "ec:prime256v1", SIGN_KEY_EC_P256 }, { "ec:P-256", SIGN_KEY_EC_P256 },
-		{ "ec:secp256r1", SIGN_KEY_EC_P256 },
-		{ "ec:secp384r1", SIGN_KEY_EC_P384 }, { "ec:P-384", SIGN_KEY_EC_P384 },
-	};
 	size_t i;
 
 	if (out == NULL || name == NULL)
 		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no key type");
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (strcasecmp(names[i].name, name) == 0) {
-			*out = names[i].type;
+	for (i = 0; i < sizeof(key_type_names) / sizeof(key_type_names[0]); i++) {
+		if (strcasecmp(key_type_names[i].name, name) == 0) {
+			*out = key_type_names[i].type;
 			return 0;
 		}
 	}

@@ -58,21 +58,6 @@ parse_hex(const char *s, unsigned char *out, size_t cap)
 	return hi >= 0 || n == 0 ? -1 : (int)n;
 }
 
-/* The canonical name of a key type, as --help and kyso-key(1) list it:
- * what --json reports, whichever accepted spelling was typed
- * ("EC:P-256", "ec:secp256r1" -> "ec:prime256v1"). */
-static const char *
-key_type_name(sign_key_type t)
-{
-	switch (t) {
-	case SIGN_KEY_RSA_2048: return "rsa:2048";
-	case SIGN_KEY_RSA_3072: return "rsa:3072";
-	case SIGN_KEY_EC_P256: return "ec:prime256v1";
-	case SIGN_KEY_EC_P384: return "ec:secp384r1";
-	}
-	return "?";
-}
-
 static int
 key_generate(int argc, char **argv)
 {
@@ -114,7 +99,8 @@ key_generate(int argc, char **argv)
 		json_object_set_new(out, "ok", json_true());
 		json_object_set_new(out, "uri", kyso_json_text((const char *)uri.data));
 		json_object_set_new(out, "label", kyso_json_text(a.label));
-		json_object_set_new(out, "type", json_string(key_type_name(type)));
+		/* the canonical name, whichever accepted spelling was typed */
+		json_object_set_new(out, "type", json_string(sign_key_type_name(type)));
 		kyso_json_emit(out, 1);
 	} else {
 		printf("%s\n", (const char *)uri.data);

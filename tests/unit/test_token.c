@@ -507,6 +507,18 @@ test_key_type_parse(void **state)
 	assert_int_equal(sign_key_type_parse(&t, "ec:brainpoolP256r1"), SIGN_ERR_INVALID_ARG);
 	assert_int_equal(sign_key_type_parse(&t, ""), SIGN_ERR_INVALID_ARG);
 	assert_int_equal(sign_key_type_parse(&t, NULL), SIGN_ERR_INVALID_ARG);
+	/* the canonical names, which parse back to their type */
+	assert_string_equal(sign_key_type_name(SIGN_KEY_RSA_2048), "rsa:2048");
+	assert_string_equal(sign_key_type_name(SIGN_KEY_RSA_3072), "rsa:3072");
+	assert_string_equal(sign_key_type_name(SIGN_KEY_EC_P256), "ec:prime256v1");
+	assert_string_equal(sign_key_type_name(SIGN_KEY_EC_P384), "ec:secp384r1");
+	for (t = SIGN_KEY_RSA_2048; t <= SIGN_KEY_EC_P384; t++) {
+		sign_key_type back;
+
+		assert_int_equal(sign_key_type_parse(&back, sign_key_type_name(t)), 0);
+		assert_int_equal(back, t);
+	}
+	assert_null(sign_key_type_name((sign_key_type)99));
 }
 
 int

@@ -206,6 +206,11 @@ typedef enum {
  * "ec:secp384r1" (or "ec:P-384"). */
 int sign_key_type_parse(sign_key_type *out, const char *name);
 
+/* The canonical name of a key type ("rsa:2048", "rsa:3072", "ec:prime256v1",
+ * "ec:secp384r1"), which sign_key_type_parse() takes back; NULL for a value
+ * that is not a sign_key_type. */
+const char *sign_key_type_name(sign_key_type type);
+
 /*
  * Generate a key pair on the token (C_GenerateKeyPair; never in software):
  * the private key is sensitive, non-extractable, signing only.  id may be

@@ -6,6 +6,10 @@
 #include "config.h"
 #include <stddef.h>
 #include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
+#include <sys/types.h>
+#include <sys/stat.h>
 #include "libsign/common.h"
 
 #if defined(__GNUC__)
@@ -57,8 +61,6 @@ int sign__read_file(const char *path, size_t max, sign_buf *buf);
  * sign__file_open leaves *fd at -1 (nothing to close); sign__file_read
  * leaves out as it was.
  */
-#include <sys/types.h>
-#include <sys/stat.h>
 enum sign__file_fail {
 	SIGN__FILE_OPEN = 1,    /* open(2) failed: err */
 	SIGN__FILE_STAT,        /* fstat(2) or fcntl(2) failed: err */
@@ -86,7 +88,6 @@ int sign__file_read(int fd, const struct stat *st, size_t max, sign_buf *out,
  * name); sign__atomic_commit flushes, fsyncs and renames (refusing to replace
  * an existing file unless overwrite); sign__atomic_abort removes it.
  */
-#include <stdio.h>
 int sign__atomic_open(const char *path, int overwrite, FILE **out, char **tmp_path);
 int sign__atomic_commit(FILE *fp, char *tmp_path, const char *path, int overwrite);
 void sign__atomic_abort(FILE *fp, char *tmp_path);
@@ -99,7 +100,6 @@ int sign__write_file_atomic(const char *path, const void *data, size_t len, int 
  * seconds before now (a writer at work holds its file for milliseconds).
  * *removed counts them.  SIGN_ERR_IO when dir cannot be listed.
  */
-#include <time.h>
 int sign__remove_leftovers(const char *dir, int (*match)(const char *name, void *ud), void *ud,
     time_t now, time_t min_age, unsigned int *removed);
 
@@ -107,7 +107,6 @@ int sign__remove_leftovers(const char *dir, int (*match)(const char *name, void 
  * messages: "a directory", "a symbolic link", "a FIFO", "a character
  * device", "a block device", "a socket", "a regular file", else "a special
  * file". */
-#include <sys/types.h>
 const char *sign__file_kind(mode_t m);
 
 /* A pem_password_cb that gives no password: an encrypted PEM item fails to

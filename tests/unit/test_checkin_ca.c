@@ -98,9 +98,6 @@ setup(void **state)
 	    0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x02, 0x02, 0x01, 0x01 };
 	static const int ca[] = { 1, 13, 14 }, both[] = { 1, 13, 14, 15 }, aa[] = { 1, 13, 15 },
 	    no14[] = { 1, 13 };
-	char kp[512], cp[512];
-	sign_buf rd;
-	FILE *fp;
 
 	(void)state;
 	C.csca_key = t_key("EC", "P-256");

@@ -555,9 +555,11 @@ sign_cades__plan_tbs(const struct cades_plan *p, struct cades_tbs *t,
 }
 
 int
-sign_cades__plan_sign(const struct cades_plan *p, const struct cades_tbs *t, sign_buf *sig)
+sign_cades__plan_sign(const struct cades_plan *p, unsigned int lane, const struct cades_tbs *t,
+    sign_buf *sig)
 {
-	return sign_signer__sign(p->signer, p->scheme, p->md, t->hash, t->hash_len, sig);
+	return sign_signer__sign_lane(p->signer, lane, p->scheme, p->md, t->hash, t->hash_len,
+	    sig);
 }
 
 int
@@ -659,7 +661,7 @@ sign_cades_sign_mem(sign_buf *out, sign_signer *signer, const unsigned char *dat
 	}
 	rc = sign_cades__plan_tbs(&plan, t, d, dl, ctx, &clk);
 	if (rc == 0)
-		rc = sign_cades__plan_sign(&plan, t, &sig);
+		rc = sign_cades__plan_sign(&plan, 0, t, &sig);
 	if (rc == 0 && plan.tsa_url != NULL)
 		rc = sign_cades__tsa_token(plan.tsa_url, plan.tsa_cacert, sig.data, sig.len, &tst);
 	if (rc == 0)

@@ -16,7 +16,10 @@
  * cades_plan).  Threads take whichever step is ready, the token's first.
  * Files are prepared in order and signed lowest prepared first, so a thread
  * that is slow (or descheduled on a busy machine) with one file never holds
- * the token up: the signer prepares the next files itself.
+ * the token up: the signer prepares the next files itself.  A fast token
+ * (an HSM, a software token: the first signature under BATCH_SLOW_NS)
+ * signs on one session per thread (grow_lanes; opts->sessions), all under
+ * the one login: a token that signs several operations at once then does.
  *
  * Groups fill in milliseconds with a fast token; with a slow one (a smart
  * card, a PIN asked for each signature) each signature is in place before
@@ -34,11 +37,13 @@
  * reached the disk; a file is reported as signed only once its output is in
  * place and its directory synced.  A file that cannot be prepared stops the
  * batch there: the files before it are signed, none after it.  A file that
- * cannot be written (the time-stamp server fails, the disk is full) stops
- * it there too: no output for it or any file after it, even one written
- * already (by another thread), so that the outputs are the files before it.
- * After any other failure nothing new is signed.  Either way the files
- * signed (before the failed one, for those two) are written and committed,
+ * cannot be signed (the token fails) or written (the time-stamp server
+ * fails, the disk is full) stops it there too: nothing new is signed, and
+ * no output for it or any file after it, even one signed on another token
+ * session or written already by another thread, so that the outputs are
+ * the files before it.  After any other failure (a commit) nothing new is
+ * signed.  Either way the files signed (before the failed one, for those
+ * three) are written and committed,
  * and no temporary file is left.  A process killed by a signal leaves no
  * partial output; it may leave temporary files: at
  * most BATCH_RING, in practice one or two groups with a fast token, and
@@ -80,7 +85,9 @@
 #define BATCH_RING 256       /* files between prepare and commit */
 #define BATCH_GROUP 64       /* files made durable by one sync (<= BATCH_RING / 2) */
 #define BATCH_WAKE 32        /* work that wakes a sleeping thread */
-#define BATCH_FEED 2         /* files kept ready (or being prepared) for the signer */
+#define BATCH_FEED 2         /* files kept ready (or being prepared) for the signer,
+                              * and one more for each further lane */
+#define BATCH_LANES_MIN 16   /* files left for which more token sessions are opened */
 /* A smaller group is committed when its first file was written this long ago,
  * or when a signature takes this long (a smart card, a PIN asked for each
  * signature): signatures already made are not held back for long. */
@@ -154,7 +161,11 @@ struct batch {
 	int halt;                   /* another failure: nothing new is started */
 	int slow;                   /* the last signature took BATCH_SLOW_NS or more */
 	size_t n_ready, n_signed, n_preparing, n_writing;
-	int token_busy, committing;
+	unsigned int lanes;         /* the signer's lanes (token sessions) in use */
+	unsigned int want_lanes;    /* how many to ask for once the token shows it is fast */
+	unsigned int lane_busy;     /* a bit per lane signing now */
+	unsigned int n_signing;
+	int committing;
 	unsigned int busy, waiting; /* threads in a step; threads asleep */
 	size_t fail_idx;            /* lowest failed file, n when none */
 	int fail_rc;
@@ -960,30 +971,79 @@ job_clear(struct job *j)
 	j->state = J_FREE;
 }
 
+/* Lanes that may sign now: one with a slow token (each signature in place
+ * before the next is asked for). */
+static unsigned int
+sign_capacity(const struct batch *b)
+{
+	return b->slow ? 1 : b->lanes;
+}
+
+/*
+ * After the first signature, when it was fast (a software token or an HSM,
+ * not a smart card) and enough files are left: ask the signer for more
+ * lanes (token sessions sharing the login), so that a token that signs
+ * several operations at once does, one per thread.  Asked once per batch;
+ * a token that gives none keeps its one session.
+ */
+static void
+grow_lanes(struct batch *b, size_t idx)
+{
+	unsigned int want = b->want_lanes, got;
+
+	if (b->slow)
+		return;     /* (a busy machine, or a slow token: ask again after a fast one) */
+	b->want_lanes = 0;
+	if (want < 2 || b->halt || b->n - idx - 1 <= BATCH_LANES_MIN)
+		return;
+	b->busy++;
+	pthread_mutex_unlock(&b->mu);
+	got = sign_signer__lanes(b->plan.signer, want);
+	sign_log__msg(SIGN_LOG_DEBUG, "signing on %u token session%s at once", got,
+	    got == 1 ? "" : "s");
+	pthread_mutex_lock(&b->mu);
+	b->busy--;
+	b->lanes = got;
+	if (got > 1)
+		wake(b, 1);
+}
+
 static void
 do_sign(struct batch *b, struct job *j)
 {
+	unsigned int lane = 0;
 	int64_t t0;
 	int rc;
 
+	while (b->lane_busy & (1u << lane))
+		lane++;
 	j->state = J_SIGNING;
-	b->token_busy = 1;
+	b->lane_busy |= 1u << lane;
+	b->n_signing++;
 	b->n_ready--;
 	b->busy++;
 	pthread_mutex_unlock(&b->mu);
 	t0 = now_ns();
-	rc = sign_cades__plan_sign(&b->plan, &j->tbs, &j->sig);
+	rc = sign_cades__plan_sign(&b->plan, lane, &j->tbs, &j->sig);
 	t0 = now_ns() - t0;
 	pthread_mutex_lock(&b->mu);
 	b->slow = t0 >= BATCH_SLOW_NS;
 	b->busy--;
-	b->token_busy = 0;
+	b->n_signing--;
+	b->lane_busy &= ~(1u << lane);
 	if (rc != 0) {
+		/* with several sessions, files after this one may be signed
+		 * already: none of them is written, so that the outputs stay the
+		 * files before it */
 		job_fail(b, j, rc, 0);
+		if (j->idx < b->limit)
+			b->limit = j->idx;
 		return;
 	}
 	j->state = J_SIGNED;
 	b->n_signed++;
+	if (b->want_lanes > 0)
+		grow_lanes(b, j->idx);
 	wake(b, 0);
 }
 
@@ -1120,10 +1180,12 @@ run(struct worker *w)
 
 	pthread_mutex_lock(&b->mu);
 	for (;;) {
-		if (!b->token_busy && !b->halt && b->n_ready > 0 && !hold_token(b) &&
+		if (b->n_signing < sign_capacity(b) && !b->halt && b->n_ready > 0 &&
+		    !hold_token(b) &&
 		    (j = find_ready(b)) != NULL)
 			do_sign(b, j);
-		else if (b->nthreads > 1 && b->n_ready + b->n_preparing < BATCH_FEED &&
+		else if (b->nthreads > 1 &&
+		    b->n_ready + b->n_preparing < BATCH_FEED + b->lanes - 1 &&
 		    can_prepare(b))
 			do_prepare(w, b);
 		else if (b->n_signed > 0 && (j = find_signed(b)) != NULL)
@@ -1304,6 +1366,21 @@ thread_count(const sign_cades_sign_opts *opts, size_t n, int tsa)
 	return t == 0 ? 1 : t;
 }
 
+/* Token sessions to sign on at once: as asked (opts->sessions, version 4),
+ * else one per thread; never more than threads, and one with a time-stamp
+ * server (the network, not the token, sets the pace). */
+static unsigned int
+lane_count(const sign_cades_sign_opts *opts, unsigned int threads, int tsa)
+{
+	unsigned int l = opts->version >= 4 && opts->sessions > 0 ? opts->sessions : threads;
+
+	if (tsa)
+		return 1;
+	if (l > threads)
+		l = threads;
+	return l > SIGN_SIGNER__MAX_LANES ? SIGN_SIGNER__MAX_LANES : l;
+}
+
 int
 sign_cades_sign_files(sign_signer *signer, const char *const *in, const char *const *out,
     size_t n, const sign_cades_sign_opts *opts, int *results)
@@ -1372,6 +1449,8 @@ sign_cades_sign_files(sign_signer *signer, const char *const *in, const char *co
 		goto out;
 	nt = thread_count(opts, n, b->tsa);
 	b->nthreads = 1;
+	b->lanes = 1;
+	b->want_lanes = lane_count(opts, nt, b->tsa);
 	for (t = 1; t < nt; t++) {
 		if (worker_init(&w[t], b) != 0) {
 			worker_free(&w[t]);
@@ -1392,6 +1471,8 @@ sign_cades_sign_files(sign_signer *signer, const char *const *in, const char *co
 	run(&w[0]);
 	for (t = 1; t < b->nthreads; t++)
 		pthread_join(w[t].tid, NULL);
+	if (b->lanes > 1)
+		(void)sign_signer__lanes(signer, 1);
 	/* Files prepared but never signed, after a failure. */
 	for (i = 0; i < BATCH_RING; i++)
 		job_clear(&b->ring[i]);
@@ -1427,7 +1508,8 @@ sign_cades_sign_file(sign_signer *signer, const char *in_path, const char *out_p
 	/* only the members of the caller's version: an older caller's struct
 	 * ends before the newer members */
 	memset(&one, 0, sizeof(one));
-	memcpy(&one, opts, opts->version >= 3 ? sizeof(one) : opts->version == 2 ?
+	memcpy(&one, opts, opts->version >= 4 ? sizeof(one) : opts->version == 3 ?
+	    offsetof(sign_cades_sign_opts, sessions) : opts->version == 2 ?
 	    offsetof(sign_cades_sign_opts, tsa_cacert) : offsetof(sign_cades_sign_opts, tsa_url));
 	one.threads = 1;
 	return sign_cades_sign_files(signer, &in_path, &out_path, 1, &one, NULL);

@@ -235,9 +235,10 @@ int sign_cades__tsa_session_new(struct sign_http__session **out, const char *cac
  * directory or device, SIGN_ERR_MALFORMED, SIGN_ERR_TOO_LARGE). */
 int sign_cades__tsa_check(const char *url, const char *cacert);
 
-/* Private-key operation of the plan's signer over t->hash. */
-int sign_cades__plan_sign(const struct cades_plan *p, const struct cades_tbs *t,
-    sign_buf *sig);
+/* Private-key operation of the plan's signer over t->hash, on one of its
+ * lanes (sign_signer__lanes; 0: the signer's own). */
+int sign_cades__plan_sign(const struct cades_plan *p, unsigned int lane,
+    const struct cades_tbs *t, sign_buf *sig);
 
 /* ---- reading signatures (cades_parse.c) ---------------------------------- */
 

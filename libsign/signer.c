@@ -253,6 +253,28 @@ int
 sign_signer__sign(sign_signer *s, sign_scheme scheme, sign_md md,
     const unsigned char *digest, size_t dlen, sign_buf *sig)
 {
+	return sign_signer__sign_lane(s, 0, scheme, md, digest, dlen, sig);
+}
+
+unsigned int
+sign_signer__lanes(sign_signer *s, unsigned int n)
+{
+	unsigned int got;
+
+	if (n < 1)
+		n = 1;
+	if (n > SIGN_SIGNER__MAX_LANES)
+		n = SIGN_SIGNER__MAX_LANES;
+	if (s->ops->lanes == NULL || s->ops->sign_lane == NULL)
+		return 1;
+	got = s->ops->lanes(s->ctx, n);
+	return got < 1 ? 1 : got > n ? n : got;
+}
+
+int
+sign_signer__sign_lane(sign_signer *s, unsigned int lane, sign_scheme scheme, sign_md md,
+    const unsigned char *digest, size_t dlen, sign_buf *sig)
+{
 	int rc;
 
 	if (__atomic_load_n(&s->cancelled, __ATOMIC_RELAXED))
@@ -262,6 +284,10 @@ sign_signer__sign(sign_signer *s, sign_scheme scheme, sign_md md,
 		return rc;
 	if (sign_md__evp(md) == NULL || (size_t)EVP_MD_get_size(sign_md__evp(md)) != dlen)
 		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "digest length mismatch");
+	if (lane > 0 && s->ops->sign_lane == NULL)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "this signer has one lane");
+	if (lane > 0)
+		return s->ops->sign_lane(s->ctx, lane, scheme, md, digest, dlen, sig);
 	return s->ops->sign(s->ctx, scheme, md, digest, dlen, sig);
 }
 
@@ -314,7 +340,7 @@ pkey_free(void *ctx)
 	EVP_PKEY_free(ctx);
 }
 
-static const struct sign_signer_ops pkey_ops = { pkey_sign, pkey_free };
+static const struct sign_signer_ops pkey_ops = { pkey_sign, pkey_free, NULL, NULL };
 
 int
 sign_signer__from_pkey(sign_signer **out, EVP_PKEY *pkey)

@@ -18,6 +18,16 @@ struct sign_signer_ops {
 	int (*sign)(void *ctx, sign_scheme scheme, sign_md md,
 	    const unsigned char *digest, size_t dlen, sign_buf *sig);
 	void (*free)(void *ctx);
+	/*
+	 * Optional: ways to sign at the same time ("lanes": a token's
+	 * sessions).  lanes(ctx, n) makes up to n in all (or, n = 1, closes
+	 * the extra ones) and returns how many are ready, at least 1; then
+	 * sign_lane() may run on each lane from its own thread, lane 0 being
+	 * what sign() uses.  Without these, one lane.
+	 */
+	unsigned int (*lanes)(void *ctx, unsigned int n);
+	int (*sign_lane)(void *ctx, unsigned int lane, sign_scheme scheme, sign_md md,
+	    const unsigned char *digest, size_t dlen, sign_buf *sig);
 };
 
 struct sign_signer {
@@ -36,6 +46,12 @@ int sign_signer__new(sign_signer **out, const struct sign_signer_ops *ops, void 
 int sign_signer__set_x509(sign_signer *signer, X509 *cert);
 int sign_signer__sign(sign_signer *signer, sign_scheme scheme, sign_md md,
     const unsigned char *digest, size_t dlen, sign_buf *sig);
+/* Up to SIGN_SIGNER__MAX_LANES lanes (see sign_signer_ops.lanes): how many
+ * are ready; sign_signer__sign_lane() on lane i < that, one thread per lane. */
+#define SIGN_SIGNER__MAX_LANES 4
+unsigned int sign_signer__lanes(sign_signer *signer, unsigned int n);
+int sign_signer__sign_lane(sign_signer *signer, unsigned int lane, sign_scheme scheme,
+    sign_md md, const unsigned char *digest, size_t dlen, sign_buf *sig);
 /* Resolve SIGN_SCHEME_AUTO from the key type; SIGN_ERR_UNSUPPORTED if the
  * scheme does not fit the key. */
 int sign_signer__scheme(const sign_signer *signer, sign_scheme want, sign_scheme *out);

@@ -124,6 +124,9 @@ struct tkey {
 	CK_OBJECT_HANDLE h;
 	int always_auth;
 	char *label;
+	/* lanes 1..nextra: sessions of their own on the token (tkey_lanes) */
+	CK_SESSION_HANDLE extra[SIGN_SIGNER__MAX_LANES - 1];
+	unsigned int nextra;
 };
 
 static int
@@ -155,12 +158,10 @@ sign_error_for(CK_RV rv, const char *mech)
 }
 
 static int
-tkey_sign(void *ctx, sign_scheme scheme, sign_md md, const unsigned char *digest,
-    size_t dlen, sign_buf *sig)
+tkey_sign_on(struct tkey *k, CK_SESSION_HANDLE sess, sign_scheme scheme, sign_md md,
+    const unsigned char *digest, size_t dlen, sign_buf *sig)
 {
-	struct tkey *k = ctx;
 	CK_FUNCTION_LIST *f = k->tok->mod->f;
-	CK_SESSION_HANDLE sess = k->tok->session;
 	CK_RSA_PKCS_PSS_PARAMS pss;
 	CK_MECHANISM mech = { CKM_RSA_PKCS, NULL, 0 };
 	unsigned char data[128], *out = NULL;
@@ -253,6 +254,71 @@ out:
 	return rc;
 }
 
+static int
+tkey_sign(void *ctx, sign_scheme scheme, sign_md md, const unsigned char *digest,
+    size_t dlen, sign_buf *sig)
+{
+	struct tkey *k = ctx;
+
+	return tkey_sign_on(k, k->tok->session, scheme, md, digest, dlen, sig);
+}
+
+static int
+tkey_sign_lane(void *ctx, unsigned int lane, sign_scheme scheme, sign_md md,
+    const unsigned char *digest, size_t dlen, sign_buf *sig)
+{
+	struct tkey *k = ctx;
+
+	if (lane > k->nextra)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "no such token session");
+	return tkey_sign_on(k, lane == 0 ? k->tok->session : k->extra[lane - 1], scheme, md,
+	    digest, dlen, sig);
+}
+
+/*
+ * Lanes on a token: more sessions of this application, which share its
+ * login (PKCS#11 logs an application in, not a session), so that a token
+ * that signs several operations at once (a software token, an HSM) does.
+ * A session that does not come up logged in (a module that logs in per
+ * session), or a key that wants its PIN again for each signature, gives
+ * one lane: the PIN is asked for once per command, never per session.
+ */
+static unsigned int
+tkey_lanes(void *ctx, unsigned int n)
+{
+	struct tkey *k = ctx;
+	CK_FUNCTION_LIST *f = k->tok->mod->f;
+
+	if (k->always_auth)
+		n = 1;
+	while (k->nextra + 1 > n) {
+		CK_RV rv = f->C_CloseSession(k->extra[--k->nextra]);
+
+		sign_token__trace("C_CloseSession", rv);
+	}
+	while (k->nextra + 1 < n) {
+		CK_SESSION_HANDLE h;
+		CK_SESSION_INFO si;
+		CK_RV rv;
+
+		rv = f->C_OpenSession(k->tok->slot_id, CKF_SERIAL_SESSION, NULL, NULL, &h);
+		sign_token__trace("C_OpenSession", rv);
+		if (rv != CKR_OK)
+			break;
+		rv = f->C_GetSessionInfo(h, &si);
+		if (rv != CKR_OK || (si.state != CKS_RO_USER_FUNCTIONS &&
+		    si.state != CKS_RW_USER_FUNCTIONS)) {
+			sign_log__msg(SIGN_LOG_DEBUG, "a second session on the token is not "
+			    "logged in: signing on one session");
+			rv = f->C_CloseSession(h);
+			sign_token__trace("C_CloseSession", rv);
+			break;
+		}
+		k->extra[k->nextra++] = h;
+	}
+	return k->nextra + 1;
+}
+
 static void
 tkey_free(void *ctx)
 {
@@ -260,12 +326,14 @@ tkey_free(void *ctx)
 
 	if (k == NULL)
 		return;
+	(void)tkey_lanes(k, 1);
 	sign_token_free(k->tok);
 	free(k->label);
 	free(k);
 }
 
-static const struct sign_signer_ops tkey_ops = { tkey_sign, tkey_free };
+static const struct sign_signer_ops tkey_ops = { tkey_sign, tkey_free, tkey_lanes,
+	tkey_sign_lane };
 
 /* ---- choosing the key and the certificate -------------------------------- */
 

@@ -531,7 +531,8 @@ counting_free(void *ctx)
 	(void)ctx;
 }
 
-static const struct sign_signer_ops counting_ops = { counting_sign, counting_free };
+static const struct sign_signer_ops counting_ops = { counting_sign, counting_free, NULL,
+	NULL };
 
 static sign_signer *
 mk_counting(struct counting *c)
@@ -1223,6 +1224,209 @@ test_sign_files_slow_token(void **state)
 	sign_signer_free(c.inner);
 }
 
+/* A signer with lanes (a token with several sessions): counts the
+ * signatures on each lane, notices a lane used by two threads at once, and
+ * can give fewer lanes than asked, or be slow. */
+struct laned {
+	sign_signer *inner;
+	unsigned int give;          /* lanes it can make in all */
+	unsigned int open;          /* lanes open now */
+	unsigned int asked;         /* lanes() calls asking for more than one */
+	int slow_ms;
+	int fail_at;                /* the signature (counted over all lanes) that fails */
+	int calls;
+	int per_lane[SIGN_SIGNER__MAX_LANES];
+	int active[SIGN_SIGNER__MAX_LANES];
+	int overlapped;             /* one lane used by two threads at once */
+	int beyond;                 /* a lane used that was not open */
+};
+
+static int
+laned_sign_lane(void *ctx, unsigned int lane, sign_scheme scheme, sign_md md,
+    const unsigned char *digest, size_t dlen, sign_buf *sig)
+{
+	struct laned *l = ctx;
+	int rc, n;
+
+	if (lane >= __atomic_load_n(&l->open, __ATOMIC_SEQ_CST)) {
+		__atomic_store_n(&l->beyond, 1, __ATOMIC_SEQ_CST);
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0, "lane not open (test)");
+	}
+	if (__atomic_add_fetch(&l->active[lane], 1, __ATOMIC_SEQ_CST) > 1)
+		__atomic_store_n(&l->overlapped, 1, __ATOMIC_SEQ_CST);
+	n = __atomic_add_fetch(&l->calls, 1, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&l->per_lane[lane], 1, __ATOMIC_SEQ_CST);
+	if (n == l->fail_at) {
+		/* at once: the signatures under way on other lanes are the only
+		 * ones after it */
+		rc = sign_error__set(SIGN_ERR_TOKEN_NOT_FOUND, 0, "the token was removed (test)");
+	} else if (l->slow_ms > 0) {
+		struct timespec ts = { 0, l->slow_ms * 1000000L };
+
+		nanosleep(&ts, NULL);
+	} else {
+		/* long enough for the other lanes' threads to come in meanwhile */
+		struct timespec ts = { 0, 200000L };
+
+		nanosleep(&ts, NULL);
+	}
+	if (n != l->fail_at)
+		rc = sign_signer__sign(l->inner, scheme, md, digest, dlen, sig);
+	__atomic_sub_fetch(&l->active[lane], 1, __ATOMIC_SEQ_CST);
+	return rc;
+}
+
+static int
+laned_sign(void *ctx, sign_scheme scheme, sign_md md, const unsigned char *digest,
+    size_t dlen, sign_buf *sig)
+{
+	return laned_sign_lane(ctx, 0, scheme, md, digest, dlen, sig);
+}
+
+static unsigned int
+laned_lanes(void *ctx, unsigned int n)
+{
+	struct laned *l = ctx;
+	unsigned int got = n < l->give ? n : l->give;
+
+	if (n > 1)
+		l->asked++;
+	__atomic_store_n(&l->open, got < 1 ? 1 : got, __ATOMIC_SEQ_CST);
+	return l->open;
+}
+
+static const struct sign_signer_ops laned_ops = { laned_sign, counting_free, laned_lanes,
+	laned_sign_lane };
+
+/*
+ * A fast token signs on as many sessions as it gives (up to opts.sessions
+ * and the threads), each from one thread at a time; the extra ones are
+ * closed at the end.  One session when asked for one, with a slow token, a
+ * time-stamp server or a short batch; the signatures are the same.
+ */
+static void
+test_sign_files_lanes(void **state)
+{
+	enum { N = 120 };
+	static char in[N][PIPE_PATH], out[N][PIPE_PATH];
+	struct laned l;
+	sign_signer *s = NULL;
+	sign_cades_sign_opts o = SIGN_CADES_SIGN_OPTS_INIT;
+	const char *inp[N], *outp[N];
+	char dir[256], name[64];
+	int res[N];
+	size_t i, done;
+
+	(void)state;
+	memset(&l, 0, sizeof(l));
+	l.open = 1;
+	l.give = 4;
+	l.inner = mk_signer("signer-ec");
+	assert_int_equal(sign_signer__new(&s, &laned_ops, &l, l.inner->pub), 0);
+	assert_int_equal(sign_signer__set_x509(s, l.inner->cert), 0);
+	assert_int_equal(sign_signer_add_chain_file(s, pki("chain.pem")), 0);
+	snprintf(dir, sizeof(dir), "%s", work("lanes"));
+	assert_int_equal(mkdir(dir, 0700), 0);
+	for (i = 0; i < N; i++) {
+		snprintf(in[i], sizeof(in[i]), "%s/f%03zu.txt", dir, i);
+		snprintf(out[i], sizeof(out[i]), "%s/f%03zu.txt.p7s", dir, i);
+		snprintf(name, sizeof(name), "lane file %zu\n", i);
+		assert_int_equal(write_file(in[i], name, strlen(name)), 0);
+		inp[i] = in[i];
+		outp[i] = out[i];
+	}
+	/* threads 4, sessions 0 (one per thread), a token giving 3: three lanes */
+	l.give = 3;
+	o.threads = 4;
+	assert_int_equal(sign_cades_sign_files(s, inp, outp, N, &o, res), 0);
+	assert_int_equal(check_batch(dir, in, out, res, N), N);
+	assert_int_equal(l.calls, N);
+	assert_int_equal(l.asked, 1);
+	assert_true(l.per_lane[0] > 0 && l.per_lane[1] > 0 && l.per_lane[2] > 0);
+	assert_int_equal(l.per_lane[3], 0);
+	assert_int_equal(l.open, 1);               /* closed at the end */
+	unlink_outputs(out, N);
+	/* sessions 2 with 4 threads: lanes 0 and 1 only */
+	memset(l.per_lane, 0, sizeof(l.per_lane));
+	l.calls = 0;
+	l.asked = 0;
+	l.give = 4;
+	o.sessions = 2;
+	assert_int_equal(sign_cades_sign_files(s, inp, outp, N, &o, res), 0);
+	assert_int_equal(check_batch(dir, in, out, res, N), N);
+	assert_true(l.per_lane[0] > 0 && l.per_lane[1] > 0);
+	assert_int_equal(l.per_lane[2] + l.per_lane[3], 0);
+	assert_int_equal(l.open, 1);
+	unlink_outputs(out, N);
+	/* never more sessions than threads: 2 threads, sessions 4 */
+	memset(l.per_lane, 0, sizeof(l.per_lane));
+	o.sessions = 4;
+	o.threads = 2;
+	assert_int_equal(sign_cades_sign_files(s, inp, outp, N, &o, res), 0);
+	assert_int_equal(l.per_lane[2] + l.per_lane[3], 0);
+	assert_true(l.per_lane[1] > 0);
+	unlink_outputs(out, N);
+	/* one session asked for, or one thread: lanes are never asked for */
+	memset(l.per_lane, 0, sizeof(l.per_lane));
+	l.asked = 0;
+	o.threads = 4;
+	o.sessions = 1;
+	assert_int_equal(sign_cades_sign_files(s, inp, outp, N, &o, res), 0);
+	unlink_outputs(out, N);
+	o.sessions = 0;
+	o.threads = 1;
+	assert_int_equal(sign_cades_sign_files(s, inp, outp, N, &o, res), 0);
+	assert_int_equal(check_batch(dir, in, out, res, N), N);
+	assert_int_equal(l.asked, 0);
+	assert_int_equal(l.per_lane[0], 2 * N);
+	unlink_outputs(out, N);
+	/* a version 3 caller (no sessions member): one per thread */
+	memset(l.per_lane, 0, sizeof(l.per_lane));
+	o.version = 3;
+	o.threads = 2;
+	o.sessions = 1;   /* not read */
+	assert_int_equal(sign_cades_sign_files(s, inp, outp, N, &o, res), 0);
+	assert_true(l.per_lane[1] > 0);
+	o.version = SIGN_CADES_SIGN_OPTS_VERSION;
+	o.sessions = 0;
+	unlink_outputs(out, N);
+	/* a short batch (16 files or fewer after the first): one session */
+	memset(l.per_lane, 0, sizeof(l.per_lane));
+	l.asked = 0;
+	assert_int_equal(sign_cades_sign_files(s, inp, outp, 17, &o, res), 0);
+	assert_int_equal(l.asked, 0);
+	assert_int_equal(l.per_lane[0], 17);
+	unlink_outputs(out, 17);
+	/* a slow token (10 ms or more a signature, a smart card): one session */
+	memset(l.per_lane, 0, sizeof(l.per_lane));
+	l.slow_ms = 11;
+	assert_int_equal(sign_cades_sign_files(s, inp, outp, 24, &o, res), 0);
+	assert_int_equal(l.asked, 0);
+	assert_int_equal(l.per_lane[0], 24);
+	l.slow_ms = 0;
+	unlink_outputs(out, 24);
+	/* the token removed in the middle, on whichever session: nothing signed
+	 * after it, the outputs are the first files, no temporary file left */
+	l.calls = 0;
+	l.fail_at = 60;
+	o.threads = 4;
+	assert_int_equal(sign_cades_sign_files(s, inp, outp, N, &o, res),
+	    SIGN_ERR_TOKEN_NOT_FOUND);
+	assert_true(l.calls >= 60 && l.calls < N);
+	done = check_batch(dir, in, out, res, N);
+	assert_true(done < 60 + SIGN_SIGNER__MAX_LANES);
+	for (i = 0; i < N; i++)     /* the first files, without a gap */
+		assert_true((res[i] == 0) == (i < done));
+	assert_int_equal(count_files(dir, ".tmp"), 0);
+	assert_int_equal(l.open, 1);
+	l.fail_at = 0;
+	unlink_outputs(out, N);
+	assert_false(l.overlapped);
+	assert_false(l.beyond);
+	sign_signer_free(s);
+	sign_signer_free(l.inner);
+}
+
 int
 main(void)
 {
@@ -1244,6 +1448,7 @@ main(void)
 		cmocka_unit_test(test_sign_files_cancel),
 		cmocka_unit_test(test_sign_files_pipeline),
 		cmocka_unit_test(test_sign_files_slow_token),
+		cmocka_unit_test(test_sign_files_lanes),
 	};
 
 	return cmocka_run_group_tests(tests, pki_setup, pki_teardown);

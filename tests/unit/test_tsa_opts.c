@@ -75,7 +75,8 @@ test_check_opts(void **state)
 		{ 3, HTTPS, key, SIGN_ERR_MALFORMED, "holds no PEM certificate" },
 		{ 3, HTTPS, trust, 0, NULL },
 		{ 3, HTTPS, both, 0, NULL },                  /* a key, then a certificate */
-		{ 4, HTTPS, NULL, SIGN_ERR_INVALID_ARG, "version 4 is not supported" },
+		{ 4, HTTPS, NULL, 0, NULL },
+		{ 5, HTTPS, NULL, SIGN_ERR_INVALID_ARG, "version 5 is not supported" },
 		{ 0, HTTPS, NULL, SIGN_ERR_INVALID_ARG, "version 0 is not supported" },
 	};
 	size_t i;
@@ -182,7 +183,7 @@ test_sign_file_old_struct(void **state)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	const size_t ends[] = { offsetof(sign_cades_sign_opts, tsa_url),
-	    offsetof(sign_cades_sign_opts, tsa_cacert) };
+	    offsetof(sign_cades_sign_opts, tsa_cacert), offsetof(sign_cades_sign_opts, sessions) };
 	sign_signer *s = mk_signer("signer-ec");
 	char in[512], out[600];
 	unsigned char *mem;
@@ -197,7 +198,7 @@ test_sign_file_old_struct(void **state)
 	assert_int_equal(mprotect(mem + page, (size_t)page, PROT_NONE), 0);
 	snprintf(in, sizeof(in), "%s", work("old.txt"));
 	write_text(in, "Tờ trình\n");
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 3; i++) {
 		sign_cades_sign_opts full = SIGN_CADES_SIGN_OPTS_INIT;
 		unsigned char *at = mem + page - ends[i];
 		sign_cades_report *rep = NULL;
@@ -210,6 +211,14 @@ test_sign_file_old_struct(void **state)
 		snprintf(out, sizeof(out), "%s.v%zu.p7s", in, i + 1);
 		assert_int_equal(sign_cades_sign_file(s, in, out,
 		    (const sign_cades_sign_opts *)(void *)at), 0);
+		/* the batch call reads the struct itself (its threads, and its
+		 * sessions only from version 4) */
+		{
+			const char *ip = in, *op = out;
+
+			assert_int_equal(sign_cades_sign_files(s, &ip, &op, 1,
+			    (const sign_cades_sign_opts *)(void *)at, NULL), 0);
+		}
 		trust = mk_trust("root.pem");
 		assert_non_null(trust);
 		vo.trust = trust;

@@ -22,8 +22,8 @@
  * anchors must not race with verifications using it).  A report is
  * read-only and may be read from several threads.  Signing with one signer
  * from two threads at once is not allowed (see signer.h); everything else
- * may run in parallel.  sign_cades_sign_files() serialises its own use of
- * the signer across its threads.
+ * may run in parallel.  sign_cades_sign_files() uses the signer from one
+ * of its threads at a time on each token session it signs on.
  */
 #ifndef LIBSIGN_CADES_H
 #define LIBSIGN_CADES_H
@@ -141,12 +141,24 @@ typedef struct sign_cades_sign_opts {
 	 * (sign_cades_check_sign_opts); a server it does not verify fails the
 	 * file as an unreachable one does (SIGN_ERR_NETWORK). */
 	const char *tsa_cacert;
+	/* version 4: sign_cades_sign_files() on up to this many token sessions
+	 * at once (one per thread at most, and at most 4), for a token that
+	 * signs several operations at the same time (an HSM, a software
+	 * token).  The extra sessions are opened once the first signature
+	 * shows the token is fast (under 10 ms) and enough files are left,
+	 * share the one login, and are closed at the end of the batch; a smart
+	 * card, a key that asks for its PIN at each signature, a time-stamp
+	 * server or a token that gives no further session keeps one.  0: one
+	 * per thread; 1: one. */
+	unsigned int sessions;
 } sign_cades_sign_opts;
 
-/* Versions 1 (without tsa_url) and 2 (without tsa_cacert) are still accepted. */
-#define SIGN_CADES_SIGN_OPTS_VERSION 3
+/* Versions 1 (without tsa_url), 2 (without tsa_cacert) and 3 (without
+ * sessions) are still accepted. */
+#define SIGN_CADES_SIGN_OPTS_VERSION 4
 #define SIGN_CADES_SIGN_OPTS_INIT \
-	{ SIGN_CADES_SIGN_OPTS_VERSION, SIGN_MD_DEFAULT, SIGN_SCHEME_AUTO, 0, 0, 0, 0, NULL, NULL }
+	{ SIGN_CADES_SIGN_OPTS_VERSION, SIGN_MD_DEFAULT, SIGN_SCHEME_AUTO, 0, 0, 0, 0, NULL, \
+	  NULL, 0 }
 
 /*
  * What the signing calls refuse about opts alone, before any signature, for
@@ -175,9 +187,10 @@ int sign_cades_sign_file(sign_signer *signer, const char *in_path, const char *o
 
 /*
  * Sign n files, in[i] into out[i], each as sign_cades_sign_file() does, with
- * one signer (one token session and login).  Reading, hashing and writing
- * run on up to opts->threads threads while the signer is used by one thread
- * at a time, so a batch goes at the token's signing rate.  results (may be
+ * one signer (one token login).  Reading, hashing and writing run on up to
+ * opts->threads threads while the signer is used by one thread at a time
+ * on each of its token sessions (opts->sessions), so a batch goes at the
+ * token's signing rate.  results (may be
  * NULL; n entries) receives for each file 0, its error, or
  * SIGN_ERR_CANCELLED when it was not attempted because another file failed.
  * A file that cannot be read stops the batch at that file (the files before

@@ -24,13 +24,14 @@
 int kyso_cmd_sign(int argc, char **argv);
 
 enum { OPT_KEY = 256, OPT_CERT, OPT_CHAIN, OPT_FORCE, OPT_ENVELOPING, OPT_PSS,
-	OPT_DIGEST, OPT_MODULE, OPT_JSON, OPT_TSA, OPT_NO_TSA, OPT_CONFIG, OPT_TSA_CACERT };
+	OPT_DIGEST, OPT_MODULE, OPT_JSON, OPT_TSA, OPT_NO_TSA, OPT_CONFIG, OPT_TSA_CACERT,
+	OPT_SESSIONS };
 
 static const char usage[] =
     "kyso sign --key URI [--cert URI|FILE] [--chain FILE] [--pin-source SRC]\n"
     "       [--force-last-try] [-o OUT] [--force] [--enveloping] [--pss]\n"
     "       [--digest sha256|sha384|sha512] [--tsa URL|--no-tsa] [--tsa-cacert FILE]\n"
-    "       [--config FILE] [--module PATH] [--json] FILE...";
+    "       [--sessions N] [--config FILE] [--module PATH] [--json] FILE...";
 
 static const struct kyso_opt opts[] = {
 	{ "key", required_argument, OPT_KEY, "URI", "the private key (pkcs11:token=...;object=...)" },
@@ -51,6 +52,9 @@ static const struct kyso_opt opts[] = {
 	{ "tsa-cacert", required_argument, OPT_TSA_CACERT, "FILE",
 	  "CA bundle (PEM) that alone verifies an https time-stamp server "
 	  "(default: tsa-cacert in kyso.conf, else the system store)" },
+	{ "sessions", required_argument, OPT_SESSIONS, "N",
+	  "token sessions signing at once, 1 to 4 (default: one per CPU, up to 4, once the "
+	  "token shows it is fast: an HSM or a software token; a smart card keeps one)" },
 	{ "config", required_argument, OPT_CONFIG, "FILE",
 	  "configuration file for tsa, tsa-cacert (default $KYSO_CONF, SYSCONFDIR/kyso.conf)" },
 	{ "module", required_argument, OPT_MODULE, "PATH", "PKCS#11 module" },
@@ -60,6 +64,7 @@ static const struct kyso_opt opts[] = {
 
 struct sign_args {
 	const char *key, *cert, *chain, *output, *digest, *module, *tsa, *config, *tsa_cacert;
+	const char *sessions;
 	int force, enveloping, pss, json, no_tsa;
 	struct kyso_pin pin;
 };
@@ -86,6 +91,7 @@ sign_opt(int val, const char *arg, void *ud)
 	case OPT_NO_TSA: a->no_tsa = 1; return 0;
 	case OPT_CONFIG: a->config = arg; return 0;
 	case OPT_TSA_CACERT: a->tsa_cacert = arg; return 0;
+	case OPT_SESSIONS: a->sessions = arg; return 0;
 	case OPT_JSON: a->json = 1; return 0;
 	}
 	return KYSO_EXIT_USAGE;
@@ -733,6 +739,16 @@ kyso_cmd_sign(int argc, char **argv)
 		code = usage_fail(out, "--digest takes sha256, sha384 or sha512");
 		goto out;
 	}
+	if (a.sessions != NULL) {
+		unsigned long v;
+
+		if (kyso_parse_uint(a.sessions, 1, 4, &v) != 0) {
+			code = usage_fail(out, "--sessions takes 1 to 4 (token sessions signing "
+			    "at once)");
+			goto out;
+		}
+		so.sessions = (unsigned int)v;
+	}
 	if (strncmp(a.key, "pkcs11:", 7) != 0) {
 		code = usage_fail(out, "--key takes a PKCS#11 URI (pkcs11:token=LABEL;object=KEY); "
 		    "list keys with kyso key list");
@@ -789,7 +805,8 @@ kyso_cmd_sign(int argc, char **argv)
 		checking = 1;
 	}
 
-	/* One token session and one login for the whole batch. */
+	/* One login for the whole batch (and one token session, or more for a
+	 * fast token: see --sessions). */
 	to.module = a.module;
 	kyso_pin_setup(&a.pin, &to);
 	rc = sign_token_open(&tok, a.key, &to);
@@ -828,7 +845,7 @@ kyso_cmd_sign(int argc, char **argv)
 		goto out;
 	}
 	/* Files are read, hashed and written on a few threads while the token
-	 * signs one digest at a time. */
+	 * signs one digest at a time on each of its sessions. */
 	interrupt_start(&intr, signer);
 	rc = sign_cades_sign_files(signer, (const char *const *)argv + first,
 	    (const char *const *)outs, (size_t)nfiles, &so, results);

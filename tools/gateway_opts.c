@@ -204,22 +204,6 @@ parse_seconds(const char *s, long *ms)
 }
 
 static int
-parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (s == NULL || !isdigit((unsigned char)s[0]))
-		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static int
 check(struct kyso_gw *g)
 {
 	sign_insurance_options *o = &g->o;
@@ -250,13 +234,13 @@ check(struct kyso_gw *g)
 		return kyso_gw_fail(g, KYSO_EXIT_USAGE, "connect-timeout '%s': give seconds, more "
 		    "than 0 and at most 600", v[KYSO_GW_CONNECT_TIMEOUT]);
 	if (v[KYSO_GW_RETRIES] != NULL) {
-		if (parse_uint(v[KYSO_GW_RETRIES], 9, &n) != 0)
+		if (kyso_parse_uint(v[KYSO_GW_RETRIES], 0, 9, &n) != 0)
 			return kyso_gw_fail(g, KYSO_EXIT_USAGE, "retries '%s': give 0 to 9",
 			    v[KYSO_GW_RETRIES]);
 		o->tries = (unsigned int)n + 1;
 	}
 	if (v[KYSO_GW_WARN_DAYS] != NULL) {
-		if (parse_uint(v[KYSO_GW_WARN_DAYS], 3660, &n) != 0 || n == 0)
+		if (kyso_parse_uint(v[KYSO_GW_WARN_DAYS], 1, 3660, &n) != 0)
 			return kyso_gw_fail(g, KYSO_EXIT_USAGE, "expiry-warn-days '%s': give 1 to "
 			    "3660", v[KYSO_GW_WARN_DAYS]);
 		o->expiry_warn_days = (unsigned int)n;

@@ -61,6 +61,9 @@ struct kyso_opt {
 int kyso_parse(int argc, char **argv, const char *usage, const struct kyso_opt *opts,
     int (*cb)(int val, const char *arg, void *ud), void *ud, int *optind_out);
 void kyso_help(FILE *fp, const char *usage, const struct kyso_opt *opts);
+/* A whole decimal number in [min, max] (digits only: no sign, space or
+ * suffix) into *out: 0, or -1 with *out unchanged. */
+int kyso_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out);
 
 /* Map a libsign error code to the exit status. */
 int kyso_exit_for(int sign_err);

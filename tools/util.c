@@ -655,3 +655,19 @@ kyso_finish(int rc)
 		kyso_err("cannot write the output: %s; %s", strerror(e), output_fix(e));
 	return rc != 0 ? rc : KYSO_EXIT_RUNTIME;
 }
+
+int
+kyso_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (s == NULL || !isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}

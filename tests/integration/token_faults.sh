@@ -134,6 +134,25 @@ if p11t --token-label "Sở Y tế" --login --pin "$PIN" --keypairgen \
 	    fail "$u user logins, $c context logins"
 	for f in 1.txt 2.txt 3.txt; do expect 0 "Verification successful" ossl_verify "$f.p7s" "$f"; done
 	rm -f ./*.p7s
+	# a batch long enough for more token sessions (kyso sign --sessions):
+	# this key asks for its PIN at each signature, so one session, one
+	# PIN per file (not one per session)
+	mkdir "$T/aa20" && cd "$T/aa20" || exit 1
+	: > "$T/pins"
+	for i in 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23; do
+		printf 'tệp %d\n' "$i" > "f$i.txt"
+		printf '%s\n' "$PIN" >> "$T/pins"
+	done
+	printf '%s\n' "$PIN" >> "$T/pins"
+	: > "$KYSO_SHIM_LOG"
+	expect 0 "24 files signed by Lý Thị Ký" env KYSO_SHIM_SESSIONS=1 "$KYSO" sign \
+	    --key "pkcs11:token=Sở Y tế;object=aa" --sessions 4 --pin-source fd:3 f*.txt 3<"$T/pins"
+	s=$(sed -n 's/^sign session=//p' "$KYSO_SHIM_LOG" | sort -u | wc -l)
+	c=$(grep -c "login user=2" "$KYSO_SHIM_LOG")
+	[ "$s" = 1 ] && [ "$c" = 24 ] &&
+	    pass "a key asking for its PIN each time signs on one session, one PIN per file" ||
+	    fail "$s sessions signed, $c context logins for 24 files"
+	cd "$T/d" || exit 1
 	# one PIN for the login only: the first context login finds the fd empty
 	printf '%s\n' "$PIN" > "$T/pin1"
 	expect 5 "^kyso sign: the PIN source fd:3 gave an empty PIN; key 'aa' asks for its PIN before each signature: give it once more for each file$" \

@@ -17,6 +17,14 @@
  *                          is logged first.  A test lands a signal inside a signature
  *                          that way, without timing; a process that never takes one
  *                          waits until the test's bound ends it.
+ *   KYSO_SHIM_SESSIONS     log one line per C_OpenSession and C_CloseSession
+ *                          ("open session=H" / "close session=H") and per signature
+ *                          ("sign session=H") to KYSO_SHIM_LOG
+ *   KYSO_SHIM_SESSION_MAX  at most this many sessions open at once (decimal): one more
+ *                          C_OpenSession answers CKR_SESSION_COUNT
+ *   KYSO_SHIM_SESSION_PUBLIC  sessions opened while this many (decimal) are open
+ *                          report CKS_RO_PUBLIC_SESSION (not logged in) in
+ *                          C_GetSessionInfo: a module that logs in per session
  */
 #define _GNU_SOURCE 1
 #include <dlfcn.h>
@@ -28,7 +36,12 @@
 
 static CK_FUNCTION_LIST *real;
 static CK_FUNCTION_LIST shim;
-static unsigned long signatures;
+static unsigned long signatures;   /* (atomic: signatures on several sessions at once) */
+static unsigned long started;      /* signatures begun (atomic) */
+static unsigned long open_sessions;
+#define PUBLIC_MAX 16
+static CK_SESSION_HANDLE public_sessions[PUBLIC_MAX];
+static unsigned int npublic;
 
 static unsigned long
 env_hex(const char *name)
@@ -78,13 +91,26 @@ shim_Login(CK_SESSION_HANDLE s, CK_USER_TYPE user, CK_UTF8CHAR *pin, CK_ULONG le
 	return real->C_Login(s, user, pin, len);
 }
 
+/* KYSO_SHIM_SESSIONS: "WHAT session=H" to the log. */
+static void
+session_line(const char *what, CK_SESSION_HANDLE s)
+{
+	char line[64];
+
+	if (getenv("KYSO_SHIM_SESSIONS") == NULL)
+		return;
+	snprintf(line, sizeof(line), "%s session=%lu", what, (unsigned long)s);
+	log_line(line);
+}
+
 /* 1 when KYSO_SHIM_SIGN_LIMIT signatures were made already. */
 static int
 removed(void)
 {
 	const char *v = getenv("KYSO_SHIM_SIGN_LIMIT");
 
-	return v != NULL && *v && signatures >= strtoul(v, NULL, 10);
+	return v != NULL && *v && __atomic_load_n(&signatures, __ATOMIC_SEQ_CST) >=
+	    strtoul(v, NULL, 10);
 }
 
 /* KYSO_SHIM_SIGN_WAIT: until the process has taken its signal. */
@@ -110,15 +136,74 @@ shim_SignInit(CK_SESSION_HANDLE s, CK_MECHANISM *m, CK_OBJECT_HANDLE k)
 static CK_RV
 shim_Sign(CK_SESSION_HANDLE s, CK_BYTE *data, CK_ULONG len, CK_BYTE *sig, CK_ULONG *siglen)
 {
+	const char *limit = getenv("KYSO_SHIM_SIGN_LIMIT");
 	CK_RV rv;
 
 	if (removed())
 		return CKR_DEVICE_REMOVED;
+	/* (signatures on several sessions at once: a place is taken first, so
+	 * that no more than the limit are made) */
+	if (sig != NULL && limit != NULL && *limit &&
+	    __atomic_add_fetch(&started, 1, __ATOMIC_SEQ_CST) > strtoul(limit, NULL, 10))
+		return CKR_DEVICE_REMOVED;
 	if (sig != NULL)
 		wait_for_signal();
 	rv = real->C_Sign(s, data, len, sig, siglen);
-	if (rv == CKR_OK && sig != NULL)
-		signatures++;
+	if (rv == CKR_OK && sig != NULL) {
+		__atomic_add_fetch(&signatures, 1, __ATOMIC_SEQ_CST);
+		session_line("sign", s);
+	}
+	return rv;
+}
+
+static unsigned long
+env_dec(const char *name, unsigned long dflt)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && *v ? strtoul(v, NULL, 10) : dflt;
+}
+
+static CK_RV
+shim_OpenSession(CK_SLOT_ID id, CK_FLAGS flags, void *app, CK_NOTIFY notify,
+    CK_SESSION_HANDLE *s)
+{
+	unsigned long now = __atomic_load_n(&open_sessions, __ATOMIC_SEQ_CST);
+	CK_RV rv;
+
+	if (now >= env_dec("KYSO_SHIM_SESSION_MAX", (unsigned long)-1))
+		return CKR_SESSION_COUNT;
+	rv = real->C_OpenSession(id, flags, app, notify, s);
+	if (rv != CKR_OK)
+		return rv;
+	__atomic_add_fetch(&open_sessions, 1, __ATOMIC_SEQ_CST);
+	if (now >= env_dec("KYSO_SHIM_SESSION_PUBLIC", (unsigned long)-1) && npublic < PUBLIC_MAX)
+		public_sessions[npublic++] = *s;
+	session_line("open", *s);
+	return rv;
+}
+
+static CK_RV
+shim_CloseSession(CK_SESSION_HANDLE s)
+{
+	CK_RV rv = real->C_CloseSession(s);
+
+	if (rv == CKR_OK) {
+		__atomic_sub_fetch(&open_sessions, 1, __ATOMIC_SEQ_CST);
+		session_line("close", s);
+	}
+	return rv;
+}
+
+static CK_RV
+shim_GetSessionInfo(CK_SESSION_HANDLE s, CK_SESSION_INFO *info)
+{
+	CK_RV rv = real->C_GetSessionInfo(s, info);
+	unsigned int i;
+
+	for (i = 0; rv == CKR_OK && i < npublic; i++)
+		if (public_sessions[i] == s)
+			info->state = CKS_RO_PUBLIC_SESSION;
 	return rv;
 }
 
@@ -144,6 +229,9 @@ C_GetFunctionList(CK_FUNCTION_LIST **out)
 		shim.C_Login = shim_Login;
 		shim.C_SignInit = shim_SignInit;
 		shim.C_Sign = shim_Sign;
+		shim.C_OpenSession = shim_OpenSession;
+		shim.C_CloseSession = shim_CloseSession;
+		shim.C_GetSessionInfo = shim_GetSessionInfo;
 	}
 	*out = &shim;
 	return CKR_OK;

@@ -17,9 +17,11 @@
  * Files are prepared in order and signed lowest prepared first, so a thread
  * that is slow (or descheduled on a busy machine) with one file never holds
  * the token up: the signer prepares the next files itself.  A fast token
- * (an HSM, a software token: the first signature under BATCH_SLOW_NS)
- * signs on one session per thread (grow_lanes; opts->sessions), all under
- * the one login: a token that signs several operations at once then does.
+ * (an HSM, a software token: a signature under BATCH_SLOW_NS) signs on
+ * one session per CPU (grow_lanes; opts->sessions), all under the one
+ * login, with one thread more than sessions (thread_count): a token that
+ * signs several operations at once then does, while a thread reads and
+ * writes.
  *
  * Groups fill in milliseconds with a fast token; with a slow one (a smart
  * card, a PIN asked for each signature) each signature is in place before
@@ -80,8 +82,8 @@
 /* ... and the token signs no further ahead than this many files waiting
  * for their time-stamp: a server that fails (or Ctrl-C) wastes few. */
 #define BATCH_TSA_AHEAD (2 * BATCH_TSA_THREADS)
-#define BATCH_WORKERS (BATCH_TSA_THREADS > BATCH_MAX_THREADS ? BATCH_TSA_THREADS : \
-	BATCH_MAX_THREADS)
+#define BATCH_WORKERS (BATCH_TSA_THREADS > BATCH_MAX_THREADS + 1 ? BATCH_TSA_THREADS : \
+	BATCH_MAX_THREADS + 1)
 #define BATCH_RING 256       /* files between prepare and commit */
 #define BATCH_GROUP 64       /* files made durable by one sync (<= BATCH_RING / 2) */
 #define BATCH_WAKE 32        /* work that wakes a sleeping thread */
@@ -980,11 +982,12 @@ sign_capacity(const struct batch *b)
 }
 
 /*
- * After the first signature, when it was fast (a software token or an HSM,
- * not a smart card) and enough files are left: ask the signer for more
- * lanes (token sessions sharing the login), so that a token that signs
- * several operations at once does, one per thread.  Asked once per batch;
- * a token that gives none keeps its one session.
+ * After a fast signature (a software token or an HSM, not a smart card;
+ * the first fast one on a busy machine) with more than BATCH_LANES_MIN
+ * files left: ask the signer for more lanes (token sessions sharing the
+ * login), want_lanes in all (lane_count), so that a token that signs
+ * several operations at once does.  Asked once per batch; a token that
+ * gives none keeps its one session.
  */
 static void
 grow_lanes(struct batch *b, size_t idx)
@@ -1351,34 +1354,51 @@ out:
 	return rc;
 }
 
+/*
+ * Token sessions to sign on at once (want_lanes): as asked (opts->sessions,
+ * version 4), else one per CPU; at most SIGN_SIGNER__MAX_LANES and the
+ * threads; one with a time-stamp server (the network, not the token, sets
+ * the pace) or a signer without lanes.
+ */
 static unsigned int
-thread_count(const sign_cades_sign_opts *opts, size_t n, int tsa)
+lane_count(const sign_cades_sign_opts *opts, sign_signer *signer, long cpus,
+    unsigned int threads, int tsa)
 {
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned int t = opts->threads;
+	unsigned int l = opts->version >= 4 && opts->sessions > 0 ? opts->sessions :
+	    cpus > 0 ? (unsigned int)(cpus < 64 ? cpus : 64) : 1;
 
-	if (t == 0)
-		t = tsa ? BATCH_TSA_THREADS : cpus > 0 ? (unsigned int)cpus : 1;
-	if (t > (tsa ? BATCH_TSA_THREADS : BATCH_MAX_THREADS))
-		t = tsa ? BATCH_TSA_THREADS : BATCH_MAX_THREADS;
-	if (t > n)
-		t = (unsigned int)n;
-	return t == 0 ? 1 : t;
-}
-
-/* Token sessions to sign on at once: as asked (opts->sessions, version 4),
- * else one per thread; never more than threads, and one with a time-stamp
- * server (the network, not the token, sets the pace). */
-static unsigned int
-lane_count(const sign_cades_sign_opts *opts, unsigned int threads, int tsa)
-{
-	unsigned int l = opts->version >= 4 && opts->sessions > 0 ? opts->sessions : threads;
-
-	if (tsa)
+	if (tsa || !sign_signer__has_lanes(signer))
 		return 1;
 	if (l > threads)
 		l = threads;
 	return l > SIGN_SIGNER__MAX_LANES ? SIGN_SIGNER__MAX_LANES : l;
+}
+
+/*
+ * Threads: as asked (opts->threads), else one per CPU (at most
+ * BATCH_MAX_THREADS), and one more when the token may sign on several
+ * sessions: while they all sign (and wait on each other inside the token),
+ * a thread is left to read, hash and write the next files.  With a
+ * time-stamp server up to BATCH_TSA_THREADS; never more than files.
+ */
+static unsigned int
+thread_count(const sign_cades_sign_opts *opts, sign_signer *signer, size_t n, int tsa,
+    long cpus)
+{
+	unsigned int t = opts->threads;
+
+	if (t == 0) {
+		t = tsa ? BATCH_TSA_THREADS : cpus > 0 ? (unsigned int)(cpus < 64 ? cpus : 64) : 1;
+		if (t > (tsa ? BATCH_TSA_THREADS : BATCH_MAX_THREADS))
+			t = tsa ? BATCH_TSA_THREADS : BATCH_MAX_THREADS;
+		if (n > BATCH_LANES_MIN + 1 && lane_count(opts, signer, cpus, t, tsa) > 1)
+			t++;
+	}
+	else if (t > (tsa ? BATCH_TSA_THREADS : BATCH_MAX_THREADS))
+		t = tsa ? BATCH_TSA_THREADS : BATCH_MAX_THREADS;
+	if (t > n)
+		t = (unsigned int)n;
+	return t == 0 ? 1 : t;
 }
 
 int
@@ -1388,6 +1408,7 @@ sign_cades_sign_files(sign_signer *signer, const char *const *in, const char *co
 	struct batch *b = NULL;
 	struct worker w[BATCH_WORKERS];
 	unsigned int nt, t;
+	long cpus;
 	int *res = results, rc = 0, locks = 0;
 	size_t i;
 
@@ -1447,10 +1468,11 @@ sign_cades_sign_files(sign_signer *signer, const char *const *in, const char *co
 	rc = worker_init(&w[0], b);
 	if (rc != 0)
 		goto out;
-	nt = thread_count(opts, n, b->tsa);
+	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	nt = thread_count(opts, signer, n, b->tsa, cpus);
 	b->nthreads = 1;
 	b->lanes = 1;
-	b->want_lanes = lane_count(opts, nt, b->tsa);
+	b->want_lanes = lane_count(opts, signer, cpus, nt, b->tsa);
 	for (t = 1; t < nt; t++) {
 		if (worker_init(&w[t], b) != 0) {
 			worker_free(&w[t]);

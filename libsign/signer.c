@@ -272,6 +272,12 @@ sign_signer__lanes(sign_signer *s, unsigned int n)
 }
 
 int
+sign_signer__has_lanes(const sign_signer *s)
+{
+	return s->ops->lanes != NULL && s->ops->sign_lane != NULL;
+}
+
+int
 sign_signer__sign_lane(sign_signer *s, unsigned int lane, sign_scheme scheme, sign_md md,
     const unsigned char *digest, size_t dlen, sign_buf *sig)
 {

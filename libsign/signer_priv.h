@@ -50,6 +50,8 @@ int sign_signer__sign(sign_signer *signer, sign_scheme scheme, sign_md md,
  * are ready; sign_signer__sign_lane() on lane i < that, one thread per lane. */
 #define SIGN_SIGNER__MAX_LANES 4
 unsigned int sign_signer__lanes(sign_signer *signer, unsigned int n);
+/* Whether the signer may give more than one lane (a token key). */
+int sign_signer__has_lanes(const sign_signer *signer);
 int sign_signer__sign_lane(sign_signer *signer, unsigned int lane, sign_scheme scheme,
     sign_md md, const unsigned char *digest, size_t dlen, sign_buf *sig);
 /* Resolve SIGN_SCHEME_AUTO from the key type; SIGN_ERR_UNSUPPORTED if the

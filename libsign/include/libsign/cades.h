@@ -122,9 +122,11 @@ typedef struct sign_cades_sign_opts {
 	int enveloping;         /* 1: embed the content (attached signature) */
 	int overwrite;          /* 1: replace an existing output file */
 	time_t signing_time;    /* the signing-time attribute; 0 = now */
-	unsigned int threads;   /* sign_cades_sign_files(): 0 = one per CPU (at most 4);
-	                         * with tsa_url up to 8, each with its own connection
-	                         * to the time-stamp server (network-bound) */
+	unsigned int threads;   /* sign_cades_sign_files(): 0 = one per CPU (at most 4),
+	                         * and one more when signing on several token sessions
+	                         * (see sessions); with tsa_url up to 8, each with its
+	                         * own connection to the time-stamp server
+	                         * (network-bound); at most 4 when given */
 	/* version 2: an RFC 3161 time-stamp server (http:// or https:// URL):
 	 * each signature gets a signature time-stamp (CAdES-T) over its value,
 	 * asked for when it is made; a server that cannot be reached, refuses
@@ -142,14 +144,14 @@ typedef struct sign_cades_sign_opts {
 	 * file as an unreachable one does (SIGN_ERR_NETWORK). */
 	const char *tsa_cacert;
 	/* version 4: sign_cades_sign_files() on up to this many token sessions
-	 * at once (one per thread at most, and at most 4), for a token that
+	 * at once (at most the threads, and at most 4), for a token that
 	 * signs several operations at the same time (an HSM, a software
-	 * token).  The extra sessions are opened once the first signature
-	 * shows the token is fast (under 10 ms) and enough files are left,
-	 * share the one login, and are closed at the end of the batch; a smart
-	 * card, a key that asks for its PIN at each signature, a time-stamp
-	 * server or a token that gives no further session keeps one.  0: one
-	 * per thread; 1: one. */
+	 * token).  The extra sessions are opened once a signature shows the
+	 * token is fast (under 10 ms) with more than 16 files left, share the
+	 * one login, and are closed at the end of the batch; a smart card, a
+	 * key that asks for its PIN at each signature, a time-stamp server, a
+	 * software signer or a token that gives no further session keeps one.
+	 * 0: one per CPU; 1: one. */
 	unsigned int sessions;
 } sign_cades_sign_opts;
 

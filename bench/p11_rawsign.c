@@ -6,13 +6,17 @@
  * digest with CKM_ECDSA.  This is what one signature costs on the token;
  * kyso sign adds reading, hashing, encoding and writing each file.
  *
- *   p11_rawsign MODULE TOKEN-LABEL KEY-LABEL rsa|ec COUNT
+ *   p11_rawsign MODULE TOKEN-LABEL KEY-LABEL rsa|ec COUNT [SESSIONS]
  *
+ * With SESSIONS (default 1), as many threads sign COUNT / SESSIONS each, on
+ * a session of their own (one login): the token's rate when several
+ * operations are asked of it at once, as kyso sign asks by default.
  * The PIN comes from $KYSO_BENCH_PIN.  Prints "signatures/s: RATE".
  */
 #include "config.h"
 
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +24,17 @@
 #include <p11-kit/pkcs11.h>
 
 static CK_FUNCTION_LIST_PTR f;
+
+/* One signing thread: its session, its share of the signatures. */
+struct lane {
+	CK_SESSION_HANDLE s;
+	CK_MECHANISM mech;
+	CK_OBJECT_HANDLE key;
+	unsigned char data[64];
+	size_t datalen;
+	long count;
+	pthread_t tid;
+};
 
 static void
 die(const char *what, CK_RV rv)
@@ -65,6 +80,26 @@ find_slot(const char *label)
 	exit(1);
 }
 
+static void *
+sign_loop(void *arg)
+{
+	struct lane *l = arg;
+	unsigned char sig[1024];
+	CK_ULONG siglen;
+	CK_RV rv;
+	long i;
+
+	for (i = 0; i < l->count; i++) {
+		l->data[l->datalen - 1] = (unsigned char)i;
+		if ((rv = f->C_SignInit(l->s, &l->mech, l->key)) != CKR_OK)
+			die("C_SignInit", rv);
+		siglen = sizeof(sig);
+		if ((rv = f->C_Sign(l->s, l->data, l->datalen, sig, &siglen)) != CKR_OK)
+			die("C_Sign", rv);
+	}
+	return NULL;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -76,20 +111,30 @@ main(int argc, char **argv)
 	CK_OBJECT_HANDLE key;
 	CK_SESSION_HANDLE s;
 	CK_MECHANISM mech = { 0, NULL, 0 };
-	CK_ULONG n, siglen;
+	CK_C_INITIALIZE_ARGS args;
+	CK_SLOT_ID slot;
+	CK_ULONG n;
 	CK_RV rv;
-	unsigned char data[64], sig[1024];
+	struct lane lanes[16];
+	unsigned char data[64];
 	size_t datalen;
 	const char *pin = getenv("KYSO_BENCH_PIN");
 	void *lib;
-	long count, i;
+	long count, nl = 1, i;
 	double t0, t1;
 
-	if (argc != 6 || pin == NULL) {
-		fprintf(stderr, "usage: KYSO_BENCH_PIN=... p11_rawsign MODULE TOKEN KEY rsa|ec COUNT\n");
+	if ((argc != 6 && argc != 7) || pin == NULL) {
+		fprintf(stderr, "usage: KYSO_BENCH_PIN=... p11_rawsign MODULE TOKEN KEY rsa|ec COUNT "
+		    "[SESSIONS]\n");
 		return 2;
 	}
 	count = atol(argv[5]);
+	if (argc == 7)
+		nl = atol(argv[6]);
+	if (count < 1 || nl < 1 || nl > 16) {
+		fprintf(stderr, "p11_rawsign: COUNT >= 1, SESSIONS 1 to 16\n");
+		return 2;
+	}
 	lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
 	if (lib == NULL) {
 		fprintf(stderr, "p11_rawsign: %s\n", dlerror());
@@ -98,9 +143,13 @@ main(int argc, char **argv)
 	*(void **)(&get_list) = dlsym(lib, "C_GetFunctionList");
 	if (get_list == NULL || get_list(&f) != CKR_OK)
 		die("C_GetFunctionList", 0);
-	if ((rv = f->C_Initialize(NULL)) != CKR_OK)
+	/* (one session: no locking asked for, as before SESSIONS existed) */
+	memset(&args, 0, sizeof(args));
+	args.flags = CKF_OS_LOCKING_OK;
+	if ((rv = f->C_Initialize(nl > 1 ? &args : NULL)) != CKR_OK)
 		die("C_Initialize", rv);
-	rv = f->C_OpenSession(find_slot(argv[2]), CKF_SERIAL_SESSION, NULL, NULL, &s);
+	slot = find_slot(argv[2]);
+	rv = f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s);
 	if (rv != CKR_OK)
 		die("C_OpenSession", rv);
 	if ((rv = f->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)pin, strlen(pin))) != CKR_OK)
@@ -125,18 +174,29 @@ main(int argc, char **argv)
 		mech.mechanism = CKM_ECDSA;
 		datalen = 32;
 	}
-	t0 = now();
-	for (i = 0; i < count; i++) {
-		data[datalen - 1] = (unsigned char)i;
-		if ((rv = f->C_SignInit(s, &mech, key)) != CKR_OK)
-			die("C_SignInit", rv);
-		siglen = sizeof(sig);
-		if ((rv = f->C_Sign(s, data, datalen, sig, &siglen)) != CKR_OK)
-			die("C_Sign", rv);
+	for (i = 0; i < nl; i++) {
+		lanes[i].s = s;
+		if (i > 0 && (rv = f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL,
+		    &lanes[i].s)) != CKR_OK)
+			die("C_OpenSession", rv);
+		lanes[i].mech = mech;
+		lanes[i].key = key;
+		memcpy(lanes[i].data, data, sizeof(data));
+		lanes[i].datalen = datalen;
+		lanes[i].count = count / nl + (i < count % nl);
 	}
+	t0 = now();
+	for (i = 1; i < nl; i++)
+		if (pthread_create(&lanes[i].tid, NULL, sign_loop, &lanes[i]) != 0)
+			die("pthread_create", 0);
+	sign_loop(&lanes[0]);
+	for (i = 1; i < nl; i++)
+		pthread_join(lanes[i].tid, NULL);
 	t1 = now();
 	printf("signatures/s: %.1f\n", (double)count / (t1 - t0));
 	f->C_Logout(s);
+	for (i = 1; i < nl; i++)
+		f->C_CloseSession(lanes[i].s);
 	f->C_CloseSession(s);
 	f->C_Finalize(NULL);
 	return 0;

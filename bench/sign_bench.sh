@@ -96,21 +96,30 @@ cd "$D/files"
 # are given too.
 echo
 echo "== 1. batch signing of $N files (1 KiB each), one login, vs raw C_Sign (median of $SIGN_RUNS)"
-ksign() { # KEY FILES...: kyso sign, outputs removed first
+ksign() { # KEY [OPTIONS] FILES...: kyso sign, outputs removed first
 	k=$1
 	shift
 	rm -f ./*.p7s
 	measure "$KYSO" sign --key "pkcs11:token=bench;object=$k" \
 	    --pin-source env:KYSO_BENCH_PIN --chain "$D/pki/chain.pem" "$@"
 }
+# kyso signs on one token session per CPU, at most 4 (SoftHSM signs on
+# several at once); the raw program on one, the target's baseline.  Measured
+# in the same alternation: kyso on one session (--sessions 1), the cost of
+# kyso's own work per file; and the raw program on as many sessions as kyso,
+# what the token gives when asked that way.
+LANES=$(nproc 2>/dev/null || echo 1)
+[ "$LANES" -gt 4 ] && LANES=4
 for k in rsa ec; do
-	rw= rc= kw= kc= r1= k1=
+	rw= rc= kw= kc= r1= k1= sw= pw=
 	r=0
 	while [ "$r" -lt "$SIGN_RUNS" ]; do
 		m=$(measure "$RAW" "$MODULE" bench "$k" "$k" "$N")
 		rw="$rw $(field "$m" 1)" rc="$rc $(field "$m" 2)"
+		pw="$pw $(field "$(measure "$RAW" "$MODULE" bench "$k" "$k" "$N" "$LANES")" 1)"
 		m=$(ksign "$k" f*.txt)
 		kw="$kw $(field "$m" 1)" kc="$kc $(field "$m" 2)"
+		sw="$sw $(field "$(ksign "$k" --sessions 1 f*.txt)" 1)"
 		r1="$r1 $(field "$(measure "$RAW" "$MODULE" bench "$k" "$k" 1)" 1)"
 		k1="$k1 $(field "$(ksign "$k" f00000.txt)" 1)"
 		r=$((r + 1))
@@ -125,6 +134,11 @@ for k in rsa ec; do
 	    "median of the run-by-run ratios $(ratio "$(paired "$rw" "$kw")" 1)"
 	echo "    per CPU second: raw $(div "$N" "$mrc")/s, kyso $(div "$N" "$mkc") files/s:" \
 	    "ratio $(ratio "$mrc" "$mkc")"
+	echo "    kyso on one session (--sessions 1): $(div "$N" "$(median $sw)") files/s: ratio" \
+	    "$(ratio "$mrw" "$(median $sw)"); run-by-run $(ratio "$(paired "$rw" "$sw")" 1);" \
+	    "runs (ms):$(runs_ms $sw)"
+	echo "    raw C_Sign on $LANES sessions (as kyso signs): $(div "$N" "$(median $pw)")/s;" \
+	    "kyso against it: $(ratio "$(median $pw)" "$mkw")"
 	echo "    one signature: raw process $(ms "$mr1") ms, kyso process $(ms "$mk1") ms;" \
 	    "per extra file: raw $(div "$((N - 1))" "$(echo "$mrw $mr1" | awk '{ print $1 - $2 }')")/s," \
 	    "kyso $(div "$((N - 1))" "$(echo "$mkw $mk1" | awk '{ print $1 - $2 }')")/s: ratio" \

@@ -54,12 +54,9 @@ kyso_card_fail(int rc, const char *what)
 static int
 parse_seconds(const char *arg, unsigned long *ms)
 {
-	char *end;
 	unsigned long v;
 
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (errno != 0 || end == arg || *end != '\0' || arg[0] == '-' || v > 86400) {
+	if (kyso_parse_uint(arg, 0, 86400, &v) != 0) {
 		kyso_card__err("--wait takes whole seconds (0..86400), not '%s'", arg);
 		return KYSO_EXIT_USAGE;
 	}

@@ -205,7 +205,6 @@ key_test(int argc, char **argv)
 	size_t derlen;
 	unsigned long count = 1;
 	json_t *out = NULL;
-	char *end;
 	int rc, optind_;
 
 	memset(&a, 0, sizeof(a));
@@ -233,8 +232,7 @@ key_test(int argc, char **argv)
 	if ((rc = kyso_md_option(&md, a.md, out)) != 0)
 		return rc;
 	if (a.count != NULL) {
-		count = strtoul(a.count, &end, 10);
-		if (*a.count == '\0' || *end != '\0' || count < 1 || count > 1000)
+		if (kyso_parse_uint(a.count, 1, 1000, &count) != 0)
 			return kyso_usage_fail(out, "--count takes 1 to 1000");
 	}
 	o.module = a.module;

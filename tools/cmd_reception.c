@@ -190,7 +190,6 @@ static int
 opt_cb(int val, const char *arg, void *ud)
 {
 	struct desk *d = ud;
-	char *end;
 	int rc;
 
 	if ((rc = kyso_pin_option(&d->pin, val, arg)) >= 0)
@@ -215,10 +214,7 @@ opt_cb(int val, const char *arg, void *ud)
 	case O_LOOP: d->loop = 1; return 0;
 	case O_JSON: d->json = 1; return 0;
 	case O_MAX_PATIENTS:
-		errno = 0;
-		d->max_patients = strtoul(arg, &end, 10);
-		if (errno != 0 || *end != '\0' || arg[0] == '-' || d->max_patients == 0 ||
-		    d->max_patients > 1000000) {
+		if (kyso_parse_uint(arg, 1, 1000000, &d->max_patients) != 0) {
 			kyso_err("--max-patients takes a number from 1 to 1000000, not '%s'", arg);
 			return KYSO_EXIT_USAGE;
 		}

@@ -140,4 +140,24 @@ fi
 mod=$(printf 'm\377.so')
 json 6 '"error": "m\\\\xff[.]so is not a PKCS#11 module' "$KYSO" token list --json --module "$mod"
 
+# ---- numbers on the command line: whole decimals in range, nothing else (kyso_parse_uint)
+for v in 0 1001 +5 " 5" 5x -1 "" 99999999999999999999999; do
+	expect 3 "^kyso key: --count takes 1 to 1000$" "$KYSO" key test \
+	    --key "pkcs11:token=T1;object=k" --count "$v"
+done
+# (the value in the message, as a regular expression)
+re_of() { printf '%s' "$1" | sed 's/[+.]/\\&/g'; }
+for v in -1 86401 +1 " 1" 1s ""; do
+	expect 3 "^kyso card: --wait takes whole seconds \\(0\\.\\.86400\\), not '$(re_of "$v")'$" \
+	    "$KYSO" card list --wait "$v"
+done
+for v in 0 1000001 +2 2.0; do
+	expect 3 "^kyso reception: --max-patients takes a number from 1 to 1000000, not '$(re_of "$v")'$" \
+	    "$KYSO" reception --loop --max-patients "$v"
+done
+for v in 0 5 +2 2x; do
+	expect 3 "^kyso sign: --sessions takes 1 to 4 \\(token sessions signing at once\\)$" \
+	    "$KYSO" sign --key "pkcs11:token=T1;object=k" --sessions "$v" a.txt
+done
+
 done_testing

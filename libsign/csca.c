@@ -20,6 +20,7 @@
  */
 #include "pa_priv.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -115,6 +116,91 @@ sign_csca_store_add_cert(sign_csca_store *store, const unsigned char *data, size
 	return rc;
 }
 
+/* ---- what a trust file holds, when it is not what it was given as ---- */
+
+/* The label of the first PEM block of b ("PRIVATE KEY"), or NULL; with
+ * want, the first block with that label instead. */
+static const char *
+pem_label(const unsigned char *b, size_t len, char *label, size_t cap, const char *want)
+{
+	const unsigned char *p = b, *end = b + len, *e;
+	size_t n;
+
+	while (end - p > 11 && (p = memmem(p, (size_t)(end - p), "-----BEGIN ", 11)) != NULL) {
+		p += 11;
+		for (e = p; e < end && (isupper(*e) || isdigit(*e) || *e == ' '); e++)
+			;
+		n = (size_t)(e - p);
+		if (end - e < 5 || memcmp(e, "-----", 5) != 0 || n == 0 || n >= cap)
+			continue;
+		memcpy(label, p, n);
+		label[n] = '\0';
+		if (want == NULL || strcmp(label, want) == 0)
+			return label;
+	}
+	return NULL;
+}
+
+/*
+ * In words, why data that failed to load as certificates (ml: as a master
+ * list, which is DER) is not one: what it holds, from its first bytes and
+ * the message of the failure (err: "trailing data", OpenSSL's reason).
+ */
+static void
+not_cert_cause(const unsigned char *b, size_t len, int ml, const char *err, char *out,
+    size_t cap)
+{
+	const char *o = strstr(err, "OpenSSL: ");
+	char label[48], ossl[240];
+	size_t i;
+	int text = 1;
+
+	ossl[0] = '\0';
+	if (o != NULL)
+		snprintf(ossl, sizeof(ossl), "; %.*s", (int)strcspn(o, ")") < 200 ?
+		    (int)strcspn(o, ")") : 200, o);
+	for (i = 0; i < len && i < 64 * 1024; i++)
+		if (b[i] == '\0' || (b[i] < 0x20 && !isspace(b[i])))
+			text = 0;
+	if (len == 0)
+		snprintf(out, cap, "the file is empty");
+	else if (ml && pem_label(b, len, label, sizeof(label), NULL) != NULL)
+		snprintf(out, cap, "it holds a PEM %s; master lists are DER", label);
+	else if (ml && text)
+		snprintf(out, cap, "it is text; master lists are DER");
+	else if (ml)
+		snprintf(out, cap, "%.300s", err);
+	else if (pem_label(b, len, label, sizeof(label), "CERTIFICATE") != NULL ||
+	    pem_label(b, len, label, sizeof(label), "X509 CERTIFICATE") != NULL ||
+	    pem_label(b, len, label, sizeof(label), "TRUSTED CERTIFICATE") != NULL)
+		snprintf(out, cap, "its PEM certificate does not decode: cut short or damaged%s",
+		    ossl);
+	else if (pem_label(b, len, label, sizeof(label), NULL) != NULL)
+		snprintf(out, cap, "it holds a PEM %s, and no PEM CERTIFICATE", label);
+	else if (b[0] == 0x30 && strstr(err, "trailing data") != NULL)
+		snprintf(out, cap, "a DER certificate followed by other data");
+	else if (b[0] == 0x30)
+		snprintf(out, cap, "DER data that is not a whole certificate: cut short, or "
+		    "another structure%s", ossl);
+	else if (text)
+		snprintf(out, cap, "it is text, neither PEM nor DER");
+	else
+		snprintf(out, cap, "neither PEM nor DER data");
+}
+
+/* The failure to load certificates (or a master list) from path's bytes
+ * b, as "PATH is not a certificate (WHAT IT HOLDS)". */
+static int
+not_cert(int rc, const char *path, const unsigned char *b, size_t len, int ml)
+{
+	char cause[400], err[512];
+
+	snprintf(err, sizeof(err), "%s", sign_error_message());
+	not_cert_cause(b, len, ml, err, cause, sizeof(cause));
+	return sign_error__set(rc, sign_error_backend(), "%s is not %s (%s)", path,
+	    ml ? "an ICAO master list" : "a certificate", cause);
+}
+
 static int
 load_file(STACK_OF(X509) *sk, const char *path)
 {
@@ -124,6 +210,8 @@ load_file(STACK_OF(X509) *sk, const char *path)
 	rc = sign__read_file(path, SIGN_PA__MAX_CERT, &b);
 	if (rc == 0)
 		rc = sign_pa__x509_load(sk, b.data, b.len, path);
+	if (rc == SIGN_ERR_MALFORMED)
+		rc = not_cert(rc, path, b.data, b.len, 0);
 	sign_buf_dispose(&b);
 	return rc;
 }
@@ -427,8 +515,25 @@ sign_csca_store_add_masterlist_file(sign_csca_store *store, const char *ml_path,
 	if ((rc = sign__read_file(ml_path, 16u * 1024u * 1024u, &ml)) != 0 ||
 	    (rc = sign__read_file(anchor_path, SIGN_PA__MAX_CERT, &an)) != 0)
 		goto out;
+	/* the anchor on its own first: its failure names the anchor */
+	{
+		STACK_OF(X509) *sk = sk_X509_new_null();
+
+		if (sk == NULL) {
+			rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+			goto out;
+		}
+		rc = sign_pa__x509_load(sk, an.data, an.len, anchor_path);
+		sk_X509_pop_free(sk, X509_free);
+		if (rc == SIGN_ERR_MALFORMED)
+			rc = not_cert(rc, anchor_path, an.data, an.len, 0);
+		if (rc != 0)
+			goto out;
+	}
 	rc = sign_csca_store_add_masterlist(store, ml.data, ml.len, an.data, an.len);
-	if (rc != 0 && rc != SIGN_ERR_NOMEM)    /* the file named in the message */
+	if (rc == SIGN_ERR_MALFORMED)
+		rc = not_cert(rc, ml_path, ml.data, ml.len, 1);
+	else if (rc != 0 && rc != SIGN_ERR_NOMEM)    /* the file named in the message */
 		sign_error__set(rc, sign_error_backend(), "%s: %s", ml_path, sign_error_message());
 out:
 	sign_buf_dispose(&ml);

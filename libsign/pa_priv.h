@@ -4,10 +4,10 @@
 #ifndef LIBSIGN_PA_PRIV_H
 #define LIBSIGN_PA_PRIV_H
 
+#include "internal.h"   /* first: config.h */
 #include <stddef.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
-#include "internal.h"
 #include "tlv.h"
 #include "libsign/pa.h"
 

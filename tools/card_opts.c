@@ -455,154 +455,42 @@ trust_arg_check(const char *opt, const char *path, const char *fix)
 	return 0;
 }
 
-/* The library's message without the "PATH: " it begins with (and, for a
- * master list, without its "master list: "). */
-static const char *
-lib_detail(const char *path)
-{
-	const char *m = sign_error_message();
-	size_t n = strlen(path);
-
-	if (strncmp(m, path, n) == 0 && m[n] == ':' && m[n + 1] == ' ')
-		m += n + 2;
-	if (strncmp(m, "master list: ", 13) == 0)
-		m += 13;
-	return m;
-}
-
-/* "; OpenSSL: REASON" from the library's message, or "". */
-static void
-openssl_reason(char *out, size_t cap)
-{
-	const char *m = strstr(sign_error_message(), "OpenSSL: ");
-	size_t n;
-
-	out[0] = '\0';
-	if (m == NULL)
-		return;
-	n = strcspn(m, ")");
-	snprintf(out, cap, "; %.*s", (int)(n < 200 ? n : 200), m);
-}
-
-/* The label of the first PEM block in b ("PRIVATE KEY"), or NULL; with
- * want, the first block with that label instead. */
-static const char *
-pem_label(const char *b, char *label, size_t cap, const char *want)
-{
-	const char *p = b, *e;
-	size_t n;
-
-	while ((p = strstr(p, "-----BEGIN ")) != NULL) {
-		p += 11;
-		for (e = p; *e != '\0' && (isupper((unsigned char)*e) || isdigit((unsigned char)*e) ||
-		    *e == ' '); e++)
-			;
-		n = (size_t)(e - p);
-		if (strncmp(e, "-----", 5) != 0 || n == 0 || n >= cap)
-			continue;
-		memcpy(label, p, n);
-		label[n] = '\0';
-		if (want == NULL || strcmp(label, want) == 0)
-			return label;
-	}
-	return NULL;
-}
-
-/*
- * Why a trust file that opened is not what its option takes, in words, from
- * its first bytes and the library's message (which names what failed but
- * not what the file is).  ml: the file was given as a master list (DER).
- */
-static void
-not_cert_cause(const char *path, int ml, char *out, size_t cap)
-{
-	char *b = NULL, label[48], ossl[240];
-	const char *detail = lib_detail(path);
-	struct stat st;
-	ssize_t n = -1;
-	size_t len = 0, i;
-	int fd, text = 1;
-
-	openssl_reason(ossl, sizeof(ossl));
-	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    (b = malloc(64 * 1024 + 1)) != NULL) {
-		while ((n = read(fd, b + len, 64 * 1024 - len)) > 0 && (len += (size_t)n) < 64 * 1024)
-			;
-		b[len] = '\0';
-	}
-	if (fd >= 0)
-		close(fd);
-	if (b == NULL || n < 0) {
-		snprintf(out, cap, "%s", detail);
-		goto out;
-	}
-	for (i = 0; i < len; i++)
-		if (b[i] == '\0' || ((unsigned char)b[i] < 0x20 && !isspace((unsigned char)b[i])))
-			text = 0;
-	if (len == 0)
-		snprintf(out, cap, "the file is empty");
-	else if (ml && pem_label(b, label, sizeof(label), NULL) != NULL)
-		snprintf(out, cap, "it holds a PEM %s; master lists are DER", label);
-	else if (ml && text)
-		snprintf(out, cap, "it is text; master lists are DER");
-	else if (ml)
-		snprintf(out, cap, "%s", detail);
-	else if (pem_label(b, label, sizeof(label), "CERTIFICATE") != NULL ||
-	    pem_label(b, label, sizeof(label), "X509 CERTIFICATE") != NULL ||
-	    pem_label(b, label, sizeof(label), "TRUSTED CERTIFICATE") != NULL)
-		snprintf(out, cap, "its PEM certificate does not decode: cut short or damaged%s",
-		    ossl);
-	else if (pem_label(b, label, sizeof(label), NULL) != NULL)
-		snprintf(out, cap, "it holds a PEM %s, and no PEM CERTIFICATE", label);
-	else if ((unsigned char)b[0] == 0x30 && strstr(detail, "trailing data") != NULL)
-		snprintf(out, cap, "a DER certificate followed by other data");
-	else if ((unsigned char)b[0] == 0x30)
-		snprintf(out, cap, "DER data that is not a whole certificate: cut short, or "
-		    "another structure%s", ossl);
-	else if (text)
-		snprintf(out, cap, "it is text, neither PEM nor DER");
-	else
-		snprintf(out, cap, "neither PEM nor DER data");
-out:
-	free(b);
-}
-
-/* A --csca FILE|DIR the store refused: malformed content said as such
- * (exit 6), else the library's message. */
+/* A --csca FILE|DIR the store refused: content that is not a certificate
+ * (the library's message names the file and what it holds) is exit 6 with
+ * what to give instead, else the library's message. */
 static int
 csca_fail(int rc, const char *path, int dir)
 {
-	char cause[400], bad[4096];
-	const char *m = sign_error_message();
-	size_t n = strlen(path), i;
-	struct stat st;
-
 	if (rc != SIGN_ERR_MALFORMED || sign_error_last() != rc)
 		return kyso_card_fail(rc, NULL);        /* the message names the file */
-	if (!dir) {
-		not_cert_cause(path, 0, cause, sizeof(cause));
-		kyso_card__err("--csca %s is not a certificate (%s); give the CSCA's certificate, "
-		    "PEM or DER", path, cause);
-		return KYSO_EXIT_DATA;
-	}
-	/* a directory: the library's message begins with the file that failed
-	 * ("DIR/NAME: ..."); its name ends at a ": " where a file is */
-	bad[0] = '\0';
-	if (strncmp(m, path, n) == 0 && m[n] == '/')
-		for (i = n + 1; m[i] != '\0' && i < sizeof(bad); i++)
-			if (m[i] == ':' && m[i + 1] == ' ') {
-				snprintf(bad, sizeof(bad), "%.*s", (int)i, m);
-				if (stat(bad, &st) == 0 && S_ISREG(st.st_mode))
-					break;
-				bad[0] = '\0';
-			}
-	if (bad[0] == '\0')
+	if (!dir)
+		kyso_card__err("--csca %s; give the CSCA's certificate, PEM or DER",
+		    sign_error_message());
+	else
+		kyso_card__err("--csca %s: %s; a CSCA directory may hold only certificates in its "
+		    "*.pem, *.crt, *.cer and *.der files: move that file out", path,
+		    sign_error_message());
+	return KYSO_EXIT_DATA;
+}
+
+/* A --master-list the store refused: the anchor or the list not being one
+ * (the message begins with the file's name), or the library's message. */
+static int
+ml_fail(int rc, const char *ml, const char *anchor)
+{
+	const char *m = sign_error_message();
+	size_t n = strlen(anchor);
+
+	if (rc != SIGN_ERR_MALFORMED || sign_error_last() != rc)
 		return kyso_card_fail(rc, NULL);
-	not_cert_cause(bad, 0, cause, sizeof(cause));
-	kyso_card__err("--csca %s: %s is not a certificate (%s); a CSCA directory may hold only "
-	    "certificates in its *.pem, *.crt, *.cer and *.der files: move that file out", path,
-	    bad, cause);
+	if (strncmp(m, anchor, n) == 0 && strncmp(m + n, " is not a certificate", 21) == 0)
+		kyso_card__err("--ml-signer-anchor %s; give the certificate that signs the master "
+		    "lists (or its CSCA), PEM or DER", m);
+	else if (strncmp(m, ml, strlen(ml)) == 0)
+		kyso_card__err("--master-list %s; give an ICAO CSCA master list (a CMS SignedData "
+		    "file, DER)", m);
+	else
+		return kyso_card_fail(rc, NULL);
 	return KYSO_EXIT_DATA;
 }
 
@@ -610,7 +498,6 @@ int
 kyso_card_trust(const struct kyso_card_opts *o, sign_csca_store **out)
 {
 	sign_csca_store *st = NULL;
-	char cause[400];
 	size_t i;
 	int rc;
 
@@ -637,27 +524,6 @@ kyso_card_trust(const struct kyso_card_opts *o, sign_csca_store **out)
 	rc = sign_csca_store_new(&st);
 	if (rc != 0)
 		return kyso_card_fail(rc, NULL);
-	if (o->ml_anchor != NULL) {
-		/* the anchor alone first (in a store of its own, as the library
-		 * reads it): its message names the master list, not the anchor */
-		rc = sign_csca_store_add_file(st, o->ml_anchor);
-		if (rc == SIGN_ERR_MALFORMED && sign_error_last() == rc) {
-			not_cert_cause(o->ml_anchor, 0, cause, sizeof(cause));
-			kyso_card__err("--ml-signer-anchor %s is not a certificate (%s); give the "
-			    "certificate that signs the master lists (or its CSCA), PEM or DER",
-			    o->ml_anchor, cause);
-			rc = KYSO_EXIT_DATA;
-			goto out;
-		} else if (rc != 0) {
-			rc = kyso_card_fail(rc, "--ml-signer-anchor");
-			goto out;
-		}
-		sign_csca_store_free(st);
-		st = NULL;
-		rc = sign_csca_store_new(&st);
-		if (rc != 0)
-			return kyso_card_fail(rc, NULL);
-	}
 	if (!o->no_default_csca) {
 		rc = sign_csca_store_add_default(st);
 		if (rc != 0) {
@@ -680,14 +546,8 @@ kyso_card_trust(const struct kyso_card_opts *o, sign_csca_store **out)
 	}
 	for (i = 0; i < o->nml; i++) {
 		rc = sign_csca_store_add_masterlist_file(st, o->ml[i], o->ml_anchor);
-		if (rc == SIGN_ERR_MALFORMED && sign_error_last() == rc) {
-			not_cert_cause(o->ml[i], 1, cause, sizeof(cause));
-			kyso_card__err("--master-list %s is not an ICAO master list (%s); give an ICAO "
-			    "CSCA master list (a CMS SignedData file, DER)", o->ml[i], cause);
-			rc = KYSO_EXIT_DATA;
-			goto out;
-		} else if (rc != 0) {
-			rc = kyso_card_fail(rc, NULL);
+		if (rc != 0) {
+			rc = ml_fail(rc, o->ml[i], o->ml_anchor);
 			goto out;
 		}
 	}

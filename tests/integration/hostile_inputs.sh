@@ -458,7 +458,7 @@ json 3 "$KYSO" card verify --json --bogus cv/empty
 one 6 "/dev/zero: larger than [0-9]+ bytes" "$KYSO" card verify --csca /dev/zero cv/empty
 one 6 "^kyso card: --csca doc.txt.p7s is not a certificate \\(DER data that is not a whole certificate" \
     "$KYSO" card verify --csca doc.txt.p7s cv/empty
-one 6 "^kyso card: --master-list /dev/null is not an ICAO master list \\(truncated" \
+one 6 "^kyso card: --master-list /dev/null is not an ICAO master list \\(the file is empty\\); give an ICAO CSCA master list" \
     "$KYSO" card verify --master-list /dev/null \
     --ml-signer-anchor "$P/root.pem" cv/empty
 

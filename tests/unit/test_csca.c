@@ -10,6 +10,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -58,6 +59,69 @@ test_files_and_dedup(void **state)
 	sign_buf_dispose(&at);
 	sign_buf_dispose(&pem);
 	sign_buf_dispose(&junk);
+}
+
+/* What a file given as a certificate or a master list holds, when it is
+ * not one: the message names the file and says it in words, from the bytes
+ * read (the tool adds the option and the fix). */
+static void
+test_not_a_certificate(void **state)
+{
+	static const struct {
+		const char *name, *data;
+		size_t len;
+		const char *msg;
+	} cases[] = {
+		{ "text.pem", "not a certificate\n", 18, "is not a certificate (it is text, "
+		  "neither PEM nor DER)" },
+		{ "key.pem", "-----BEGIN PRIVATE KEY-----\nMC4CAQA=\n-----END PRIVATE KEY-----\n",
+		  63, "is not a certificate (it holds a PEM PRIVATE KEY, and no PEM CERTIFICATE)" },
+		{ "empty.der", "", 0, "is not a certificate (the file is empty)" },
+		{ "cut.pem", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", 59,
+		  "is not a certificate (its PEM certificate does not decode: cut short or "
+		  "damaged" },
+		{ "cut.der", "\x30\x82\x01\x00\x30", 5, "is not a certificate (DER data that is "
+		  "not a whole certificate: cut short, or another structure" },
+		{ "bin.der", "\x01\x02\x00\x03", 4, "is not a certificate (neither PEM nor DER "
+		  "data)" },
+	};
+	sign_csca_store *s = store_new();
+	char *dir = t_tmpdir(), path[1024], sub[512];
+	const char *ml = t_fixture_path("masterlist/test_ml_signer.pem");
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		t_write(dir, cases[i].name, cases[i].data, cases[i].len);
+		snprintf(path, sizeof(path), "%s/%s", dir, cases[i].name);
+		assert_int_equal(sign_csca_store_add_file(s, path), SIGN_ERR_MALFORMED);
+		assert_int_equal(strncmp(sign_error_message(), path, strlen(path)), 0);
+		assert_non_null(strstr(sign_error_message(), cases[i].msg));
+	}
+	/* in a directory: the file that is not one is named */
+	snprintf(sub, sizeof(sub), "%s/d", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	t_write(sub, "b.pem", cases[1].data, cases[1].len);
+	assert_int_equal(sign_csca_store_add_dir(s, sub), SIGN_ERR_MALFORMED);
+	snprintf(path, sizeof(path), "%s/b.pem is not a certificate (it holds a PEM PRIVATE KEY",
+	    sub);
+	assert_non_null(strstr(sign_error_message(), path));
+	/* a master list's anchor that is not a certificate: the anchor named */
+	snprintf(path, sizeof(path), "%s/text.pem", dir);
+	assert_int_equal(sign_csca_store_add_masterlist_file(s, ml, path), SIGN_ERR_MALFORMED);
+	assert_int_equal(strncmp(sign_error_message(), path, strlen(path)), 0);
+	assert_non_null(strstr(sign_error_message(), "is not a certificate (it is text"));
+	/* a master list that is not one (PEM, text): the list named */
+	assert_int_equal(sign_csca_store_add_masterlist_file(s, ml, ml), SIGN_ERR_MALFORMED);
+	assert_int_equal(strncmp(sign_error_message(), ml, strlen(ml)), 0);
+	assert_non_null(strstr(sign_error_message(), "is not an ICAO master list (it holds a "
+	    "PEM CERTIFICATE; master lists are DER)"));
+	assert_int_equal(sign_csca_store_add_masterlist_file(s, path, ml), SIGN_ERR_MALFORMED);
+	assert_non_null(strstr(sign_error_message(), "is not an ICAO master list (it is text; "
+	    "master lists are DER)"));
+	assert_int_equal(sign_csca_store_count(s), 0);
+	sign_csca_store_free(s);
+	t_rmdir(dir);
 }
 
 static void
@@ -453,6 +517,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_files_and_dedup),
+		cmocka_unit_test(test_not_a_certificate),
 		cmocka_unit_test(test_dir_and_default),
 		cmocka_unit_test(test_masterlist_ok),
 		cmocka_unit_test(test_masterlist_wrong_anchor),

@@ -76,11 +76,16 @@ void sign_csca_store_free(sign_csca_store *store);
  * or more.  Duplicates are stored once.  SIGN_ERR_MALFORMED if nothing
  * parses. */
 int sign_csca_store_add_cert(sign_csca_store *store, const unsigned char *data, size_t len);
-/* The same from a file (PEM or DER; .pem .crt .cer .der). */
+/* The same from a file (PEM or DER; .pem .crt .cer .der).  A file that
+ * holds no certificate: SIGN_ERR_MALFORMED, "PATH is not a certificate
+ * (WHAT IT HOLDS)", what it holds in words ("it holds a PEM PRIVATE KEY,
+ * and no PEM CERTIFICATE", "the file is empty", "it is text, neither PEM
+ * nor DER", ...). */
 int sign_csca_store_add_file(sign_csca_store *store, const char *path);
 /* Every *.pem, *.crt, *.cer and *.der file in a directory (not recursive;
  * other names are ignored).  A certificate file that does not parse fails
- * the call with the file's name, leaving the store unchanged. */
+ * the call with that message for the file (DIR/NAME), leaving the store
+ * unchanged. */
 int sign_csca_store_add_dir(sign_csca_store *store, const char *path);
 
 /*
@@ -98,7 +103,10 @@ int sign_csca_store_add_dir(sign_csca_store *store, const char *path);
  */
 int sign_csca_store_add_masterlist(sign_csca_store *store, const unsigned char *ml,
     size_t ml_len, const unsigned char *anchor, size_t anchor_len) SIGN_WARN_UNUSED;
-/* The same with files (the kyso option --ml-signer-anchor CERT). */
+/* The same with files (the kyso option --ml-signer-anchor CERT).  An anchor
+ * that holds no certificate: "ANCHOR is not a certificate (WHAT IT HOLDS)";
+ * a list that does not parse as one: "ML is not an ICAO master list (WHAT
+ * IT HOLDS)" (both SIGN_ERR_MALFORMED); other failures "ML: REASON". */
 int sign_csca_store_add_masterlist_file(sign_csca_store *store, const char *ml_path,
     const char *anchor_path) SIGN_WARN_UNUSED;
 

@@ -1306,12 +1306,15 @@ sign_cades_check_outputs(const char *const *in, const char *const *out, size_t n
 			continue;   /* rename() never replaces one with a file: it fails there */
 		if (!S_ISREG(st.st_mode)) {
 			*bad = i;
-			return sign_error__set(SIGN_ERR_USAGE, 0, "%s is not a regular file: it is "
+			rc = sign_error__set(SIGN_ERR_USAGE, 0, "%s is not a regular file: it is "
 			    "%s, which the signature would replace with a file; name another output",
 			    out[i], sign__file_kind(st.st_mode));
+			goto out;
 		}
-		if (have == NULL && (have = calloc(n, sizeof(*have))) == NULL)
-			return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+		if (have == NULL && (have = calloc(n, sizeof(*have))) == NULL) {
+			rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+			goto out;
+		}
 		have[k].dev = st.st_dev;
 		have[k].ino = st.st_ino;
 		have[k++].idx = i;

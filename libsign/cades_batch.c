@@ -1396,9 +1396,9 @@ thread_count(const sign_cades_sign_opts *opts, sign_signer *signer, size_t n, in
 			t = tsa ? BATCH_TSA_THREADS : BATCH_MAX_THREADS;
 		if (n > BATCH_LANES_MIN + 1 && lane_count(opts, signer, cpus, t, tsa) > 1)
 			t++;
-	}
-	else if (t > (tsa ? BATCH_TSA_THREADS : BATCH_MAX_THREADS))
+	} else if (t > (tsa ? BATCH_TSA_THREADS : BATCH_MAX_THREADS)) {
 		t = tsa ? BATCH_TSA_THREADS : BATCH_MAX_THREADS;
+	}
 	if (t > n)
 		t = (unsigned int)n;
 	return t == 0 ? 1 : t;

@@ -28,74 +28,11 @@
 
 #define TSA_MAX_ANSWER (256 * 1024)
 #define TSA_TIMEOUT_MS 30000L
-#define TSA_MAX_CACERT (8 * 1024 * 1024)
 
 static const char WHAT[] = "the time-stamp server";
 /* where the bundle is set, as messages name it (kyso: --tsa-cacert, and
  * tsa-cacert in kyso.conf) */
 static const char CA_SETTING[] = "tsa-cacert";
-
-/* The CA bundle could not be opened or read: why, for the user. */
-static int
-bundle_error(const char *path, const struct sign__file_why *why)
-{
-	switch (why->fail) {
-	case SIGN__FILE_OPEN:
-		return sign_error__set(SIGN_ERR_NOT_FOUND, (unsigned long)why->err, "cannot read "
-		    "the time-stamp server's CA bundle %s: %s; check the file name (%s)", path,
-		    strerror(why->err), CA_SETTING);
-	case SIGN__FILE_KIND:
-		return sign_error__set(SIGN_ERR_USAGE, 0, "the time-stamp server's CA bundle %s is "
-		    "%s, not a file; name a PEM file of CA certificates (%s)", path, why->kind,
-		    CA_SETTING);
-	case SIGN__FILE_SIZE:
-		return sign_error__set(why->code, 0, "the time-stamp server's CA bundle %s is "
-		    "larger than %d bytes", path, TSA_MAX_CACERT);
-	case SIGN__FILE_NOMEM:
-		return sign_error__set(why->code, 0, "out of memory");
-	default:
-		return sign_error__set(why->code, (unsigned long)why->err, "cannot read the "
-		    "time-stamp server's CA bundle %s: %s", path, strerror(why->err));
-	}
-}
-
-/* The CA bundle: a regular file (opened without waiting, so that a FIFO is
- * refused, not waited on) of at most TSA_MAX_CACERT bytes, with at least
- * one PEM certificate (what libcurl's OpenSSL reads from it). */
-static int
-check_bundle(const char *path)
-{
-	sign_buf data = SIGN_BUF_INIT;
-	struct sign__file_why why;
-	struct stat st;
-	BIO *bio = NULL;
-	X509 *x = NULL;
-	int fd = -1, rc = 0;
-
-	if (sign__file_open(path, 0, &fd, &st, &why) != 0 ||
-	    sign__file_read(fd, &st, TSA_MAX_CACERT, &data, &why) != 0) {
-		rc = bundle_error(path, &why);
-		goto out;
-	}
-	bio = BIO_new_mem_buf(data.data, (int)data.len);
-	if (bio == NULL) {
-		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
-		goto out;
-	}
-	x = PEM_read_bio_X509(bio, NULL, sign__pem_no_password, NULL);
-	if (x == NULL)
-		rc = sign_error__set(SIGN_ERR_MALFORMED, 0, "the time-stamp server's CA bundle %s "
-		    "holds no PEM certificate; name a PEM file of the CA certificates that issue "
-		    "the server's (%s)", path, CA_SETTING);
-out:
-	ERR_clear_error();
-	X509_free(x);
-	BIO_free(bio);
-	sign_buf_dispose(&data);
-	if (fd >= 0)
-		close(fd);
-	return rc;
-}
 
 int
 sign_cades__tsa_check(const char *url, const char *cacert)
@@ -111,7 +48,8 @@ sign_cades__tsa_check(const char *url, const char *cacert)
 		return sign_error__set(SIGN_ERR_USAGE, 0, "a CA bundle for %s (%s) verifies an "
 		    "https:// server, but %s is plain http://: no TLS, nothing to verify; give "
 		    "its https:// URL, or leave the CA bundle out", WHAT, CA_SETTING, url);
-	return check_bundle(cacert);
+	return sign_http__check_ca_bundle(cacert, "the time-stamp server's CA bundle",
+	    "the CA certificates that issue the server's", CA_SETTING);
 }
 
 int

@@ -598,24 +598,62 @@ out:
 }
 #endif
 
-/* The gateway's CA bundle, before anything is sent: a file that can be
- * opened (a FIFO refused, not waited on: libcurl would wait on it). */
-static int
-check_cacert(const char *path)
+/* (http_priv.h) The gateway's and the time-stamp server's CA bundles,
+ * before anything is sent: libcurl would wait on a FIFO, and fail a bundle
+ * without a PEM certificate only at the handshake, as an untrusted server. */
+int
+sign_http__check_ca_bundle(const char *path, const char *whose, const char *of,
+    const char *setting)
 {
+	sign_buf data = SIGN_BUF_INIT;
 	struct sign__file_why why;
 	struct stat st;
-	int fd;
+	BIO *bio = NULL;
+	X509 *x = NULL;
+	int fd = -1, rc = 0;
 
-	if (sign__file_open(path, 0, &fd, &st, &why) == 0) {
-		close(fd);
-		return 0;
+	if (sign__file_open(path, 0, &fd, &st, &why) != 0 ||
+	    sign__file_read(fd, &st, SIGN_HTTP__MAX_CA_BUNDLE, &data, &why) != 0) {
+		switch (why.fail) {
+		case SIGN__FILE_OPEN:
+			rc = sign_error__set(SIGN_ERR_NOT_FOUND, (unsigned long)why.err, "cannot "
+			    "read %s %s: %s; check the file name (%s)", whose, path,
+			    strerror(why.err), setting);
+			break;
+		case SIGN__FILE_KIND:
+			rc = sign_error__set(SIGN_ERR_USAGE, 0, "%s %s is %s, not a file; name a "
+			    "PEM file of %s (%s)", whose, path, why.kind, of, setting);
+			break;
+		case SIGN__FILE_SIZE:
+			rc = sign_error__set(why.code, 0, "%s %s is larger than %d bytes", whose,
+			    path, SIGN_HTTP__MAX_CA_BUNDLE);
+			break;
+		case SIGN__FILE_NOMEM:
+			rc = sign_error__set(why.code, 0, "out of memory");
+			break;
+		default:
+			rc = sign_error__set(why.code, (unsigned long)why.err, "cannot read %s %s: %s",
+			    whose, path, strerror(why.err));
+		}
+		goto out;
 	}
-	if (why.fail == SIGN__FILE_KIND)
-		return sign_error__set(SIGN_ERR_USAGE, 0, "the CA bundle %s is %s, not a file; "
-		    "name a PEM file of the gateway's CA certificates (cacert)", path, why.kind);
-	return sign_error__set(SIGN_ERR_NOT_FOUND, (unsigned long)why.err,
-	    "cannot read the CA bundle %s: %s", path, strerror(why.err));
+	bio = BIO_new_mem_buf(data.data, (int)data.len);
+	if (bio == NULL) {
+		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+		goto out;
+	}
+	x = PEM_read_bio_X509(bio, NULL, sign__pem_no_password, NULL);
+	if (x == NULL)
+		rc = sign_error__set(SIGN_ERR_MALFORMED, 0, "%s %s holds no PEM certificate; name "
+		    "a PEM file of %s (%s)", whose, path, of, setting);
+out:
+	ERR_clear_error();
+	X509_free(x);
+	BIO_free(bio);
+	sign_buf_dispose(&data);
+	if (fd >= 0)
+		close(fd);
+	return rc;
 }
 
 /* Trust for the server's certificate: a CA bundle named is the only one.
@@ -652,7 +690,8 @@ sign_gateway__new(struct sign_insurance__transport *out, const sign_insurance_op
 	if (rc != 0)
 		goto out;
 	g->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 30000;
-	if (o->cacert != NULL && (rc = check_cacert(o->cacert)) != 0)
+	if (o->cacert != NULL && (rc = sign_http__check_ca_bundle(o->cacert, "the CA bundle",
+	    "the gateway's CA certificates", "cacert")) != 0)
 		goto out;
 	if (o->cacert != NULL && (g->cacert = strdup(o->cacert)) == NULL) {
 		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");

@@ -37,6 +37,20 @@ int sign_http__get(const char *url, const char *what, size_t max, long timeout_m
 typedef struct sign_http__session sign_http__session;
 
 int sign_http__session_new(sign_http__session **out);
+/*
+ * A CA bundle named for a TLS server, checked before anything is asked of
+ * it (whose: "the CA bundle", "the time-stamp server's CA bundle"; of: what
+ * it should hold, for the fix; setting: where it is set, "cacert"): a
+ * regular file (opened without waiting: a FIFO is refused, not waited on)
+ * of at most SIGN_HTTP__MAX_CA_BUNDLE bytes holding at least one PEM
+ * certificate (what libcurl's OpenSSL reads from it).  SIGN_ERR_NOT_FOUND
+ * (cannot be opened), SIGN_ERR_USAGE (a directory, FIFO or device),
+ * SIGN_ERR_TOO_LARGE, SIGN_ERR_MALFORMED (no PEM certificate), each naming
+ * the file and the fix.
+ */
+#define SIGN_HTTP__MAX_CA_BUNDLE (8 * 1024 * 1024)
+int sign_http__check_ca_bundle(const char *path, const char *whose, const char *of,
+    const char *setting);
 void sign_http__session_free(sign_http__session *s);
 /* Before its first request: the session's https requests verify the
  * server's certificate against the CA certificates of the PEM file cainfo

@@ -60,8 +60,19 @@ expect 3 "^kyso insurance: the CA bundle $T/fifo.pem is a FIFO, not a file; name
     --ma-the 001190012345 --name "$HOLDER" --dob 15/03/1990
 expect 3 "^kyso insurance: the CA bundle $P is a directory, not a file; name a PEM file of the gateway's CA certificates \(cacert\)$" \
     q kyso --cacert "$P"
-expect 6 "^kyso insurance: cannot read the CA bundle $T/none.pem: No such file or directory" \
+expect 6 "^kyso insurance: cannot read the CA bundle $T/none.pem: No such file or directory; check the file name \(cacert\)$" \
     q kyso --cacert "$T/none.pem"
+# a bundle without a PEM certificate (DER, a key, empty): refused before
+# connecting (exit 6), not a TLS failure that blames the server (7)
+openssl x509 -in "$P/other-root.pem" -outform DER -out "$T/root.der"
+: > "$T/empty.pem"
+before=$(lookups)
+for b in "$T/root.der" "$P/tls-other.key" "$T/empty.pem"; do
+	expect 6 "^kyso insurance: the CA bundle $b holds no PEM certificate; name a PEM file of the gateway's CA certificates \(cacert\)$" \
+	    q other --cacert "$b"
+done
+[ "$(lookups)" -eq "$before" ] && pass "no lookup with a bundle that holds no PEM certificate" ||
+    fail "a lookup was sent with a bundle that holds no PEM certificate"
 
 # ---- a system store that vouches for the server ----------------------------------
 capath=$(curl-config --configure 2>/dev/null | tr ' ' '\n' | sed -n "s/^'*--with-ca-path=\([^']*\)'*$/\1/p")

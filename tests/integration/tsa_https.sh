@@ -146,7 +146,7 @@ unset NOPIN
 expect 6 "^kyso sign: cannot read the time-stamp server's CA bundle $T/none.pem: No such file or directory; check the file name \(tsa-cacert\)$" \
     N --tsa "$HTTPS/ok" --tsa-cacert "$T/none.pem" f00.txt
 mkdir "$T/cadir"
-expect 3 "^kyso sign: the time-stamp server's CA bundle $T/cadir is a directory, not a file; name a PEM file of CA certificates \(tsa-cacert\)$" \
+expect 3 "^kyso sign: the time-stamp server's CA bundle $T/cadir is a directory, not a file; name a PEM file of the CA certificates that issue the server's \(tsa-cacert\)$" \
     N --tsa "$HTTPS/ok" --tsa-cacert "$T/cadir" f00.txt
 openssl x509 -in "$CA" -outform DER -out "$T/root.der"
 expect 6 "^kyso sign: the time-stamp server's CA bundle $T/root.der holds no PEM certificate; name a PEM file of the CA certificates that issue the server's \(tsa-cacert\)$" \

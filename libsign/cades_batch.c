@@ -21,7 +21,8 @@
  * one session per CPU (grow_lanes; opts->sessions), all under the one
  * login, with one thread more than sessions (thread_count): a token that
  * signs several operations at once then does, while a thread reads and
- * writes.
+ * writes.  A signature that fails on a further session is made again on
+ * the first, which alone signs from then on.
  *
  * Groups fill in milliseconds with a fast token; with a slow one (a smart
  * card, a PIN asked for each signature) each signature is in place before
@@ -164,6 +165,7 @@ struct batch {
 	int slow;                   /* the last signature took BATCH_SLOW_NS or more */
 	size_t n_ready, n_signed, n_preparing, n_writing;
 	unsigned int lanes;         /* the signer's lanes (token sessions) in use */
+	int lanes_opened;           /* more than one was made: closed at the end */
 	unsigned int want_lanes;    /* how many to ask for once the token shows it is fast */
 	unsigned int lane_busy;     /* a bit per lane signing now */
 	unsigned int n_signing;
@@ -1007,6 +1009,7 @@ grow_lanes(struct batch *b, size_t idx)
 	pthread_mutex_lock(&b->mu);
 	b->busy--;
 	b->lanes = got;
+	b->lanes_opened = got > 1;
 	if (got > 1)
 		wake(b, 1);
 }
@@ -1034,6 +1037,23 @@ do_sign(struct batch *b, struct job *j)
 	b->busy--;
 	b->n_signing--;
 	b->lane_busy &= ~(1u << lane);
+	if (rc != 0 && lane > 0 && rc != SIGN_ERR_CANCELLED && !b->halt) {
+		/* A further session failed (a module that opened it but will not
+		 * sign on it; or the token is gone, which the first session will
+		 * say): from now on the first session alone, and this file again
+		 * there. */
+		sign_log__msg(SIGN_LOG_DEBUG, "signing on token session %u failed (%s): on one "
+		    "session from now on", lane, sign_error_last() == rc ? sign_error_message() :
+		    sign_strerror(rc));
+		b->lanes = 1;
+		sign_buf_dispose(&j->sig);
+		j->state = J_READY;
+		b->n_ready++;
+		if (j->idx < b->sign_lo)
+			b->sign_lo = j->idx;
+		wake(b, 0);
+		return;
+	}
 	if (rc != 0) {
 		/* with several sessions, files after this one may be signed
 		 * already: none of them is written, so that the outputs stay the
@@ -1496,7 +1516,7 @@ sign_cades_sign_files(sign_signer *signer, const char *const *in, const char *co
 	run(&w[0]);
 	for (t = 1; t < b->nthreads; t++)
 		pthread_join(w[t].tid, NULL);
-	if (b->lanes > 1)
+	if (b->lanes_opened)
 		(void)sign_signer__lanes(signer, 1);
 	/* Files prepared but never signed, after a failure. */
 	for (i = 0; i < BATCH_RING; i++)

@@ -120,6 +120,23 @@ run public 0 "$N files signed" KYSO_SHIM_SESSION_PUBLIC=1 --
 balanced "$T/public.log" "sessions not logged in"
 verified "sessions not logged in"
 
+# ---- a module that opens a further session but will not sign on it ---------------
+# (C_SignInit fails there): the file is signed again on the first session, and
+# the batch goes on there
+run nosign 0 "$N files signed" KYSO_SHIM_SESSION_NOSIGN=1 --
+if [ "$cpus" -ge 2 ]; then
+	r=$(grep -c '^signinit refused' "$T/nosign.log")
+	[ "$r" -ge 1 ] && [ "$r" -le 2 ] &&
+	    pass "a session that will not sign: tried $r time(s), then one session" ||
+	    fail "a session that will not sign: refused $r times"
+fi
+[ "$(signers "$T/nosign.log")" -eq 1 ] && pass "a session that will not sign: signed on one" ||
+    fail "a session that will not sign: $(signers "$T/nosign.log") sessions signed"
+[ "$(grep -c '^sign session=' "$T/nosign.log")" -eq "$N" ] && pass "$N signatures" ||
+    fail "$(grep -c '^sign session=' "$T/nosign.log") signatures for $N files"
+balanced "$T/nosign.log" "a session that will not sign"
+verified "a session that will not sign"
+
 # ---- the token pulled out after 50 signatures, signing on every session ----------
 rm -f ./*.p7s
 : > "$KYSO_SHIM_LOG"

@@ -25,6 +25,9 @@
  *   KYSO_SHIM_SESSION_PUBLIC  sessions opened while this many (decimal) are open
  *                          report CKS_RO_PUBLIC_SESSION (not logged in) in
  *                          C_GetSessionInfo: a module that logs in per session
+ *   KYSO_SHIM_SESSION_NOSIGN  sessions opened while this many (decimal) are open
+ *                          answer C_SignInit with CKR_FUNCTION_FAILED: a module that
+ *                          opens a session it will not sign on
  */
 #define _GNU_SOURCE 1
 #include <dlfcn.h>
@@ -42,6 +45,8 @@ static unsigned long open_sessions;
 #define PUBLIC_MAX 16
 static CK_SESSION_HANDLE public_sessions[PUBLIC_MAX];
 static unsigned int npublic;
+static CK_SESSION_HANDLE nosign_sessions[PUBLIC_MAX];
+static unsigned int nnosign;
 
 static unsigned long
 env_hex(const char *name)
@@ -130,6 +135,13 @@ wait_for_signal(void)
 static CK_RV
 shim_SignInit(CK_SESSION_HANDLE s, CK_MECHANISM *m, CK_OBJECT_HANDLE k)
 {
+	unsigned int i, n = __atomic_load_n(&nnosign, __ATOMIC_SEQ_CST);
+
+	for (i = 0; i < n; i++)
+		if (nosign_sessions[i] == s) {
+			session_line("signinit refused", s);
+			return CKR_FUNCTION_FAILED;
+		}
 	return removed() ? CKR_DEVICE_REMOVED : real->C_SignInit(s, m, k);
 }
 
@@ -179,6 +191,13 @@ shim_OpenSession(CK_SLOT_ID id, CK_FLAGS flags, void *app, CK_NOTIFY notify,
 	__atomic_add_fetch(&open_sessions, 1, __ATOMIC_SEQ_CST);
 	if (now >= env_dec("KYSO_SHIM_SESSION_PUBLIC", (unsigned long)-1) && npublic < PUBLIC_MAX)
 		public_sessions[npublic++] = *s;
+	if (now >= env_dec("KYSO_SHIM_SESSION_NOSIGN", (unsigned long)-1) && nnosign < PUBLIC_MAX)
+	{
+		/* (the handle first, then the count: C_SignInit reads them on
+		 * another thread) */
+		nosign_sessions[nnosign] = *s;
+		__atomic_store_n(&nnosign, nnosign + 1, __ATOMIC_SEQ_CST);
+	}
 	session_line("open", *s);
 	return rv;
 }

@@ -1233,7 +1233,10 @@ struct laned {
 	unsigned int open;          /* lanes open now */
 	unsigned int asked;         /* lanes() calls asking for more than one */
 	int slow_ms;
-	int fail_at;                /* the signature (counted over all lanes) that fails */
+	int fail_at;                /* from this signature on (counted over all lanes),
+	                             * all fail: the token was removed */
+	unsigned int bad_lane;      /* > 0: signatures on this lane fail (a module that
+	                             * opens a session but will not sign on it) */
 	int calls;
 	int per_lane[SIGN_SIGNER__MAX_LANES];
 	int active[SIGN_SIGNER__MAX_LANES];
@@ -1246,7 +1249,7 @@ laned_sign_lane(void *ctx, unsigned int lane, sign_scheme scheme, sign_md md,
     const unsigned char *digest, size_t dlen, sign_buf *sig)
 {
 	struct laned *l = ctx;
-	int rc, n;
+	int rc = 0, n;
 
 	if (lane >= __atomic_load_n(&l->open, __ATOMIC_SEQ_CST)) {
 		__atomic_store_n(&l->beyond, 1, __ATOMIC_SEQ_CST);
@@ -1256,10 +1259,12 @@ laned_sign_lane(void *ctx, unsigned int lane, sign_scheme scheme, sign_md md,
 		__atomic_store_n(&l->overlapped, 1, __ATOMIC_SEQ_CST);
 	n = __atomic_add_fetch(&l->calls, 1, __ATOMIC_SEQ_CST);
 	__atomic_add_fetch(&l->per_lane[lane], 1, __ATOMIC_SEQ_CST);
-	if (n == l->fail_at) {
+	if (l->fail_at > 0 && n >= l->fail_at) {
 		/* at once: the signatures under way on other lanes are the only
 		 * ones after it */
 		rc = sign_error__set(SIGN_ERR_TOKEN_NOT_FOUND, 0, "the token was removed (test)");
+	} else if (l->bad_lane > 0 && lane == l->bad_lane) {
+		rc = sign_error__set(SIGN_ERR_PKCS11, 0, "C_Sign: CKR_USER_NOT_LOGGED_IN (test)");
 	} else if (l->slow_ms > 0) {
 		struct timespec ts = { 0, l->slow_ms * 1000000L };
 
@@ -1270,7 +1275,7 @@ laned_sign_lane(void *ctx, unsigned int lane, sign_scheme scheme, sign_md md,
 
 		nanosleep(&ts, NULL);
 	}
-	if (n != l->fail_at)
+	if (!(l->fail_at > 0 && n >= l->fail_at) && !(l->bad_lane > 0 && lane == l->bad_lane))
 		rc = sign_signer__sign(l->inner, scheme, md, digest, dlen, sig);
 	__atomic_sub_fetch(&l->active[lane], 1, __ATOMIC_SEQ_CST);
 	return rc;
@@ -1409,6 +1414,20 @@ test_sign_files_lanes(void **state)
 	assert_int_equal(l.per_lane[0], 24);
 	l.slow_ms = 0;
 	unlink_outputs(out, 24);
+	/* a further session that will not sign: the file is signed again on
+	 * the first, and the batch goes on there */
+	memset(l.per_lane, 0, sizeof(l.per_lane));
+	l.calls = 0;
+	l.bad_lane = 1;
+	o.threads = 4;
+	o.sessions = 2;
+	assert_int_equal(sign_cades_sign_files(s, inp, outp, N, &o, res), 0);
+	assert_int_equal(check_batch(dir, in, out, res, N), N);
+	assert_true(l.per_lane[1] >= 1 && l.per_lane[1] <= 2);
+	assert_int_equal(l.per_lane[0], N);
+	assert_int_equal(l.open, 1);
+	l.bad_lane = 0;
+	unlink_outputs(out, N);
 	/* the token removed in the middle, on whichever session: nothing signed
 	 * after it, the outputs are the first files, no temporary file left */
 	l.calls = 0;

@@ -151,7 +151,9 @@ typedef struct sign_cades_sign_opts {
 	 * one login, and are closed at the end of the batch; a smart card, a
 	 * key that asks for its PIN at each signature, a time-stamp server, a
 	 * software signer or a token that gives no further session keeps one.
-	 * 0: one per CPU; 1: one. */
+	 * A signature that fails on a further session is made again on the
+	 * first, which alone signs from then on (a token that is gone fails
+	 * there too).  0: one per CPU; 1: one. */
 	unsigned int sessions;
 } sign_cades_sign_opts;
 

@@ -437,27 +437,22 @@ sign_csca__ml_content(const unsigned char *p, size_t len, STACK_OF(X509) *out)
 	return rc;
 }
 
-int
-sign_csca_store_add_masterlist(sign_csca_store *store, const unsigned char *ml, size_t ml_len,
-    const unsigned char *anchor, size_t anchor_len)
+/* The master list ml, verified against anchors (parsed by the caller). */
+static int
+add_masterlist(sign_csca_store *store, const unsigned char *ml, size_t ml_len,
+    STACK_OF(X509) *anchors)
 {
 	struct sign_cms__sd sd;
-	STACK_OF(X509) *anchors = NULL, *certs = NULL;
+	STACK_OF(X509) *certs = NULL;
 	X509 *signer;
 	int rc, i, trusted = 0;
 
 	memset(&sd, 0, sizeof(sd));
-	if (store == NULL || ml == NULL || anchor == NULL)
-		return sign_error__set(SIGN_ERR_INVALID_ARG, 0,
-		    "sign_csca_store_add_masterlist: NULL argument");
-	anchors = sk_X509_new_null();
 	certs = sk_X509_new_null();
-	if (anchors == NULL || certs == NULL) {
+	if (certs == NULL) {
 		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
 		goto out;
 	}
-	if ((rc = sign_pa__x509_load(anchors, anchor, anchor_len, "master list signer anchor")) != 0)
-		goto out;
 	if ((rc = sign_cms__parse(&sd, ml, ml_len, "master list")) != 0)
 		goto out;
 	if (strcmp(sd.econtent_type, OID_CSCA_ML) != 0) {
@@ -497,8 +492,26 @@ sign_csca_store_add_masterlist(sign_csca_store *store, const unsigned char *ml, 
 	rc = merge(store, certs);
 out:
 	sign_cms__clear(&sd);
-	sk_X509_pop_free(anchors, X509_free);
 	sk_X509_pop_free(certs, X509_free);
+	return rc;
+}
+
+int
+sign_csca_store_add_masterlist(sign_csca_store *store, const unsigned char *ml, size_t ml_len,
+    const unsigned char *anchor, size_t anchor_len)
+{
+	STACK_OF(X509) *anchors = NULL;
+	int rc;
+
+	if (store == NULL || ml == NULL || anchor == NULL)
+		return sign_error__set(SIGN_ERR_INVALID_ARG, 0,
+		    "sign_csca_store_add_masterlist: NULL argument");
+	if ((anchors = sk_X509_new_null()) == NULL)
+		return sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+	rc = sign_pa__x509_load(anchors, anchor, anchor_len, "master list signer anchor");
+	if (rc == 0)
+		rc = add_masterlist(store, ml, ml_len, anchors);
+	sk_X509_pop_free(anchors, X509_free);
 	return rc;
 }
 
@@ -507,6 +520,7 @@ sign_csca_store_add_masterlist_file(sign_csca_store *store, const char *ml_path,
     const char *anchor_path)
 {
 	sign_buf ml = SIGN_BUF_INIT, an = SIGN_BUF_INIT;
+	STACK_OF(X509) *anchors = NULL;
 	int rc;
 
 	if (store == NULL || ml_path == NULL || anchor_path == NULL)
@@ -515,27 +529,23 @@ sign_csca_store_add_masterlist_file(sign_csca_store *store, const char *ml_path,
 	if ((rc = sign__read_file(ml_path, 16u * 1024u * 1024u, &ml)) != 0 ||
 	    (rc = sign__read_file(anchor_path, SIGN_PA__MAX_CERT, &an)) != 0)
 		goto out;
-	/* the anchor on its own first: its failure names the anchor */
-	{
-		STACK_OF(X509) *sk = sk_X509_new_null();
-
-		if (sk == NULL) {
-			rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
-			goto out;
-		}
-		rc = sign_pa__x509_load(sk, an.data, an.len, anchor_path);
-		sk_X509_pop_free(sk, X509_free);
-		if (rc == SIGN_ERR_MALFORMED)
-			rc = not_cert(rc, anchor_path, an.data, an.len, 0);
-		if (rc != 0)
-			goto out;
+	/* the anchor first, on its own: its failure names the anchor */
+	if ((anchors = sk_X509_new_null()) == NULL) {
+		rc = sign_error__set(SIGN_ERR_NOMEM, 0, "out of memory");
+		goto out;
 	}
-	rc = sign_csca_store_add_masterlist(store, ml.data, ml.len, an.data, an.len);
+	rc = sign_pa__x509_load(anchors, an.data, an.len, anchor_path);
+	if (rc == SIGN_ERR_MALFORMED)
+		rc = not_cert(rc, anchor_path, an.data, an.len, 0);
+	if (rc != 0)
+		goto out;
+	rc = add_masterlist(store, ml.data, ml.len, anchors);
 	if (rc == SIGN_ERR_MALFORMED)
 		rc = not_cert(rc, ml_path, ml.data, ml.len, 1);
 	else if (rc != 0 && rc != SIGN_ERR_NOMEM)    /* the file named in the message */
 		sign_error__set(rc, sign_error_backend(), "%s: %s", ml_path, sign_error_message());
 out:
+	sk_X509_pop_free(anchors, X509_free);
 	sign_buf_dispose(&ml);
 	sign_buf_dispose(&an);
 	return rc;

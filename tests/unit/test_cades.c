@@ -534,17 +534,24 @@ counting_free(void *ctx)
 static const struct sign_signer_ops counting_ops = { counting_sign, counting_free, NULL,
 	NULL };
 
+/* A test signer (ops over ctx) with inner's key, certificate and the chain. */
 static sign_signer *
-mk_counting(struct counting *c)
+mk_wrapped(const struct sign_signer_ops *ops, void *ctx, sign_signer *inner)
 {
 	sign_signer *s = NULL;
 
-	c->inner = mk_signer("signer-rsa");
-	assert_non_null(c->inner);
-	assert_int_equal(sign_signer__new(&s, &counting_ops, c, c->inner->pub), 0);
-	assert_int_equal(sign_signer__set_x509(s, c->inner->cert), 0);
+	assert_non_null(inner);
+	assert_int_equal(sign_signer__new(&s, ops, ctx, inner->pub), 0);
+	assert_int_equal(sign_signer__set_x509(s, inner->cert), 0);
 	assert_int_equal(sign_signer_add_chain_file(s, pki("chain.pem")), 0);
 	return s;
+}
+
+static sign_signer *
+mk_counting(struct counting *c)
+{
+	c->inner = mk_signer("signer-rsa");
+	return mk_wrapped(&counting_ops, c, c->inner);
 }
 
 /* A chain read ahead (sign_chain_read) and added to two signers; the
@@ -1069,6 +1076,27 @@ check_batch(const char *dir, char in[][PIPE_PATH], char out[][PIPE_PATH], const 
 	return done;
 }
 
+/* A new directory DIR (work dir's `name`) with n files DIR/fNNN.txt: in[i]
+ * and out[i] (DIR/fNNN.txt.p7s), inp/outp pointing at them. */
+static void
+make_batch(char *dir, size_t cap, const char *name, char in[][PIPE_PATH],
+    char out[][PIPE_PATH], const char **inp, const char **outp, size_t n)
+{
+	char text[64];
+	size_t i;
+
+	snprintf(dir, cap, "%s", work(name));
+	assert_int_equal(mkdir(dir, 0700), 0);
+	for (i = 0; i < n; i++) {
+		snprintf(in[i], PIPE_PATH, "%s/f%03zu.txt", dir, i);
+		snprintf(out[i], PIPE_PATH, "%s/f%03zu.txt.p7s", dir, i);
+		snprintf(text, sizeof(text), "file %zu of the batch\n", i);
+		assert_int_equal(write_file(in[i], text, strlen(text)), 0);
+		inp[i] = in[i];
+		outp[i] = out[i];
+	}
+}
+
 static void
 unlink_outputs(char out[][PIPE_PATH], size_t n)
 {
@@ -1090,21 +1118,12 @@ test_sign_files_pipeline(void **state)
 	sign_signer *s = mk_counting(&c);
 	sign_cades_sign_opts o = SIGN_CADES_SIGN_OPTS_INIT;
 	const char *inp[N], *outp[N];
-	char dir[256], name[64];
+	char dir[256];
 	int res[N];
 	size_t i, t;
 
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s", work("pipe"));
-	assert_int_equal(mkdir(dir, 0700), 0);
-	for (i = 0; i < N; i++) {
-		snprintf(in[i], sizeof(in[i]), "%s/f%03zu.txt", dir, i);
-		snprintf(out[i], sizeof(out[i]), "%s/f%03zu.txt.p7s", dir, i);
-		snprintf(name, sizeof(name), "file %zu of the batch\n", i);
-		assert_int_equal(write_file(in[i], name, strlen(name)), 0);
-		inp[i] = in[i];
-		outp[i] = out[i];
-	}
+	make_batch(dir, sizeof(dir), "pipe", in, out, inp, outp, N);
 	for (t = 0; t < 3; t++) {
 		o.threads = threads[t];
 		c.calls = 0;
@@ -1318,7 +1337,7 @@ test_sign_files_lanes(void **state)
 	sign_signer *s = NULL;
 	sign_cades_sign_opts o = SIGN_CADES_SIGN_OPTS_INIT;
 	const char *inp[N], *outp[N];
-	char dir[256], name[64];
+	char dir[256];
 	int res[N];
 	size_t i, done;
 
@@ -1327,19 +1346,8 @@ test_sign_files_lanes(void **state)
 	l.open = 1;
 	l.give = 4;
 	l.inner = mk_signer("signer-ec");
-	assert_int_equal(sign_signer__new(&s, &laned_ops, &l, l.inner->pub), 0);
-	assert_int_equal(sign_signer__set_x509(s, l.inner->cert), 0);
-	assert_int_equal(sign_signer_add_chain_file(s, pki("chain.pem")), 0);
-	snprintf(dir, sizeof(dir), "%s", work("lanes"));
-	assert_int_equal(mkdir(dir, 0700), 0);
-	for (i = 0; i < N; i++) {
-		snprintf(in[i], sizeof(in[i]), "%s/f%03zu.txt", dir, i);
-		snprintf(out[i], sizeof(out[i]), "%s/f%03zu.txt.p7s", dir, i);
-		snprintf(name, sizeof(name), "lane file %zu\n", i);
-		assert_int_equal(write_file(in[i], name, strlen(name)), 0);
-		inp[i] = in[i];
-		outp[i] = out[i];
-	}
+	s = mk_wrapped(&laned_ops, &l, l.inner);
+	make_batch(dir, sizeof(dir), "lanes", in, out, inp, outp, N);
 	/* threads 4, sessions 3, a token giving 3: three lanes */
 	l.give = 3;
 	o.threads = 4;
